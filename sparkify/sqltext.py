@@ -1,0 +1,58 @@
+"""Small pure helpers for SQL text: quoting, masking, statement kinds.
+
+Every value from the configuration reaches SQL through :func:`quote_literal` and every name through
+:func:`quote_ident`, so that nothing is pasted raw.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_RESERVED = frozenset(
+    "all and any as asc authorization between both case cast check collate column constraint create "
+    "current_date current_time current_timestamp current_user default desc distinct do else end except "
+    "false for foreign from grant group having in initially intersect into is join leading limit "
+    "localtime localtimestamp not null offset on only or order placing primary references select "
+    "session_user some symmetric table then to trailing true union unique user using when where with".split()
+)
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(\b(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CREDENTIALS|PASSWORD)\s+)'(?:[^']|'')*'"),
+    re.compile(r"(?i)(aws_(?:secret_access_key|access_key_id|session_token)=)[^;'\s]+"),
+)
+_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
+
+
+def quote_literal(value: str) -> str:
+    """Quote ``value`` as a SQL string literal that reads the same on Redshift and PostgreSQL."""
+    if "\\" in value or any(ord(char) < 32 for char in value):
+        # Redshift reads a backslash in a literal as an escape, PostgreSQL does not: refuse rather than guess.
+        raise ValueError(f"{value!r} contains a backslash or a control character; it cannot be quoted safely")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """Return ``name`` as is when it is a plain lowercase identifier, else double-quoted."""
+    if not name or "\x00" in name:
+        raise ValueError(f"{name!r} is not a usable identifier")
+    if _PLAIN_IDENT.match(name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def mask_secrets(sql: str) -> str:
+    """Replace credentials and passwords in ``sql`` with ``'***'`` so the text can be logged."""
+    masked = _SECRET_PATTERNS[0].sub(r"\1'***'", sql)
+    return _SECRET_PATTERNS[1].sub(r"\1***", masked)
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first word, upper-cased, after leading comments and white space."""
+    body = _LEADING_NOISE.sub("", sql, count=1)
+    match = re.match(r"[A-Za-z_]+", body)
+    return match.group(0).upper() if match else ""
+
+
+def collapse_whitespace(sql: str) -> str:
+    """One space wherever ``sql`` has white space: for comparing and for one-line logs."""
+    return " ".join(sql.split())

@@ -1,0 +1,345 @@
+"""All SQL of the Sparkify warehouse, once, in Amazon Redshift's dialect.
+
+On Redshift every statement runs as written.  On PostgreSQL (the embedded default or any PostgreSQL that
+HOST names) ``sparkify.adapter`` drops the Redshift-only DDL clauses and ``sparkify.copy_emulator`` runs
+the COPY statements; nothing here has a second, PostgreSQL-flavoured copy.
+
+Distribution and sort keys, chosen for the star's joins:
+- songplays and time share DISTKEY(start_time): they are the two tables that grow with every play and
+  they are joined on start_time, so that join stays on each slice.  song_id would be the textbook key,
+  but most log events match no song and a NULL key would pile most rows onto one slice.
+- users, songs and artists are small and joined by every report: DISTSTYLE ALL puts a copy on every node,
+  so no join to them ever moves data.
+- start_time is the sort key of songplays and time (reports filter by period); the dimensions sort on
+  their primary key.
+- staging_events is DISTSTYLE EVEN (the COPY spreads evenly; the transforms read it whole) and
+  staging_songs DISTSTYLE ALL, so the songplays transform matches events to songs without redistribution.
+"""
+
+from __future__ import annotations
+
+from sparkify.config import Config
+from sparkify.sqltext import quote_literal
+
+STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
+STAGING_TABLES = ("staging_events", "staging_songs")
+ALL_TABLES = STAGING_TABLES + STAR_TABLES
+
+# --- DROP -----------------------------------------------------------------------------------------------
+
+drop_table_queries = [f"DROP TABLE IF EXISTS {table};" for table in ALL_TABLES]
+
+# --- CREATE ---------------------------------------------------------------------------------------------
+
+staging_events_table_create = """
+CREATE TABLE IF NOT EXISTS staging_events (
+    artist          VARCHAR(1024),
+    auth            VARCHAR(32),
+    first_name      VARCHAR(256),
+    gender          VARCHAR(16),
+    item_in_session INTEGER,
+    last_name       VARCHAR(256),
+    length          DOUBLE PRECISION,
+    level           VARCHAR(16),
+    location        VARCHAR(512),
+    method          VARCHAR(16),
+    page            VARCHAR(64),
+    registration    DOUBLE PRECISION,
+    session_id      INTEGER,
+    song            VARCHAR(1024),
+    status          INTEGER,
+    ts              TIMESTAMP,
+    user_agent      VARCHAR(1024),
+    user_id         INTEGER
+)
+DISTSTYLE EVEN;
+"""
+
+staging_songs_table_create = """
+CREATE TABLE IF NOT EXISTS staging_songs (
+    num_songs        INTEGER,
+    artist_id        VARCHAR(32),
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    artist_location  VARCHAR(1024),
+    artist_name      VARCHAR(1024),
+    song_id          VARCHAR(32),
+    title            VARCHAR(1024),
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+)
+DISTSTYLE ALL;
+"""
+
+songplay_table_create = """
+CREATE TABLE IF NOT EXISTS songplays (
+    songplay_id     BIGINT IDENTITY(0, 1) PRIMARY KEY,
+    start_time      TIMESTAMP DISTKEY SORTKEY NOT NULL,
+    user_id         INTEGER NOT NULL,
+    level           VARCHAR(16),
+    song_id         VARCHAR(32),
+    artist_id       VARCHAR(32),
+    session_id      INTEGER NOT NULL,
+    item_in_session INTEGER NOT NULL,
+    location        VARCHAR(512),
+    user_agent      VARCHAR(1024)
+);
+"""
+
+user_table_create = """
+CREATE TABLE IF NOT EXISTS users (
+    user_id    INTEGER SORTKEY PRIMARY KEY,
+    first_name VARCHAR(256),
+    last_name  VARCHAR(256),
+    gender     VARCHAR(16),
+    level      VARCHAR(16)
+)
+DISTSTYLE ALL;
+"""
+
+song_table_create = """
+CREATE TABLE IF NOT EXISTS songs (
+    song_id   VARCHAR(32) SORTKEY PRIMARY KEY,
+    title     VARCHAR(1024),
+    artist_id VARCHAR(32),
+    year      INTEGER,
+    duration  DOUBLE PRECISION
+)
+DISTSTYLE ALL;
+"""
+
+artist_table_create = """
+CREATE TABLE IF NOT EXISTS artists (
+    artist_id VARCHAR(32) SORTKEY PRIMARY KEY,
+    name      VARCHAR(1024),
+    location  VARCHAR(1024),
+    latitude  DOUBLE PRECISION,
+    longitude DOUBLE PRECISION
+)
+DISTSTYLE ALL;
+"""
+
+time_table_create = """
+CREATE TABLE IF NOT EXISTS time (
+    start_time TIMESTAMP DISTKEY SORTKEY PRIMARY KEY,
+    hour       SMALLINT NOT NULL,
+    day        SMALLINT NOT NULL,
+    week       SMALLINT NOT NULL,
+    month      SMALLINT NOT NULL,
+    year       SMALLINT NOT NULL,
+    weekday    SMALLINT NOT NULL
+);
+"""
+
+create_table_queries = [
+    staging_events_table_create,
+    staging_songs_table_create,
+    songplay_table_create,
+    user_table_create,
+    song_table_create,
+    artist_table_create,
+    time_table_create,
+]
+
+# --- COPY -----------------------------------------------------------------------------------------------
+
+staging_events_copy = """
+COPY staging_events
+FROM {source}
+{authorization}
+REGION {region}
+FORMAT AS JSON {jsonpaths}
+TIMEFORMAT 'epochmillisecs'
+BLANKSASNULL
+EMPTYASNULL
+COMPUPDATE OFF
+STATUPDATE OFF
+MAXERROR {maxerror};
+"""
+
+staging_songs_copy = """
+COPY staging_songs
+FROM {source}
+{authorization}
+REGION {region}
+FORMAT AS JSON 'auto'
+BLANKSASNULL
+EMPTYASNULL
+COMPUPDATE OFF
+STATUPDATE OFF
+MAXERROR {maxerror};
+"""
+
+
+def authorization_clause(role_arn: str) -> str:
+    """``IAM_ROLE '<arn>'``; without an ARN, the cluster's default role (the local engine needs none)."""
+    return f"IAM_ROLE {quote_literal(role_arn)}" if role_arn else "IAM_ROLE default"
+
+
+def copy_table_queries(config: Config) -> list[str]:
+    """The two COPY statements, with the configuration's values validated and quoted."""
+    common = {
+        "authorization": authorization_clause(config.iam_role_arn),
+        "region": quote_literal(config.region),
+        "maxerror": int(config.maxerror),
+    }
+    return [
+        staging_events_copy.format(
+            source=quote_literal(config.log_data), jsonpaths=quote_literal(config.log_jsonpath), **common
+        ),
+        staging_songs_copy.format(source=quote_literal(config.song_data), **common),
+    ]
+
+
+# --- TRANSFORM: staging -> star -------------------------------------------------------------------------
+# The star is rebuilt from staging inside one transaction, so a rerun gives the same rows and a failure
+# leaves the previous star in place.  DELETE, not TRUNCATE: TRUNCATE commits on Redshift.
+
+star_clear_queries = [f"DELETE FROM {table};" for table in ("time", "songplays", "users", "songs", "artists")]
+
+# One row per NextSong event; when several songs share the event's title, artist name and duration, the
+# lowest song_id is taken, so a matching event still gives exactly one row.
+songplay_table_insert = """
+INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
+                       location, user_agent)
+SELECT e.ts, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
+       e.location, e.user_agent
+FROM staging_events AS e
+LEFT JOIN (
+    SELECT title, artist_name, duration, song_id, artist_id,
+           ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS pick
+    FROM staging_songs
+) AS s
+    ON s.pick = 1 AND e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
+WHERE e.page = 'NextSong';
+"""
+
+# A user's attributes come from their latest event: by ts, then itemInSession.
+user_table_insert = """
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT user_id, first_name, last_name, gender, level
+FROM (
+    SELECT user_id, first_name, last_name, gender, level,
+           ROW_NUMBER() OVER (PARTITION BY user_id
+                              ORDER BY ts DESC NULLS LAST, item_in_session DESC NULLS LAST) AS pick
+    FROM staging_events
+    WHERE user_id IS NOT NULL
+) AS latest
+WHERE pick = 1;
+"""
+
+song_table_insert = """
+INSERT INTO songs (song_id, title, artist_id, year, duration)
+SELECT song_id, title, artist_id, year, duration
+FROM (
+    SELECT song_id, title, artist_id, year, duration,
+           ROW_NUMBER() OVER (PARTITION BY song_id ORDER BY title, artist_id, duration) AS pick
+    FROM staging_songs
+    WHERE song_id IS NOT NULL
+) AS ranked
+WHERE pick = 1;
+"""
+
+# An artist id can carry several names: the most frequent wins, ties go to the shortest, then the first
+# alphabetically.  Location and coordinates take the most frequent non-empty value the same way.
+artist_table_insert = """
+INSERT INTO artists (artist_id, name, location, latitude, longitude)
+SELECT n.artist_id, n.artist_name, l.artist_location, c.artist_latitude, c.artist_longitude
+FROM (
+    SELECT artist_id, artist_name,
+           ROW_NUMBER() OVER (PARTITION BY artist_id
+                              ORDER BY uses DESC, LENGTH(artist_name), artist_name) AS pick
+    FROM (SELECT artist_id, artist_name, COUNT(*) AS uses
+          FROM staging_songs WHERE artist_id IS NOT NULL
+          GROUP BY artist_id, artist_name) AS named
+) AS n
+LEFT JOIN (
+    SELECT artist_id, artist_location,
+           ROW_NUMBER() OVER (PARTITION BY artist_id
+                              ORDER BY uses DESC, LENGTH(artist_location), artist_location) AS pick
+    FROM (SELECT artist_id, artist_location, COUNT(*) AS uses
+          FROM staging_songs WHERE artist_id IS NOT NULL AND artist_location IS NOT NULL
+          GROUP BY artist_id, artist_location) AS located
+) AS l
+    ON l.artist_id = n.artist_id AND l.pick = 1
+LEFT JOIN (
+    SELECT artist_id, artist_latitude, artist_longitude,
+           ROW_NUMBER() OVER (PARTITION BY artist_id
+                              ORDER BY uses DESC, artist_latitude, artist_longitude) AS pick
+    FROM (SELECT artist_id, artist_latitude, artist_longitude, COUNT(*) AS uses
+          FROM staging_songs
+          WHERE artist_id IS NOT NULL AND artist_latitude IS NOT NULL AND artist_longitude IS NOT NULL
+          GROUP BY artist_id, artist_latitude, artist_longitude) AS placed
+) AS c
+    ON c.artist_id = n.artist_id AND c.pick = 1
+WHERE n.pick = 1;
+"""
+
+# weekday: 0 = Sunday (DOW on both engines); week: ISO week.
+time_table_insert = """
+INSERT INTO time (start_time, hour, day, week, month, year, weekday)
+SELECT DISTINCT start_time,
+       EXTRACT(hour FROM start_time),
+       EXTRACT(day FROM start_time),
+       EXTRACT(week FROM start_time),
+       EXTRACT(month FROM start_time),
+       EXTRACT(year FROM start_time),
+       EXTRACT(dow FROM start_time)
+FROM songplays;
+"""
+
+insert_table_queries = [
+    user_table_insert,
+    song_table_insert,
+    artist_table_insert,
+    songplay_table_insert,
+    time_table_insert,
+]
+
+# --- CHECKS AND ANALYTICS -------------------------------------------------------------------------------
+
+count_queries = {table: f"SELECT COUNT(*) FROM {table};" for table in ALL_TABLES}
+
+analytics_queries = {
+    "Most played songs": """
+        SELECT s.title AS song, a.name AS artist, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN songs AS s ON s.song_id = sp.song_id
+        JOIN artists AS a ON a.artist_id = sp.artist_id
+        GROUP BY s.title, a.name
+        ORDER BY plays DESC, song, artist
+        LIMIT 5;
+    """,
+    "Most played artists": """
+        SELECT a.name AS artist, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN artists AS a ON a.artist_id = sp.artist_id
+        GROUP BY a.name
+        ORDER BY plays DESC, artist
+        LIMIT 5;
+    """,
+    "Plays by hour of day (UTC)": """
+        SELECT t.hour, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN time AS t ON t.start_time = sp.start_time
+        GROUP BY t.hour
+        ORDER BY t.hour;
+    """,
+    "Free vs paid plays": """
+        SELECT level, COUNT(*) AS plays
+        FROM songplays
+        GROUP BY level
+        ORDER BY level;
+    """,
+    "Busiest weekday": """
+        SELECT CASE t.weekday WHEN 0 THEN 'Sunday' WHEN 1 THEN 'Monday' WHEN 2 THEN 'Tuesday'
+                              WHEN 3 THEN 'Wednesday' WHEN 4 THEN 'Thursday' WHEN 5 THEN 'Friday'
+                              ELSE 'Saturday' END AS weekday,
+               COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN time AS t ON t.start_time = sp.start_time
+        GROUP BY t.weekday
+        ORDER BY plays DESC, t.weekday
+        LIMIT 1;
+    """,
+}
