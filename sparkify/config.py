@@ -53,7 +53,7 @@ class Config:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read ``path`` and return a validated :class:`Config`, or raise :class:`ConfigError` listing all problems."""
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem found."""
     config_path = Path(path)
     if not config_path.is_file():
         raise ConfigError(str(path), [f"no such file; pass --config PATH or create {config_path.name}"])
@@ -140,7 +140,8 @@ class _Reader:
     def _check(self, config: Config) -> Config:
         if config.host.startswith("/") and not Path(config.host).is_dir():
             self.problems.append(
-                f"[CLUSTER] HOST: {config.host!r} looks like a unix-socket directory but no such directory exists"
+                f"[CLUSTER] HOST: {config.host!r} looks like a unix-socket directory, "
+                "but there is no such directory"
             )
         if config.iam_role_arn and not ROLE_ARN.match(config.iam_role_arn):
             self.problems.append(
@@ -150,7 +151,9 @@ class _Reader:
         if config.names_redshift and not config.iam_role_arn:
             self.problems.append("[IAM_ROLE] ARN: required when HOST is a Redshift cluster")
         if not REGION.match(config.region):
-            self.problems.append(f"[S3] REGION: {config.region!r} is not an AWS region name such as us-west-2")
+            self.problems.append(
+                f"[S3] REGION: {config.region!r} is not an AWS region name such as us-west-2"
+            )
         resolved = {key: self._source(key, getattr(config, key.lower()), config) for key in SOURCE_KEYS}
         return Config(**{**config.__dict__, **{key.lower(): value for key, value in resolved.items()}})
 
@@ -166,7 +169,8 @@ class _Reader:
             return raw
         if config.names_redshift:
             self.problems.append(
-                f"[S3] {key}: {raw!r} is a local path, but HOST is a Redshift cluster, which reads only s3:// sources"
+                f"[S3] {key}: {raw!r} is a local path, but HOST is a Redshift cluster, "
+                "which reads only s3:// sources"
             )
             return raw
         path = self.local_path(raw)

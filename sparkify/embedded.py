@@ -5,6 +5,7 @@ that ``dwh.cfg`` names, listening on a unix socket only, and left running so the
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from pathlib import Path
 
@@ -65,3 +66,25 @@ def ensure_database(admin_connection: object, db_name: str, db_user: str) -> Non
             f"CREATE DATABASE {quote_ident(db_name)} OWNER {quote_ident(db_user)} TEMPLATE template0 "
             "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
         )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sparkify.embedded stop [--config PATH]``: stop the embedded server that dwh.cfg names."""
+    from sparkify import cli
+    from sparkify.config import load_config
+
+    parser = cli.parser("sparkify.embedded", "Stop the embedded PostgreSQL that dwh.cfg names.")
+    parser.add_argument("command", choices=["stop"])
+    args = parser.parse_args(argv)
+
+    def action() -> int:
+        data_dir = load_config(args.config).embedded_data_dir
+        stopped = stop_server(data_dir)
+        print(f"{'stopped' if stopped else 'no server running in'} {data_dir}", file=sys.stderr)
+        return 0
+
+    return cli.run("sparkify.embedded", action, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

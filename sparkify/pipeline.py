@@ -38,7 +38,12 @@ def load_staging(warehouse: Warehouse, config: Config) -> list[CopyResult]:
         results.append(result)
         log.info(
             "COPY %s: %d file(s), %d line(s) read, %d loaded, %d rejected in %.1f s",
-            table, len(result.files), result.lines_read, result.rows_loaded, len(result.rejected), elapsed,
+            table,
+            len(result.files),
+            result.lines_read,
+            result.rows_loaded,
+            len(result.rejected),
+            elapsed,
         )
     warehouse.commit()
     return results

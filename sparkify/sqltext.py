@@ -10,14 +10,82 @@ import re
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _RESERVED = frozenset(
-    "all and any as asc authorization between both case cast check collate column constraint create "
-    "current_date current_time current_timestamp current_user default desc distinct do else end except "
-    "false for foreign from grant group having in initially intersect into is join leading limit "
-    "localtime localtimestamp not null offset on only or order placing primary references select "
-    "session_user some symmetric table then to trailing true union unique user using when where with".split()
+    [
+        "all",
+        "and",
+        "any",
+        "as",
+        "asc",
+        "authorization",
+        "between",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "is",
+        "join",
+        "leading",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "placing",
+        "primary",
+        "references",
+        "select",
+        "session_user",
+        "some",
+        "symmetric",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "when",
+        "where",
+        "with",
+    ]
 )
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)(\b(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CREDENTIALS|PASSWORD)\s+)'(?:[^']|'')*'"),
+    re.compile(
+        r"(?i)(\b(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CREDENTIALS|PASSWORD)\s+)'(?:[^']|'')*'"
+    ),
     re.compile(r"(?i)(aws_(?:secret_access_key|access_key_id|session_token)=)[^;'\s]+"),
 )
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)

@@ -72,8 +72,14 @@ def connect(config: Config) -> Warehouse:
     """Connect to the warehouse that ``config`` names, starting the embedded engine when HOST is blank."""
     if config.is_embedded:
         socket_dir, port = embedded.ensure_server(config.embedded_data_dir)
-        admin = _open(host=socket_dir, port=port, dbname="postgres", user="postgres", password="",
-                      where=f"embedded PostgreSQL in {config.embedded_data_dir}")
+        admin = _open(
+            host=socket_dir,
+            port=port,
+            dbname="postgres",
+            user="postgres",
+            password="",
+            where=f"embedded PostgreSQL in {config.embedded_data_dir}",
+        )
         admin.autocommit = True
         try:
             embedded.ensure_database(admin, config.db_name, config.db_user)
@@ -82,16 +88,27 @@ def connect(config: Config) -> Warehouse:
         host, where = socket_dir, f"embedded PostgreSQL in {config.embedded_data_dir}"
     else:
         host, port, where = config.host, config.db_port, f"{config.host}:{config.db_port}"
-    connection = _open(host=host, port=port, dbname=config.db_name, user=config.db_user,
-                       password=config.db_password, where=where)
+    connection = _open(
+        host=host,
+        port=port,
+        dbname=config.db_name,
+        user=config.db_user,
+        password=config.db_password,
+        where=where,
+    )
     return Warehouse(connection, where)
 
 
 def _open(*, host: str, port: int, dbname: str, user: str, password: str, where: str) -> Any:
     try:
         return psycopg2.connect(
-            host=host, port=port, dbname=dbname, user=user, password=password or None,
-            connect_timeout=int(os.environ.get("DWH_CONNECT_TIMEOUT", "15")), application_name="sparkify-dwh",
+            host=host,
+            port=port,
+            dbname=dbname,
+            user=user,
+            password=password or None,
+            connect_timeout=int(os.environ.get("DWH_CONNECT_TIMEOUT", "15")),
+            application_name="sparkify-dwh",
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"

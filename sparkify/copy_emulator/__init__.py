@@ -1,4 +1,4 @@
-"""Runs Redshift COPY statements against PostgreSQL, faithfully: same sources, mapping, conversions, errors."""
+"""Runs Redshift COPY statements against PostgreSQL: same sources, mapping, conversions and errors."""
 
 from sparkify.copy_emulator.loader import CopyResult, FileStats, RejectedRecord, run_copy
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy

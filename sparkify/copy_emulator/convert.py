@@ -34,8 +34,20 @@ _EPOCH = dt.datetime(1970, 1, 1)
 _INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_BOOLEAN_WORDS = {"t": "t", "true": "t", "1": "t", "y": "t", "yes": "t", "on": "t",
-                  "f": "f", "false": "f", "0": "f", "n": "f", "no": "f", "off": "f"}
+_BOOLEAN_WORDS = {
+    "t": "t",
+    "true": "t",
+    "1": "t",
+    "y": "t",
+    "yes": "t",
+    "on": "t",
+    "f": "f",
+    "false": "f",
+    "0": "f",
+    "n": "f",
+    "no": "f",
+    "off": "f",
+}
 
 Converter = Callable[[Any], "str | None"]
 
@@ -82,7 +94,9 @@ def build_converter(column: Column, command: CopyCommand) -> Converter:
     elif kind == "date":
         inner = _not_blank(_date_converter(command.dateformat))
     else:
-        raise CopyStatementError(f"column {column.name} has type {column.type_name}, which the local COPY cannot load")
+        raise CopyStatementError(
+            f"column {column.name} has type {column.type_name}, which the local COPY cannot load"
+        )
     if not column.not_null:
         return inner
 
@@ -154,10 +168,14 @@ def _integer_converter(kind: str) -> Converter:
     def convert(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             shown = _as_text(value)
-            raise ValueRejected(ERR_DIGIT, f"Invalid digit, Value '{_first_bad_char(shown)}', Type: {type_label}")
+            raise ValueRejected(
+                ERR_DIGIT, f"Invalid digit, Value '{_first_bad_char(shown)}', Type: {type_label}"
+            )
         if isinstance(value, str):
             if not _INTEGER_TEXT.match(value):
-                raise ValueRejected(ERR_DIGIT, f"Invalid digit, Value '{_first_bad_char(value)}', Type: {type_label}")
+                raise ValueRejected(
+                    ERR_DIGIT, f"Invalid digit, Value '{_first_bad_char(value)}', Type: {type_label}"
+                )
             value = int(value)
         if not -bound <= value < bound:
             raise ValueRejected(ERR_OVERFLOW, f"Overflow, Value exceeds the range of type {type_label}")
@@ -189,7 +207,7 @@ def _float_value(value: Any) -> str:
 
 
 def _decimal_value(value: Any) -> str:
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         raise ValueRejected(ERR_DECIMAL, "Invalid decimal value")
     try:
         return str(Decimal(str(value).strip()))
@@ -235,11 +253,34 @@ def _date_converter(dateformat: str | None) -> Callable[[Any], str]:
     return lambda value: parse(value).date().isoformat()
 
 
-_AUTO_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
-                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
-_FORMAT_PARTS = [("YYYY", "%Y"), ("HH24", "%H"), ("HH12", "%I"), ("HH", "%H"), ("MI", "%M"), ("SS", "%S"),
-                 ("MS", "%f"), ("US", "%f"), ("MM", "%m"), ("MON", "%b"), ("DD", "%d"), ("YY", "%y"), ("AM", "%p"),
-                 ("PM", "%p")]
+_AUTO_FORMATS = (
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y",
+)
+_FORMAT_PARTS = [
+    ("YYYY", "%Y"),
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("HH", "%H"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("MS", "%f"),
+    ("US", "%f"),
+    ("MM", "%m"),
+    ("MON", "%b"),
+    ("DD", "%d"),
+    ("YY", "%y"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+]
 
 
 def _text_datetime_parser(fmt: str, code: int, label: str) -> Callable[[Any], dt.datetime]:

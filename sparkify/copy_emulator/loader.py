@@ -6,14 +6,15 @@ rejected records than MAXERROR leaves nothing of itself in the target table.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sparkify.copy_emulator.convert import Column, ValueRejected, build_converter
-from sparkify.copy_emulator.mapping import Extractor, auto_extractor, jsonpaths_extractor
 from sparkify.copy_emulator.manifest import manifest_sources
+from sparkify.copy_emulator.mapping import Extractor, auto_extractor, jsonpaths_extractor
 from sparkify.copy_emulator.records import BadRecord, iter_records
 from sparkify.copy_emulator.sources import SourceFile, list_sources, read_source, read_text_document
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy
@@ -75,8 +76,7 @@ def run_copy(connection: Any, sql: str) -> CopyResult:
                 for _ in rows.produce(files):
                     pass
             else:
-                target = f"{quote_ident(command.table)} ({', '.join(quote_ident(c.name) for c in columns)})"
-                cursor.copy_expert(f"COPY {target} FROM STDIN", _ByteStream(rows.produce(files)), _CHUNK_BYTES)
+                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows.produce(files)))
         except BaseException:
             cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
             raise
@@ -84,22 +84,39 @@ def run_copy(connection: Any, sql: str) -> CopyResult:
     return result
 
 
+def _copy_from_stream(cursor: Any, table: str, columns: list[Column], stream: _ByteStream) -> None:
+    target = f"{quote_ident(table)} ({', '.join(quote_ident(column.name) for column in columns)})"
+    try:
+        cursor.copy_expert(f"COPY {target} FROM STDIN", stream, _CHUNK_BYTES)
+    except Exception:
+        # psycopg2 wraps an exception raised by read() in QueryCanceled; the original says more.
+        if stream.error is not None:
+            raise stream.error from None
+        raise
+
+
 def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     """The columns a COPY fills: the listed ones, or all but IDENTITY and generated columns."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s)", (quote_ident(command.table) if "." not in command.table
-                                                   else command.table,))
+        cursor.execute(
+            "SELECT to_regclass(%s)",
+            (quote_ident(command.table) if "." not in command.table else command.table,),
+        )
         if cursor.fetchone()[0] is None:
             raise LoadError(command.table, "the table does not exist", hint="Run create_tables.py first.")
         cursor.execute(
-            """SELECT attname, format_type(atttypid, atttypmod), attnotnull, attidentity <> '' OR attgenerated <> ''
+            """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
+                      attidentity <> '' OR attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",
             (quote_ident(command.table) if "." not in command.table else command.table,),
         )
         catalogue = cursor.fetchall()
-    columns = {name: Column(name, type_name, not_null, _varchar_bytes(type_name))
-               for name, type_name, not_null, automatic in catalogue if not (automatic and command.columns is None)}
+    columns = {
+        name: Column(name, type_name, not_null, _varchar_bytes(type_name))
+        for name, type_name, not_null, automatic in catalogue
+        if not (automatic and command.columns is None)
+    }
     if command.columns is None:
         return list(columns.values())
     unknown = [name for name in command.columns if name not in columns]
@@ -140,8 +157,12 @@ class _RowProducer:
         for source in files:
             stats = FileStats(source.name)
             self.result.files.append(stats)
-            data = read_source(source, table=self.command.table, compression=self.command.compression,
-                               region=self.command.region)
+            data = read_source(
+                source,
+                table=self.command.table,
+                compression=self.command.compression,
+                region=self.command.region,
+            )
             for line, record in iter_records(data, replace_invalid_utf8=self.command.accept_inv_chars):
                 stats.read += 1
                 row = self._row(source.name, line, record)
@@ -155,8 +176,16 @@ class _RowProducer:
         if isinstance(record, BadRecord):
             return self._reject(RejectedRecord(filename, line, "", record.code, record.reason, record.raw))
         if not isinstance(record, dict):
-            return self._reject(RejectedRecord(filename, line, "", ERR_NOT_OBJECT,
-                                               "Invalid JSON: the record is not an object", _raw(record)))
+            return self._reject(
+                RejectedRecord(
+                    filename,
+                    line,
+                    "",
+                    ERR_NOT_OBJECT,
+                    "Invalid JSON: the record is not an object",
+                    _raw(record),
+                )
+            )
         values = self.extractor(record)
         try:
             fields = [convert(value) for convert, value in zip(self.converters, values)]
@@ -166,8 +195,16 @@ class _RowProducer:
         try:
             return text.encode("utf-8")
         except UnicodeEncodeError:
-            return self._reject(RejectedRecord(filename, line, "", 1220, "String contains invalid UTF-8 (a lone "
-                                               "surrogate escape)", _raw(record)))
+            return self._reject(
+                RejectedRecord(
+                    filename,
+                    line,
+                    "",
+                    1220,
+                    "String contains invalid UTF-8 (a lone surrogate escape)",
+                    _raw(record),
+                )
+            )
 
     def _locate_rejection(self, filename: str, line: int, record: Any, values: list[Any]) -> RejectedRecord:
         for column, convert, value in zip(self.columns, self.converters, values):
@@ -186,24 +223,25 @@ class _RowProducer:
                 self.command.table,
                 f"{first.reason} (error {first.code}); {len(self.result.rejected)} record(s) rejected, "
                 f"MAXERROR is {self.command.maxerror}",
-                filename=first.filename, line=first.line, column=first.column or None,
+                filename=first.filename,
+                line=first.line,
+                column=first.column or None,
                 value=first.raw_value or None,
             )
         return None
 
 
 def _raw(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, default=str)[:1024]
 
 
 class _ByteStream(io.RawIOBase):
-    """A readable file over an iterator of byte rows, for ``copy_expert``; it never holds more than a chunk."""
+    """A readable file over an iterator of byte rows, for ``copy_expert``; it holds one chunk at most."""
 
     def __init__(self, rows: Iterator[bytes]) -> None:
         self.rows = rows
         self.pending = bytearray()
+        self.error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
@@ -211,10 +249,14 @@ class _ByteStream(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         limit = size if size and size > 0 else _CHUNK_BYTES
         pending = self.pending
-        for row in self.rows:
-            pending += row
-            if len(pending) >= limit:
-                break
+        try:
+            for row in self.rows:
+                pending += row
+                if len(pending) >= limit:
+                    break
+        except BaseException as exc:
+            self.error = exc
+            raise
         chunk = bytes(pending)
         pending.clear()
         return chunk

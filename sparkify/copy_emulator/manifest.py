@@ -20,13 +20,14 @@ def manifest_sources(uri: str, *, table: str, region: str | None) -> list[Source
         if not isinstance(entries, list):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        raise LoadError(table, 'the manifest must be a JSON object {"entries": [{"url": ...}, ...]}',
-                        filename=uri) from None
+        raise LoadError(
+            table, 'the manifest must be a JSON object {"entries": [{"url": ...}, ...]}', filename=uri
+        ) from None
     found: list[SourceFile] = []
     for entry in entries:
         url = entry.get("url") if isinstance(entry, dict) else None
         if not isinstance(url, str):
-            raise LoadError(table, "a manifest entry has no \"url\"", filename=uri)
+            raise LoadError(table, 'a manifest entry has no "url"', filename=uri)
         source = _exact(url, table, region)
         if source is not None:
             found.append(source)

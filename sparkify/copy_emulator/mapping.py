@@ -16,7 +16,9 @@ from sparkify.errors import LoadError
 
 Extractor = Callable[[dict[str, Any]], list[Any]]
 
-_STEP = re.compile(r"""\.(?P<dot>[^.\[\]]+)|\[\s*(?:'(?P<single>(?:[^'\\]|\\.)*)'|"(?P<double>(?:[^"\\]|\\.)*)"|(?P<index>\d+))\s*\]""")
+_STEP = re.compile(
+    r"""\.(?P<dot>[^.\[\]]+)|\[\s*(?:'(?P<single>(?:[^'\\]|\\.)*)'|"(?P<double>(?:[^"\\]|\\.)*)"|(?P<index>\d+))\s*\]"""
+)
 _MISSING = object()
 
 
@@ -37,7 +39,7 @@ def auto_extractor(columns: list[str], *, ignore_case: bool) -> Extractor:
 
 
 def jsonpaths_extractor(document: bytes, columns: list[str], *, table: str, source: str) -> Extractor:
-    """Extractor for a JSONPaths file; a :class:`LoadError` when the file is malformed or the count is wrong."""
+    """Extractor for a JSONPaths file; :class:`LoadError` when it is malformed or has the wrong count."""
     paths = parse_jsonpaths_document(document, table=table, source=source)
     if len(paths) != len(columns):
         raise LoadError(

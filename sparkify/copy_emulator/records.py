@@ -63,8 +63,7 @@ def iter_records(data: bytes, *, replace_invalid_utf8: str | None = None) -> Ite
             continue
         if scanner is None:
             scanner = _SlowScanner(data, replace_invalid_utf8)
-        for item in scanner.scan_from_line(index):
-            yield item
+        yield from scanner.scan_from_line(index)
         index = scanner.next_line
 
 
@@ -111,7 +110,10 @@ class _SlowScanner:
             try:
                 value, position = _DECODER.raw_decode(text, position)
             except json.JSONDecodeError as exc:
-                yield line + 1, BadRecord(line + 1, ERR_MALFORMED, _malformed_reason(exc), self._line_text(line))
+                yield (
+                    line + 1,
+                    BadRecord(line + 1, ERR_MALFORMED, _malformed_reason(exc), self._line_text(line)),
+                )
                 self.next_line = line + 1
                 return
             yield line + 1, value

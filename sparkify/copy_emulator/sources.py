@@ -45,7 +45,9 @@ def list_sources(uri: str, *, table: str, region: str | None = None) -> list[Sou
     """Every file under the prefix ``uri``, in key order; a :class:`LoadError` when there is none."""
     files = _list_s3(uri, table, region) if is_s3(uri) else _list_local(local_path(uri))
     if not files:
-        raise LoadError(table, f"the prefix {uri!r} matches no file", hint="Check LOG_DATA / SONG_DATA in dwh.cfg.")
+        raise LoadError(
+            table, f"the prefix {uri!r} matches no file", hint="Check LOG_DATA / SONG_DATA in dwh.cfg."
+        )
     return files
 
 
@@ -92,7 +94,9 @@ def _list_s3(uri: str, table: str, region: str | None) -> list[SourceFile]:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 if not item["Key"].endswith("/"):
-                    found.append(SourceFile(f"s3://{bucket}/{item['Key']}", item["Size"], item["Key"], bucket))
+                    found.append(
+                        SourceFile(f"s3://{bucket}/{item['Key']}", item["Size"], item["Key"], bucket)
+                    )
     except ClientError as exc:
         raise LoadError(table, _s3_reason(exc, bucket), hint=_S3_HINT) from None
     except BotoCoreError as exc:
@@ -100,7 +104,9 @@ def _list_s3(uri: str, table: str, region: str | None) -> list[SourceFile]:
     return found
 
 
-_S3_HINT = "Check the bucket name, REGION in dwh.cfg and your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)."
+_S3_HINT = (
+    "Check the bucket name, REGION in dwh.cfg and your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)."
+)
 
 
 def _s3_reason(exc: Any, bucket: str) -> str:
@@ -142,7 +148,9 @@ def _decompress(data: bytes, compression: str | None, table: str, name: str) -> 
             return _zstd_decompress(data)
     except (OSError, EOFError, ValueError, zlib.error) as exc:
         raise LoadError(
-            table, f"the file is not valid {compression} data ({exc})", filename=name,
+            table,
+            f"the file is not valid {compression} data ({exc})",
+            filename=name,
             hint=f"Is the file really {compression}-compressed, and complete?",
         ) from None
     return data

@@ -32,7 +32,17 @@ _FLAGS = {
     "MANIFEST": "manifest",
 }
 _COMPRESSIONS = {"GZIP": "gzip", "BZIP2": "bzip2", "ZSTD": "zstd"}
-_OTHER_FORMATS = {"CSV", "AVRO", "PARQUET", "ORC", "FIXEDWIDTH", "SHAPEFILE", "DELIMITER", "RCFILE", "TEXTFILE"}
+_OTHER_FORMATS = {
+    "CSV",
+    "AVRO",
+    "PARQUET",
+    "ORC",
+    "FIXEDWIDTH",
+    "SHAPEFILE",
+    "DELIMITER",
+    "RCFILE",
+    "TEXTFILE",
+}
 _AUTH_STRINGS = {"ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS"}
 
 
@@ -74,7 +84,9 @@ class _Tokens:
         while position < len(text):
             match = _TOKEN.match(text, position)
             if not match or match.end() == position:
-                raise CopyStatementError(f"COPY statement: cannot read the text at {text[position:position + 30]!r}")
+                raise CopyStatementError(
+                    f"COPY statement: cannot read the text at {text[position : position + 30]!r}"
+                )
             kind = match.lastgroup or ""
             self.items.append((kind, match.group(kind)))
             position = match.end()
@@ -101,7 +113,9 @@ class _Tokens:
         self.take_word("AS")
         kind, value = self.take()
         if kind != "string":
-            raise CopyStatementError(f"COPY option {option} needs a quoted string, found {value or 'the end'!r}")
+            raise CopyStatementError(
+                f"COPY option {option} needs a quoted string, found {value or 'the end'!r}"
+            )
         return value[1:-1].replace("''", "'")
 
 
@@ -127,7 +141,9 @@ def parse_copy(sql: str) -> CopyCommand:
     if tokens.peek()[0] != "end":
         raise CopyStatementError("COPY statement: text after the closing semicolon")
     if not command.json_option:
-        raise CopyStatementError("COPY statement: the local engine loads JSON only; add FORMAT AS JSON 'auto'")
+        raise CopyStatementError(
+            "COPY statement: the local engine loads JSON only; add FORMAT AS JSON 'auto'"
+        )
     return command
 
 
@@ -168,19 +184,26 @@ def _apply_option(tokens: _Tokens, command: CopyCommand, option: str) -> None:
 def _apply_format(tokens: _Tokens, command: CopyCommand, option: str) -> None:
     if option == "FORMAT":
         tokens.take_word("AS")
-        kind, value = tokens.take()
+        _, value = tokens.take()
         if value.upper() in _OTHER_FORMATS:
-            raise CopyStatementError(f"COPY format {value.upper()} is not supported by the local engine (JSON only)")
+            raise CopyStatementError(
+                f"COPY format {value.upper()} is not supported by the local engine (JSON only)"
+            )
         if value.upper() != "JSON":
             raise CopyStatementError(f"COPY statement: unknown format {value!r}")
     command.json_option = tokens.expect_string("JSON")
     lowered = command.json_option.lower()
-    if lowered not in ("auto", "auto ignorecase", "noshred") and not re.match(r"^(s3|file)://|^/", command.json_option):
+    if lowered not in ("auto", "auto ignorecase", "noshred") and not re.match(
+        r"^(s3|file)://|^/", command.json_option
+    ):
         raise CopyStatementError(
-            f"COPY option JSON: {command.json_option!r} is neither 'auto', 'auto ignorecase' nor a JSONPaths file"
+            f"COPY option JSON: {command.json_option!r} is neither 'auto', 'auto ignorecase' "
+            "nor a JSONPaths file"
         )
     if lowered == "noshred":
-        raise CopyStatementError("COPY option JSON 'noshred' (SUPER columns) is not supported by the local engine")
+        raise CopyStatementError(
+            "COPY option JSON 'noshred' (SUPER columns) is not supported by the local engine"
+        )
 
 
 def _optional_string(tokens: _Tokens) -> str | None:

@@ -1,0 +1,88 @@
+"""Shared fixtures: one real embedded PostgreSQL for the whole run, a database per test where needed."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from sparkify import embedded
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The data folder of the embedded server the tests share; the server stops when the run ends."""
+    data_dir = tmp_path_factory.mktemp("embedded") / "pgdata"
+    embedded.ensure_server(data_dir)
+    yield data_dir
+    embedded.stop_server(data_dir)
+
+
+@pytest.fixture
+def db(pg_data_dir: Path) -> Iterator[Any]:
+    """A connection to a fresh, empty database of the embedded server (C collation, UTF-8)."""
+    name = f"test_{next(_database_numbers)}"
+    socket_dir, port = embedded.ensure_server(pg_data_dir)
+    admin = psycopg2.connect(host=socket_dir, port=port, dbname="postgres", user="postgres")
+    admin.autocommit = True
+    embedded.ensure_database(admin, name, "dwhuser")
+    connection = psycopg2.connect(host=socket_dir, port=port, dbname=name, user="dwhuser")
+    yield connection
+    connection.close()
+    admin.cursor().execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path, pg_data_dir: Path) -> Any:
+    """Write a dwh.cfg for the embedded server into ``tmp_path``; keyword arguments replace its lines."""
+
+    def write(sources: Path | None = None, *, name: str = "dwh.cfg", **lines: str) -> Path:
+        base = sources or tmp_path / "data"
+        values = {
+            "HOST": "",
+            "DB_NAME": f"cfg_{next(_database_numbers)}",
+            "DB_USER": "dwhuser",
+            "DB_PASSWORD": "",
+            "DB_PORT": "5439",
+            "ARN": "",
+            "LOG_DATA": f"{base}/log_data",
+            "LOG_JSONPATH": f"{base}/log_json_path.json",
+            "SONG_DATA": f"{base}/song_data",
+            "REGION": "us-west-2",
+            "DATA_DIR": str(pg_data_dir),
+            "MAXERROR": "0",
+        }
+        values.update(lines)
+        path = tmp_path / name
+        path.write_text(
+            textwrap.dedent(f"""\
+            [CLUSTER]
+            HOST = {values["HOST"]}
+            DB_NAME = {values["DB_NAME"]}
+            DB_USER = {values["DB_USER"]}
+            DB_PASSWORD = {values["DB_PASSWORD"]}
+            DB_PORT = {values["DB_PORT"]}
+            [IAM_ROLE]
+            ARN = {values["ARN"]}
+            [S3]
+            LOG_DATA = {values["LOG_DATA"]}
+            LOG_JSONPATH = {values["LOG_JSONPATH"]}
+            SONG_DATA = {values["SONG_DATA"]}
+            REGION = {values["REGION"]}
+            [EMBEDDED]
+            DATA_DIR = {values["DATA_DIR"]}
+            [ETL]
+            MAXERROR = {values["MAXERROR"]}
+            """)
+        )
+        return path
+
+    return write
