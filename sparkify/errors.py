@@ -39,6 +39,10 @@ class CopyStatementError(SparkifyError):
     """A COPY statement that the emulator cannot run as written (syntax, unsupported option, bad source)."""
 
 
+class UnsupportedStatementError(SparkifyError):
+    """A statement PostgreSQL would run but Redshift would reject."""
+
+
 class LoadError(SparkifyError):
     """A COPY that failed on its input data; nothing of it stays in the target table."""
 

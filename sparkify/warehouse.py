@@ -14,10 +14,10 @@ from typing import Any
 import psycopg2
 
 from sparkify import embedded
-from sparkify.adapter import postgres_ddl
+from sparkify.adapter import postgres_ddl, postgres_only_feature
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, run_copy
-from sparkify.errors import WarehouseConnectionError
+from sparkify.errors import UnsupportedStatementError, WarehouseConnectionError
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,15 @@ class Warehouse:
     def execute(self, sql: str) -> CopyResult | None:
         """Run one statement inside the open transaction; a COPY on PostgreSQL returns its result."""
         log.debug("SQL: %s", collapse_whitespace(mask_secrets(sql)))
-        if not self.is_redshift and first_keyword(sql) == "COPY":
-            return run_copy(self.connection, sql)
+        if not self.is_redshift:
+            feature = postgres_only_feature(sql)
+            if feature:
+                raise UnsupportedStatementError(
+                    f"Redshift does not support {feature}; refused so that what passes locally passes "
+                    f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
+                )
+            if first_keyword(sql) == "COPY":
+                return run_copy(self.connection, sql)
         with self.connection.cursor() as cursor:
             cursor.execute(sql if self.is_redshift else postgres_ddl(sql))
         return None

@@ -1,0 +1,55 @@
+"""Every script has --help text and a place in the README; result_check.py fails on an empty star."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import create_tables
+import result_check
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted(
+    str(path.relative_to(ROOT))
+    for path in [*ROOT.glob("*.py"), *ROOT.glob("iac/*.py")]
+    if path.name not in ("sql_queries.py", "__init__.py")
+)
+
+
+def test_the_expected_scripts_exist() -> None:
+    for script in ("create_tables.py", "etl.py", "result_check.py", "generate_sample_data.py"):
+        assert script in SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_has_help(script: str) -> None:
+    done = subprocess.run(
+        [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    usage, _, rest = done.stdout.partition("\n\n")
+    assert usage.startswith("usage:")
+    assert len(rest.split("\n\n")[0].strip()) > 20, "the help needs a description"
+    assert "--config" in done.stdout or script == "generate_sample_data.py"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_is_in_the_readme(script: str) -> None:
+    assert script in (ROOT / "README.md").read_text()
+
+
+def test_result_check_fails_on_an_empty_star(write_config, tmp_path: Path, capsys) -> None:
+    (tmp_path / "data/log_data").mkdir(parents=True)
+    (tmp_path / "data/song_data").mkdir()
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    config = str(write_config())
+    assert create_tables.main(["--config", config]) == 0
+    assert result_check.main(["--config", config]) == 1
+    captured = capsys.readouterr()
+    assert (
+        "result_check.py: error: empty star table(s): songplays, users, songs, artists, time" in captured.err
+    )
+    assert "Row counts" in captured.out
