@@ -343,3 +343,25 @@ analytics_queries = {
         LIMIT 1;
     """,
 }
+
+# --- LOAD ERRORS ON REDSHIFT ----------------------------------------------------------------------------
+# Read right after a failed COPY, in the same session: pg_last_copy_id() names that COPY.  The columns
+# come in the order of sparkify.load_errors.RejectedRecord.
+
+provisioned_load_errors_query = """
+SELECT TRIM(filename), line_number, TRIM(colname), err_code, TRIM(err_reason), TRIM(raw_line),
+       TRIM(raw_field_value), TRIM(type), TRIM(col_length)
+FROM stl_load_errors
+WHERE query = pg_last_copy_id()
+ORDER BY line_number
+LIMIT 100;
+"""
+
+serverless_load_errors_query = """
+SELECT TRIM(file_name), line_number, TRIM(column_name), error_code, TRIM(error_message), '',
+       '', TRIM(column_type), TRIM(column_length)
+FROM sys_load_error_detail
+WHERE query_id = pg_last_copy_id()
+ORDER BY line_number
+LIMIT 100;
+"""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import psycopg2
 
-from sparkify.errors import EXIT_FAILED, SparkifyError
+from sparkify.errors import EXIT_FAILED, LoadError, SparkifyError
+from sparkify.load_errors import describe
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
@@ -43,6 +44,12 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return action()
+    except LoadError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        if exc.rejected:
+            print(f"{prog}: rejected record(s):", file=sys.stderr)
+            print("\n".join(describe(exc.rejected)), file=sys.stderr)
+        return exc.exit_code
     except SparkifyError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code

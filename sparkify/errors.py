@@ -6,6 +6,8 @@ The library raises these; each script's ``main()`` turns them into one line on s
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -56,8 +58,11 @@ class LoadError(SparkifyError):
         column: str | None = None,
         value: str | None = None,
         hint: str | None = None,
+        rejected: list[Any] | None = None,
     ) -> None:
         self.table = table
+        self.rejected = rejected or []
+        self.query_id = 0
         self.reason = reason
         self.filename = filename
         self.line = line
@@ -68,9 +73,7 @@ class LoadError(SparkifyError):
 
     def _describe(self) -> str:
         where = f"{self.filename}:{self.line}" if self.filename and self.line else self.filename or ""
-        parts = [f"Load into table '{self.table}' failed"]
-        if where:
-            parts.append(f"at {where}")
+        parts = [f"Load into table '{self.table}' failed" + (f" at {where}" if where else "")]
         if self.column:
             parts.append(f"column {self.column}")
         if self.value is not None:

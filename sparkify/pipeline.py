@@ -11,6 +11,7 @@ import time
 import sql_queries as q
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
+from sparkify.load_errors import describe
 from sparkify.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -36,17 +37,40 @@ def load_staging(warehouse: Warehouse, config: Config) -> list[CopyResult]:
             log.info("COPY %s done in %.1f s", table, elapsed)
             continue
         results.append(result)
-        log.info(
-            "COPY %s: %d file(s), %d line(s) read, %d loaded, %d rejected in %.1f s",
-            table,
+        _report_copy(result, elapsed)
+    warehouse.commit()
+    return results
+
+
+def _report_copy(result: CopyResult, elapsed: float) -> None:
+    log.info(
+        "COPY %s: %d file(s), %d line(s) read, %d loaded, %d rejected in %.1f s",
+        *(
+            result.table,
             len(result.files),
             result.lines_read,
             result.rows_loaded,
             len(result.rejected),
             elapsed,
+        ),
+    )
+    for stats in result.files:
+        level = logging.WARNING if stats.rejected else logging.DEBUG
+        log.log(
+            level,
+            "  %s: %d read, %d loaded, %d rejected",
+            stats.name,
+            stats.read,
+            stats.loaded,
+            stats.rejected,
         )
-    warehouse.commit()
-    return results
+    if result.rejected:
+        log.warning(
+            "COPY %s skipped %d bad record(s), within MAXERROR (stl_load_errors query %d):",
+            *(result.table, len(result.rejected), result.query_id),
+        )
+        for line in describe(result.rejected):
+            log.warning("%s", line)
 
 
 def build_star(warehouse: Warehouse) -> None:

@@ -1,23 +1,26 @@
 """One connection to the warehouse, whichever engine it is.
 
-On Redshift (recognised from the server's version string) every statement is sent as written.  On
-PostgreSQL, CREATE TABLE goes through :mod:`sparkify.adapter` and COPY through the emulator.
+On Redshift (recognised from the server's version string) every statement is sent as written, and a
+failed COPY is explained from Redshift's own load-error tables.  On PostgreSQL, CREATE TABLE goes through
+:mod:`sparkify.adapter`, COPY through the emulator, and SQL that Redshift would reject is refused.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg2
 
+import sql_queries as q
 from sparkify import embedded
 from sparkify.adapter import postgres_ddl, postgres_only_feature
 from sparkify.config import Config
-from sparkify.copy_emulator import CopyResult, run_copy
-from sparkify.errors import UnsupportedStatementError, WarehouseConnectionError
+from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
+from sparkify.errors import LoadError, UnsupportedStatementError, WarehouseConnectionError
+from sparkify.load_errors import RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 log = logging.getLogger(__name__)
@@ -26,9 +29,19 @@ log = logging.getLogger(__name__)
 class Warehouse:
     """A psycopg2 connection plus the knowledge of which engine is behind it."""
 
-    def __init__(self, connection: Any, description: str) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        description: str,
+        *,
+        reopen: Callable[[], Any] | None = None,
+        serverless: bool = False,
+    ) -> None:
         self.connection = connection
         self.description = description
+        self.serverless = serverless
+        self._reopen = reopen
+        self._side_connection: Any = None
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -37,17 +50,18 @@ class Warehouse:
     def execute(self, sql: str) -> CopyResult | None:
         """Run one statement inside the open transaction; a COPY on PostgreSQL returns its result."""
         log.debug("SQL: %s", collapse_whitespace(mask_secrets(sql)))
-        if not self.is_redshift:
-            feature = postgres_only_feature(sql)
-            if feature:
-                raise UnsupportedStatementError(
-                    f"Redshift does not support {feature}; refused so that what passes locally passes "
-                    f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
-                )
-            if first_keyword(sql) == "COPY":
-                return run_copy(self.connection, sql)
+        if self.is_redshift:
+            return self._execute_on_redshift(sql)
+        feature = postgres_only_feature(sql)
+        if feature:
+            raise UnsupportedStatementError(
+                f"Redshift does not support {feature}; refused so that what passes locally passes "
+                f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
+            )
+        if first_keyword(sql) == "COPY":
+            return run_copy(self.connection, sql, record_rejections=self._record_rejections)
         with self.connection.cursor() as cursor:
-            cursor.execute(sql if self.is_redshift else postgres_ddl(sql))
+            cursor.execute(postgres_ddl(sql))
         return None
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -64,6 +78,8 @@ class Warehouse:
         self.connection.rollback()
 
     def close(self) -> None:
+        if self._side_connection is not None:
+            self._side_connection.close()
         self.connection.close()
 
     def __enter__(self) -> Warehouse:
@@ -74,36 +90,75 @@ class Warehouse:
             self.rollback()
         self.close()
 
+    def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
+        """stl_load_errors outlives the COPY's transaction on Redshift: write it on its own connection."""
+        if self._reopen is None:
+            return 0
+        if self._side_connection is None:
+            self._side_connection = self._reopen()
+        return record_in_stl_load_errors(self._side_connection, table, rejected)
+
+    def _execute_on_redshift(self, sql: str) -> None:
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql)
+        except psycopg2.Error as exc:
+            if first_keyword(sql) != "COPY" or "load_error" not in str(exc).lower():
+                raise
+            self.connection.rollback()
+            raise self.explain_failed_copy(parse_copy(sql).table) from None
+
+    def explain_failed_copy(self, table: str) -> LoadError:
+        """A :class:`LoadError` built from Redshift's record of this session's last COPY."""
+        sql = q.serverless_load_errors_query if self.serverless else q.provisioned_load_errors_query
+        _, rows = self.query(sql)
+        rejected = [
+            RejectedRecord(*(value.strip() if isinstance(value, str) else value for value in row))
+            for row in rows
+        ]
+        if not rejected:
+            return LoadError(table, "the COPY failed and Redshift recorded no load error for it")
+        first = rejected[0]
+        return LoadError(
+            table,
+            f"{first.reason} (error {first.code})",
+            filename=first.filename,
+            line=first.line,
+            column=first.column or None,
+            value=first.raw_value or None,
+            hint=hint_for(first),
+            rejected=rejected,
+        )
+
 
 def connect(config: Config) -> Warehouse:
     """Connect to the warehouse that ``config`` names, starting the embedded engine when HOST is blank."""
     if config.is_embedded:
         socket_dir, port = embedded.ensure_server(config.embedded_data_dir)
+        where = f"embedded PostgreSQL in {config.embedded_data_dir}"
         admin = _open(
-            host=socket_dir,
-            port=port,
-            dbname="postgres",
-            user="postgres",
-            password="",
-            where=f"embedded PostgreSQL in {config.embedded_data_dir}",
+            host=socket_dir, port=port, dbname="postgres", user="postgres", password="", where=where
         )
         admin.autocommit = True
         try:
             embedded.ensure_database(admin, config.db_name, config.db_user)
         finally:
             admin.close()
-        host, where = socket_dir, f"embedded PostgreSQL in {config.embedded_data_dir}"
+        host = socket_dir
     else:
         host, port, where = config.host, config.db_port, f"{config.host}:{config.db_port}"
-    connection = _open(
-        host=host,
-        port=port,
-        dbname=config.db_name,
-        user=config.db_user,
-        password=config.db_password,
-        where=where,
-    )
-    return Warehouse(connection, where)
+
+    def reopen() -> Any:
+        return _open(
+            host=host,
+            port=port,
+            dbname=config.db_name,
+            user=config.db_user,
+            password=config.db_password,
+            where=where,
+        )
+
+    return Warehouse(reopen(), where, reopen=reopen, serverless="redshift-serverless" in config.host)
 
 
 def _open(*, host: str, port: int, dbname: str, user: str, password: str, where: str) -> Any:

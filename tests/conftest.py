@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +19,18 @@ _database_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The data folder of the embedded server the tests share; the server stops when the run ends."""
-    data_dir = tmp_path_factory.mktemp("embedded") / "pgdata"
+def pg_data_dir() -> Iterator[Path]:
+    """The data folder of the embedded server the tests share; the server stops when the run ends.
+
+    Not under pytest's own temporary folder: as root the server runs as another user, and each pytest
+    session makes that folder private again, which would lock a running server out of its files.
+    """
+    work = Path(tempfile.mkdtemp(prefix="sparkify-tests-"))
+    data_dir = work / "pgdata"
     embedded.ensure_server(data_dir)
     yield data_dir
     embedded.stop_server(data_dir)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture

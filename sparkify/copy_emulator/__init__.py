@@ -1,6 +1,7 @@
 """Runs Redshift COPY statements against PostgreSQL: same sources, mapping, conversions and errors."""
 
-from sparkify.copy_emulator.loader import CopyResult, FileStats, RejectedRecord, run_copy
+from sparkify.copy_emulator.loader import CopyResult, FileStats, run_copy
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy
+from sparkify.load_errors import RejectedRecord
 
 __all__ = ["CopyCommand", "CopyResult", "FileStats", "RejectedRecord", "parse_copy", "run_copy"]

@@ -8,38 +8,31 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sparkify.copy_emulator.convert import Column, ValueRejected, build_converter
 from sparkify.copy_emulator.manifest import manifest_sources
 from sparkify.copy_emulator.mapping import Extractor, auto_extractor, jsonpaths_extractor
-from sparkify.copy_emulator.records import BadRecord, iter_records
+from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord
 from sparkify.copy_emulator.sources import SourceFile, list_sources, read_source, read_text_document
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy
 from sparkify.errors import CopyStatementError, LoadError
+from sparkify.load_errors import RejectedRecord
 from sparkify.sqltext import quote_ident
 
 ERR_NOT_OBJECT = 1216
 _CHUNK_BYTES = 1 << 20
 
-
-@dataclass
-class RejectedRecord:
-    """One record that was not loaded, with what Redshift's stl_load_errors would say of it."""
-
-    filename: str
-    line: int
-    column: str
-    code: int
-    reason: str
-    raw_line: str
-    raw_value: str = ""
+#: Called with the table and the rejected records; records them (stl_load_errors) and returns a query id.
+RejectionRecorder = Callable[[str, list[RejectedRecord]], int]
 
 
 @dataclass
 class FileStats:
+    """Per file: every line read is either loaded or rejected."""
+
     name: str
     read: int = 0
     loaded: int = 0
@@ -51,6 +44,7 @@ class CopyResult:
     table: str
     files: list[FileStats] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
+    query_id: int = 0
 
     @property
     def rows_loaded(self) -> int:
@@ -61,7 +55,7 @@ class CopyResult:
         return sum(stats.read for stats in self.files)
 
 
-def run_copy(connection: Any, sql: str) -> CopyResult:
+def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder | None = None) -> CopyResult:
     """Execute the Redshift COPY ``sql`` on the PostgreSQL ``connection`` (inside its open transaction)."""
     command = parse_copy(sql)
     columns = target_columns(connection, command)
@@ -77,10 +71,18 @@ def run_copy(connection: Any, sql: str) -> CopyResult:
                     pass
             else:
                 _copy_from_stream(cursor, command.table, columns, _ByteStream(rows.produce(files)))
+        except LoadError as exc:
+            cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+            exc.rejected = result.rejected
+            if record_rejections and result.rejected:
+                exc.query_id = record_rejections(command.table, result.rejected)
+            raise
         except BaseException:
             cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
             raise
         cursor.execute("RELEASE SAVEPOINT sparkify_copy")
+    if record_rejections and result.rejected:
+        result.query_id = record_rejections(command.table, result.rejected)
     return result
 
 
@@ -97,32 +99,29 @@ def _copy_from_stream(cursor: Any, table: str, columns: list[Column], stream: _B
 
 def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     """The columns a COPY fills: the listed ones, or all but IDENTITY and generated columns."""
+    name = command.table if "." in command.table else quote_ident(command.table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT to_regclass(%s)",
-            (quote_ident(command.table) if "." not in command.table else command.table,),
-        )
-        if cursor.fetchone()[0] is None:
-            raise LoadError(command.table, "the table does not exist", hint="Run create_tables.py first.")
         cursor.execute(
             """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
                       attidentity <> '' OR attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",
-            (quote_ident(command.table) if "." not in command.table else command.table,),
+            (name,),
         )
         catalogue = cursor.fetchall()
+    if not catalogue:
+        raise LoadError(command.table, "the table does not exist", hint="Run create_tables.py first.")
     columns = {
-        name: Column(name, type_name, not_null, _varchar_bytes(type_name))
-        for name, type_name, not_null, automatic in catalogue
+        column: Column(column, type_name, not_null, _varchar_bytes(type_name))
+        for column, type_name, not_null, automatic in catalogue
         if not (automatic and command.columns is None)
     }
     if command.columns is None:
         return list(columns.values())
-    unknown = [name for name in command.columns if name not in columns]
+    unknown = [column for column in command.columns if column not in columns]
     if unknown:
         raise CopyStatementError(f"COPY {command.table}: no column named {', '.join(unknown)}")
-    return [columns[name] for name in command.columns]
+    return [columns[column] for column in command.columns]
 
 
 def _varchar_bytes(type_name: str) -> int | None:
@@ -154,81 +153,99 @@ class _RowProducer:
         self.converters = [build_converter(column, command) for column in columns]
 
     def produce(self, files: list[SourceFile]) -> Iterator[bytes]:
+        table = self.command.table
         for source in files:
             stats = FileStats(source.name)
             self.result.files.append(stats)
             data = read_source(
-                source,
-                table=self.command.table,
-                compression=self.command.compression,
-                region=self.command.region,
+                source, table=table, compression=self.command.compression, region=self.command.region
             )
-            for line, record in iter_records(data, replace_invalid_utf8=self.command.accept_inv_chars):
-                stats.read += 1
-                row = self._row(source.name, line, record)
-                if row is None:
-                    stats.rejected += 1
-                    continue
-                stats.loaded += 1
-                yield row
+            records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
+            try:
+                for line, record in records:
+                    stats.read += 1
+                    row = self._row(record)
+                    if isinstance(row, bytes):
+                        stats.loaded += 1
+                        yield row
+                    else:
+                        stats.rejected += 1
+                        self._reject(source.name, line, records.line_text(line), *row)
+            except OversizedRecord as exc:
+                raise LoadError(table, str(exc), filename=source.name, line=exc.line) from None
 
-    def _row(self, filename: str, line: int, record: Any) -> bytes | None:
+    def _row(self, record: Any) -> bytes | tuple[int, str, Column | None, Any]:
+        """The COPY text row, or (code, reason, column, value) saying why the record is rejected."""
         if isinstance(record, BadRecord):
-            return self._reject(RejectedRecord(filename, line, "", record.code, record.reason, record.raw))
+            return record.code, record.reason, None, None
         if not isinstance(record, dict):
-            return self._reject(
-                RejectedRecord(
-                    filename,
-                    line,
-                    "",
-                    ERR_NOT_OBJECT,
-                    "Invalid JSON: the record is not an object",
-                    _raw(record),
-                )
-            )
+            return ERR_NOT_OBJECT, "Invalid JSON: the record is not an object", None, None
         values = self.extractor(record)
         try:
             fields = [convert(value) for convert, value in zip(self.converters, values)]
         except ValueRejected:
-            return self._reject(self._locate_rejection(filename, line, record, values))
+            return self._locate_rejection(values)
         text = "\t".join("\\N" if value is None else value for value in fields) + "\n"
         try:
             return text.encode("utf-8")
         except UnicodeEncodeError:
-            return self._reject(
-                RejectedRecord(
-                    filename,
-                    line,
-                    "",
-                    1220,
-                    "String contains invalid UTF-8 (a lone surrogate escape)",
-                    _raw(record),
-                )
-            )
+            return 1220, "String contains invalid UTF-8 (a lone surrogate escape)", None, None
 
-    def _locate_rejection(self, filename: str, line: int, record: Any, values: list[Any]) -> RejectedRecord:
+    def _locate_rejection(self, values: list[Any]) -> tuple[int, str, Column, Any]:
         for column, convert, value in zip(self.columns, self.converters, values):
             try:
                 convert(value)
             except ValueRejected as exc:
-                shown = value if isinstance(value, str) else _raw(value)
-                return RejectedRecord(filename, line, column.name, exc.code, exc.reason, _raw(record), shown)
+                return exc.code, exc.reason, column, value
         raise AssertionError("a value was rejected once and accepted on the second look")
 
-    def _reject(self, rejected: RejectedRecord) -> None:
-        self.result.rejected.append(rejected)
+    def _reject(
+        self,
+        filename: str,
+        line: int,
+        raw_line: str,
+        code: int,
+        reason: str,
+        column: Column | None,
+        value: Any,
+    ) -> None:
+        shown = "" if column is None else value if isinstance(value, str) else _raw(value)
+        self.result.rejected.append(
+            RejectedRecord(
+                filename,
+                line,
+                column.name if column else "",
+                code,
+                reason,
+                raw_line,
+                shown,
+                column_type=_short_type(column),
+                column_length=str(column.max_bytes or "") if column else "",
+            )
+        )
         if len(self.result.rejected) > self.command.maxerror:
             first = self.result.rejected[0]
             raise LoadError(
                 self.command.table,
                 f"{first.reason} (error {first.code}); {len(self.result.rejected)} record(s) rejected, "
-                f"MAXERROR is {self.command.maxerror}",
+                f"MAXERROR is {self.command.maxerror}. Check 'stl_load_errors' system table for details",
                 filename=first.filename,
                 line=first.line,
                 column=first.column or None,
                 value=first.raw_value or None,
             )
-        return None
+
+
+def _short_type(column: Column | None) -> str:
+    if column is None:
+        return ""
+    names = {
+        "character varying": "varchar",
+        "double precision": "float8",
+        "timestamp without time zone": "timestamp",
+    }
+    kind = column.type_name.split("(")[0]
+    return names.get(kind, kind)
 
 
 def _raw(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Split a JSON source file into records, each with the line it starts on.
+"""Split a JSON source file into records, each with the line Redshift would report for it.
 
 Redshift accepts a file holding one object, one object per line, or objects simply concatenated (also
 spread over several lines).  The fast path parses line by line; a line that is not a whole object on its
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,9 @@ except ImportError:  # orjson is optional; the standard library gives the same r
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
 
+MAX_OBJECT_BYTES = 4 * 1024 * 1024  # Redshift's limit for one JSON object
 ERR_MALFORMED = 1216
 ERR_UTF8 = 1220
 
@@ -37,34 +40,63 @@ class BadRecord:
     line: int
     code: int
     reason: str
-    raw: str
 
 
-def iter_records(data: bytes, *, replace_invalid_utf8: str | None = None) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, object)`` for each JSON value in ``data``, or ``(line, BadRecord)``."""
-    lines = data.split(b"\n")
-    scanner: _SlowScanner | None = None
-    index = 0
-    while index < len(lines):
-        raw = lines[index]
-        if not raw.strip():
-            index += 1
-            continue
+class OversizedRecord(Exception):
+    """A JSON object larger than Redshift accepts; it fails the whole COPY."""
+
+    def __init__(self, line: int, size: int) -> None:
+        super().__init__(f"a JSON object of {size:,} bytes exceeds Redshift's 4 MB limit")
+        self.line = line
+
+
+class JsonRecords:
+    """The records of one file: iterate for ``(line, value_or_BadRecord)``; ``line_text`` gives raw lines."""
+
+    def __init__(self, data: bytes, *, replace_invalid_utf8: str | None = None) -> None:
+        self.data = data
+        self.lines = data.split(b"\n")
+        self.replacement = replace_invalid_utf8
+        self._scanner: _SlowScanner | None = None
+
+    def line_text(self, line: int) -> str:
+        raw = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
+        return raw.decode("utf-8", "replace")
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        lines = self.lines
+        index = 0
+        while index < len(lines):
+            raw = lines[index]
+            if not raw.strip():
+                index += 1
+                continue
+            if len(raw) > MAX_OBJECT_BYTES:
+                raise OversizedRecord(index + 1, len(raw))
+            try:
+                yield index + 1, _fast_loads(raw)
+                index += 1
+                continue
+            except _FastError:
+                pass
+            if _utf8_problem(raw) is not None:
+                yield index + 1, self._invalid_utf8(raw, index + 1)
+                index += 1
+                continue
+            if self._scanner is None:
+                self._scanner = _SlowScanner(self.data)
+            yield from self._scanner.scan_from_line(index)
+            index = self._scanner.next_line
+
+    def _invalid_utf8(self, raw: bytes, line: int) -> Any:
+        if self.replacement is None:
+            return BadRecord(line, ERR_UTF8, _utf8_problem(raw) or "Invalid UTF-8")
+        # ACCEPTINVCHARS: each invalid byte becomes the replacement character.
+        text = _ESCAPED_BYTES.sub(self.replacement, raw.decode("utf-8", "surrogateescape"))
         try:
-            yield index + 1, _fast_loads(raw)
-            index += 1
-            continue
-        except _FastError:
-            pass
-        bad_utf8 = _utf8_problem(raw)
-        if bad_utf8 and replace_invalid_utf8 is None:
-            yield index + 1, BadRecord(index + 1, ERR_UTF8, bad_utf8, raw.decode("utf-8", "replace"))
-            index += 1
-            continue
-        if scanner is None:
-            scanner = _SlowScanner(data, replace_invalid_utf8)
-        yield from scanner.scan_from_line(index)
-        index = scanner.next_line
+            return json.loads(text)
+        except ValueError as exc:
+            return BadRecord(line, ERR_MALFORMED, f"Invalid JSON: {exc}")
 
 
 def _utf8_problem(raw: bytes) -> str | None:
@@ -78,11 +110,8 @@ def _utf8_problem(raw: bytes) -> str | None:
 class _SlowScanner:
     """Incremental scan over the whole decoded file, for concatenated and multi-line objects."""
 
-    def __init__(self, data: bytes, replacement: str | None) -> None:
-        if replacement is None:
-            self.text = data.decode("utf-8", "replace")
-        else:
-            self.text = data.decode("utf-8", "replace").replace("\ufffd", replacement)
+    def __init__(self, data: bytes) -> None:
+        self.text = data.decode("utf-8", "replace")
         self.line_starts = [0]
         position = self.text.find("\n")
         while position != -1:
@@ -97,6 +126,7 @@ class _SlowScanner:
         """Scan values from the start of ``line_index`` until the scan ends at a line boundary."""
         position = self.line_starts[line_index]
         text = self.text
+        first = True
         while True:
             while position < len(text) and text[position] in _WHITESPACE:
                 position += 1
@@ -104,25 +134,21 @@ class _SlowScanner:
                 self.next_line = len(self.line_starts)
                 return
             line = self.line_of(position)
-            if position == self.line_starts[line] and line != line_index and line_index >= 0:
+            if not first and position == self.line_starts[line]:
                 self.next_line = line  # back on a line of its own: the fast path takes over
                 return
             try:
-                value, position = _DECODER.raw_decode(text, position)
+                value, end = _DECODER.raw_decode(text, position)
             except json.JSONDecodeError as exc:
                 yield (
                     line + 1,
-                    BadRecord(line + 1, ERR_MALFORMED, _malformed_reason(exc), self._line_text(line)),
+                    BadRecord(line + 1, ERR_MALFORMED, f"Invalid JSON: {exc.msg} at column {exc.colno}"),
                 )
                 self.next_line = line + 1
                 return
-            yield line + 1, value
-            line_index = -1
-
-    def _line_text(self, line: int) -> str:
-        end = self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self.text)
-        return self.text[self.line_starts[line] : end]
-
-
-def _malformed_reason(exc: json.JSONDecodeError) -> str:
-    return f"Invalid JSON: {exc.msg} at column {exc.colno}"
+            if end - position > MAX_OBJECT_BYTES:
+                raise OversizedRecord(line + 1, end - position)
+            # Redshift reports a multi-line object by its last line.
+            yield self.line_of(end - 1) + 1, value
+            position = end
+            first = False
