@@ -23,9 +23,11 @@ from sparkify.warehouse import Warehouse, connect
 
 BAD_LINES = [
     '{"artist": null, "auth": "Logged In", "firstName": "Broken',  # malformed object
-    '{"artist":null,"auth":"Logged In","itemInSession":"seven","page":"Home","ts":1541105830796,"userId":"3"}',
+    '{"artist":null,"auth":"Logged In","itemInSession":"seven","page":"Home","ts":1541105830796,'
+    '"userId":"3"}',
     '{"artist":null,"auth":"Logged In","itemInSession":1,"page":"Home","ts":"yesterday","userId":"3"}',
-    b'{"artist":"Bj\xf6rk","auth":"Logged In","itemInSession":1,"page":"Home","ts":1541105830796,"userId":"3"}',
+    b'{"artist":"Bj\xf6rk","auth":"Logged In","itemInSession":1,"page":"Home","ts":1541105830796,'
+    b'"userId":"3"}',
     "this line is not JSON at all",
 ]
 
@@ -200,7 +202,7 @@ def test_postgresql_only_sql_is_refused(write_config, tmp_path: Path, statement:
 
 
 class RedshiftSession:
-    """Stands in for a Redshift session (none can run here): records the SQL, fails the COPY as Redshift does."""
+    """Stands in for a Redshift session (none runs here): records the SQL, fails the COPY as Redshift does."""
 
     def __init__(self, error_rows: list[tuple[Any, ...]]) -> None:
         self.sent: list[str] = []
@@ -264,7 +266,8 @@ def test_failed_copy_on_redshift_is_explained_from_its_system_table(serverless: 
     assert f"FROM {table}" in collapse_whitespace(session.sent[-1])
     assert "pg_last_copy_id()" in session.sent[-1]
     assert str(caught.value) == (
-        "Load into table 'staging_events' failed at s3://b/log_data/2018/11/2018-11-03-events.json:17, column ts, "
-        "value '1541105830796': Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS] (error 1206). "
+        "Load into table 'staging_events' failed at s3://b/log_data/2018/11/2018-11-03-events.json:17, "
+        "column ts, value '1541105830796': "
+        "Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS] (error 1206). "
         "the value looks like epoch milliseconds: add TIMEFORMAT 'epochmillisecs'"
     )
