@@ -6,14 +6,14 @@ SAMPLE := data/sample
 SAMPLE_EVENTS ?= 8000
 SAMPLE_SONGS  ?= 80
 
-.PHONY: run test lint sample stop clean reference-check
+.PHONY: run test lint sample stop clean reference-check browser
 
 run: $(VENV)/.runtime $(SAMPLE)/expected_counts.json
-	$(PY) create_tables.py
+	$(PY) create_tables.py --force
 	$(PY) etl.py
 	$(PY) result_check.py
 
-test: $(VENV)/.dev
+test: browser $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
@@ -21,6 +21,17 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The report test opens result_check.py's HTML report in headless Chromium.  Install it when missing and
+# this is a root shell with apt-get; otherwise say how (the test then fails with the same advice).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "make browser: the report test needs Chromium: sudo apt-get install chromium" >&2; \
+	fi
 
 sample: $(SAMPLE)/expected_counts.json
 

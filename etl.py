@@ -1,23 +1,45 @@
-"""Load the song and log JSON files into the staging tables with COPY, then build the star schema."""
+"""Load the song and log JSON files into the staging tables with COPY, then merge staging into the star
+schema. One transaction per run: reruns change nothing, a crash leaves the star as it was, and a second
+run waits for the first."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 from sparkify import cli, pipeline
 from sparkify.config import load_config
+from sparkify.log_days import log_sources_since
 from sparkify.report import format_table
 from sparkify.warehouse import connect
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = cli.parser("etl.py", __doc__ or "").parse_args(argv)
+    parser = cli.parser("etl.py", __doc__ or "")
+    parser.add_argument(
+        "--since",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="load only the log files of this day and later, merging them into the star",
+    )
+    parser.add_argument(
+        "--no-wait", action="store_true", help="exit at once if another etl.py run is loading"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the SQL instead of running it (secrets masked)"
+    )
+    args = parser.parse_args(argv)
 
     def action() -> int:
         config = load_config(args.config)
+        sources = None if args.since is None else log_sources_since(config, args.since)
+        if sources == []:
+            print(f"etl.py: no log file of {args.since} or later under {config.log_data}", file=sys.stderr)
+        if args.dry_run:
+            cli.print_statements(pipeline.planned_load(config, sources))
+            return 0
         with connect(config) as warehouse:
-            pipeline.load_staging(warehouse, config)
-            pipeline.build_star(warehouse)
+            pipeline.load(warehouse, config, log_sources=sources, wait=not args.no_wait)
             counts = pipeline.table_counts(warehouse)
         print(format_table(["table", "rows"], list(counts.items())))
         return 0

@@ -92,7 +92,9 @@ CREATE TABLE IF NOT EXISTS users (
     first_name VARCHAR(256),
     last_name  VARCHAR(256),
     gender     VARCHAR(16),
-    level      VARCHAR(16)
+    level      VARCHAR(16),
+    -- the event the attributes come from: a later load replaces them only with a later event
+    last_event_at TIMESTAMP
 )
 DISTSTYLE ALL;
 """
@@ -176,29 +178,41 @@ def authorization_clause(role_arn: str) -> str:
     return f"IAM_ROLE {quote_literal(role_arn)}" if role_arn else "IAM_ROLE default"
 
 
-def copy_table_queries(config: Config) -> list[str]:
-    """The two COPY statements, with the configuration's values validated and quoted."""
+def copy_table_queries(config: Config, log_sources: list[str] | None = None) -> list[str]:
+    """The COPY statements, with the configuration's values validated and quoted: songs first, then one
+    for each log source (by default LOG_DATA itself; ``etl.py --since`` passes narrower prefixes)."""
     common = {
         "authorization": authorization_clause(config.iam_role_arn),
         "region": quote_literal(config.region),
         "maxerror": int(config.maxerror),
     }
-    return [
+    events = [
         staging_events_copy.format(
-            source=quote_literal(config.log_data), jsonpaths=quote_literal(config.log_jsonpath), **common
-        ),
-        staging_songs_copy.format(source=quote_literal(config.song_data), **common),
+            source=quote_literal(source), jsonpaths=quote_literal(config.log_jsonpath), **common
+        )
+        for source in ((config.log_data,) if log_sources is None else log_sources)
     ]
+    return [staging_songs_copy.format(source=quote_literal(config.song_data), **common), *events]
 
 
-# --- TRANSFORM: staging -> star -------------------------------------------------------------------------
-# The star is rebuilt from staging inside one transaction, so a rerun gives the same rows and a failure
-# leaves the previous star in place.  DELETE, not TRUNCATE: TRUNCATE commits on Redshift.
+# --- LOAD: one transaction per run --------------------------------------------------------------------
+# A run locks staging_events first, so two runs never interleave (the second waits), empties staging,
+# COPYs and merges staging into the star, and commits once: a crash at any point leaves the star as the
+# last complete run left it.  LOCK and statement_timeout mean the same on Redshift and PostgreSQL.
 
-star_clear_queries = [f"DELETE FROM {table};" for table in ("time", "songplays", "users", "songs", "artists")]
+lock_warehouse = "LOCK staging_events;"
+lock_wait_limit = "SET statement_timeout TO {milliseconds};"
+lock_wait_unlimited = "SET statement_timeout TO 0;"
+staging_clear_queries = [f"DELETE FROM {table};" for table in STAGING_TABLES]
 
-# One row per NextSong event; when several songs share the event's title, artist name and duration, the
-# lowest song_id is taken, so a matching event still gives exactly one row.
+# --- MERGE: staging -> star -----------------------------------------------------------------------------
+# Each statement adds what staging brings and keeps what earlier runs loaded, so loading the same
+# sources again changes nothing and a later day's logs merge in (etl.py --since).  Delete-then-insert
+# inside the run's transaction, the same SQL on both engines.
+
+# One row per NextSong event, keyed by (session_id, item_in_session); when several songs share the
+# event's title, artist name and duration, the lowest song_id is taken, so a matching event still gives
+# exactly one row.
 songplay_table_insert = """
 INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                        location, user_agent)
@@ -211,90 +225,128 @@ LEFT JOIN (
     FROM staging_songs
 ) AS s
     ON s.pick = 1 AND e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
-WHERE e.page = 'NextSong';
+LEFT JOIN songplays AS known
+    ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
+WHERE e.page = 'NextSong' AND known.session_id IS NULL;
 """
 
-# A user's attributes come from their latest event: by ts, then itemInSession.
-user_table_insert = """
-INSERT INTO users (user_id, first_name, last_name, gender, level)
-SELECT user_id, first_name, last_name, gender, level
-FROM (
-    SELECT user_id, first_name, last_name, gender, level,
-           ROW_NUMBER() OVER (PARTITION BY user_id
-                              ORDER BY ts DESC NULLS LAST, item_in_session DESC NULLS LAST) AS pick
-    FROM staging_events
-    WHERE user_id IS NOT NULL
-) AS latest
-WHERE pick = 1;
-"""
+# A user's attributes come from their latest event (by ts, then itemInSession), whichever load saw it.
+users_merge_queries = [
+    "DROP TABLE IF EXISTS users_next;",
+    """
+    CREATE TEMP TABLE users_next AS
+    SELECT user_id, first_name, last_name, gender, level, last_event_at
+    FROM (
+        SELECT user_id, first_name, last_name, gender, level, last_event_at,
+               ROW_NUMBER() OVER (PARTITION BY user_id
+                                  ORDER BY last_event_at DESC NULLS LAST, item DESC NULLS LAST,
+                                           staged DESC) AS pick
+        FROM (
+            SELECT user_id, first_name, last_name, gender, level, last_event_at,
+                   CAST(NULL AS INTEGER) AS item, 0 AS staged
+            FROM users
+            UNION ALL
+            SELECT user_id, first_name, last_name, gender, level, ts, item_in_session, 1
+            FROM staging_events
+            WHERE user_id IS NOT NULL
+        ) AS candidates
+    ) AS ranked
+    WHERE pick = 1;
+    """,
+    "DELETE FROM users;",
+    """
+    INSERT INTO users (user_id, first_name, last_name, gender, level, last_event_at)
+    SELECT user_id, first_name, last_name, gender, level, last_event_at FROM users_next;
+    """,
+    "DROP TABLE users_next;",
+]
 
-song_table_insert = """
-INSERT INTO songs (song_id, title, artist_id, year, duration)
-SELECT song_id, title, artist_id, year, duration
-FROM (
-    SELECT song_id, title, artist_id, year, duration,
-           ROW_NUMBER() OVER (PARTITION BY song_id ORDER BY title, artist_id, duration) AS pick
-    FROM staging_songs
-    WHERE song_id IS NOT NULL
-) AS ranked
-WHERE pick = 1;
-"""
+songs_merge_queries = [
+    "DELETE FROM songs WHERE song_id IN (SELECT song_id FROM staging_songs);",
+    """
+    INSERT INTO songs (song_id, title, artist_id, year, duration)
+    SELECT song_id, title, artist_id, year, duration
+    FROM (
+        SELECT song_id, title, artist_id, year, duration,
+               ROW_NUMBER() OVER (PARTITION BY song_id ORDER BY title, artist_id, duration) AS pick
+        FROM staging_songs
+        WHERE song_id IS NOT NULL
+    ) AS ranked
+    WHERE pick = 1;
+    """,
+]
 
 # An artist id can carry several names: the most frequent wins, ties go to the shortest, then the first
-# alphabetically.  Location and coordinates take the most frequent non-empty value the same way.
-artist_table_insert = """
-INSERT INTO artists (artist_id, name, location, latitude, longitude)
-SELECT n.artist_id, n.artist_name, l.artist_location, c.artist_latitude, c.artist_longitude
-FROM (
-    SELECT artist_id, artist_name,
-           ROW_NUMBER() OVER (PARTITION BY artist_id
-                              ORDER BY uses DESC, LENGTH(artist_name), artist_name) AS pick
-    FROM (SELECT artist_id, artist_name, COUNT(*) AS uses
-          FROM staging_songs WHERE artist_id IS NOT NULL
-          GROUP BY artist_id, artist_name) AS named
-) AS n
-LEFT JOIN (
-    SELECT artist_id, artist_location,
-           ROW_NUMBER() OVER (PARTITION BY artist_id
-                              ORDER BY uses DESC, LENGTH(artist_location), artist_location) AS pick
-    FROM (SELECT artist_id, artist_location, COUNT(*) AS uses
-          FROM staging_songs WHERE artist_id IS NOT NULL AND artist_location IS NOT NULL
-          GROUP BY artist_id, artist_location) AS located
-) AS l
-    ON l.artist_id = n.artist_id AND l.pick = 1
-LEFT JOIN (
-    SELECT artist_id, artist_latitude, artist_longitude,
-           ROW_NUMBER() OVER (PARTITION BY artist_id
-                              ORDER BY uses DESC, artist_latitude, artist_longitude) AS pick
-    FROM (SELECT artist_id, artist_latitude, artist_longitude, COUNT(*) AS uses
-          FROM staging_songs
-          WHERE artist_id IS NOT NULL AND artist_latitude IS NOT NULL AND artist_longitude IS NOT NULL
-          GROUP BY artist_id, artist_latitude, artist_longitude) AS placed
-) AS c
-    ON c.artist_id = n.artist_id AND c.pick = 1
-WHERE n.pick = 1;
-"""
+# alphabetically.  Location and coordinates take the most frequent non-empty value the same way.  An
+# artist staged in this run is recomputed from the staged song files; others are kept.
+artists_merge_queries = [
+    "DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM staging_songs);",
+    """
+    INSERT INTO artists (artist_id, name, location, latitude, longitude)
+    SELECT n.artist_id, n.artist_name, l.artist_location, c.artist_latitude, c.artist_longitude
+    FROM (
+        SELECT artist_id, artist_name,
+               ROW_NUMBER() OVER (PARTITION BY artist_id
+                                  ORDER BY uses DESC, LENGTH(artist_name), artist_name) AS pick
+        FROM (SELECT artist_id, artist_name, COUNT(*) AS uses
+              FROM staging_songs WHERE artist_id IS NOT NULL
+              GROUP BY artist_id, artist_name) AS named
+    ) AS n
+    LEFT JOIN (
+        SELECT artist_id, artist_location,
+               ROW_NUMBER() OVER (PARTITION BY artist_id
+                                  ORDER BY uses DESC, LENGTH(artist_location), artist_location) AS pick
+        FROM (SELECT artist_id, artist_location, COUNT(*) AS uses
+              FROM staging_songs WHERE artist_id IS NOT NULL AND artist_location IS NOT NULL
+              GROUP BY artist_id, artist_location) AS located
+    ) AS l
+        ON l.artist_id = n.artist_id AND l.pick = 1
+    LEFT JOIN (
+        SELECT artist_id, artist_latitude, artist_longitude,
+               ROW_NUMBER() OVER (PARTITION BY artist_id
+                                  ORDER BY uses DESC, artist_latitude, artist_longitude) AS pick
+        FROM (SELECT artist_id, artist_latitude, artist_longitude, COUNT(*) AS uses
+              FROM staging_songs
+              WHERE artist_id IS NOT NULL AND artist_latitude IS NOT NULL AND artist_longitude IS NOT NULL
+              GROUP BY artist_id, artist_latitude, artist_longitude) AS placed
+    ) AS c
+        ON c.artist_id = n.artist_id AND c.pick = 1
+    WHERE n.pick = 1;
+    """,
+]
 
 # weekday: 0 = Sunday (DOW on both engines); week: ISO week.
 time_table_insert = """
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
-SELECT DISTINCT start_time,
-       EXTRACT(hour FROM start_time),
-       EXTRACT(day FROM start_time),
-       EXTRACT(week FROM start_time),
-       EXTRACT(month FROM start_time),
-       EXTRACT(year FROM start_time),
-       EXTRACT(dow FROM start_time)
-FROM songplays;
+SELECT DISTINCT sp.start_time,
+       EXTRACT(hour FROM sp.start_time),
+       EXTRACT(day FROM sp.start_time),
+       EXTRACT(week FROM sp.start_time),
+       EXTRACT(month FROM sp.start_time),
+       EXTRACT(year FROM sp.start_time),
+       EXTRACT(dow FROM sp.start_time)
+FROM songplays AS sp
+LEFT JOIN time AS known ON known.start_time = sp.start_time
+WHERE known.start_time IS NULL;
 """
 
-insert_table_queries = [
-    user_table_insert,
-    song_table_insert,
-    artist_table_insert,
+star_merge_queries = [
+    *users_merge_queries,
+    *songs_merge_queries,
+    *artists_merge_queries,
     songplay_table_insert,
     time_table_insert,
 ]
+insert_table_queries = star_merge_queries  # the course's name for the transform statements
+
+# --- SAFE SCHEMA CHANGES --------------------------------------------------------------------------------
+
+star_rows_query = (
+    " UNION ALL ".join(
+        f"SELECT '{table}' AS star_table, COUNT(*) AS star_rows FROM {table}" for table in STAR_TABLES
+    )
+    + ";"
+)
 
 # --- CHECKS AND ANALYTICS -------------------------------------------------------------------------------
 
@@ -365,3 +417,129 @@ WHERE query_id = pg_last_copy_id()
 ORDER BY line_number
 LIMIT 100;
 """
+
+
+# --- DATA-QUALITY CHECKS --------------------------------------------------------------------------------
+# Each query returns one number; sparkify.checks says what it must be.  A violation query skips NULLs
+# where a NOT NULL check already names them, so that one planted fault fails exactly one check.
+# "Not empty" uses count_queries above.
+
+unique_key_columns = {
+    "users": ("user_id",),
+    "songs": ("song_id",),
+    "artists": ("artist_id",),
+    "time": ("start_time",),
+    "songplays": ("session_id", "item_in_session"),
+}
+
+# The columns the star declares NOT NULL (keys included).
+not_null_columns = {
+    "songplays": ("start_time", "user_id", "session_id", "item_in_session"),
+    "users": ("user_id",),
+    "songs": ("song_id",),
+    "artists": ("artist_id",),
+    "time": ("start_time", "hour", "day", "week", "month", "year", "weekday"),
+}
+
+# songplays column -> the dimension (and its key) every non-NULL value must be found in.
+songplays_references = {
+    "user_id": ("users", "user_id"),
+    "song_id": ("songs", "song_id"),
+    "artist_id": ("artists", "artist_id"),
+    "start_time": ("time", "start_time"),
+}
+
+
+def _duplicated_keys_query(table: str, columns: tuple[str, ...]) -> str:
+    keys = ", ".join(columns)
+    present = " AND ".join(f"{column} IS NOT NULL" for column in columns)
+    return (
+        f"SELECT COUNT(*) FROM (SELECT {keys} FROM {table} WHERE {present} "
+        f"GROUP BY {keys} HAVING COUNT(*) > 1) AS duplicated;"
+    )
+
+
+# How many key values occur more than once.
+duplicated_keys_queries = {
+    table: _duplicated_keys_query(table, columns) for table, columns in unique_key_columns.items()
+}
+
+# How many NULLs, by "table.column".
+null_count_queries = {
+    f"{table}.{column}": f"SELECT COUNT(*) FROM {table} WHERE {column} IS NULL;"
+    for table, columns in not_null_columns.items()
+    for column in columns
+}
+
+# How many songplays carry a value that their dimension lacks, by songplays column.
+orphan_songplays_queries = {
+    column: (
+        f"SELECT COUNT(*) FROM songplays AS sp LEFT JOIN {dimension} AS d ON d.{key} = sp.{column} "
+        f"WHERE sp.{column} IS NOT NULL AND d.{key} IS NULL;"
+    )
+    for column, (dimension, key) in songplays_references.items()
+}
+
+# The share (0..1) of songplays matched to a song file; 0 when there are no songplays.
+song_match_share_query = """
+SELECT CASE WHEN COUNT(*) = 0 THEN CAST(0 AS DOUBLE PRECISION)
+            ELSE CAST(COUNT(song_id) AS DOUBLE PRECISION) / COUNT(*) END AS share
+FROM songplays;
+"""
+
+# --- REPORT CHARTS --------------------------------------------------------------------------------------
+# The data behind result_check.py --report's charts.  Days are UTC calendar days of start_time.
+
+chart_queries = {
+    "plays_by_hour": """
+        SELECT t.hour, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN time AS t ON t.start_time = sp.start_time
+        GROUP BY t.hour
+        ORDER BY t.hour;
+    """,
+    "plays_by_weekday": """
+        SELECT t.weekday, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN time AS t ON t.start_time = sp.start_time
+        GROUP BY t.weekday
+        ORDER BY t.weekday;
+    """,
+    "top_songs": """
+        SELECT s.title AS song, a.name AS artist, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN songs AS s ON s.song_id = sp.song_id
+        JOIN artists AS a ON a.artist_id = sp.artist_id
+        GROUP BY s.title, a.name
+        ORDER BY plays DESC, song, artist
+        LIMIT 10;
+    """,
+    "top_artists": """
+        SELECT a.name AS artist, COUNT(*) AS plays
+        FROM songplays AS sp
+        JOIN artists AS a ON a.artist_id = sp.artist_id
+        GROUP BY a.name
+        ORDER BY plays DESC, artist
+        LIMIT 10;
+    """,
+    "plays_by_level_per_day": """
+        SELECT CAST(start_time AS DATE) AS day,
+               SUM(CASE WHEN level = 'free' THEN 1 ELSE 0 END) AS free,
+               SUM(CASE WHEN level = 'paid' THEN 1 ELSE 0 END) AS paid
+        FROM songplays
+        GROUP BY CAST(start_time AS DATE)
+        ORDER BY day;
+    """,
+    # A user is new on the first day they appear in songplays.
+    "new_users_per_day": """
+        SELECT first_day AS day, COUNT(*) AS new_users
+        FROM (
+            SELECT user_id, MIN(CAST(start_time AS DATE)) AS first_day
+            FROM songplays
+            WHERE user_id IS NOT NULL
+            GROUP BY user_id
+        ) AS firsts
+        GROUP BY first_day
+        ORDER BY first_day;
+    """,
+}

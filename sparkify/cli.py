@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import psycopg2
 
 from sparkify.errors import EXIT_FAILED, LoadError, SparkifyError
 from sparkify.load_errors import describe
+from sparkify.sqltext import mask_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
@@ -60,3 +62,9 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the warehouse keeps its last committed state", file=sys.stderr)
         return 130
+
+
+def print_statements(statements: list[str]) -> None:
+    """Print SQL for ``--dry-run``: one statement per paragraph, credentials masked."""
+    for statement in statements:
+        print(textwrap.dedent(mask_secrets(statement)).strip(), end="\n\n")

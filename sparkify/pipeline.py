@@ -1,45 +1,119 @@
-"""The steps of the job — create the tables, load staging, build the star — over a :class:`Warehouse`.
+"""The steps of the job over a :class:`Warehouse`: create the tables, and load — COPY into staging, then
+merge staging into the star — as one locked transaction.
 
-Each step is one transaction, so a failure leaves the warehouse as the previous step committed it.
+One transaction per load means a crash at any point leaves the star as the last complete load left it;
+the lock means two loads never interleave; the merge means a rerun changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 import sql_queries as q
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
+from sparkify.errors import SparkifyError
 from sparkify.load_errors import describe
 from sparkify.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
+NO_WAIT_MILLISECONDS = 1000
+_PROBE_MILLISECONDS = 200
 
-def create_tables(warehouse: Warehouse) -> None:
-    """Drop and create every table of the warehouse."""
+
+class WarehouseBusy(SparkifyError):
+    """Another load holds the warehouse and the caller asked not to wait."""
+
+
+class StarHoldsData(SparkifyError):
+    """create_tables.py would drop a star that holds data."""
+
+    exit_code = 2
+
+
+@dataclass
+class LoadOutcome:
+    copies: list[CopyResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def star_row_counts(warehouse: Warehouse) -> dict[str, int]:
+    """Rows in each star table that exists; an empty dict when none does."""
+    counts: dict[str, int] = {}
+    for table in q.STAR_TABLES:
+        _, rows = warehouse.query(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = %s", [table]
+        )
+        if rows[0][0]:
+            counts[table] = int(warehouse.query(q.count_queries[table])[1][0][0])
+    return counts
+
+
+def create_tables(warehouse: Warehouse, *, force: bool = False) -> None:
+    """Drop and create every table; refuse to drop a star that holds data unless ``force``."""
+    if _staging_exists(warehouse):
+        warehouse.execute(q.lock_warehouse)  # wait for a running load rather than drop under it
+    held = {table: rows for table, rows in star_row_counts(warehouse).items() if rows}
+    if held and not force:
+        listed = ", ".join(f"{table} {rows:,}" for table, rows in held.items())
+        raise StarHoldsData(f"the star holds data ({listed} rows); pass --force to drop it anyway")
     for statement in q.drop_table_queries + q.create_table_queries:
         warehouse.execute(statement)
     warehouse.commit()
 
 
-def load_staging(warehouse: Warehouse, config: Config) -> list[CopyResult]:
-    """Empty the staging tables and COPY the sources into them, in one transaction."""
-    results: list[CopyResult] = []
-    for table in q.STAGING_TABLES:
-        warehouse.execute(f"DELETE FROM {table};")
-    for statement, table in zip(q.copy_table_queries(config), q.STAGING_TABLES):
-        started = time.perf_counter()
+def _staging_exists(warehouse: Warehouse) -> bool:
+    _, rows = warehouse.query(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'staging_events'"
+    )
+    return bool(rows[0][0])
+
+
+def load(
+    warehouse: Warehouse, config: Config, *, log_sources: list[str] | None = None, wait: bool = True
+) -> LoadOutcome:
+    """Lock, COPY into staging, merge into the star, commit — all or nothing."""
+    started = time.perf_counter()
+    outcome = LoadOutcome()
+    _lock(warehouse, wait=wait)
+    for statement in q.staging_clear_queries:
+        warehouse.execute(statement)
+    for statement in q.copy_table_queries(config, log_sources):
+        copy_started = time.perf_counter()
         result = warehouse.execute(statement)
-        elapsed = time.perf_counter() - started
-        if result is None:
-            log.info("COPY %s done in %.1f s", table, elapsed)
-            continue
-        results.append(result)
-        _report_copy(result, elapsed)
+        if result is not None:
+            outcome.copies.append(result)
+            _report_copy(result, time.perf_counter() - copy_started)
+    merge_started = time.perf_counter()
+    for statement in q.star_merge_queries:
+        warehouse.execute(statement)
     warehouse.commit()
-    return results
+    log.info("star merged in %.1f s", time.perf_counter() - merge_started)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _lock(warehouse: Warehouse, *, wait: bool) -> None:
+    """Take the load lock; say so when another load holds it, or give up if asked not to wait."""
+    limit = _PROBE_MILLISECONDS if wait else NO_WAIT_MILLISECONDS
+    warehouse.execute(q.lock_wait_limit.format(milliseconds=limit))
+    try:
+        warehouse.execute(q.lock_warehouse)
+    except Exception as exc:
+        if "timeout" not in str(exc).lower() and "cancel" not in str(exc).lower():
+            raise
+        warehouse.rollback()
+        if not wait:
+            raise WarehouseBusy(
+                "another etl.py run is loading this warehouse; try again when it ends, or drop --no-wait"
+            ) from None
+        log.info("another etl.py run is loading this warehouse; waiting for it to finish")
+        warehouse.execute(q.lock_wait_unlimited)
+        warehouse.execute(q.lock_warehouse)
+    warehouse.execute(q.lock_wait_unlimited)
 
 
 def _report_copy(result: CopyResult, elapsed: float) -> None:
@@ -73,13 +147,6 @@ def _report_copy(result: CopyResult, elapsed: float) -> None:
             log.warning("%s", line)
 
 
-def build_star(warehouse: Warehouse) -> None:
-    """Rebuild the star from staging in one transaction: a rerun gives the same rows."""
-    for statement in q.star_clear_queries + q.insert_table_queries:
-        warehouse.execute(statement)
-    warehouse.commit()
-
-
 def table_counts(warehouse: Warehouse) -> dict[str, int]:
     """The row count of every table."""
     counts = {}
@@ -87,3 +154,19 @@ def table_counts(warehouse: Warehouse) -> dict[str, int]:
         _, rows = warehouse.query(statement)
         counts[table] = int(rows[0][0])
     return counts
+
+
+def planned_load(config: Config, log_sources: list[str] | None = None) -> list[str]:
+    """The statements :func:`load` sends, in order, for ``--dry-run``."""
+    return [
+        q.lock_warehouse,
+        *q.staging_clear_queries,
+        *q.copy_table_queries(config, log_sources),
+        *q.star_merge_queries,
+        "COMMIT;",
+    ]
+
+
+def planned_create() -> list[str]:
+    """The statements :func:`create_tables` sends, for ``--dry-run``."""
+    return [*q.drop_table_queries, *q.create_table_queries]

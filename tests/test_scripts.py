@@ -50,6 +50,8 @@ def test_result_check_fails_on_an_empty_star(write_config, tmp_path: Path, capsy
     assert result_check.main(["--config", config]) == 1
     captured = capsys.readouterr()
     assert (
-        "result_check.py: error: empty star table(s): songplays, users, songs, artists, time" in captured.err
+        "result_check.py: error: 5 of 29 data-quality checks failed "
+        "(empty star table(s): songplays, users, songs, artists, time; run etl.py first):" in captured.err
     )
+    assert "  - songplays not empty: expected > 0, actual 0 (rows)" in captured.err
     assert "Row counts" in captured.out

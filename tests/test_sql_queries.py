@@ -32,7 +32,7 @@ REDSHIFT = Config(
 
 
 def test_copy_statements_sent_to_redshift() -> None:
-    events, songs = (collapse_whitespace(sql) for sql in q.copy_table_queries(REDSHIFT))
+    songs, events = (collapse_whitespace(sql) for sql in q.copy_table_queries(REDSHIFT))
     assert events == (
         "COPY staging_events FROM 's3://udacity-dend/log_data' "
         "IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole' REGION 'us-west-2' "
@@ -48,7 +48,7 @@ def test_copy_statements_sent_to_redshift() -> None:
 
 def test_copy_without_role_uses_the_cluster_default_and_quotes_paths() -> None:
     local = dataclasses.replace(REDSHIFT, iam_role_arn="", song_data="/data/o'brien/song_data", maxerror=7)
-    songs = collapse_whitespace(q.copy_table_queries(local)[1])
+    songs = collapse_whitespace(q.copy_table_queries(local)[0])
     assert songs.startswith("COPY staging_songs FROM '/data/o''brien/song_data' IAM_ROLE default REGION")
     assert songs.endswith("MAXERROR 7;")
     assert parse_copy(songs).source == "/data/o'brien/song_data"

@@ -1,0 +1,198 @@
+"""Reruns, incremental loads, crashes and concurrent runs leave the warehouse exactly right."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+import create_tables
+import etl
+from sparkify import embedded
+from sparkify.config import load_config
+from sparkify.sample_data import generate
+from sparkify.warehouse import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+STAR_ORDER = {
+    "songplays": "session_id, item_in_session",
+    "users": "user_id",
+    "songs": "song_id",
+    "artists": "artist_id",
+    "time": "start_time",
+}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("days")
+    generate(root, events=2500, song_files=40, seed=11, days=12)
+    return root
+
+
+def star(config: Path, *, with_ids: bool = False) -> dict[str, list[tuple[Any, ...]]]:
+    """Every star table's rows in key order; songplay_id left out unless asked for."""
+    contents = {}
+    with connect(load_config(config)) as warehouse:
+        for table, order in STAR_ORDER.items():
+            _, rows = warehouse.query(f"SELECT * FROM {table} ORDER BY {order}")
+            if table == "songplays" and not with_ids:
+                rows = [row[1:] for row in rows]
+            contents[table] = rows
+    return contents
+
+
+def run(config: Path, *args: str) -> int:
+    return etl.main(["--config", str(config), *args])
+
+
+@pytest.fixture
+def clean_star(sample: Path, write_config) -> dict[str, list[tuple[Any, ...]]]:
+    config = write_config(sample, name="clean.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config) == 0
+    return star(config)
+
+
+def test_second_run_changes_nothing(sample: Path, write_config) -> None:
+    config = write_config(sample)
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config) == 0
+    first = star(config, with_ids=True)
+    assert run(config) == 0
+    assert star(config, with_ids=True) == first
+    with connect(load_config(config)) as warehouse:
+        assert warehouse.query("SELECT COUNT(*) FROM staging_events")[1][0][0] == 2500
+
+
+def test_first_half_then_since_equals_one_clean_load(sample: Path, write_config, clean_star) -> None:
+    first_half = write_config(sample, LOG_DATA=f"{sample}/log_data/2018/11/2018-11-0")
+    assert create_tables.main(["--config", str(first_half)]) == 0
+    assert run(first_half) == 0
+    partial = star(first_half)
+    assert 0 < len(partial["songplays"]) < len(clean_star["songplays"])
+    everything = write_config(sample, name="all.cfg", DB_NAME=load_config(first_half).db_name)
+    assert run(everything, "--since", "2018-11-10") == 0
+    assert star(everything) == clean_star
+    assert run(everything, "--since", "2018-11-01") == 0
+    assert star(everything) == clean_star
+
+
+def test_since_plans_whole_folders_and_single_days(sample: Path, write_config, capsys) -> None:
+    config = write_config(sample)
+    assert run(config, "--since", "2018-11-11", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"FROM '{sample}/log_data/2018/11/2018-11-11'" in out
+    assert f"FROM '{sample}/log_data/2018/11/2018-11-12'" in out
+    assert "2018-11-10'" not in out
+    assert run(config, "--since", "2018-11-01", "--dry-run") == 0
+    assert f"FROM '{sample}/log_data/2018/11/'" in capsys.readouterr().out
+
+
+def hold_time_table(config: Path) -> Any:
+    """A session that locks the time table: a load then stops inside its transaction, at the merge."""
+    socket_dir, port = embedded.ensure_server(load_config(config).embedded_data_dir)
+    blocker = psycopg2.connect(host=socket_dir, port=port, dbname=load_config(config).db_name, user="dwhuser")
+    blocker.cursor().execute("LOCK TABLE time IN ACCESS EXCLUSIVE MODE")
+    return blocker
+
+
+def start_etl(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "etl.py", "--config", str(config), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Any, what: str, process: subprocess.Popen[str], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"etl.py ended ({process.returncode}) before {what}: {process.stderr.read()}")  # type: ignore[union-attr]
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"timed out waiting for {what}: {process.communicate()[1]}")
+        time.sleep(0.05)
+
+
+def blocked_loads(blocker: Any) -> int:
+    with blocker.cursor() as cursor:
+        # The blocker sits in a transaction, which would otherwise keep seeing its first activity snapshot.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'sparkify-dwh' "
+            "AND wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_kill_during_the_merge_leaves_the_star_then_rerun_completes(sample, write_config, clean_star) -> None:
+    config = write_config(sample, LOG_DATA=f"{sample}/log_data/2018/11/2018-11-0")
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config) == 0
+    before = star(config)
+    everything = write_config(sample, name="all.cfg", DB_NAME=load_config(config).db_name)
+    blocker = hold_time_table(config)
+    loader = start_etl(everything)
+    wait_for(lambda: blocked_loads(blocker) == 1, "the load to reach the time table", loader)
+    os.kill(loader.pid, signal.SIGKILL)
+    loader.wait(timeout=30)
+    blocker.rollback()
+    blocker.close()
+    assert star(config) == before
+    assert run(everything) == 0
+    assert star(everything) == clean_star
+
+
+def test_concurrent_runs_wait_for_each_other(sample, write_config, clean_star) -> None:
+    config = write_config(sample)
+    assert create_tables.main(["--config", str(config)]) == 0
+    blocker = hold_time_table(config)
+    first = start_etl(config)
+    wait_for(lambda: blocked_loads(blocker) == 1, "the first load to hold the warehouse", first)
+    impatient = start_etl(config, "--no-wait")
+    assert impatient.wait(timeout=30) == 1
+    assert "another etl.py run is loading this warehouse" in impatient.stderr.read()
+    second = start_etl(config)
+    wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait", second)
+    time.sleep(0.5)  # past the short first try at the lock, into the announced wait
+    wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait", second)
+    blocker.rollback()
+    blocker.close()
+    assert first.wait(timeout=60) == 0
+    assert second.wait(timeout=60) == 0
+    assert "waiting for it to finish" in second.stderr.read()
+    assert star(config) == clean_star
+
+
+def test_create_tables_keeps_a_star_that_holds_data(sample: Path, write_config, capsys) -> None:
+    config = str(write_config(sample))
+    assert create_tables.main(["--config", config]) == 0
+    assert run(Path(config)) == 0
+    capsys.readouterr()
+    assert create_tables.main(["--config", config]) == 2
+    assert "the star holds data (songplays " in capsys.readouterr().err
+    assert create_tables.main(["--config", config, "--force"]) == 0
+    assert star(Path(config))["songplays"] == []
+
+
+def test_dry_runs_print_the_sql_and_touch_nothing(sample: Path, write_config, capsys) -> None:
+    config = str(
+        write_config(sample, DB_PASSWORD="s3cret-pass", ARN="arn:aws:iam::123456789012:role/dwhRole")
+    )
+    assert create_tables.main(["--config", config, "--dry-run"]) == 0
+    assert etl.main(["--config", config, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "DROP TABLE IF EXISTS songplays;" in out and "CREATE TABLE IF NOT EXISTS time (" in out
+    assert "COPY staging_events" in out and "IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'" in out
+    assert "LOCK staging_events;" in out and "s3cret-pass" not in out
