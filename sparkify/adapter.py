@@ -17,9 +17,13 @@ _LAYOUT_CLAUSES = [
     re.compile(r"\bDISTKEY\s*\([^)]*\)", re.IGNORECASE),
     re.compile(r"\bDISTSTYLE\s+(?:ALL|EVEN|KEY|AUTO)\b", re.IGNORECASE),
     re.compile(r"\bENCODE\s+[a-z0-9_]+", re.IGNORECASE),
-    re.compile(r"\bBACKUP\s+(?:YES|NO)\b", re.IGNORECASE),
+    re.compile(r"\bBACKUP\s+YES\b", re.IGNORECASE),
     re.compile(r"\b(?:DISTKEY|SORTKEY)\b", re.IGNORECASE),
 ]
+_TABLE_PRIMARY_KEY = re.compile(r",\s*PRIMARY\s+KEY\s*\([^)]*\)", re.IGNORECASE)
+_COLUMN_PRIMARY_KEY = re.compile(r"\b(?:NOT\s+NULL\s+)?PRIMARY\s+KEY\b(?:\s+NOT\s+NULL\b)?", re.IGNORECASE)
+_BACKUP_NO = re.compile(r"\bBACKUP\s+NO\b", re.IGNORECASE)
+_EMPTY_TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([a-z_][a-z0-9_$]*)\s*;?\s*$", re.IGNORECASE)
 _IDENTITY = re.compile(r"\bIDENTITY\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)", re.IGNORECASE)
 
 
@@ -28,9 +32,31 @@ def postgres_ddl(sql: str) -> str:
     if first_keyword(sql) != "CREATE" or not re.search(r"\bTABLE\b", sql, re.IGNORECASE):
         return sql
     adapted = _IDENTITY.sub(_postgres_identity, sql)
+    # Redshift keeps primary keys as planner hints and never enforces them; so does the local engine,
+    # which also spares it an index to maintain on every load.  The key's implied NOT NULL stays.
+    adapted = _TABLE_PRIMARY_KEY.sub("", adapted)
+    adapted = _COLUMN_PRIMARY_KEY.sub("NOT NULL", adapted)
+    if _BACKUP_NO.search(adapted):
+        # BACKUP NO marks a table whose rows are disposable: PostgreSQL's UNLOGGED says the same.
+        adapted = _BACKUP_NO.sub("", adapted)
+        adapted = re.sub(
+            r"\bCREATE\s+TABLE\b", "CREATE UNLOGGED TABLE", adapted, count=1, flags=re.IGNORECASE
+        )
     for clause in _LAYOUT_CLAUSES:
         adapted = clause.sub("", adapted)
     return adapted
+
+
+def postgres_statement(sql: str) -> str:
+    """``sql`` as PostgreSQL should run it: DDL adapted, and a DELETE of a whole table as TRUNCATE.
+
+    Inside a transaction the two mean the same on PostgreSQL, where TRUNCATE does not leave a million dead
+    rows behind; Redshift gets the DELETE as written, since its TRUNCATE would commit the transaction.
+    """
+    whole_table = _EMPTY_TABLE.match(sql)
+    if whole_table:
+        return f"TRUNCATE {whole_table.group(1)}"
+    return postgres_ddl(sql)
 
 
 def _postgres_identity(match: re.Match[str]) -> str:

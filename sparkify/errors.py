@@ -71,6 +71,10 @@ class LoadError(SparkifyError):
         self.hint = hint
         super().__init__(self._describe())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields, so that a worker process can hand it to the main process.
+        return (_rebuild_load_error, (self.__class__, dict(self.__dict__)))
+
     def _describe(self) -> str:
         where = f"{self.filename}:{self.line}" if self.filename and self.line else self.filename or ""
         parts = [f"Load into table '{self.table}' failed" + (f" at {where}" if where else "")]
@@ -80,6 +84,13 @@ class LoadError(SparkifyError):
             parts.append(f"value {_shorten(self.value)!r}")
         message = ", ".join(parts) + f": {self.reason}"
         return f"{message}. {self.hint}" if self.hint else message
+
+
+def _rebuild_load_error(cls: type[LoadError], state: dict[str, Any]) -> LoadError:
+    fields = ("filename", "line", "column", "value", "hint", "rejected")
+    error = cls(state["table"], state["reason"], **{name: state.get(name) for name in fields})
+    error.__dict__.update(state)
+    return error
 
 
 class CheckFailed(SparkifyError):

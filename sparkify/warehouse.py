@@ -16,7 +16,7 @@ import psycopg2
 
 import sql_queries as q
 from sparkify import embedded
-from sparkify.adapter import postgres_ddl, postgres_only_feature
+from sparkify.adapter import postgres_only_feature, postgres_statement
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import LoadError, UnsupportedStatementError, WarehouseConnectionError
@@ -46,6 +46,10 @@ class Warehouse:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
         self.is_redshift = "redshift" in self.version.lower()
+        if not self.is_redshift:
+            with connection.cursor() as cursor:
+                # Room for the merge's hash joins and sorts; PostgreSQL's 4 MB default spills them to disk.
+                cursor.execute("SET work_mem = '256MB'")
 
     def execute(self, sql: str) -> CopyResult | None:
         """Run one statement inside the open transaction; a COPY on PostgreSQL returns its result."""
@@ -61,7 +65,7 @@ class Warehouse:
         if first_keyword(sql) == "COPY":
             return run_copy(self.connection, sql, record_rejections=self._record_rejections)
         with self.connection.cursor() as cursor:
-            cursor.execute(postgres_ddl(sql))
+            cursor.execute(postgres_statement(sql))
         return None
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -158,14 +158,12 @@ PLAY_COLUMNS = "start_time, user_id, level, song_id, artist_id, session_id, item
 FAULTS = {
     "duplicate user": (
         [
-            "ALTER TABLE users DROP CONSTRAINT users_pkey",  # Redshift does not enforce it either
             "INSERT INTO users SELECT * FROM users WHERE user_id = (SELECT MIN(user_id) FROM users)",
         ],
         {"users.user_id unique"},
     ),
     "duplicate song": (
         [
-            "ALTER TABLE songs DROP CONSTRAINT songs_pkey",
             "INSERT INTO songs SELECT * FROM songs WHERE song_id = (SELECT MIN(song_id) FROM songs)",
         ],
         {"songs.song_id unique"},

@@ -31,8 +31,8 @@ ERR_UTF8 = 1220
 ERR_OVERFLOW = 1222
 
 _EPOCH = dt.datetime(1970, 1, 1)
-_INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
-_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
+INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$", re.ASCII)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _BOOLEAN_WORDS = {
     "t": "t",
@@ -81,7 +81,7 @@ def build_converter(column: Column, command: CopyCommand) -> Converter:
     kind = column.type_name.split("(")[0]
     if kind in ("character varying", "character", "text"):
         inner = _text_converter(column, command)
-    elif kind in _INT_RANGES:
+    elif kind in INT_RANGES:
         inner = _integer_converter(kind)
     elif kind in ("double precision", "real"):
         inner = _not_blank(_float_value)
@@ -162,7 +162,7 @@ def _not_blank(convert: Callable[[Any], str]) -> Converter:
 
 
 def _integer_converter(kind: str) -> Converter:
-    bound = _INT_RANGES[kind]
+    bound = INT_RANGES[kind]
     type_label = kind.capitalize()
 
     def convert(value: Any) -> str:

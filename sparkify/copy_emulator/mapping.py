@@ -22,12 +22,22 @@ _STEP = re.compile(
 _MISSING = object()
 
 
+class KeyExtractor:
+    """Each column takes one top-level key: the common case, which the row compiler can inline."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def __call__(self, record: dict[str, Any]) -> list[Any]:
+        return [record.get(key) for key in self.keys]
+
+
 def auto_extractor(columns: list[str], *, ignore_case: bool) -> Extractor:
     """Extractor for JSON 'auto' / 'auto ignorecase'."""
     names = [name.lower() for name in columns] if ignore_case else list(columns)
 
     if not ignore_case:
-        return lambda record: [record.get(name) for name in names]
+        return KeyExtractor(names)
 
     def extract(record: dict[str, Any]) -> list[Any]:
         lowered: dict[str, Any] = {}
@@ -50,8 +60,7 @@ def jsonpaths_extractor(document: bytes, columns: list[str], *, table: str, sour
         )
     steps = [_compile_path(path, table, source) for path in paths]
     if all(len(path) == 1 and isinstance(path[0], str) for path in steps):
-        keys = [path[0] for path in steps]
-        return lambda record: [record.get(key) for key in keys]
+        return KeyExtractor([str(path[0]) for path in steps])
     return lambda record: [_follow(record, path) for path in steps]
 
 
