@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from sparkify import cli, pipeline
+from sparkify import cli, packing, pipeline
 from sparkify.config import load_config
 from sparkify.log_days import log_sources_since
 from sparkify.report import format_table
@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dry-run", action="store_true", help="print the SQL instead of running it (secrets masked)"
     )
+    parser.add_argument(
+        "--pack-to",
+        metavar="URI",
+        help="first pack the many small source files into a few gzip parts with a manifest under URI "
+        "(s3://bucket/prefix, or a folder for the local engine), then COPY those with MANIFEST GZIP",
+    )
     args = parser.parse_args(argv)
 
     def action() -> int:
@@ -36,10 +42,19 @@ def main(argv: list[str] | None = None) -> int:
         if sources == []:
             print(f"etl.py: no log file of {args.since} or later under {config.log_data}", file=sys.stderr)
         if args.dry_run:
-            cli.print_statements(pipeline.planned_load(config, sources))
+            copies = args.pack_to and packing.planned_packed_copies(config, args.pack_to, sources)
+            cli.print_statements(pipeline.planned_load(config, sources, copies or None))
             return 0
+        copies = None
+        if args.pack_to:  # before connecting: packing can take minutes and must not hold the load lock
+            parts = packing.slices_from_config(args.config)
+            copies = packing.packed_copy_queries(
+                config, destination_uri=args.pack_to, parts=parts, log_sources=sources
+            )
         with connect(config) as warehouse:
-            pipeline.load(warehouse, config, log_sources=sources, wait=not args.no_wait)
+            pipeline.load(
+                warehouse, config, log_sources=sources, wait=not args.no_wait, copy_statements=copies
+            )
             counts = pipeline.table_counts(warehouse)
         print(format_table(["table", "rows"], list(counts.items())))
         return 0

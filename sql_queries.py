@@ -14,6 +14,7 @@ Distribution and sort keys, chosen for the star's joins:
   their primary key.
 - staging_events is DISTSTYLE EVEN (the COPY spreads evenly; the transforms read it whole) and
   staging_songs DISTSTYLE ALL, so the songplays transform matches events to songs without redistribution.
+  Both are BACKUP NO: they are refilled by every load, so snapshots need not carry them.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS staging_events (
     user_agent      VARCHAR(1024),
     user_id         INTEGER
 )
+BACKUP NO
 DISTSTYLE EVEN;
 """
 
@@ -68,6 +70,7 @@ CREATE TABLE IF NOT EXISTS staging_songs (
     duration         DOUBLE PRECISION,
     year             INTEGER
 )
+BACKUP NO
 DISTSTYLE ALL;
 """
 
@@ -543,3 +546,39 @@ chart_queries = {
         ORDER BY first_day;
     """,
 }
+
+# --- PACKED COPY (etl.py --pack-to) ---------------------------------------------------------------------
+# sparkify.packing packs the many small source files into a few gzip parts, a multiple of the cluster's
+# slice count, and a manifest naming each part; one COPY per staging table then loads the parts in
+# parallel.  The options are those of the plain COPY above, plus MANIFEST and GZIP.
+
+staging_packed_copy = """
+COPY {table}
+FROM {manifest}
+{authorization}
+REGION {region}
+MANIFEST
+GZIP
+FORMAT AS JSON {json_option}
+{timeformat}BLANKSASNULL
+EMPTYASNULL
+COMPUPDATE OFF
+STATUPDATE OFF
+MAXERROR {maxerror};
+"""
+
+
+def packed_copy_query(config: Config, table: str, manifest_uri: str, json_option: str) -> str:
+    """The COPY of one staging table from a packing's manifest; ``json_option`` is ``'auto'`` or the
+    JSONPaths file.  Events keep their epoch-millisecond ``ts``, as in the plain COPY."""
+    if table not in STAGING_TABLES:
+        raise ValueError(f"{table!r} is not a staging table ({', '.join(STAGING_TABLES)})")
+    return staging_packed_copy.format(
+        table=table,
+        manifest=quote_literal(manifest_uri),
+        authorization=authorization_clause(config.iam_role_arn),
+        region=quote_literal(config.region),
+        json_option=quote_literal(json_option),
+        timeformat="TIMEFORMAT 'epochmillisecs'\n" if table == "staging_events" else "",
+        maxerror=int(config.maxerror),
+    )

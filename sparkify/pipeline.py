@@ -73,7 +73,12 @@ def _staging_exists(warehouse: Warehouse) -> bool:
 
 
 def load(
-    warehouse: Warehouse, config: Config, *, log_sources: list[str] | None = None, wait: bool = True
+    warehouse: Warehouse,
+    config: Config,
+    *,
+    log_sources: list[str] | None = None,
+    wait: bool = True,
+    copy_statements: list[str] | None = None,
 ) -> LoadOutcome:
     """Lock, COPY into staging, merge into the star, commit — all or nothing."""
     started = time.perf_counter()
@@ -81,7 +86,7 @@ def load(
     _lock(warehouse, wait=wait)
     for statement in q.staging_clear_queries:
         warehouse.execute(statement)
-    for statement in q.copy_table_queries(config, log_sources):
+    for statement in copy_statements or q.copy_table_queries(config, log_sources):
         copy_started = time.perf_counter()
         result = warehouse.execute(statement)
         if result is not None:
@@ -156,12 +161,14 @@ def table_counts(warehouse: Warehouse) -> dict[str, int]:
     return counts
 
 
-def planned_load(config: Config, log_sources: list[str] | None = None) -> list[str]:
+def planned_load(
+    config: Config, log_sources: list[str] | None = None, copy_statements: list[str] | None = None
+) -> list[str]:
     """The statements :func:`load` sends, in order, for ``--dry-run``."""
     return [
         q.lock_warehouse,
         *q.staging_clear_queries,
-        *q.copy_table_queries(config, log_sources),
+        *(copy_statements or q.copy_table_queries(config, log_sources)),
         *q.star_merge_queries,
         "COMMIT;",
     ]
