@@ -321,16 +321,19 @@ artists_merge_queries = [
 # weekday: 0 = Sunday (DOW on both engines); week: ISO week.
 time_table_insert = """
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
-SELECT DISTINCT sp.start_time,
-       EXTRACT(hour FROM sp.start_time),
-       EXTRACT(day FROM sp.start_time),
-       EXTRACT(week FROM sp.start_time),
-       EXTRACT(month FROM sp.start_time),
-       EXTRACT(year FROM sp.start_time),
-       EXTRACT(dow FROM sp.start_time)
-FROM songplays AS sp
-LEFT JOIN time AS known ON known.start_time = sp.start_time
-WHERE known.start_time IS NULL;
+SELECT start_time,
+       EXTRACT(hour FROM start_time),
+       EXTRACT(day FROM start_time),
+       EXTRACT(week FROM start_time),
+       EXTRACT(month FROM start_time),
+       EXTRACT(year FROM start_time),
+       EXTRACT(dow FROM start_time)
+FROM (
+    SELECT DISTINCT sp.start_time
+    FROM songplays AS sp
+    LEFT JOIN time AS known ON known.start_time = sp.start_time
+    WHERE known.start_time IS NULL
+) AS new_times;
 """
 
 star_merge_queries = [

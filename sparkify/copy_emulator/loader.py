@@ -18,6 +18,7 @@ from sparkify.copy_emulator.sources import SourceFile, list_sources, read_text_d
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy
 from sparkify.errors import CopyStatementError, LoadError
 from sparkify.load_errors import RejectedRecord
+from sparkify.progress import copy_progress, progress_closed
 from sparkify.sqltext import quote_ident
 
 _CHUNK_BYTES = 1 << 20
@@ -33,8 +34,9 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     files = _sources(command)
     extractor = _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table)
-    rows = produce_rows(RowConverter(command, columns, extractor), files, result)
-    with connection.cursor() as cursor:
+    progress = copy_progress(command.table, len(files), sum(source.size for source in files))
+    rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
+    with progress_closed(progress), connection.cursor() as cursor:
         cursor.execute("SAVEPOINT sparkify_copy")
         try:
             if command.noload:

@@ -24,6 +24,7 @@ from sparkify.copy_emulator.sources import SourceFile, read_source
 from sparkify.copy_emulator.statement import CopyCommand
 from sparkify.errors import LoadError
 from sparkify.load_errors import RejectedRecord
+from sparkify.progress import FileProgress
 
 ERR_NOT_OBJECT = 1216
 BATCH_BYTES = 8 << 20
@@ -128,7 +129,9 @@ class RowConverter:
         raise AssertionError("a value was rejected once and accepted on the second look")
 
 
-def produce_rows(converter: RowConverter, files: list[SourceFile], result: CopyResult) -> Iterator[bytes]:
+def produce_rows(
+    converter: RowConverter, files: list[SourceFile], result: CopyResult, progress: FileProgress | None = None
+) -> Iterator[bytes]:
     """Chunks of COPY text for ``files`` in order; books stats and rejections into ``result``."""
     batches = _batches(files)
     workers = min(os.cpu_count() or 1, len(batches))
@@ -136,7 +139,7 @@ def produce_rows(converter: RowConverter, files: list[SourceFile], result: CopyR
     stream = (
         _parallel_messages(converter, batches, workers) if parallel else _serial_messages(converter, batches)
     )
-    book = _Bookkeeper(converter.command, result)
+    book = _Bookkeeper(converter.command, result, progress or _NoProgress(), {f.name: f.size for f in files})
     try:
         for message in stream:
             if message[0] == "rows":
@@ -199,16 +202,27 @@ def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any) 
         queue.put(("error", exc))
 
 
+class _NoProgress:
+    def file_done(self, rows: int, size: int) -> None:
+        return None
+
+
 class _Bookkeeper:
     """Books per-file stats and rejected records in file order; fails the COPY past MAXERROR."""
 
-    def __init__(self, command: CopyCommand, result: CopyResult) -> None:
+    def __init__(
+        self, command: CopyCommand, result: CopyResult, progress: FileProgress, sizes: dict[str, int]
+    ) -> None:
         self.command = command
         self.result = result
+        self.progress = progress
+        self.sizes = sizes
 
     def take(self, message: tuple[Any, ...]) -> None:
         if message[0] == "file":
-            self.result.files.append(message[1])
+            stats = message[1]
+            self.result.files.append(stats)
+            self.progress.file_done(stats.loaded, self.sizes.get(stats.name, 0))
         else:
             self._reject(*message[1:])
 
