@@ -358,31 +358,38 @@ star_rows_query = (
 
 count_queries = {table: f"SELECT COUNT(*) FROM {table};" for table in ALL_TABLES}
 
+# The most played songs and artists, and plays by hour: in the terminal report and in the HTML charts.
+top_songs_query = """
+    SELECT s.title AS song, a.name AS artist, COUNT(*) AS plays
+    FROM songplays AS sp
+    JOIN songs AS s ON s.song_id = sp.song_id
+    JOIN artists AS a ON a.artist_id = sp.artist_id
+    GROUP BY s.title, a.name
+    ORDER BY plays DESC, song, artist
+    LIMIT 10;
+"""
+
+top_artists_query = """
+    SELECT a.name AS artist, COUNT(*) AS plays
+    FROM songplays AS sp
+    JOIN artists AS a ON a.artist_id = sp.artist_id
+    GROUP BY a.name
+    ORDER BY plays DESC, artist
+    LIMIT 10;
+"""
+
+plays_by_hour_query = """
+    SELECT t.hour, COUNT(*) AS plays
+    FROM songplays AS sp
+    JOIN time AS t ON t.start_time = sp.start_time
+    GROUP BY t.hour
+    ORDER BY t.hour;
+"""
+
 analytics_queries = {
-    "Most played songs": """
-        SELECT s.title AS song, a.name AS artist, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN songs AS s ON s.song_id = sp.song_id
-        JOIN artists AS a ON a.artist_id = sp.artist_id
-        GROUP BY s.title, a.name
-        ORDER BY plays DESC, song, artist
-        LIMIT 5;
-    """,
-    "Most played artists": """
-        SELECT a.name AS artist, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN artists AS a ON a.artist_id = sp.artist_id
-        GROUP BY a.name
-        ORDER BY plays DESC, artist
-        LIMIT 5;
-    """,
-    "Plays by hour of day (UTC)": """
-        SELECT t.hour, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN time AS t ON t.start_time = sp.start_time
-        GROUP BY t.hour
-        ORDER BY t.hour;
-    """,
+    "Most played songs": top_songs_query,
+    "Most played artists": top_artists_query,
+    "Plays by hour of day (UTC)": plays_by_hour_query,
     "Free vs paid plays": """
         SELECT level, COUNT(*) AS plays
         FROM songplays
@@ -497,13 +504,7 @@ FROM songplays;
 # The data behind result_check.py --report's charts.  Days are UTC calendar days of start_time.
 
 chart_queries = {
-    "plays_by_hour": """
-        SELECT t.hour, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN time AS t ON t.start_time = sp.start_time
-        GROUP BY t.hour
-        ORDER BY t.hour;
-    """,
+    "plays_by_hour": plays_by_hour_query,
     "plays_by_weekday": """
         SELECT t.weekday, COUNT(*) AS plays
         FROM songplays AS sp
@@ -511,23 +512,8 @@ chart_queries = {
         GROUP BY t.weekday
         ORDER BY t.weekday;
     """,
-    "top_songs": """
-        SELECT s.title AS song, a.name AS artist, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN songs AS s ON s.song_id = sp.song_id
-        JOIN artists AS a ON a.artist_id = sp.artist_id
-        GROUP BY s.title, a.name
-        ORDER BY plays DESC, song, artist
-        LIMIT 10;
-    """,
-    "top_artists": """
-        SELECT a.name AS artist, COUNT(*) AS plays
-        FROM songplays AS sp
-        JOIN artists AS a ON a.artist_id = sp.artist_id
-        GROUP BY a.name
-        ORDER BY plays DESC, artist
-        LIMIT 10;
-    """,
+    "top_songs": top_songs_query,
+    "top_artists": top_artists_query,
     "plays_by_level_per_day": """
         SELECT CAST(start_time AS DATE) AS day,
                SUM(CASE WHEN level = 'free' THEN 1 ELSE 0 END) AS free,

@@ -7,7 +7,6 @@ the chart data, inside one transaction, so every part of a report describes the 
 
 from __future__ import annotations
 
-import configparser
 import datetime
 import decimal
 import logging
@@ -20,7 +19,7 @@ from typing import Any
 
 import sql_queries as q
 from sparkify import pipeline
-from sparkify.config import strip_quotes
+from sparkify.config import read_ini, strip_quotes
 from sparkify.errors import ConfigError
 from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import Warehouse
@@ -134,11 +133,7 @@ class Findings:
 
 def load_check_settings(path: str | Path) -> CheckSettings:
     """Read ``[CHECKS]`` from the configuration file; raise :class:`ConfigError` if a value is malformed."""
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ConfigError(str(path), [f"not a valid INI file: {exc.message}"]) from None
+    parser = read_ini(path)
     raw = strip_quotes(parser.get(SETTINGS_SECTION, MIN_SHARE_KEY, fallback=""))
     if raw == "":
         return CheckSettings()

@@ -52,8 +52,8 @@ class Config:
         return bool(REDSHIFT_HOST.search(self.host))
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate ``path``; raise :class:`ConfigError` listing every problem found."""
+def read_ini(path: str | Path) -> configparser.ConfigParser:
+    """The parsed file, as every reader of dwh.cfg needs it; :class:`ConfigError` if missing or malformed."""
     config_path = Path(path)
     if not config_path.is_file():
         raise ConfigError(str(path), [f"no such file; pass --config PATH or create {config_path.name}"])
@@ -62,6 +62,13 @@ def load_config(path: str | Path) -> Config:
         parser.read(config_path, encoding="utf-8")
     except configparser.Error as exc:
         raise ConfigError(str(path), [f"not a valid INI file: {exc.message}"]) from None
+    return parser
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem found."""
+    config_path = Path(path)
+    parser = read_ini(config_path)
     reader = _Reader(parser, config_path.resolve().parent)
     config = reader.build(config_path)
     if reader.problems:

@@ -15,7 +15,6 @@ packed COPY are reported by part and line, no longer by source file.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import gzip
 import heapq
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import sql_queries as q
-from sparkify.config import S3_URI, Config, strip_quotes
+from sparkify.config import S3_URI, Config, read_ini, strip_quotes
 from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
 from sparkify.errors import EXIT_USAGE, LoadError, SparkifyError
 
@@ -102,8 +101,7 @@ def slices_for(node_type: str, nodes: int) -> int:
 def slices_from_config(path: str | Path) -> int:
     """The slice count of the warehouse that ``[INFRA]`` in ``dwh.cfg`` describes (iac/cluster.py's
     defaults, ra3.large x 2, when the section is absent)."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path, encoding="utf-8")
+    parser = read_ini(path)
 
     def value(key: str, default: str) -> str:
         return strip_quotes(parser.get("INFRA", key, fallback=default)) or default

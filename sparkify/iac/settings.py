@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sparkify.config import DEFAULT_REGION, PASSWORD_ENV, REGION, strip_quotes
+from sparkify.config import DEFAULT_REGION, PASSWORD_ENV, REGION, read_ini, strip_quotes
 from sparkify.errors import ConfigError
 
 KINDS = ("provisioned", "serverless")
@@ -84,14 +84,7 @@ class InfraSettings:
 def load_settings(path: str | Path, *, need_password: bool = False) -> InfraSettings:
     """Read ``path``; raise :class:`ConfigError` listing every problem found, not only the first."""
     config_path = Path(path)
-    if not config_path.is_file():
-        raise ConfigError(str(path), [f"no such file; pass --config PATH or create {config_path.name}"])
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(config_path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ConfigError(str(path), [f"not a valid INI file: {exc.message}"]) from None
-    reader = _Reader(parser)
+    reader = _Reader(read_ini(config_path))
     settings = reader.build(config_path, need_password)
     if reader.problems:
         raise ConfigError(str(path), reader.problems)
