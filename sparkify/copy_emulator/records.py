@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -55,38 +56,55 @@ class JsonRecords:
 
     def __init__(self, data: bytes, *, replace_invalid_utf8: str | None = None) -> None:
         self.data = data
-        self.lines = data.split(b"\n")
         self.replacement = replace_invalid_utf8
+        # Where each line starts, filled while iterating: a list of the lines themselves would double
+        # the memory a large file takes.
+        self.line_starts = array("q")
         self._scanner: _SlowScanner | None = None
 
     def line_text(self, line: int) -> str:
-        raw = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
-        return raw.decode("utf-8", "replace")
+        if not 0 < line <= len(self.line_starts):
+            return ""
+        start = self.line_starts[line - 1]
+        end = self.data.find(b"\n", start)
+        return self.data[start : len(self.data) if end == -1 else end].decode("utf-8", "replace")
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
-        lines = self.lines
-        index = 0
-        while index < len(lines):
-            raw = lines[index]
+        data, starts = self.data, self.line_starts
+        position, index = 0, 0
+        while position <= len(data):
+            end = data.find(b"\n", position)
+            end = len(data) if end == -1 else end
+            if len(starts) == index:
+                starts.append(position)
+            raw = data[position:end]
+            position, index = end + 1, index + 1
             if not raw.strip():
-                index += 1
                 continue
             if len(raw) > MAX_OBJECT_BYTES:
-                raise OversizedRecord(index + 1, len(raw))
+                raise OversizedRecord(index, len(raw))
             try:
-                yield index + 1, _fast_loads(raw)
-                index += 1
+                yield index, _fast_loads(raw)
                 continue
             except _FastError:
                 pass
             if _utf8_problem(raw) is not None:
-                yield index + 1, self._invalid_utf8(raw, index + 1)
-                index += 1
+                yield index, self._invalid_utf8(raw, index)
                 continue
             if self._scanner is None:
-                self._scanner = _SlowScanner(self.data)
-            yield from self._scanner.scan_from_line(index)
-            index = self._scanner.next_line
+                self._scanner = _SlowScanner(data)
+            yield from self._scanner.scan_from_line(index - 1)
+            position, index = self._skip_to(self._scanner.next_line, starts[index - 1], index - 1)
+
+    def _skip_to(self, target: int, position: int, index: int) -> tuple[int, int]:
+        """The byte position and index of line ``target``, walking on from line ``index`` at ``position``."""
+        while index < target and position <= len(self.data):
+            if len(self.line_starts) == index:
+                self.line_starts.append(position)
+            newline = self.data.find(b"\n", position)
+            position = len(self.data) + 1 if newline == -1 else newline + 1
+            index += 1
+        return position, index
 
     def _invalid_utf8(self, raw: bytes, line: int) -> Any:
         if self.replacement is None:
