@@ -42,6 +42,18 @@ $(SAMPLE)/expected_counts.json: | $(VENV)/.runtime
 reference-check: $(VENV)/.runtime
 	$(PY) .ci/check_reference.py ../shared/reference-data/udacity-sample
 
+# The benchmark, never part of `make test`: etl.py against DuckDB on generated data sets kept in bench/data/
+# (make bench BENCH_SIZES=100000,1000000,5000000), plus the course's sample when ../shared has it.
+BENCH_SIZES ?= 100000,1000000
+BENCH_REFERENCE := ../shared/reference-data/udacity-sample
+.PHONY: bench
+bench: $(VENV)/.bench
+	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
+
+$(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
 stop: $(VENV)/.runtime
 	$(PY) -m sparkify.embedded stop
 

@@ -1,0 +1,457 @@
+"""Benchmark etl.py on the embedded PostgreSQL against DuckDB building the same tables from the same files.
+
+For each size: generate (or reuse) a data set, run create_tables.py --force and etl.py on a fresh embedded
+server, and measure etl.py's wall time, its peak RSS and the server's peak memory; check the loaded counts
+against the generator's expected_counts.json; then time DuckDB (bench/duckdb_baseline.py) on the same
+files and check its counts too.  Progress goes to stderr, the results table to stdout.
+"""
+
+# ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
+from sparkify import pipeline
+from sparkify.config import load_config
+from sparkify.sample_data import ExpectedCounts, generate
+from sparkify.warehouse import connect
+
+TIME_RATIO_TARGET = 0.5  # etl.py at most half of DuckDB's wall time
+# etl.py's peak memory, judged on the summed RSS of it and its workers: pages they share count twice, so
+# this errs on the safe side (peak PSS, also reported, is the fair total).
+MEMORY_TARGET_MB = 500
+REFERENCE_TARGET_S = 3.0  # create_tables + etl + result_check on the course's sample
+
+
+@dataclass
+class ToolRun:
+    """One tool on one data set."""
+
+    size: int
+    tool: str
+    wall_s: float
+    peak_rss_mb: float  # summed over the process and its workers, polled, or its exact own peak if larger
+    peak_pss_mb: float | None
+    counts_ok: bool
+    mismatches: dict[str, list[int | None]] = field(default_factory=dict)
+    server_rss_mb: float | None = None
+    server_pss_mb: float | None = None
+    server_uss_mb: float | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def events_per_s(self) -> float:
+        return self.size / self.wall_s if self.wall_s else 0.0
+
+
+class BenchFailed(Exception):
+    """A step exited non-zero: the benchmark has no number to report for it."""
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------- data sets
+
+
+def ensure_dataset(data_dir: Path, events: int, song_files: int) -> Path:
+    """The data set of this size under ``data_dir``, generated unless a complete one is there."""
+    folder = data_dir / f"events-{events}-songs-{song_files}"
+    counts_file = folder / "expected_counts.json"
+    if counts_file.exists():
+        counts = ExpectedCounts.from_file(counts_file)
+        if (counts.staging_events, counts.staging_songs) == (events, song_files):
+            progress(f"reusing {folder}")
+            return folder
+    progress(f"generating {events:,} events and {song_files:,} song files into {folder}")
+    # Generate beside it and rename: an interrupted run never leaves a set that looks complete.
+    partial = folder.with_name(f".partial-{folder.name}")
+    shutil.rmtree(partial, ignore_errors=True)
+    generate(partial, events=events, song_files=song_files)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder
+
+
+def write_config(work: Path, sources: Path, db_name: str = "bench") -> Path:
+    """A dwh.cfg for a fresh embedded server in ``work``, reading ``sources``."""
+    path = work / "dwh.cfg"
+    path.write_text(
+        f"[CLUSTER]\nHOST =\nDB_NAME = {db_name}\nDB_USER = dwhuser\nDB_PASSWORD =\nDB_PORT = 5439\n"
+        "[IAM_ROLE]\nARN =\n"
+        f"[S3]\nLOG_DATA = {sources}/log_data\nLOG_JSONPATH = {sources}/log_json_path.json\n"
+        f"SONG_DATA = {sources}/song_data\nREGION = us-west-2\n"
+        f"[EMBEDDED]\nDATA_DIR = {work}/pgdata\n[ETL]\nMAXERROR = 0\n"
+    )
+    return path
+
+
+def compare(expected: ExpectedCounts, actual: dict[str, int]) -> dict[str, list[int | None]]:
+    """Every count that differs, as name -> [expected, actual]."""
+    return {
+        name: [want, actual.get(name)]
+        for name, want in expected.to_dict().items()
+        if actual.get(name) != want
+    }
+
+
+# ------------------------------------------------------------------------------------------------ ours
+
+
+def script(name: str, config: Path, *args: str) -> list[str]:
+    return [sys.executable, str(ROOT / name), "--config", str(config), *args]
+
+
+def checked(measured: Measured, what: str) -> Measured:
+    if measured.returncode != 0:
+        raise BenchFailed(f"{what} exited {measured.returncode}:\n{measured.error_tail()}")
+    return measured
+
+
+def loaded_counts(config_path: Path) -> tuple[dict[str, int], str]:
+    """The warehouse's row counts in the generator's terms, and the server's version."""
+    with connect(load_config(config_path)) as warehouse:
+        counts = pipeline.table_counts(warehouse)
+        for name, sql in (
+            ("songplays_with_song", "SELECT COUNT(song_id) FROM songplays"),
+            ("users_paid", "SELECT COUNT(*) FROM users WHERE level = 'paid'"),
+        ):
+            counts[name] = int(warehouse.query(sql)[1][0][0])
+        return counts, warehouse.version.split(" on ")[0]
+
+
+def _pss_mb(peaks: Peaks | None) -> float | None:
+    return peaks.pss / MB if peaks and peaks.pss is not None else None
+
+
+def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
+    # Resolved: the server's command line, by which its processes are recognised, names the real path.
+    work = Path(tempfile.mkdtemp(prefix="sparkify-bench-")).resolve()
+    data_dir = work / "pgdata"
+    try:
+        config = write_config(work, dataset)
+        progress(f"{size:,} events: create_tables.py --force (starts a fresh embedded server)")
+        create = checked(
+            run_measured(script("create_tables.py", config, "--force"), cwd=ROOT, logs=work, name="create"),
+            "create_tables.py",
+        )
+        progress(f"{size:,} events: etl.py")
+        etl = checked(
+            run_measured(script("etl.py", config), cwd=ROOT, logs=work, name="etl", server_data_dir=data_dir),
+            "etl.py",
+        )
+        counts, version = loaded_counts(config)
+    finally:
+        stop_postmaster(data_dir)
+        shutil.rmtree(work, ignore_errors=True)
+    server = etl.server
+    mismatches = compare(expected, counts)
+    return ToolRun(
+        size=size,
+        tool="etl.py",
+        wall_s=etl.wall_s,
+        peak_rss_mb=etl.peak_rss / MB,
+        peak_pss_mb=_pss_mb(etl.client),
+        counts_ok=not mismatches,
+        mismatches=mismatches,
+        server_rss_mb=server.rss / MB if server else None,
+        server_pss_mb=_pss_mb(server),
+        server_uss_mb=server.uss / MB if server and server.uss is not None else None,
+        detail={
+            "create_tables_s": round(create.wall_s, 3),
+            "server": version,
+            # polled every ~20 ms with its children, and the kernel's exact peak of the process alone
+            "polled_peak_rss_mb": round(etl.client.rss / MB, 1),
+            "exact_peak_rss_mb": round(etl.exact_peak_rss / MB, 1),
+            "samples": etl.client.samples,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------- duckdb
+
+
+def run_duckdb(dataset: Path, size: int, expected: ExpectedCounts, threads: int | None) -> ToolRun:
+    progress(f"{size:,} events: DuckDB on the same files")
+    with tempfile.TemporaryDirectory(prefix="sparkify-bench-duckdb-") as logs:
+        command = [sys.executable, str(ROOT / "bench" / "duckdb_baseline.py"), str(dataset)]
+        if threads:
+            command += ["--threads", str(threads)]
+        measured = checked(run_measured(command, cwd=ROOT, logs=Path(logs), name="duckdb"), "duckdb")
+        report = json.loads(measured.output())
+    mismatches = compare(expected, report["counts"])
+    return ToolRun(
+        size=size,
+        tool=f"duckdb {report['duckdb_version']} ({report['threads']} threads)",
+        wall_s=measured.wall_s,
+        peak_rss_mb=measured.peak_rss / MB,
+        peak_pss_mb=_pss_mb(measured.client),
+        counts_ok=not mismatches,
+        mismatches=mismatches,
+        detail={"threads": report["threads"], "inner_s": round(report["seconds"], 3)},
+    )
+
+
+# ------------------------------------------------------------------------------------------- reference
+
+
+def run_reference(sample: Path) -> dict[str, Any]:
+    """create_tables + etl + result_check on the course's sample: once on a fresh server, once warm."""
+    files = sum(1 for path in sample.rglob("*.json") if path.name != "log_json_path.json")
+    work = Path(tempfile.mkdtemp(prefix="sparkify-bench-ref-")).resolve()
+    result: dict[str, Any] = {"path": str(sample.resolve()), "files": files}
+    try:
+        config = write_config(work, sample.resolve(), db_name="reference")
+        for start in ("cold", "warm"):
+            progress(f"reference sample ({files} files), {start} server: create_tables, etl, result_check")
+            steps = {}
+            for name, args in (("create_tables", ["--force"]), ("etl", []), ("result_check", [])):
+                run = run_measured(
+                    script(f"{name}.py", config, *args), cwd=ROOT, logs=work, name=f"{start}-{name}"
+                )
+                steps[name] = round(checked(run, f"{name}.py on the reference sample").wall_s, 3)
+            result[start] = {"total_s": round(sum(steps.values()), 3), "steps_s": steps}
+    finally:
+        stop_postmaster(work / "pgdata")
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    memory_kb = 0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model or platform.processor(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def verdicts(run: ToolRun, runs: list[ToolRun]) -> tuple[float | None, list[str]]:
+    """Our wall time over DuckDB's on the same size, and each target as "name yes/NO" (ours only)."""
+    if run.tool != "etl.py":
+        return None, []
+    duck = next((r for r in runs if r.size == run.size and r.tool.startswith("duckdb")), None)
+    ratio = run.wall_s / duck.wall_s if duck else None
+    found = [] if ratio is None else [f"time {'yes' if ratio <= TIME_RATIO_TARGET else 'NO'}"]
+    found.append(f"memory {'yes' if run.peak_rss_mb < MEMORY_TARGET_MB else 'NO'}")
+    return ratio, found
+
+
+def table_rows(runs: list[ToolRun]) -> list[list[str]]:
+    rows = []
+    for run in runs:
+        ratio, found = verdicts(run, runs)
+        rows.append(
+            [
+                f"{run.size:,}",
+                run.tool,
+                f"{run.wall_s:.2f}",
+                f"{run.events_per_s:,.0f}",
+                _mb(run.peak_rss_mb),
+                _mb(run.peak_pss_mb),
+                _mb(run.server_rss_mb),
+                _mb(run.server_pss_mb),
+                "-" if ratio is None else f"{ratio:.2f}",
+                "ok" if run.counts_ok else "WRONG",
+                ", ".join(found) or "-",
+            ]
+        )
+    return rows
+
+
+HEADERS = [
+    "events",
+    "tool",
+    "wall s",
+    "events/s",
+    "peak RSS MB",
+    "peak PSS MB",
+    "server RSS MB",
+    "server PSS MB",
+    "ratio",
+    "counts",
+    "target met",
+]
+
+
+def aligned(headers: list[str], rows: list[list[str]]) -> str:
+    """Text columns (tool, counts, target) to the left, numbers to the right."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+    left = {1, 9, 10}
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) if index in left else cell.rjust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * width for width in widths), *map(line, rows)])
+
+
+def reference_lines(reference: dict[str, Any]) -> list[str]:
+    lines = [f"reference sample: {reference['path']} ({reference['files']} files)"]
+    for start in ("cold", "warm"):
+        run = reference[start]
+        steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in run["steps_s"].items())
+        verdict = "yes" if run["total_s"] < REFERENCE_TARGET_S else "NO"
+        target = f"target < {REFERENCE_TARGET_S:g} s: {verdict}"
+        lines.append(f"  {start} server: {run['total_s']:.2f} s ({steps}); {target}")
+    return lines
+
+
+def targets_missed(runs: list[ToolRun], reference: dict[str, Any] | None) -> list[str]:
+    missed = [
+        f"{run.tool} at {run.size:,} events: {target}"
+        for run in runs
+        for target in verdicts(run, runs)[1]
+        if target.endswith("NO")
+    ]
+    if reference:
+        missed += [
+            f"reference sample, {start} server: {reference[start]['total_s']:.2f} s"
+            for start in ("cold", "warm")
+            if reference[start]["total_s"] >= REFERENCE_TARGET_S
+        ]
+    return missed
+
+
+# ------------------------------------------------------------------------------------------------- main
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive event counts")
+    return sizes
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run_bench.py", description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=[100_000, 1_000_000],
+        help="comma-separated event counts (default 100000,1000000)",
+    )
+    parser.add_argument(
+        "--song-files", type=int, default=14_896, help="song files per data set (default 14896)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=ROOT / "bench" / "data", help="where data sets are kept and reused"
+    )
+    parser.add_argument(
+        "--reference", type=Path, metavar="PATH", help="also time the course's sample here (if present)"
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON here")
+    parser.add_argument(
+        "--tools", default="etl,duckdb", help="which tools to run: etl, duckdb or both (default etl,duckdb)"
+    )
+    parser.add_argument("--duckdb-threads", type=int, help="DuckDB's thread count (default: its own choice)")
+    parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    args.tools = {tool.strip() for tool in args.tools.split(",")}
+    if not args.tools or args.tools - {"etl", "duckdb"}:
+        parser.error("--tools takes etl, duckdb or etl,duckdb")
+    if args.song_files < 1:
+        parser.error("--song-files must be 1 or more")
+    return args
+
+
+def bench_size(args: argparse.Namespace, size: int) -> list[ToolRun]:
+    dataset = ensure_dataset(args.data_dir, size, args.song_files)
+    expected = ExpectedCounts.from_file(dataset / "expected_counts.json")
+    runs = []
+    if "etl" in args.tools:
+        runs.append(run_ours(dataset, size, expected))
+    if "duckdb" in args.tools:
+        runs.append(run_duckdb(dataset, size, expected, args.duckdb_threads))
+    for run in runs:
+        verified = "ok" if run.counts_ok else "WRONG"
+        progress(f"{size:,} events: {run.tool} {run.wall_s:.2f} s, counts {verified}")
+    return runs
+
+
+def print_report(info: dict[str, Any], runs: list[ToolRun], reference: dict[str, Any] | None) -> None:
+    # The load average is printed because the machine may be shared: a busy neighbour skews every number.
+    load = f"load average {info['load_average'][0]} at start, {os.getloadavg()[0]:.2f} at end"
+    print(
+        f"machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory_gib']} GiB memory, "
+        f"Python {info['python']}, {load}"
+    )
+    print(aligned(HEADERS, table_rows(runs)))
+    if reference:
+        print("\n".join(reference_lines(reference)))
+    for run in runs:
+        if not run.counts_ok:
+            wrong = ", ".join(
+                f"{name} expected {want}, got {got}" for name, (want, got) in run.mismatches.items()
+            )
+            print(f"run_bench.py: error: {run.tool} at {run.size:,} events: {wrong}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    info = machine()
+    runs: list[ToolRun] = []
+    reference = None
+    try:
+        for size in args.sizes:
+            runs += bench_size(args, size)
+        if args.reference and args.reference.is_dir():
+            reference = run_reference(args.reference)
+        elif args.reference:
+            progress(f"no reference sample at {args.reference}: skipped")
+    except BenchFailed as exc:
+        print(f"run_bench.py: error: {exc}", file=sys.stderr)
+        return 1
+    print_report(info, runs, reference)
+    if args.json:
+        document = {"machine": info, "runs": [asdict(run) for run in runs], "reference": reference}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
+    missed = targets_missed(runs, reference)
+    if missed:
+        progress("targets missed: " + "; ".join(missed))
+    wrong = any(not run.counts_ok for run in runs)
+    return 1 if wrong or (args.check_targets and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
