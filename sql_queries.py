@@ -216,18 +216,28 @@ staging_clear_queries = [f"DELETE FROM {table};" for table in STAGING_TABLES]
 # One row per NextSong event, keyed by (session_id, item_in_session); when several songs share the
 # event's title, artist name and duration, the lowest song_id is taken, so a matching event still gives
 # exactly one row.
+song_match_queries = [
+    "DROP TABLE IF EXISTS song_match;",
+    """
+    CREATE TEMP TABLE song_match AS
+    SELECT title, artist_name, duration, song_id, artist_id
+    FROM (
+        SELECT title, artist_name, duration, song_id, artist_id,
+               ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS pick
+        FROM staging_songs
+    ) AS ranked
+    WHERE pick = 1;
+    """,
+]
+
 songplay_table_insert = """
 INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                        location, user_agent)
 SELECT e.ts, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
        e.location, e.user_agent
 FROM staging_events AS e
-LEFT JOIN (
-    SELECT title, artist_name, duration, song_id, artist_id,
-           ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS pick
-    FROM staging_songs
-) AS s
-    ON s.pick = 1 AND e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
+LEFT JOIN song_match AS s
+    ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
 LEFT JOIN songplays AS known
     ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
 WHERE e.page = 'NextSong' AND known.session_id IS NULL;
@@ -340,7 +350,9 @@ star_merge_queries = [
     *users_merge_queries,
     *songs_merge_queries,
     *artists_merge_queries,
+    *song_match_queries,
     songplay_table_insert,
+    "DROP TABLE song_match;",
     time_table_insert,
 ]
 insert_table_queries = star_merge_queries  # the course's name for the transform statements

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +25,11 @@ from sparkify.load_errors import RejectedRecord, hint_for, record_in_stl_load_er
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 log = logging.getLogger(__name__)
+
+_CREATE_TABLE_AS = re.compile(
+    r"^\s*CREATE\s+(?:(?:LOCAL\s+)?(?:TEMP|TEMPORARY)\s+)?TABLE\s+([a-z_][a-z0-9_$.]*)\b[^(]*?\bAS\b",
+    re.IGNORECASE,
+)
 
 
 class Warehouse:
@@ -66,6 +72,10 @@ class Warehouse:
             return run_copy(self.connection, sql, record_rejections=self._record_rejections)
         with self.connection.cursor() as cursor:
             cursor.execute(postgres_statement(sql))
+            created = _CREATE_TABLE_AS.match(sql)
+            if created:
+                # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
+                cursor.execute(f"ANALYZE {created.group(1)}")
         return None
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
