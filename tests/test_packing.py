@@ -14,13 +14,14 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from redshift_config import REDSHIFT
 
 import create_tables
 import etl
 import sql_queries as q
 from sparkify import packing
 from sparkify.adapter import postgres_ddl
-from sparkify.config import Config, load_config
+from sparkify.config import load_config
 from sparkify.copy_emulator import run_copy
 from sparkify.copy_emulator.sources import SourceFile
 from sparkify.pipeline import table_counts
@@ -29,21 +30,6 @@ from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import connect
 
 REGION = "us-west-2"
-REDSHIFT = Config(
-    path=Path("dwh.cfg"),
-    host="c.abc.us-west-2.redshift.amazonaws.com",
-    db_name="dwh",
-    db_user="u",
-    db_password="secret",
-    db_port=5439,
-    iam_role_arn="arn:aws:iam::123456789012:role/dwhRole",
-    log_data="s3://udacity-dend/log_data",
-    log_jsonpath="s3://udacity-dend/log_json_path.json",
-    song_data="s3://udacity-dend/song_data",
-    region=REGION,
-    embedded_data_dir=Path("/tmp/x"),
-    maxerror=0,
-)
 
 
 @pytest.fixture(scope="module")

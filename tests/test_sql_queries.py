@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
+from redshift_config import REDSHIFT
 
 import sql_queries as q
 from sparkify.adapter import postgres_ddl
-from sparkify.config import Config
 from sparkify.copy_emulator import parse_copy
 from sparkify.errors import CopyStatementError
 from sparkify.sqltext import collapse_whitespace, mask_secrets, quote_ident, quote_literal
-
-REDSHIFT = Config(
-    path=Path("dwh.cfg"),
-    host="c.abc.us-west-2.redshift.amazonaws.com",
-    db_name="dwh",
-    db_user="u",
-    db_password="secret",
-    db_port=5439,
-    iam_role_arn="arn:aws:iam::123456789012:role/dwhRole",
-    log_data="s3://udacity-dend/log_data",
-    log_jsonpath="s3://udacity-dend/log_json_path.json",
-    song_data="s3://udacity-dend/song_data",
-    region="us-west-2",
-    embedded_data_dir=Path("/tmp/x"),
-    maxerror=0,
-)
 
 
 def test_copy_statements_sent_to_redshift() -> None:
