@@ -62,6 +62,7 @@ def create_tables(warehouse: Warehouse, *, force: bool = False) -> None:
         raise StarHoldsData(f"the star holds data ({listed} rows); pass --force to drop it anyway")
     for statement in q.drop_table_queries + q.create_table_queries:
         warehouse.execute(statement)
+    warehouse.clear_load_errors()
     warehouse.commit()
 
 

@@ -21,7 +21,7 @@ from sparkify.adapter import postgres_only_feature, postgres_statement
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import LoadError, UnsupportedStatementError, WarehouseConnectionError
-from sparkify.load_errors import RejectedRecord, hint_for, record_in_stl_load_errors
+from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,16 @@ class Warehouse:
         if exc_info[0] is not None:
             self.rollback()
         self.close()
+
+    def clear_load_errors(self) -> None:
+        """Empty the local engine's stl_load_errors, so a new warehouse starts with a clean record.
+
+        On Redshift it is a system table that keeps a few days of history by itself: left alone.
+        """
+        if not self.is_redshift:
+            with self.connection.cursor() as cursor:
+                cursor.execute(STL_LOAD_ERRORS_DDL)
+                cursor.execute("TRUNCATE stl_load_errors")
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction on Redshift: write it on its own connection."""

@@ -78,6 +78,9 @@ def test_maxerror_100_loads_every_good_line_and_records_each_bad_one(
     assert [(name, line) for name, line, _, _ in rows] == places
     assert sorted(code for _, _, code, _ in rows) == [1206, 1207, 1216, 1216, 1220]
     assert ("item_in_session", 1207) in [(column, code) for _, _, code, column in rows]
+    assert create_tables.main(["--config", config, "--force"]) == 0
+    with connect(load_config(config)) as warehouse:
+        assert warehouse.query("SELECT COUNT(*) FROM stl_load_errors")[1] == [(0,)]
 
 
 def write(path: Path, data: bytes | str) -> Path:
