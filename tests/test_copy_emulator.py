@@ -196,3 +196,17 @@ def test_missing_table_is_named(db: Any, tmp_path: Path) -> None:
     write(tmp_path / "in.json", '{"id": 9}')
     with pytest.raises(LoadError, match=r"Load into table 'ghosts' failed.*does not exist"):
         copy(db, "ghosts", tmp_path / "in.json")
+
+
+def test_values_the_fast_path_leaves_to_the_converters(people: Any, tmp_path: Path) -> None:
+    write(
+        tmp_path / "in.json",
+        '{"id": "007", "seen": -1000, "score": 3}\n{"id": 99999999999}\n{"seen": 99999999999999999}',
+    )
+    result = copy(
+        people, "people", tmp_path / "in.json", "JSON 'auto' TIMEFORMAT 'epochmillisecs' MAXERROR 5"
+    )
+    assert rows(people, "SELECT id, seen, score FROM people") == [
+        (7, dt.datetime(1969, 12, 31, 23, 59, 59), 3.0)
+    ]
+    assert [(r.line, r.code, r.column) for r in result.rejected] == [(2, 1222, "id"), (3, 1206, "seen")]

@@ -231,7 +231,10 @@ def _timestamp_converter(timeformat: str | None) -> Callable[[Any], str]:
 
         def from_epoch(value: Any) -> str:
             number = _epoch_number(value, fmt)
-            return (_EPOCH + dt.timedelta(milliseconds=number * (1000 // scale))).isoformat(sep=" ")
+            try:
+                return (_EPOCH + dt.timedelta(milliseconds=number * (1000 // scale))).isoformat(sep=" ")
+            except OverflowError:
+                raise ValueRejected(ERR_TIMESTAMP, f"Timestamp out of range: {number} for '{fmt}'") from None
 
         return from_epoch
     parse = _text_datetime_parser(fmt, ERR_TIMESTAMP, "timestamp")

@@ -8,6 +8,7 @@ column's full converter, so the result is exactly what the converters alone woul
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ def compile_row_function(
     fields = ", ".join(f"f{index}" for index in range(len(columns)))
     lines.append(f"    return ('\\t'.join(({fields},)) + '\\n').encode('utf-8')")
     namespace: dict[str, Any] = {f"conv{index}": convert for index, convert in enumerate(converters)}
+    namespace.update(EPOCH=dt.datetime(1970, 1, 1), timedelta=dt.timedelta)
     exec(compile("\n".join(lines), f"<copy row: {command.table}>", "exec"), namespace)
     return namespace["row"]
 
@@ -34,12 +36,11 @@ def compile_row_function(
 def _column_code(index: int, column: Column, command: CopyCommand) -> list[str]:
     """Code that sets ``f<index>`` from ``v``; every case it does not recognise goes to ``conv<index>``."""
     kind = column.type_name.split("(")[0]
-    fast = _fast_condition(kind, column, command)
-    fast_value = {"int": "str(v)", "float": "repr(v)", "text": "v"}.get(_family(kind), "")
     general = [f"        f{index} = conv{index}(v)", f"        if f{index} is None: f{index} = '\\\\N'"]
     code = []
-    if fast:
-        code += [f"    if {fast}:", f"        f{index} = {fast_value}"]
+    for condition, value in _fast_cases(kind, column, command):
+        code += [f"    {'elif' if code else 'if'} {condition}:", f"        f{index} = {value}"]
+    fast = bool(code)
     if not column.not_null:
         code += [f"    {'elif' if fast else 'if'} v is None:", f"        f{index} = '\\\\N'"]
     code += ["    else:" if code else "    if True:", *general]
@@ -56,15 +57,22 @@ def _family(kind: str) -> str:
     return ""
 
 
-def _fast_condition(kind: str, column: Column, command: CopyCommand) -> str:
+def _fast_cases(kind: str, column: Column, command: CopyCommand) -> list[tuple[str, str]]:
+    """(condition on ``v``, the COPY text for it) for the values a column usually gets."""
     family = _family(kind)
     if family == "int":
         bound = INT_RANGES[kind]
-        return f"v.__class__ is int and {-bound} <= v < {bound}"
+        # A short run of ASCII digits is in range, and PostgreSQL reads it as the converter would.
+        digits = "v.__class__ is str and 0 < len(v) < 10 and v.isascii() and v.isdigit()"
+        return [(f"v.__class__ is int and {-bound} <= v < {bound}", "str(v)"), (digits, "v")]
     if family == "float":
-        return "v.__class__ is float"
+        return [("v.__class__ is float", "repr(v)")]
+    if kind.startswith("timestamp") and (command.timeformat or "").lower() in ("epochmillisecs", "epochsecs"):
+        unit = "milliseconds" if command.timeformat.lower() == "epochmillisecs" else "seconds"
+        limit = 253402300800 * (1000 if unit == "milliseconds" else 1)  # year 10000
+        return [(f"v.__class__ is int and 0 <= v < {limit}", f"(EPOCH + timedelta({unit}=v)).isoformat(' ')")]
     if family != "text" or kind == "character":
-        return ""
+        return []
     # A non-empty string that is printable (no tab, newline, NUL…), has no backslash to escape, is not
     # blank, and fits the column by bytes.
     parts = ["v.__class__ is str", "v", "v.isprintable()", "'\\\\' not in v"]
@@ -73,4 +81,4 @@ def _fast_condition(kind: str, column: Column, command: CopyCommand) -> str:
     if column.max_bytes is not None:
         limit = column.max_bytes
         parts.append(f"(len(v) * 4 <= {limit} or (v.isascii() and len(v) <= {limit}))")
-    return " and ".join(parts)
+    return [(" and ".join(parts), "v")]
