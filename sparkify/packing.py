@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sql_queries as q
 from sparkify.config import S3_URI, Config, read_ini, strip_quotes
@@ -312,16 +312,14 @@ class _SourceReader:
 # --- writing the parts ----------------------------------------------------------------------------------
 
 
-class _Target:
+class _Target(Protocol):
     """Where parts and the manifest go: :class:`_S3Target` or :class:`_LocalTarget`."""
 
-    temp_dir: str | None = None
+    temp_dir: str | None
 
-    def put_file(self, name: str, path: str) -> str:
-        raise NotImplementedError
+    def put_file(self, name: str, path: str) -> str: ...
 
-    def put_bytes(self, name: str, data: bytes) -> str:
-        raise NotImplementedError
+    def put_bytes(self, name: str, data: bytes) -> str: ...
 
 
 def _target(destination_uri: str, region: str | None) -> _Target:
@@ -334,8 +332,9 @@ def _target(destination_uri: str, region: str | None) -> _Target:
     return _LocalTarget(destination_uri)
 
 
-class _S3Target(_Target):
+class _S3Target:
     def __init__(self, uri: str, region: str | None) -> None:
+        self.temp_dir: str | None = None  # parts are staged in the system's temporary folder
         self.bucket, prefix = split_s3(uri)
         self.prefix = prefix.strip("/")
         self.region = region
@@ -401,7 +400,7 @@ class _S3Target(_Target):
         return uri
 
 
-class _LocalTarget(_Target):
+class _LocalTarget:
     def __init__(self, uri: str) -> None:
         self.folder = Path(local_path(uri)).expanduser().resolve()
         try:
