@@ -359,12 +359,8 @@ insert_table_queries = star_merge_queries  # the course's name for the transform
 
 # --- SAFE SCHEMA CHANGES --------------------------------------------------------------------------------
 
-star_rows_query = (
-    " UNION ALL ".join(
-        f"SELECT '{table}' AS star_table, COUNT(*) AS star_rows FROM {table}" for table in STAR_TABLES
-    )
-    + ";"
-)
+# Which of the warehouse's tables exist (create_tables.py checks the star before dropping it).
+existing_tables_query = "SELECT table_name FROM information_schema.tables WHERE table_name IN %s;"
 
 # --- CHECKS AND ANALYTICS -------------------------------------------------------------------------------
 

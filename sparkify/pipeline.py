@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 
 import sql_queries as q
 from sparkify.config import Config
@@ -34,29 +33,22 @@ class StarHoldsData(SparkifyError):
     exit_code = 2
 
 
-@dataclass
-class LoadOutcome:
-    copies: list[CopyResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-def star_row_counts(warehouse: Warehouse) -> dict[str, int]:
-    """Rows in each star table that exists; an empty dict when none does."""
-    counts: dict[str, int] = {}
-    for table in q.STAR_TABLES:
-        _, rows = warehouse.query(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = %s", [table]
-        )
-        if rows[0][0]:
-            counts[table] = int(warehouse.query(q.count_queries[table])[1][0][0])
-    return counts
+def star_row_counts(warehouse: Warehouse, existing: set[str]) -> dict[str, int]:
+    """Rows in each star table among ``existing``."""
+    return {
+        table: int(warehouse.query(q.count_queries[table])[1][0][0])
+        for table in q.STAR_TABLES
+        if table in existing
+    }
 
 
 def create_tables(warehouse: Warehouse, *, force: bool = False) -> None:
     """Drop and create every table; refuse to drop a star that holds data unless ``force``."""
-    if _staging_exists(warehouse):
+    _, rows = warehouse.query(q.existing_tables_query, [tuple(q.ALL_TABLES)])
+    existing = {row[0] for row in rows}
+    if "staging_events" in existing:
         warehouse.execute(q.lock_warehouse)  # wait for a running load rather than drop under it
-    held = {table: rows for table, rows in star_row_counts(warehouse).items() if rows}
+    held = {table: count for table, count in star_row_counts(warehouse, existing).items() if count}
     if held and not force:
         listed = ", ".join(f"{table} {rows:,}" for table, rows in held.items())
         raise StarHoldsData(f"the star holds data ({listed} rows); pass --force to drop it anyway")
@@ -66,13 +58,6 @@ def create_tables(warehouse: Warehouse, *, force: bool = False) -> None:
     warehouse.commit()
 
 
-def _staging_exists(warehouse: Warehouse) -> bool:
-    _, rows = warehouse.query(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'staging_events'"
-    )
-    return bool(rows[0][0])
-
-
 def load(
     warehouse: Warehouse,
     config: Config,
@@ -80,10 +65,9 @@ def load(
     log_sources: list[str] | None = None,
     wait: bool = True,
     copy_statements: list[str] | None = None,
-) -> LoadOutcome:
-    """Lock, COPY into staging, merge into the star, commit — all or nothing."""
-    started = time.perf_counter()
-    outcome = LoadOutcome()
+) -> list[CopyResult]:
+    """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results."""
+    copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
     for statement in q.staging_clear_queries:
         warehouse.execute(statement)
@@ -91,15 +75,14 @@ def load(
         copy_started = time.perf_counter()
         result = warehouse.execute(statement)
         if result is not None:
-            outcome.copies.append(result)
+            copies.append(result)
             _report_copy(result, time.perf_counter() - copy_started)
     merge_started = time.perf_counter()
     for statement in q.star_merge_queries:
         warehouse.execute(statement)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+    return copies
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:

@@ -7,7 +7,6 @@ from typing import TextIO
 
 GREEN = "32"
 RED = "31"
-BOLD = "1"
 
 
 def colour_enabled(stream: TextIO) -> bool:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg2
 import pytest
+from moto import mock_aws
 
 from sparkify import embedded
 
@@ -94,3 +96,21 @@ def write_config(tmp_path: Path, pg_data_dir: Path) -> Any:
         return path
 
     return write
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto's in-process S3 with fake credentials and two buckets: sparkify-in and sparkify-packed."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-west-2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-west-2")
+        for bucket in ("sparkify-in", "sparkify-packed"):
+            client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        yield client

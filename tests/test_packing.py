@@ -7,13 +7,11 @@ import dataclasses
 import gzip
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from redshift_config import REDSHIFT
 
 import create_tables
@@ -37,23 +35,6 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ExpectedCoun
     """~200 tiny song files and a few small daily logs, with the counts a correct load gives."""
     root = tmp_path_factory.mktemp("sample")
     return root, generate(root, events=300, song_files=200, seed=5, days=3)
-
-
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        for bucket in ("sparkify-in", "sparkify-packed"):
-            client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-        yield client
 
 
 def upload(s3: Any, root: Path) -> None:

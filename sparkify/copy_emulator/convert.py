@@ -71,11 +71,6 @@ class Column:
     max_bytes: int | None = None
 
 
-def copy_text(text: str) -> str:
-    """``text`` escaped for COPY's text format."""
-    return text.translate(_COPY_ESCAPES)
-
-
 def build_converter(column: Column, command: CopyCommand) -> Converter:
     """A function from a JSON value to COPY text (or None for NULL), for ``column`` under ``command``."""
     kind = column.type_name.split("(")[0]
