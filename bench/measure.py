@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 
 MB = 1024 * 1024
-_INTERVAL_S = 0.02
+_INTERVAL_S = 0.05
 # memory_full_info reads smaps_rollup (~1 ms a process) and listing children scans /proc: every 5th tick
 # keeps the sampler well under 10% of one core on a 2-core machine.
 _SLOW_EVERY = 5
@@ -87,7 +87,7 @@ class _Group:
 
 
 class Sampler(threading.Thread):
-    """Polls process groups every ~20 ms until stopped."""
+    """Polls process groups every ~50 ms until stopped."""
 
     def __init__(self, groups: Sequence[_Group]) -> None:
         super().__init__(daemon=True)

@@ -2,8 +2,9 @@
 
 For each size: generate (or reuse) a data set, run create_tables.py --force and etl.py on a fresh embedded
 server, and measure etl.py's wall time, its peak RSS and the server's peak memory; check the loaded counts
-against the generator's expected_counts.json; then time DuckDB (bench/duckdb_baseline.py) on the same
-files and check its counts too.  Progress goes to stderr, the results table to stdout.
+against the generator's expected_counts.json; load the same rows again from ready COPY text to time
+PostgreSQL's own share (bench/floor.py); then time DuckDB (bench/duckdb_baseline.py) on the same files
+and check its counts too.  Progress goes to stderr, the results table to stdout.
 """
 
 # ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
@@ -24,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.floor import postgres_floor
 from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
 from sparkify import pipeline
 from sparkify.config import load_config
@@ -156,6 +158,10 @@ def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
             "etl.py",
         )
         counts, version = loaded_counts(config)
+        progress(f"{size:,} events: PostgreSQL's own share (the same load from ready rows)")
+        floor = postgres_floor(load_config(config))
+        if loaded_counts(config)[0] != counts:
+            raise BenchFailed("the load from ready rows did not give etl.py's counts")
     finally:
         stop_postmaster(data_dir)
         shutil.rmtree(work, ignore_errors=True)
@@ -174,8 +180,11 @@ def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
         server_uss_mb=server.uss / MB if server and server.uss is not None else None,
         detail={
             "create_tables_s": round(create.wall_s, 3),
+            "postgres_share_s": round(floor.total_s, 3),
+            "postgres_share_copy_s": round(floor.copy_s, 3),
+            "postgres_share_merge_s": round(floor.merge_s, 3),
             "server": version,
-            # polled every ~20 ms with its children, and the kernel's exact peak of the process alone
+            # polled every ~50 ms with its children, and the kernel's exact peak of the process alone
             "polled_peak_rss_mb": round(etl.client.rss / MB, 1),
             "exact_peak_rss_mb": round(etl.exact_peak_rss / MB, 1),
             "samples": etl.client.samples,
@@ -322,6 +331,23 @@ def aligned(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), "  ".join("-" * width for width in widths), *map(line, rows)])
 
 
+def share_lines(runs: list[ToolRun]) -> list[str]:
+    """PostgreSQL's own share of each etl.py run: the floor under its time, next to half of DuckDB's."""
+    lines = []
+    for run in runs:
+        share = run.detail.get("postgres_share_s")
+        if share is None:
+            continue
+        duck = next((r for r in runs if r.size == run.size and r.tool.startswith("duckdb")), None)
+        versus = f" = {share / duck.wall_s:.2f} of DuckDB's time" if duck else ""
+        copy_s, merge_s = run.detail["postgres_share_copy_s"], run.detail["postgres_share_merge_s"]
+        lines.append(
+            f"PostgreSQL's own share at {run.size:,} events: {share:.2f} s{versus} "
+            f"(COPY of ready rows {copy_s:.2f} s, merge {merge_s:.2f} s)"
+        )
+    return lines
+
+
 def reference_lines(reference: dict[str, Any]) -> list[str]:
     lines = [f"reference sample: {reference['path']} ({reference['files']} files)"]
     for start in ("cold", "warm"):
@@ -416,6 +442,7 @@ def print_report(info: dict[str, Any], runs: list[ToolRun], reference: dict[str,
         f"Python {info['python']}, {load}"
     )
     print(aligned(HEADERS, table_rows(runs)))
+    print("\n".join(share_lines(runs)))
     if reference:
         print("\n".join(reference_lines(reference)))
     for run in runs:

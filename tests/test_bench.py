@@ -34,6 +34,9 @@ def test_run_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     assert [run["tool"].split()[0] for run in runs] == ["etl.py", "duckdb"]
     assert all(run["counts_ok"] and not run["mismatches"] for run in runs)
     assert runs[0]["peak_rss_mb"] > 0 and runs[0]["server_rss_mb"] > 0
+    # the server's own share: the same load from ready rows, which gave the same counts
+    assert runs[0]["detail"]["postgres_share_s"] > 0
+    assert "PostgreSQL's own share at 2,000 events: " in done.stdout
     # the data set is kept for the next run, complete
     assert (tmp_path / "data" / "events-2000-songs-50" / "expected_counts.json").exists()
 

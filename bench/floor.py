@@ -1,0 +1,59 @@
+"""PostgreSQL's own share of a load: the time etl.py would take if turning JSON into rows cost nothing.
+
+After etl.py has loaded a data set, the staging rows it produced are saved as COPY text, the tables are
+made afresh, and the same load runs again with those ready rows: lock, COPY FROM STDIN, ANALYZE, the
+star merge, commit.  What remains is the server's work alone — a floor under etl.py's time on this
+machine, however fast the COPY emulator becomes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sql_queries as q
+from sparkify import pipeline
+from sparkify.config import Config
+from sparkify.warehouse import Warehouse, connect
+
+
+@dataclass(frozen=True)
+class Floor:
+    copy_s: float  # COPY of ready rows into staging, and ANALYZE, as the emulator does
+    merge_s: float  # the star merge and the commit
+
+    @property
+    def total_s(self) -> float:
+        return self.copy_s + self.merge_s
+
+
+def postgres_floor(config: Config) -> Floor:
+    """Reload the staging rows already in the warehouse of ``config``, timing the server's work only."""
+    with tempfile.TemporaryDirectory(prefix="sparkify-floor-") as folder, connect(config) as warehouse:
+        saved = {table: Path(folder) / f"{table}.txt" for table in q.STAGING_TABLES}
+        for table, path in saved.items():
+            with path.open("wb") as file, warehouse.connection.cursor() as cursor:
+                cursor.copy_expert(f"COPY {table} TO STDOUT", file)
+        warehouse.commit()
+        pipeline.create_tables(warehouse, force=True)
+        return _timed_load(warehouse, saved)
+
+
+def _timed_load(warehouse: Warehouse, saved: dict[str, Path]) -> Floor:
+    started = time.perf_counter()
+    warehouse.execute(q.lock_warehouse)
+    for statement in q.staging_clear_queries:
+        warehouse.execute(statement)
+    with warehouse.connection.cursor() as cursor:
+        for table, path in saved.items():
+            with path.open("rb") as file:
+                cursor.copy_expert(f"COPY {table} FROM STDIN", file, 1 << 20)
+            cursor.execute(f"ANALYZE {table}")
+    merge_started = time.perf_counter()
+    for statement in q.star_merge_queries:
+        warehouse.execute(statement)
+    warehouse.commit()
+    finished = time.perf_counter()
+    return Floor(copy_s=merge_started - started, merge_s=finished - merge_started)
