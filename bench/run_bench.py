@@ -25,10 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.floor import postgres_floor
+from bench.floor import Floor, load_ready_rows, save_staging_rows
 from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
 from sparkify import pipeline
 from sparkify.config import load_config
+from sparkify.embedded import stop_server
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
 
@@ -158,8 +159,7 @@ def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
             "etl.py",
         )
         counts, version = loaded_counts(config)
-        progress(f"{size:,} events: PostgreSQL's own share (the same load from ready rows)")
-        floor = postgres_floor(load_config(config))
+        floor = postgres_share(config, work, size)
         if loaded_counts(config)[0] != counts:
             raise BenchFailed("the load from ready rows did not give etl.py's counts")
     finally:
@@ -190,6 +190,15 @@ def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
             "samples": etl.client.samples,
         },
     )
+
+
+def postgres_share(config: Path, work: Path, size: int) -> Floor:
+    """The same load from the staging rows etl.py made, on a fresh server as etl.py had."""
+    progress(f"{size:,} events: PostgreSQL's own share (the same load from ready rows, fresh server)")
+    saved = save_staging_rows(load_config(config), work)
+    stop_server(work / "pgdata")  # this process connected: its handle for the folder must go too
+    shutil.rmtree(work / "pgdata")
+    return load_ready_rows(load_config(config), saved)
 
 
 # ---------------------------------------------------------------------------------------------- duckdb
