@@ -210,3 +210,11 @@ def test_values_the_fast_path_leaves_to_the_converters(people: Any, tmp_path: Pa
         (7, dt.datetime(1969, 12, 31, 23, 59, 59), 3.0)
     ]
     assert [(r.line, r.code, r.column) for r in result.rejected] == [(2, 1222, "id"), (3, 1206, "seen")]
+
+
+def test_a_digit_string_too_big_for_smallint_is_one_rejected_record(db: Any, tmp_path: Path) -> None:
+    make_table(db, "CREATE TABLE hits (n SMALLINT)")
+    write(tmp_path / "in.json", '{"n": "32767"}\n{"n": "99999"}\n{"n": "0042"}')
+    result = copy(db, "hits", tmp_path / "in.json", "JSON 'auto' MAXERROR 5")
+    assert sorted(rows(db, "SELECT n FROM hits")) == [(42,), (32767,)]
+    assert [(r.line, r.code, r.column) for r in result.rejected] == [(2, 1222, "n")]

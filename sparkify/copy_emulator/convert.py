@@ -222,18 +222,53 @@ def _boolean_value(value: Any) -> str:
 def _timestamp_converter(timeformat: str | None) -> Callable[[Any], str]:
     fmt = (timeformat or "YYYY-MM-DD HH:MI:SS").strip()
     if fmt.lower() in ("epochmillisecs", "epochsecs"):
-        scale = 1000 if fmt.lower() == "epochmillisecs" else 1
+        as_text = epoch_text_function(fmt)
 
         def from_epoch(value: Any) -> str:
             number = _epoch_number(value, fmt)
             try:
-                return (_EPOCH + dt.timedelta(milliseconds=number * (1000 // scale))).isoformat(sep=" ")
+                return as_text(number)
             except OverflowError:
                 raise ValueRejected(ERR_TIMESTAMP, f"Timestamp out of range: {number} for '{fmt}'") from None
 
         return from_epoch
     parse = _text_datetime_parser(fmt, ERR_TIMESTAMP, "timestamp")
     return lambda value: parse(value).isoformat(sep=" ")
+
+
+def epoch_text_function(timeformat: str) -> Callable[[int], str]:
+    """The function from an epoch number to timestamp text for TIMEFORMAT 'epochmillisecs' or 'epochsecs'."""
+    return epoch_millisecond_text if timeformat.lower() == "epochmillisecs" else epoch_second_text
+
+
+# A datetime per value costs a microsecond, a third of all the work on a log line; events come in time
+# order, so the text up to the minute is cached and seconds and milliseconds come from tables.
+_MINUTE_TEXT: dict[int, str] = {}
+_MINUTE_CACHE_SIZE = 1 << 16
+_SECOND_TEXT = [f"{second:02d}" for second in range(60)]
+_MILLISECOND_TEXT = [f".{millisecond:03d}" for millisecond in range(1000)]
+
+
+def epoch_millisecond_text(value: int) -> str:
+    """``value`` ms after 1970-01-01 00:00 as timestamp text; OverflowError outside years 1 to 9999."""
+    minute, millisecond = divmod(value, 60_000)
+    second, millisecond = divmod(millisecond, 1000)
+    prefix = _MINUTE_TEXT.get(minute) or _minute_text(minute)
+    return prefix + _SECOND_TEXT[second] + _MILLISECOND_TEXT[millisecond]
+
+
+def epoch_second_text(value: int) -> str:
+    """``value`` seconds after 1970-01-01 00:00 as timestamp text; OverflowError outside years 1 to 9999."""
+    minute, second = divmod(value, 60)
+    return (_MINUTE_TEXT.get(minute) or _minute_text(minute)) + _SECOND_TEXT[second]
+
+
+def _minute_text(minute: int) -> str:
+    text = (_EPOCH + dt.timedelta(minutes=minute)).isoformat(sep=" ", timespec="minutes") + ":"
+    if len(_MINUTE_TEXT) >= _MINUTE_CACHE_SIZE:
+        _MINUTE_TEXT.clear()
+    _MINUTE_TEXT[minute] = text
+    return text
 
 
 def _epoch_number(value: Any, fmt: str) -> int:

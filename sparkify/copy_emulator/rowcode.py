@@ -8,11 +8,10 @@ column's full converter, so the result is exactly what the converters alone woul
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sparkify.copy_emulator.convert import INT_RANGES, Column, Converter
+from sparkify.copy_emulator.convert import INT_RANGES, Column, Converter, epoch_text_function
 from sparkify.copy_emulator.statement import CopyCommand
 
 RowFunction = Callable[[dict[str, Any]], bytes]
@@ -28,7 +27,8 @@ def compile_row_function(
     fields = ", ".join(f"f{index}" for index in range(len(columns)))
     lines.append(f"    return ('\\t'.join(({fields},)) + '\\n').encode('utf-8')")
     namespace: dict[str, Any] = {f"conv{index}": convert for index, convert in enumerate(converters)}
-    namespace.update(EPOCH=dt.datetime(1970, 1, 1), timedelta=dt.timedelta)
+    if command.timeformat and command.timeformat.lower() in ("epochmillisecs", "epochsecs"):
+        namespace["epoch_text"] = epoch_text_function(command.timeformat)
     exec(compile("\n".join(lines), f"<copy row: {command.table}>", "exec"), namespace)
     return namespace["row"]
 
@@ -62,15 +62,18 @@ def _fast_cases(kind: str, column: Column, command: CopyCommand) -> list[tuple[s
     family = _family(kind)
     if family == "int":
         bound = INT_RANGES[kind]
-        # A short run of ASCII digits is in range, and PostgreSQL reads it as the converter would.
-        digits = "v.__class__ is str and 0 < len(v) < 10 and v.isascii() and v.isdigit()"
+        # ASCII digits short enough to be in range, without a leading zero: the converter's own text.
+        longest = len(str(bound)) - 1
+        digits = (
+            f"v.__class__ is str and 0 < len(v) <= {longest} and v.isascii() and v.isdigit() "
+            "and (v[0] != '0' or len(v) == 1)"
+        )
         return [(f"v.__class__ is int and {-bound} <= v < {bound}", "str(v)"), (digits, "v")]
     if family == "float":
         return [("v.__class__ is float", "repr(v)")]
     if kind.startswith("timestamp") and (command.timeformat or "").lower() in ("epochmillisecs", "epochsecs"):
-        unit = "milliseconds" if command.timeformat.lower() == "epochmillisecs" else "seconds"
-        limit = 253402300800 * (1000 if unit == "milliseconds" else 1)  # year 10000
-        return [(f"v.__class__ is int and 0 <= v < {limit}", f"(EPOCH + timedelta({unit}=v)).isoformat(' ')")]
+        limit = 253402300800 * (1000 if command.timeformat.lower() == "epochmillisecs" else 1)  # year 10000
+        return [(f"v.__class__ is int and 0 <= v < {limit}", "epoch_text(v)")]
     if family != "text" or kind == "character":
         return []
     # A non-empty string that is printable (no tab, newline, NUL…), has no backslash to escape, is not
