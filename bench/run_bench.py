@@ -3,8 +3,8 @@
 For each size: generate (or reuse) a data set, run create_tables.py --force and etl.py on a fresh embedded
 server, and measure etl.py's wall time, its peak RSS and the server's peak memory; check the loaded counts
 against the generator's expected_counts.json; load the same rows again from ready COPY text to time
-PostgreSQL's own share (bench/floor.py); then time DuckDB (bench/duckdb_baseline.py) on the same files
-and check its counts too.  Progress goes to stderr, the results table to stdout.
+PostgreSQL's own share (bench/floor.py); then time DuckDB (bench/duckdb_baseline.py) building the same
+tables from the same files into a database file, and check its counts too.  Progress goes to stderr, the results table to stdout.
 """
 
 # ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
@@ -204,18 +204,24 @@ def postgres_share(config: Path, work: Path, size: int) -> Floor:
 # ---------------------------------------------------------------------------------------------- duckdb
 
 
-def run_duckdb(dataset: Path, size: int, expected: ExpectedCounts, threads: int | None) -> ToolRun:
+def run_duckdb(
+    dataset: Path, size: int, expected: ExpectedCounts, threads: int | None, *, in_memory: bool = False
+) -> ToolRun:
     progress(f"{size:,} events: DuckDB on the same files")
     with tempfile.TemporaryDirectory(prefix="sparkify-bench-duckdb-") as logs:
         command = [sys.executable, str(ROOT / "bench" / "duckdb_baseline.py"), str(dataset)]
         if threads:
             command += ["--threads", str(threads)]
+        if not in_memory:
+            # A database file, as etl.py's warehouse is one: tables that vanish at exit were built for no one.
+            command += ["--database", str(Path(logs) / "warehouse.duckdb")]
         measured = checked(run_measured(command, cwd=ROOT, logs=Path(logs), name="duckdb"), "duckdb")
         report = json.loads(measured.output())
     mismatches = compare(expected, report["counts"])
+    where = ", in memory" if in_memory else ""
     return ToolRun(
         size=size,
-        tool=f"duckdb {report['duckdb_version']} ({report['threads']} threads)",
+        tool=f"duckdb {report['duckdb_version']} ({report['threads']} threads{where})",
         wall_s=measured.wall_s,
         peak_rss_mb=measured.peak_rss / MB,
         peak_pss_mb=_pss_mb(measured.client),
@@ -419,6 +425,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "--tools", default="etl,duckdb", help="which tools to run: etl, duckdb or both (default etl,duckdb)"
     )
     parser.add_argument("--duckdb-threads", type=int, help="DuckDB's thread count (default: its own choice)")
+    parser.add_argument(
+        "--duckdb-in-memory",
+        action="store_true",
+        help="DuckDB keeps its tables in memory only (default: in a database file, as etl.py's are kept)",
+    )
     parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.tools = {tool.strip() for tool in args.tools.split(",")}
@@ -436,7 +447,7 @@ def bench_size(args: argparse.Namespace, size: int) -> list[ToolRun]:
     if "etl" in args.tools:
         runs.append(run_ours(dataset, size, expected))
     if "duckdb" in args.tools:
-        runs.append(run_duckdb(dataset, size, expected, args.duckdb_threads))
+        runs.append(run_duckdb(dataset, size, expected, args.duckdb_threads, in_memory=args.duckdb_in_memory))
     for run in runs:
         verified = "ok" if run.counts_ok else "WRONG"
         progress(f"{size:,} events: {run.tool} {run.wall_s:.2f} s, counts {verified}")
