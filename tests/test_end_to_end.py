@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import create_tables
 import etl
@@ -98,3 +101,22 @@ def test_wrong_password_on_a_server_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith(f"create_tables.py: error: cannot connect to {tmp_path}:5439 as dwhuser")
     assert "hunter2" not in err and "Traceback" not in err
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(min_value=0, max_value=10**6),
+    events=st.integers(min_value=1, max_value=1500),
+    song_files=st.integers(min_value=1, max_value=40),
+    days=st.integers(min_value=1, max_value=8),
+)
+def test_any_generated_set_loads_to_its_counts(
+    tmp_path: Path, write_config: Any, seed: int, events: int, song_files: int, days: int
+) -> None:
+    out = Path(tempfile.mkdtemp(dir=tmp_path))
+    expected = generate(out, events=events, song_files=song_files, seed=seed, days=days)
+    config = write_config(out)
+    with connect(load_config(config)) as warehouse:
+        pipeline.create_tables(warehouse, force=True)
+        pipeline.load(warehouse, load_config(config))
+    assert actual_counts(config) == expected.to_dict()
