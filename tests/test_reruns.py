@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import create_tables
 import etl
@@ -196,3 +200,23 @@ def test_dry_runs_print_the_sql_and_touch_nothing(sample: Path, write_config, ca
     assert "DROP TABLE IF EXISTS songplays;" in out and "CREATE TABLE IF NOT EXISTS time (" in out
     assert "COPY staging_events" in out and "IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'" in out
     assert "LOCK staging_events;" in out and "s3cret-pass" not in out
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(split=st.integers(min_value=2, max_value=12), overlap=st.integers(min_value=1, max_value=12))
+def test_any_split_into_two_loads_then_any_overlapping_reload_equals_one_load(
+    sample: Path, write_config: Any, clean_star: dict[str, list[tuple[Any, ...]]], split: int, overlap: int
+) -> None:
+    early = Path(tempfile.mkdtemp(dir=sample.parent))
+    for day in range(1, split):
+        name = f"log_data/2018/11/2018-11-{day:02d}-events.json"
+        (early / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sample / name, early / name)
+    first = write_config(sample, name=f"first-{split}.cfg", LOG_DATA=f"{early}/log_data")
+    assert create_tables.main(["--config", str(first), "--force"]) == 0
+    assert run(first) == 0
+    rest = write_config(sample, name=f"rest-{split}.cfg", DB_NAME=load_config(first).db_name)
+    assert run(rest, "--since", f"2018-11-{split:02d}") == 0
+    assert star(rest) == clean_star
+    assert run(rest, "--since", f"2018-11-{min(overlap, split):02d}") == 0
+    assert star(rest) == clean_star
