@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 
 from sparkify.config import Config
-from sparkify.copy_emulator.sources import SourceFile, list_sources
+from sparkify.copy_emulator.sources import SourceFile, list_sources, local_path
 
 _DAY_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -24,11 +24,15 @@ def log_sources_since(config: Config, since: dt.date) -> list[str]:
     by_folder: dict[str, list[tuple[SourceFile, dt.date | None]]] = defaultdict(list)
     for source in files:
         by_folder[posixpath.dirname(source.name)].append((source, _day_of(source.name)))
+    log_data = local_path(config.log_data)
     prefixes: list[str] = []
     for folder, entries in sorted(by_folder.items()):
         selected = [source.name for source, day in entries if day is not None and day >= since]
         nested = any(other.startswith(folder + "/") for other in by_folder)
-        if selected and len(selected) == len(entries) and not nested:
+        # The folder as a prefix only when LOG_DATA takes all of it, not when LOG_DATA is a partial key
+        # prefix (``…/2018-11-0``) that leaves other files in the folder out.
+        inside = (folder + "/").startswith(log_data)
+        if selected and len(selected) == len(entries) and not nested and inside:
             prefixes.append(folder + "/")
         else:
             prefixes.extend(sorted({_day_prefix(name) for name in selected}))
