@@ -62,6 +62,11 @@ def read_ini(path: str | Path) -> configparser.ConfigParser:
         parser.read(config_path, encoding="utf-8")
     except configparser.Error as exc:
         raise ConfigError(str(path), [f"not a valid INI file: {exc.message}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path),
+            [f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save it as UTF-8"],
+        ) from None
     return parser
 
 
