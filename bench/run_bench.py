@@ -4,7 +4,8 @@ For each size: generate (or reuse) a data set, run create_tables.py --force and 
 server, and measure etl.py's wall time, its peak RSS and the server's peak memory; check the loaded counts
 against the generator's expected_counts.json; load the same rows again from ready COPY text to time
 PostgreSQL's own share (bench/floor.py); then time DuckDB (bench/duckdb_baseline.py) building the same
-tables from the same files into a database file, and check its counts too.  Progress goes to stderr, the results table to stdout.
+tables from the same files into a database file, and check its counts too.  Progress goes to stderr,
+the results table to stdout.
 """
 
 # ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
