@@ -221,7 +221,7 @@ def _boolean_value(value: Any) -> str:
 
 def _timestamp_converter(timeformat: str | None) -> Callable[[Any], str]:
     fmt = (timeformat or "YYYY-MM-DD HH:MI:SS").strip()
-    if fmt.lower() in ("epochmillisecs", "epochsecs"):
+    if fmt.lower() in EPOCH_FORMATS:
         as_text = epoch_text_function(fmt)
 
         def from_epoch(value: Any) -> str:
@@ -234,6 +234,9 @@ def _timestamp_converter(timeformat: str | None) -> Callable[[Any], str]:
         return from_epoch
     parse = _text_datetime_parser(fmt, ERR_TIMESTAMP, "timestamp")
     return lambda value: parse(value).isoformat(sep=" ")
+
+
+EPOCH_FORMATS = ("epochmillisecs", "epochsecs")
 
 
 def epoch_text_function(timeformat: str) -> Callable[[int], str]:
@@ -260,7 +263,8 @@ def epoch_millisecond_text(value: int) -> str:
 def epoch_second_text(value: int) -> str:
     """``value`` seconds after 1970-01-01 00:00 as timestamp text; OverflowError outside years 1 to 9999."""
     minute, second = divmod(value, 60)
-    return (_MINUTE_TEXT.get(minute) or _minute_text(minute)) + _SECOND_TEXT[second]
+    prefix = _MINUTE_TEXT.get(minute) or _minute_text(minute)
+    return prefix + _SECOND_TEXT[second]
 
 
 def _minute_text(minute: int) -> str:

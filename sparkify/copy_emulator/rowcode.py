@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sparkify.copy_emulator.convert import INT_RANGES, Column, Converter, epoch_text_function
+from sparkify.copy_emulator.convert import (
+    EPOCH_FORMATS,
+    INT_RANGES,
+    Column,
+    Converter,
+    epoch_text_function,
+)
 from sparkify.copy_emulator.statement import CopyCommand
 
 RowFunction = Callable[[dict[str, Any]], bytes]
@@ -27,7 +33,7 @@ def compile_row_function(
     fields = ", ".join(f"f{index}" for index in range(len(columns)))
     lines.append(f"    return ('\\t'.join(({fields},)) + '\\n').encode('utf-8')")
     namespace: dict[str, Any] = {f"conv{index}": convert for index, convert in enumerate(converters)}
-    if command.timeformat and command.timeformat.lower() in ("epochmillisecs", "epochsecs"):
+    if (command.timeformat or "").lower() in EPOCH_FORMATS:
         namespace["epoch_text"] = epoch_text_function(command.timeformat)
     exec(compile("\n".join(lines), f"<copy row: {command.table}>", "exec"), namespace)
     return namespace["row"]
@@ -71,7 +77,7 @@ def _fast_cases(kind: str, column: Column, command: CopyCommand) -> list[tuple[s
         return [(f"v.__class__ is int and {-bound} <= v < {bound}", "str(v)"), (digits, "v")]
     if family == "float":
         return [("v.__class__ is float", "repr(v)")]
-    if kind.startswith("timestamp") and (command.timeformat or "").lower() in ("epochmillisecs", "epochsecs"):
+    if kind.startswith("timestamp") and (command.timeformat or "").lower() in EPOCH_FORMATS:
         limit = 253402300800 * (1000 if command.timeformat.lower() == "epochmillisecs" else 1)  # year 10000
         return [(f"v.__class__ is int and 0 <= v < {limit}", "epoch_text(v)")]
     if family != "text" or kind == "character":
