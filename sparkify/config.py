@@ -113,7 +113,7 @@ class _Reader:
         raw = self.get(section, key, required=not default, default=default)
         if raw == "" and not default:
             return 0
-        if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+        if not re.fullmatch(r"[0-9]+", raw) or not low <= int(raw) <= high:
             self.problems.append(f"[{section}] {key}: {raw!r} is not a whole number from {low} to {high}")
             return 0
         return int(raw)

@@ -109,7 +109,7 @@ def slices_from_config(path: str | Path) -> int:
     if value("KIND", "provisioned").lower() == "serverless":
         return SERVERLESS_SLICES
     nodes = value("NUMBER_OF_NODES", "2")
-    if not nodes.isdigit() or int(nodes) < 1:
+    if not (nodes.isascii() and nodes.isdigit()) or int(nodes) < 1:
         raise PackError(f"[INFRA] NUMBER_OF_NODES: {nodes!r} is not a whole number from 1; fix it in {path}")
     return slices_for(value("NODE_TYPE", "ra3.large"), int(nodes))
 

@@ -41,6 +41,8 @@ values = st.sampled_from(
         "arn:aws:iam::123456789012:role/dwhRole",
         "us-west-2",
         "%(x)s",
+        "²",
+        "٣",
     ]
 ) | st.text(max_size=20)
 lines = st.one_of(
@@ -51,8 +53,17 @@ lines = st.one_of(
         lambda pair: f"{pair[0]} = {pair[1]}"
     ),
 )
-documents = (
-    st.lists(lines, max_size=25).map("\n".join).map(lambda text: text.encode("utf-8", "surrogatepass"))
+# Well-formed files (each section once, each key once) reach the value checks; loose lines reach the parser.
+structured = st.fixed_dictionaries(
+    {}, optional={section: st.dictionaries(st.sampled_from(keys), values) for section, keys in KEYS.items()}
+).map(
+    lambda found: "\n".join(
+        f"[{section}]\n" + "".join(f"{key} = {value}\n" for key, value in pairs.items())
+        for section, pairs in found.items()
+    )
+)
+documents = (structured | st.lists(lines, max_size=25).map("\n".join)).map(
+    lambda text: text.encode("utf-8", "surrogatepass")
 )
 
 

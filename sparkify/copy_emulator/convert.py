@@ -182,7 +182,7 @@ def _integer_converter(kind: str) -> Converter:
 def _first_bad_char(text: str) -> str:
     stripped = text.strip()
     for position, char in enumerate(stripped):
-        if not (char.isdigit() or (position == 0 and char in "+-")):
+        if not (char in "0123456789" or (position == 0 and char in "+-")):
             return char
     return stripped[:1]
 

@@ -124,7 +124,7 @@ class _Reader:
 
     def number(self, section: str, key: str, allowed: range, rule: str) -> int:
         value = self.value(section, key)
-        if value.isdigit() and int(value) in allowed:
+        if value.isascii() and value.isdigit() and int(value) in allowed:
             return int(value)
         if value:
             self.problems.append(f"[{section}] {key}: {value!r} is not {rule}")
