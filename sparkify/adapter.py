@@ -24,7 +24,7 @@ _TABLE_PRIMARY_KEY = re.compile(r",\s*PRIMARY\s+KEY\s*\([^)]*\)", re.IGNORECASE)
 _COLUMN_PRIMARY_KEY = re.compile(r"\b(?:NOT\s+NULL\s+)?PRIMARY\s+KEY\b(?:\s+NOT\s+NULL\b)?", re.IGNORECASE)
 _BACKUP_NO = re.compile(r"\bBACKUP\s+NO\b", re.IGNORECASE)
 _EMPTY_TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([a-z_][a-z0-9_$]*)\s*;?\s*$", re.IGNORECASE)
-_IDENTITY = re.compile(r"\bIDENTITY\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)", re.IGNORECASE)
+_IDENTITY = re.compile(r"\bIDENTITY\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)", re.IGNORECASE | re.ASCII)
 
 
 def postgres_ddl(sql: str) -> str:

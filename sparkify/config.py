@@ -18,9 +18,9 @@ PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
 DEFAULT_EMBEDDED_DIR = ".warehouse/pgdata"
 
-ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(?P<key>.*))?$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", re.ASCII)
 REDSHIFT_HOST = re.compile(r"\.redshift(-serverless)?\.amazonaws\.com(\.cn)?$", re.IGNORECASE)
 
 
@@ -118,8 +118,12 @@ class _Reader:
             return 0
         return int(raw)
 
-    def local_path(self, raw: str) -> Path:
-        path = Path(raw.removeprefix("file://")).expanduser()
+    def local_path(self, raw: str, where: str) -> Path:
+        path = Path(raw.removeprefix("file://"))
+        try:
+            path = path.expanduser()
+        except RuntimeError:  # ~name where no user is called name
+            self.problems.append(f"{where}: {raw!r} starts with ~ but names no user's home folder")
         return path if path.is_absolute() else self.base_dir / path
 
     def build(self, config_path: Path) -> Config | None:
@@ -138,7 +142,7 @@ class _Reader:
             log_jsonpath=self.get("S3", "LOG_JSONPATH"),
             song_data=self.get("S3", "SONG_DATA"),
             region=self.get("S3", "REGION", required=False, default=DEFAULT_REGION) or DEFAULT_REGION,
-            embedded_data_dir=self.local_path(embedded_dir or DEFAULT_EMBEDDED_DIR),
+            embedded_data_dir=self.local_path(embedded_dir or DEFAULT_EMBEDDED_DIR, "[EMBEDDED] DATA_DIR"),
             maxerror=self.get_int("ETL", "MAXERROR", low=0, high=100000, default="0"),
         )
         return self._check(config)
@@ -185,7 +189,7 @@ class _Reader:
                 "which reads only s3:// sources"
             )
             return raw
-        path = self.local_path(raw)
+        path = self.local_path(raw, f"[S3] {key}")
         if not _prefix_exists(path):
             self.problems.append(f"[S3] {key}: {raw!r} does not exist (looked for {path})")
         return str(path)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from sparkify.config import Config
 from sparkify.copy_emulator.sources import SourceFile, list_sources, local_path
 
-_DAY_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DAY_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 
 
 def log_sources_since(config: Config, since: dt.date) -> list[str]:

@@ -402,7 +402,10 @@ class _S3Target:
 
 class _LocalTarget:
     def __init__(self, uri: str) -> None:
-        self.folder = Path(local_path(uri)).expanduser().resolve()
+        try:
+            self.folder = Path(local_path(uri)).expanduser().resolve()
+        except RuntimeError:  # ~name where no user is called name
+            raise PackError(f"--pack-to {uri!r} starts with ~ but names no user's home folder") from None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -114,3 +114,21 @@ def test_script_reports_config_errors_in_one_message_with_exit_2(tmp_path: Path,
 def test_missing_config_file_exit_2(tmp_path: Path, capsys) -> None:
     assert etl.main(["--config", str(tmp_path / "absent.cfg")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_utf8_and_a_home_folder_of_no_user(tmp_path: Path) -> None:
+    path = tmp_path / "dwh.cfg"
+    path.write_bytes(b"[CLUSTER]\nHOST=caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == ["not UTF-8 text (byte 0xe9 at offset 18); save it as UTF-8"]
+    text = "[CLUSTER]\nHOST=\nDB_NAME=a\nDB_USER=b\nDB_PORT=٣\n[S3]\nLOG_DATA=~no_such_user_sparkify/l\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.problems[:2] == [
+        "[CLUSTER] DB_PORT: '٣' is not a whole number from 1 to 65535",
+        "[S3] LOG_JSONPATH: missing",
+    ]
+    assert "[S3] LOG_DATA: '~no_such_user_sparkify/l' starts with ~ but names no user's home folder" in (
+        caught.value.problems
+    )

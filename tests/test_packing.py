@@ -357,6 +357,18 @@ def test_destination_under_the_source_prefix_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "song_data" / "packed").exists()
 
 
+def test_a_home_folder_of_no_user_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "song_data").mkdir()
+    with pytest.raises(packing.PackError, match="starts with ~ but names no user's home folder"):
+        packing.pack_sources(
+            str(tmp_path / "song_data"),
+            "~no_such_user_sparkify/packs",
+            parts=2,
+            region=None,
+            table="staging_songs",
+        )
+
+
 def test_a_pack_under_either_source_prefix_is_refused() -> None:
     logs_first = dataclasses.replace(REDSHIFT, log_data="s3://udacity-dend/l")
     with pytest.raises(packing.PackError, match="under the source prefix s3://udacity-dend/l,"):

@@ -17,7 +17,8 @@ from sparkify.errors import LoadError
 Extractor = Callable[[dict[str, Any]], list[Any]]
 
 _STEP = re.compile(
-    r"""\.(?P<dot>[^.\[\]]+)|\[\s*(?:'(?P<single>(?:[^'\\]|\\.)*)'|"(?P<double>(?:[^"\\]|\\.)*)"|(?P<index>\d+))\s*\]"""
+    r"""\.(?P<dot>[^.\[\]]+)|\[\s*(?:'(?P<single>(?:[^'\\]|\\.)*)'|"(?P<double>(?:[^"\\]|\\.)*)"|(?P<index>\d+))\s*\]""",
+    re.ASCII,
 )
 _MISSING = object()
 

@@ -19,7 +19,7 @@ _TOKEN = re.compile(
       | (?P<word>[A-Za-z_][A-Za-z0-9_$.]*)
       | (?P<punct>[(),;])
     )""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 # Options that do not change what is loaded: accepted, remembered, not acted on.

@@ -14,7 +14,7 @@ from sparkify.iac.state import Warehouse
 from sparkify.iac.waiting import Waiter
 
 # GetNamespace reports its roles as "IamRole(applyStatus=in-sync, iamRoleArn=arn:...)" strings.
-ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", re.ASCII)
 QUOTA_CODES = {"ServiceQuotaExceededException", "TooManyResourcesException"}
 
 
