@@ -43,6 +43,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
+from sparkify.errors import EXIT_USAGE, SparkifyError
+
 __all__ = ["LOG_KEYS", "SONG_KEYS", "ExpectedCounts", "generate"]
 
 #: Key order of one event object, as in the real log files.
@@ -1088,6 +1090,12 @@ def _write_logs(
 # ----------------------------------------------------------------------------------------------- entry
 
 
+class OutputFolderError(SparkifyError):
+    """The folder to write the data set into cannot be used."""
+
+    exit_code = EXIT_USAGE
+
+
 def _check_arguments(out_dir: Path, events: int, song_files: int, days: int) -> None:
     if events < 0 or song_files < 0 or days < 1:
         raise ValueError(f"need events >= 0, song_files >= 0, days >= 1; got {events}, {song_files}, {days}")
@@ -1095,7 +1103,7 @@ def _check_arguments(out_dir: Path, events: int, song_files: int, days: int) -> 
     for name in ("song_data", "log_data"):
         folder = out_dir / name
         if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; generate into a fresh directory")
+            raise OutputFolderError(f"{folder} is not empty; generate into a fresh directory")
 
 
 def generate(
@@ -1111,11 +1119,20 @@ def generate(
 
     ``events`` log lines are spread over ``days`` daily files starting at ``start`` (UTC), and
     ``song_files`` song files are written. The same arguments always give byte-identical files.
-    Raises ``FileExistsError`` if ``out_dir`` already holds a non-empty ``song_data`` or ``log_data``,
+    Raises :class:`OutputFolderError` if ``out_dir`` already holds a non-empty ``song_data`` or ``log_data``,
     since leftovers of another run would make the returned counts wrong.
     """
     out_dir = Path(out_dir)
     _check_arguments(out_dir, events, song_files, days)
+    try:
+        return _write_data_set(out_dir, events, song_files, seed, start, days)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write the data set into {out_dir}: {exc.strerror or exc}") from None
+
+
+def _write_data_set(
+    out_dir: Path, events: int, song_files: int, seed: int, start: datetime.date, days: int
+) -> ExpectedCounts:
     # Separate streams: the song files depend only on (seed, song_files).
     songs = _make_songs(random.Random(f"sparkify-songs:{seed}"), song_files)
     _write_song_files(out_dir, songs)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sparkify.sample_data import ExpectedCounts, generate
+from sparkify.sample_data import ExpectedCounts, OutputFolderError, generate
 
 LOG_KEYS = [
     "artist",
@@ -281,8 +281,13 @@ def test_rejects_bad_arguments_and_stale_output(default_set: Path, tmp_path: Pat
         generate(tmp_path, days=0)
     with pytest.raises(ValueError):
         generate(tmp_path, events=-1)
-    with pytest.raises(FileExistsError):
+    with pytest.raises(OutputFolderError, match="song_data is not empty; generate into a fresh directory"):
         generate(default_set)
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(
+        OutputFolderError, match=r"cannot write the data set into .*a_file/sub: Not a directory"
+    ):
+        generate(tmp_path / "a_file" / "sub")
 
 
 # ------------------------------------------------------------------------------------------- quirks
