@@ -4,6 +4,7 @@ run waits for the first."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pack-to",
         metavar="URI",
+        type=_pack_destination,
         help="first pack the many small source files into a few gzip parts with a manifest under URI "
         "(s3://bucket/prefix, or a folder for the local engine), then COPY those with MANIFEST GZIP",
     )
@@ -60,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return cli.run("etl.py", action, verbose=args.verbose)
+
+
+def _pack_destination(text: str) -> str:
+    try:
+        return packing.checked_destination(text)
+    except packing.PackError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 if __name__ == "__main__":

@@ -178,6 +178,17 @@ def pack_sources(
     return result
 
 
+def checked_destination(uri: str) -> str:
+    """``--pack-to``'s value if it is an s3://bucket/prefix URI or a local folder; else :class:`PackError`."""
+    if is_s3(uri) and not S3_URI.match(uri.rstrip("/")):
+        raise PackError(f"{uri!r} is not a valid s3://bucket/prefix URI")
+    if not uri.strip() or (
+        re.match(r"^[a-z][a-z0-9+.-]*:", uri) and not is_s3(uri) and not uri.startswith("file://")
+    ):
+        raise PackError(f"{uri!r} is neither an s3://bucket/prefix URI nor a local folder")
+    return uri
+
+
 def packed_copy_queries(
     config: Config, *, destination_uri: str, parts: int, log_sources: list[str] | None = None
 ) -> list[str]:

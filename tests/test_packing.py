@@ -393,3 +393,22 @@ def test_etl_pack_to_a_local_folder_loads_the_same_counts(tmp_path: Path, write_
     )
     assert counts["songplays"] == expected.songplays
     assert (tmp_path / "packed/events/staging_events.manifest").is_file()
+
+
+@pytest.mark.parametrize(
+    ("destination", "message"),
+    [
+        ("s3://", "'s3://' is not a valid s3://bucket/prefix URI"),
+        ("s3://UPPER/x", "'s3://UPPER/x' is not a valid s3://bucket/prefix URI"),
+        ("", "'' is neither an s3://bucket/prefix URI nor a local folder"),
+        ("s3:/x", "'s3:/x' is neither an s3://bucket/prefix URI nor a local folder"),
+    ],
+)
+def test_a_bad_pack_destination_is_a_usage_error_before_anything_runs(
+    destination: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        etl.main(["--config", str(tmp_path / "no.cfg"), "--pack-to", destination])
+    assert exited.value.code == 2
+    assert f"etl.py: error: argument --pack-to: {message}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
