@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from sparkify.sqltext import mask_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -62,6 +64,11 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the warehouse keeps its last committed state", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): stop quietly, as command-line tools do, and keep
+        # Python from reporting the same broken pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def print_statements(statements: list[str]) -> None:

@@ -55,3 +55,20 @@ def test_result_check_fails_on_an_empty_star(write_config, tmp_path: Path, capsy
     )
     assert "  - songplays not empty: expected > 0, actual 0 (rows)" in captured.err
     assert "Row counts" in captured.out
+
+
+def test_a_reader_that_leaves_early_ends_the_script_quietly(write_config, tmp_path: Path) -> None:
+    config = write_config()
+    (tmp_path / "data" / "log_data").mkdir(parents=True)
+    (tmp_path / "data" / "song_data").mkdir()
+    (tmp_path / "data" / "log_json_path.json").write_text('{"jsonpaths": []}')
+    script = subprocess.Popen(
+        [sys.executable, "etl.py", "--config", str(config), "--dry-run"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    script.stdout.close()  # as `| head -0` would: every write to stdout now fails with a broken pipe
+    _, errors = script.communicate(timeout=60)
+    assert (script.returncode, errors) == (141, "")
