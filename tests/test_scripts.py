@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import create_tables
+import etl
 import result_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,18 @@ def test_result_check_fails_on_an_empty_star(write_config, tmp_path: Path, capsy
     )
     assert "  - songplays not empty: expected > 0, actual 0 (rows)" in captured.err
     assert "Row counts" in captured.out
+
+
+def test_scripts_before_create_tables_say_to_run_it(write_config, tmp_path: Path, capsys) -> None:
+    (tmp_path / "data/log_data").mkdir(parents=True)
+    (tmp_path / "data/song_data").mkdir()
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    config = str(write_config())
+    for script in (etl, result_check):
+        assert script.main(["--config", config]) == 2
+        name = script.__name__
+        error = f'{name}.py: error: relation "staging_events" does not exist: run create_tables.py first\n'
+        assert capsys.readouterr().err.endswith(error)
 
 
 def test_a_reader_that_leaves_early_ends_the_script_quietly(write_config, tmp_path: Path) -> None:
