@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ini_files import ini_files
 
 from sparkify.config import Config, load_config
 from sparkify.errors import ConfigError
@@ -54,14 +55,7 @@ lines = st.one_of(
     ),
 )
 # Well-formed files (each section once, each key once) reach the value checks; loose lines reach the parser.
-structured = st.fixed_dictionaries(
-    {}, optional={section: st.dictionaries(st.sampled_from(keys), values) for section, keys in KEYS.items()}
-).map(
-    lambda found: "\n".join(
-        f"[{section}]\n" + "".join(f"{key} = {value}\n" for key, value in pairs.items())
-        for section, pairs in found.items()
-    )
-)
+structured = ini_files(KEYS, values)
 documents = (structured | st.lists(lines, max_size=25).map("\n".join)).map(
     lambda text: text.encode("utf-8", "surrogatepass")
 )

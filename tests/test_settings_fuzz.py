@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ini_files import ini_files
 
 from sparkify.errors import ConfigError
 from sparkify.iac.settings import DEFAULTS, InfraSettings, load_settings
@@ -40,16 +41,7 @@ values = st.sampled_from(
         "A",
     ]
 ) | st.text(max_size=12)
-sections = st.fixed_dictionaries(
-    {},
-    optional={section: st.dictionaries(st.sampled_from(keys), values) for section, keys in KEYS.items()},
-)
-documents = sections.map(
-    lambda found: "\n".join(
-        f"[{section}]\n" + "".join(f"{key} = {value}\n" for key, value in pairs.items())
-        for section, pairs in found.items()
-    )
-)
+documents = ini_files(KEYS, values)
 
 
 @settings(max_examples=400, deadline=None)
