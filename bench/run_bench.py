@@ -196,10 +196,11 @@ def run_ours(dataset: Path, size: int, expected: ExpectedCounts) -> ToolRun:
 def postgres_share(config: Path, work: Path, size: int) -> Floor:
     """The same load from the staging rows etl.py made, on a fresh server as etl.py had."""
     progress(f"{size:,} events: PostgreSQL's own share (the same load from ready rows, fresh server)")
-    saved = save_staging_rows(load_config(config), work)
-    stop_server(work / "pgdata")  # this process connected: its handle for the folder must go too
-    shutil.rmtree(work / "pgdata")
-    return load_ready_rows(load_config(config), saved)
+    loaded = load_config(config)
+    saved = save_staging_rows(loaded, work)
+    stop_server(loaded.embedded_data_dir)  # this process connected: its handle for the folder must go too
+    shutil.rmtree(loaded.embedded_data_dir)
+    return load_ready_rows(loaded, saved)
 
 
 # ---------------------------------------------------------------------------------------------- duckdb
@@ -285,11 +286,16 @@ def _mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def duckdb_run(size: int, runs: list[ToolRun]) -> ToolRun | None:
+    """DuckDB's run on the data set of ``size`` events, if there was one."""
+    return next((run for run in runs if run.size == size and run.tool.startswith("duckdb")), None)
+
+
 def verdicts(run: ToolRun, runs: list[ToolRun]) -> tuple[float | None, list[str]]:
     """Our wall time over DuckDB's on the same size, and each target as "name yes/NO" (ours only)."""
     if run.tool != "etl.py":
         return None, []
-    duck = next((r for r in runs if r.size == run.size and r.tool.startswith("duckdb")), None)
+    duck = duckdb_run(run.size, runs)
     ratio = run.wall_s / duck.wall_s if duck else None
     found = [] if ratio is None else [f"time {'yes' if ratio <= TIME_RATIO_TARGET else 'NO'}"]
     found.append(f"memory {'yes' if run.peak_rss_mb < MEMORY_TARGET_MB else 'NO'}")
@@ -348,13 +354,13 @@ def aligned(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def share_lines(runs: list[ToolRun]) -> list[str]:
-    """PostgreSQL's own share of each etl.py run: the floor under its time, next to half of DuckDB's."""
+    """PostgreSQL's own share of each etl.py run, the floor under its time, as a fraction of DuckDB's time."""
     lines = []
     for run in runs:
         share = run.detail.get("postgres_share_s")
         if share is None:
             continue
-        duck = next((r for r in runs if r.size == run.size and r.tool.startswith("duckdb")), None)
+        duck = duckdb_run(run.size, runs)
         versus = f" = {share / duck.wall_s:.2f} of DuckDB's time" if duck else ""
         copy_s, merge_s = run.detail["postgres_share_copy_s"], run.detail["postgres_share_merge_s"]
         lines.append(
@@ -462,8 +468,7 @@ def print_report(info: dict[str, Any], runs: list[ToolRun], reference: dict[str,
         f"machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory_gib']} GiB memory, "
         f"Python {info['python']}, {load}"
     )
-    print(aligned(HEADERS, table_rows(runs)))
-    print("\n".join(share_lines(runs)))
+    print("\n".join([aligned(HEADERS, table_rows(runs)), *share_lines(runs)]))
     if reference:
         print("\n".join(reference_lines(reference)))
     for run in runs:
