@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from sparkify.sqltext import first_keyword
+from sparkify.errors import UnsupportedStatementError
+from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 _LAYOUT_CLAUSES = [
     re.compile(r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\([^)]*\)", re.IGNORECASE),
@@ -86,6 +87,21 @@ _POSTGRES_ONLY = [
     (re.compile(r"\bLATERAL\b", re.IGNORECASE), "LATERAL joins"),
 ]
 _LITERALS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def translate(sql: str) -> str:
+    """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError for SQL that
+    Redshift would reject.  The one entry point of the emulation's SQL side: the scripts' embedded path
+    and the endpoint both call it, so the two cannot drift apart.  COPY and UNLOAD are not translated:
+    they are executed by the emulator.
+    """
+    feature = postgres_only_feature(sql)
+    if feature:
+        raise UnsupportedStatementError(
+            f"Redshift does not support {feature}; refused so that what passes locally passes "
+            f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
+        )
+    return postgres_statement(sql)
 
 
 def postgres_only_feature(sql: str) -> str | None:

@@ -17,10 +17,10 @@ import psycopg2
 
 import sql_queries as q
 from sparkify import embedded
-from sparkify.adapter import postgres_only_feature, postgres_statement
+from sparkify.adapter import translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
-from sparkify.errors import LoadError, UnsupportedStatementError, WarehouseConnectionError
+from sparkify.errors import LoadError, WarehouseConnectionError
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
@@ -62,16 +62,11 @@ class Warehouse:
         log.debug("SQL: %s", collapse_whitespace(mask_secrets(sql)))
         if self.is_redshift:
             return self._execute_on_redshift(sql)
-        feature = postgres_only_feature(sql)
-        if feature:
-            raise UnsupportedStatementError(
-                f"Redshift does not support {feature}; refused so that what passes locally passes "
-                f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
-            )
         if first_keyword(sql) == "COPY":
+            translate(sql)  # refuses what Redshift would
             return run_copy(self.connection, sql, record_rejections=self._record_rejections)
         with self.connection.cursor() as cursor:
-            cursor.execute(postgres_statement(sql))
+            cursor.execute(translate(sql))
             created = _CREATE_TABLE_AS.match(sql)
             if created:
                 # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.

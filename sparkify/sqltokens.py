@@ -1,0 +1,110 @@
+"""SQL text as tokens: PostgreSQL's own lexer (through pglast), so that every rewrite and every check works
+on keywords and identifiers and never on what sits inside a string literal, a quoted identifier or a
+comment.
+
+Redshift's lexical rules are PostgreSQL's (it began as PostgreSQL 8.0), so one lexer serves both.  A token
+keeps its place in the text: a rewrite replaces spans of the original and leaves every other byte as the
+client wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pglast import parser as _pg
+
+_COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+
+
+class SqlLexError(ValueError):
+    """The text is not lexically valid SQL (an unterminated string, quoted identifier or comment)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its PostgreSQL lexer name (``IDENT``, ``SCONST``, ``SELECT``, ``ASCII_59`` …), where it
+    stands in the text (``end`` exclusive), and the text itself."""
+
+    name: str
+    start: int
+    end: int
+    text: str
+
+    @property
+    def word(self) -> str:
+        """The upper-cased text of a keyword or a bare identifier; '' for anything else.
+
+        A quoted identifier ("DISTKEY") is a name, never a keyword: it gives ''.
+        """
+        if self.text[:1] in ('"', "'", "$") or not (self.text[:1].isalpha() or self.text[:1] == "_"):
+            return ""
+        if self.name in ("SCONST", "BCONST", "XCONST", "USCONST", "UIDENT", "FCONST", "ICONST"):
+            return ""
+        return self.text.upper()
+
+    @property
+    def is_comment(self) -> bool:
+        return self.name in _COMMENTS
+
+
+def tokens(sql: str, *, comments: bool = False) -> list[Token]:
+    """The tokens of ``sql`` in order; comments only when asked for.  Raises :class:`SqlLexError`."""
+    try:
+        scanned = _pg.scan(sql)
+    except _pg.ParseError as exc:
+        raise SqlLexError(str(exc)) from None
+    found = []
+    for item in scanned:
+        if item.name in _COMMENTS and not comments:
+            continue
+        found.append(Token(item.name, item.start, item.end + 1, sql[item.start : item.end + 1]))
+    return found
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of ``sql`` without their terminating semicolons; empty statements are dropped.
+
+    Splits on top-level semicolons only: one inside a literal, a quoted name, a comment or a
+    dollar-quoted body does not count.
+    """
+    statements = []
+    start = 0
+    depth = 0
+    for token in tokens(sql):
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth = max(depth - 1, 0)
+        elif token.name == "ASCII_59" and depth == 0:
+            statements.append(sql[start : token.start])
+            start = token.end
+    statements.append(sql[start:])
+    return [statement for statement in statements if tokens(statement)]
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first word, upper-cased, after leading comments and white space; '' if none."""
+    try:
+        found = tokens(sql)
+    except SqlLexError:
+        return ""
+    return found[0].word if found else ""
+
+
+def words(sql: str) -> list[str]:
+    """The upper-cased keywords and bare identifiers of ``sql`` in order (literals and comments skipped)."""
+    return [token.word for token in tokens(sql) if token.word]
+
+
+def replace_spans(sql: str, replacements: list[tuple[int, int, str]]) -> str:
+    """``sql`` with each ``(start, end, text)`` span replaced; spans must not overlap."""
+    pieces = []
+    position = 0
+    for start, end, text in sorted(replacements):
+        if start < position:
+            raise ValueError("overlapping replacements")
+        pieces.append(sql[position:start])
+        pieces.append(text)
+        position = end
+    pieces.append(sql[position:])
+    return "".join(pieces)
