@@ -48,7 +48,7 @@ BENCH_SIZES ?= 100000,1000000
 BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 .PHONY: bench
 bench: $(VENV)/.bench
-	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
+	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
@@ -57,14 +57,19 @@ $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 stop: $(VENV)/.runtime
 	$(PY) -m sparkify.embedded stop
 
-$(VENV)/.runtime: requirements.txt
+# The locked versions first, then the project itself (editable, no further dependencies): the scripts,
+# iac/, bench/ and the tests import the installed package, nothing edits sys.path.
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-clean: stop
+# Stops the embedded server only when the venv that can stop it exists: cleaning installs nothing.
+clean:
+	if [ -x $(PY) ]; then $(PY) -m sparkify.embedded stop; fi
 	rm -rf $(SAMPLE) .warehouse .pytest_cache .ruff_cache

@@ -6,8 +6,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import create_tables
 import etl
 from sparkify import pipeline

@@ -8,7 +8,6 @@ tables from the same files into a database file, and check its counts too.  Prog
 the results table to stdout.
 """
 
-# ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
 from __future__ import annotations
 
 import argparse
@@ -23,9 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from bench.floor import Floor, load_ready_rows, save_staging_rows
 from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
 from sparkify import pipeline
@@ -33,6 +29,8 @@ from sparkify.config import load_config
 from sparkify.embedded import stop_server
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TIME_RATIO_TARGET = 0.5  # etl.py at most half of DuckDB's wall time
 # etl.py's peak memory, judged on the summed RSS of it and its workers: pages they share count twice, so

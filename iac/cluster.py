@@ -14,17 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-# The script lives in iac/, one level below the package it drives.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-if str(PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(PROJECT_DIR))
+from sparkify import cli
+from sparkify.iac import commands
+from sparkify.iac.aws import open_aws, translated_errors
+from sparkify.iac.errors import Interrupted
+from sparkify.iac.settings import load_settings
+from sparkify.iac.waiting import Waiter
 
-from sparkify import cli  # noqa: E402
-from sparkify.iac import commands  # noqa: E402
-from sparkify.iac.aws import open_aws, translated_errors  # noqa: E402
-from sparkify.iac.errors import Interrupted  # noqa: E402
-from sparkify.iac.settings import load_settings  # noqa: E402
-from sparkify.iac.waiting import Waiter  # noqa: E402
+# The script lives in iac/, one level below the project folder (where dwh.cfg is).
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 PROG = "cluster.py"
 

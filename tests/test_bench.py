@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_run_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     command = [
-        sys.executable,
-        str(ROOT / "bench" / "run_bench.py"),
+        *(sys.executable, "-m", "bench.run_bench"),
         *("--sizes", "2000", "--song-files", "50"),
         *("--data-dir", str(tmp_path / "data"), "--json", str(results)),
     ]

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ini_files import ini_files
 
-from sparkify.config import Config, load_config
+from sparkify.config import load_config
 from sparkify.errors import ConfigError
 
 KEYS = {
@@ -72,4 +72,7 @@ def test_any_file_gives_a_config_or_a_config_error(content: bytes) -> None:
         except ConfigError as exc:
             assert exc.problems and all(problem.strip() for problem in exc.problems)
         else:
-            assert isinstance(config, Config)
+            # What a configuration promises its users: checked numbers and an absolute data folder.
+            # (Any exception other than ConfigError escapes and fails the test: that is the property.)
+            assert 0 < config.db_port < 65536 and config.maxerror >= 0
+            assert config.embedded_data_dir.is_absolute()

@@ -353,13 +353,19 @@ def test_json_still_reports_when_a_check_fails(warehouse: LoadedWarehouse, capsy
 
 
 def chromium(*arguments: str, user_data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium once; fail (never skip) when it is not installed."""
+    """Run headless Chromium once.  Without a browser the test fails in CI (which always installs one) and
+    is reported as not run elsewhere, with the command that installs one: `make test` must pass on a
+    laptop where a normal user cannot install Debian's chromium."""
     binary = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(binary).is_file():
-        pytest.fail(
-            "Chromium is needed to test the HTML report and is not installed: run `make browser` "
-            "(as root: apt-get install chromium), or set CHROMIUM to a Chrome or Chromium binary"
+        missing = (
+            "Chromium is needed to test the HTML report and is not installed: run "
+            "`sudo apt-get install chromium` (or `make browser` as root), or set CHROMIUM to a Chrome or "
+            "Chromium binary"
         )
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(f"not run: {missing}")
     flags = [
         "--headless",
         "--no-sandbox",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ini_files import ini_files
 
 from sparkify.errors import ConfigError
-from sparkify.iac.settings import DEFAULTS, InfraSettings, load_settings
+from sparkify.iac.settings import DEFAULTS, load_settings
 from sparkify.packing import PackError, slices_from_config
 
 KEYS = {
@@ -55,7 +55,8 @@ def test_any_file_gives_settings_or_a_config_error(text: str) -> None:
         except ConfigError as exc:
             assert exc.problems
         else:
-            assert isinstance(found, InfraSettings)
+            # Any exception other than ConfigError escapes and fails the test: that is the property.
+            assert found.kind in ("provisioned", "serverless") and found.number_of_nodes >= 1
         try:
             assert slices_from_config(path) > 0
         except (ConfigError, PackError) as exc:
