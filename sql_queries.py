@@ -148,32 +148,13 @@ create_table_queries = [
 
 # --- COPY -----------------------------------------------------------------------------------------------
 
-staging_events_copy = """
-COPY staging_events
-FROM {source}
-{authorization}
-REGION {region}
-FORMAT AS JSON {jsonpaths}
-TIMEFORMAT 'epochmillisecs'
-BLANKSASNULL
-EMPTYASNULL
-COMPUPDATE OFF
-STATUPDATE OFF
-MAXERROR {maxerror};
-"""
-
-staging_songs_copy = """
-COPY staging_songs
-FROM {source}
-{authorization}
-REGION {region}
-FORMAT AS JSON 'auto'
-BLANKSASNULL
-EMPTYASNULL
-COMPUPDATE OFF
-STATUPDATE OFF
-MAXERROR {maxerror};
-"""
+# Both staging COPYs, plain and packed, are built by copy_statement: each option once, in one order,
+# every value validated and quoted before any SQL exists.  The options, and why:
+# - FORMAT AS JSON: the events through the JSONPaths file (their keys are camelCase), songs by 'auto';
+# - TIMEFORMAT 'epochmillisecs' for the events only: their ts is milliseconds since the epoch;
+# - BLANKSASNULL / EMPTYASNULL: an empty string in the logs means "no value";
+# - COMPUPDATE OFF / STATUPDATE OFF: staging is emptied on every load, analysing it costs more than it helps;
+# - MAXERROR: how many bad records a COPY may skip ([ETL] MAXERROR, 0 by default).
 
 
 def authorization_clause(role_arn: str) -> str:
@@ -181,21 +162,38 @@ def authorization_clause(role_arn: str) -> str:
     return f"IAM_ROLE {quote_literal(role_arn)}" if role_arn else "IAM_ROLE default"
 
 
+def copy_statement(
+    config: Config, table: str, source: str, json_option: str, *, manifest: bool = False
+) -> str:
+    """One staging COPY: ``source`` is a key prefix (or, with ``manifest``, a manifest of gzip parts) and
+    ``json_option`` is ``'auto'`` or a JSONPaths file.  Raises ValueError before building anything when a
+    value cannot be used."""
+    if table not in STAGING_TABLES:
+        raise ValueError(f"{table!r} is not a staging table ({', '.join(STAGING_TABLES)})")
+    options = [
+        authorization_clause(config.iam_role_arn),
+        f"REGION {quote_literal(config.region)}",
+        *(["MANIFEST", "GZIP"] if manifest else []),
+        f"FORMAT AS JSON {quote_literal(json_option)}",
+        *(["TIMEFORMAT 'epochmillisecs'"] if table == "staging_events" else []),
+        "BLANKSASNULL",
+        "EMPTYASNULL",
+        "COMPUPDATE OFF",
+        "STATUPDATE OFF",
+        f"MAXERROR {int(config.maxerror)}",
+    ]
+    lines = [f"COPY {table}", f"FROM {quote_literal(source)}", *options]
+    return "\n" + "\n".join(lines) + ";\n"
+
+
 def copy_table_queries(config: Config, log_sources: list[str] | None = None) -> list[str]:
-    """The COPY statements, with the configuration's values validated and quoted: songs first, then one
-    for each log source (by default LOG_DATA itself; ``etl.py --since`` passes narrower prefixes)."""
-    common = {
-        "authorization": authorization_clause(config.iam_role_arn),
-        "region": quote_literal(config.region),
-        "maxerror": int(config.maxerror),
-    }
+    """The COPY statements: songs first, then one for each log source (by default LOG_DATA itself;
+    ``etl.py --since`` passes narrower prefixes)."""
     events = [
-        staging_events_copy.format(
-            source=quote_literal(source), jsonpaths=quote_literal(config.log_jsonpath), **common
-        )
+        copy_statement(config, "staging_events", source, config.log_jsonpath)
         for source in ((config.log_data,) if log_sources is None else log_sources)
     ]
-    return [staging_songs_copy.format(source=quote_literal(config.song_data), **common), *events]
+    return [copy_statement(config, "staging_songs", config.song_data, "auto"), *events]
 
 
 # --- LOAD: one transaction per run --------------------------------------------------------------------
@@ -559,35 +557,10 @@ chart_queries = {
 # --- PACKED COPY (etl.py --pack-to) ---------------------------------------------------------------------
 # sparkify.packing packs the many small source files into a few gzip parts, a multiple of the cluster's
 # slice count, and a manifest naming each part; one COPY per staging table then loads the parts in
-# parallel.  The options are those of the plain COPY above, plus MANIFEST and GZIP.
-
-staging_packed_copy = """
-COPY {table}
-FROM {manifest}
-{authorization}
-REGION {region}
-MANIFEST
-GZIP
-FORMAT AS JSON {json_option}
-{timeformat}BLANKSASNULL
-EMPTYASNULL
-COMPUPDATE OFF
-STATUPDATE OFF
-MAXERROR {maxerror};
-"""
+# parallel.
 
 
 def packed_copy_query(config: Config, table: str, manifest_uri: str, json_option: str) -> str:
-    """The COPY of one staging table from a packing's manifest; ``json_option`` is ``'auto'`` or the
-    JSONPaths file.  Events keep their epoch-millisecond ``ts``, as in the plain COPY."""
-    if table not in STAGING_TABLES:
-        raise ValueError(f"{table!r} is not a staging table ({', '.join(STAGING_TABLES)})")
-    return staging_packed_copy.format(
-        table=table,
-        manifest=quote_literal(manifest_uri),
-        authorization=authorization_clause(config.iam_role_arn),
-        region=quote_literal(config.region),
-        json_option=quote_literal(json_option),
-        timeformat="TIMEFORMAT 'epochmillisecs'\n" if table == "staging_events" else "",
-        maxerror=int(config.maxerror),
-    )
+    """The COPY of one staging table from a packing's manifest: the plain COPY's options plus MANIFEST
+    and GZIP.  Events keep their epoch-millisecond ``ts``, as in the plain COPY."""
+    return copy_statement(config, table, manifest_uri, json_option, manifest=True)

@@ -103,3 +103,20 @@ def test_credentials_are_masked_in_copy_text() -> None:
     for secret in ("AKIAEXAMPLE", "wJalr/K7MDENG", "tok'", "=AK", "=SK"):
         assert secret not in masked
     assert "ACCESS_KEY_ID '***'" in masked and "SECRET_ACCESS_KEY '***'" in masked
+
+
+def test_the_copy_builder_adds_each_option_once_and_validates_first() -> None:
+    plain = q.copy_table_queries(REDSHIFT)
+    packed = [
+        q.packed_copy_query(REDSHIFT, table, f"s3://packs/run/{table}.manifest", json_option)
+        for table, json_option in (("staging_songs", "auto"), ("staging_events", REDSHIFT.log_jsonpath))
+    ]
+    for statement in plain + packed:
+        words = collapse_whitespace(statement).split()
+        for option in ("IAM_ROLE", "REGION", "FORMAT", "BLANKSASNULL", "EMPTYASNULL", "MAXERROR"):
+            assert words.count(option) == 1, (option, statement)
+        assert parse_copy(statement).maxerror == 0
+    assert all("MANIFEST" in statement and "GZIP" in statement for statement in packed)
+    assert not any("MANIFEST" in statement for statement in plain)
+    with pytest.raises(ValueError, match="not a staging table"):
+        q.copy_statement(REDSHIFT, "users", "s3://b/p", "auto")
