@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from sparkify import cli
+from sparkify.errors import Interrupted
 from sparkify.iac import commands
 from sparkify.iac.aws import open_aws, translated_errors
-from sparkify.iac.errors import Interrupted
 from sparkify.iac.settings import load_settings
 from sparkify.iac.waiting import Waiter
 

@@ -10,16 +10,12 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg2
-
-from sparkify.errors import EXIT_FAILED, EXIT_USAGE, LoadError, SparkifyError
+from sparkify.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, LoadError, SparkifyError
 from sparkify.load_errors import describe
 from sparkify.sqltext import mask_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
-UNDEFINED_TABLE = "42P01"  # SQLSTATE on PostgreSQL and Redshift alike
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -58,16 +54,9 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
     except SparkifyError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except psycopg2.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        if exc.pgcode == UNDEFINED_TABLE:
-            print(f"{prog}: error: {first_line}: run create_tables.py first", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"{prog}: error: the warehouse refused a statement: {first_line}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the warehouse keeps its last committed state", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): stop quietly, as command-line tools do, and keep
         # Python from reporting the same broken pipe again when it flushes stdout at exit.

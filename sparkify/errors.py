@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+EXIT_FAILED = 1  # a load, a check or an AWS operation failed
+EXIT_USAGE = 2  # the command line or the configuration must change
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left early (| head)
 
 
 class SparkifyError(Exception):
@@ -95,6 +97,103 @@ def _rebuild_load_error(cls: type[LoadError], state: dict[str, Any]) -> LoadErro
 
 class CheckFailed(SparkifyError):
     """A data-quality check on the loaded warehouse failed."""
+
+
+class WarehouseBusy(SparkifyError):
+    """Another load holds the warehouse and the caller asked not to wait."""
+
+
+class StarHoldsData(SparkifyError):
+    """create_tables.py would drop a star that holds data."""
+
+    exit_code = EXIT_USAGE
+
+
+class WarehouseStatementError(SparkifyError):
+    """The warehouse refused a statement; ``sqlstate`` is its SQLSTATE (the same codes on Redshift and
+    PostgreSQL), so callers decide by code, never by the message's words."""
+
+    def __init__(self, message: str, sqlstate: str | None) -> None:
+        self.sqlstate = sqlstate
+        super().__init__(message)
+
+
+class TablesMissing(WarehouseStatementError):
+    """A statement named a table that does not exist (SQLSTATE 42P01): create_tables.py has not run."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputFolderError(SparkifyError):
+    """generate_sample_data.py cannot use the folder it was asked to write into."""
+
+    exit_code = EXIT_USAGE
+
+
+class PackError(SparkifyError):
+    """The packed files cannot be written where they were asked to go."""
+
+    exit_code = EXIT_USAGE
+
+
+# --- the infrastructure commands (iac/cluster.py) -----------------------------------------------------
+
+
+class AwsOperationError(SparkifyError):
+    """An AWS call failed or did not finish; the message names the operation and AWS's reason."""
+
+    exit_code = EXIT_FAILED
+
+
+class WaitTimeout(AwsOperationError):
+    """A resource did not reach the wanted state in time; running the command again resumes the wait."""
+
+
+class QuotaReached(AwsOperationError):
+    """The account may not create another cluster, node or workgroup in this region."""
+
+
+class CredentialsError(SparkifyError):
+    """No usable AWS credentials: the user must configure them before anything can run."""
+
+    exit_code = EXIT_USAGE
+
+
+class RoleNameTaken(SparkifyError):
+    """``[INFRA] IAM_ROLE_NAME`` names a role that exists but is not one Redshift may assume."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"IAM role '{name}' already exists and is not a Redshift role (its trust policy does not "
+            "allow redshift.amazonaws.com); choose another [INFRA] IAM_ROLE_NAME in the configuration"
+        )
+
+
+class NodeTypeUnavailable(SparkifyError):
+    """``[INFRA] NODE_TYPE`` is not offered to this account in the configured region."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfirmationRequired(SparkifyError):
+    """The command would spend or destroy something and nobody could be asked."""
+
+    exit_code = EXIT_USAGE
+
+
+class Interrupted(SparkifyError):
+    """Ctrl-C during a command; AWS carries on with what was already started."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class UnsafeIngress(SparkifyError):
+    """The ingress would open the warehouse port to the whole internet without ``--allow-anywhere``."""
+
+    exit_code = EXIT_USAGE
 
 
 def _shorten(value: str, limit: int = 80) -> str:

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import sql_queries as q
 from sparkify.config import S3_URI, Config, read_ini, strip_quotes
 from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
-from sparkify.errors import EXIT_USAGE, LoadError, SparkifyError
+from sparkify.errors import LoadError, PackError
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,6 @@ _CHUNK_BYTES = 1024 * 1024
 # Tiny files are fetched this many at a time: S3's per-request latency, not bandwidth, bounds them.
 _PREFETCH = 16
 _WHOLE_FILE_BYTES = 1024 * 1024  # larger files are streamed in chunks instead, never held whole
-
-
-class PackError(SparkifyError):
-    """The packed files cannot be written where they were asked to go."""
-
-    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

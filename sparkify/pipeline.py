@@ -13,24 +13,14 @@ import time
 import sql_queries as q
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
-from sparkify.errors import SparkifyError
+from sparkify.errors import StarHoldsData, WarehouseBusy, WarehouseStatementError
 from sparkify.load_errors import describe
-from sparkify.warehouse import Warehouse
+from sparkify.warehouse import QUERY_CANCELED, Warehouse
 
 log = logging.getLogger(__name__)
 
 NO_WAIT_MILLISECONDS = 1000
 _PROBE_MILLISECONDS = 200
-
-
-class WarehouseBusy(SparkifyError):
-    """Another load holds the warehouse and the caller asked not to wait."""
-
-
-class StarHoldsData(SparkifyError):
-    """create_tables.py would drop a star that holds data."""
-
-    exit_code = 2
 
 
 def star_row_counts(warehouse: Warehouse, existing: set[str]) -> dict[str, int]:
@@ -91,8 +81,8 @@ def _lock(warehouse: Warehouse, *, wait: bool) -> None:
     warehouse.execute(q.lock_wait_limit.format(milliseconds=limit))
     try:
         warehouse.execute(q.lock_warehouse)
-    except Exception as exc:
-        if "timeout" not in str(exc).lower() and "cancel" not in str(exc).lower():
+    except WarehouseStatementError as exc:
+        if exc.sqlstate != QUERY_CANCELED:  # the short statement_timeout of the first try ran out
             raise
         warehouse.rollback()
         if not wait:

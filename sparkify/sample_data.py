@@ -43,7 +43,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
-from sparkify.errors import EXIT_USAGE, SparkifyError
+from sparkify.errors import OutputFolderError
 
 __all__ = ["LOG_KEYS", "SONG_KEYS", "ExpectedCounts", "generate"]
 
@@ -1088,12 +1088,6 @@ def _write_logs(
 
 
 # ----------------------------------------------------------------------------------------------- entry
-
-
-class OutputFolderError(SparkifyError):
-    """The folder to write the data set into cannot be used."""
-
-    exit_code = EXIT_USAGE
 
 
 def _check_arguments(out_dir: Path, events: int, song_files: int, days: int) -> None:

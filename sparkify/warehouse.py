@@ -7,10 +7,11 @@ failed COPY is explained from Redshift's own load-error tables.  On PostgreSQL, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg2
@@ -20,11 +21,19 @@ from sparkify import embedded
 from sparkify.adapter import translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
-from sparkify.errors import LoadError, WarehouseConnectionError
+from sparkify.errors import (
+    LoadError,
+    TablesMissing,
+    WarehouseConnectionError,
+    WarehouseStatementError,
+)
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 
 log = logging.getLogger(__name__)
+
+UNDEFINED_TABLE = "42P01"  # SQLSTATEs: the same codes on PostgreSQL and Redshift
+QUERY_CANCELED = "57014"
 
 _CREATE_TABLE_AS = re.compile(
     r"^\s*CREATE\s+(?:(?:LOCAL\s+)?(?:TEMP|TEMPORARY)\s+)?TABLE\s+([a-z_][a-z0-9_$.]*)\b[^(]*?\bAS\b",
@@ -60,6 +69,10 @@ class Warehouse:
     def execute(self, sql: str) -> CopyResult | None:
         """Run one statement inside the open transaction; a COPY on PostgreSQL returns its result."""
         log.debug("SQL: %s", collapse_whitespace(mask_secrets(sql)))
+        with driver_errors():
+            return self._execute(sql)
+
+    def _execute(self, sql: str) -> CopyResult | None:
         if self.is_redshift:
             return self._execute_on_redshift(sql)
         if first_keyword(sql) == "COPY":
@@ -75,16 +88,18 @@ class Warehouse:
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a SELECT; return the column names and all rows."""
-        with self.connection.cursor() as cursor:
+        with driver_errors(), self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             names = [column.name for column in cursor.description]
             return names, cursor.fetchall()
 
     def commit(self) -> None:
-        self.connection.commit()
+        with driver_errors():
+            self.connection.commit()
 
     def rollback(self) -> None:
-        self.connection.rollback()
+        with driver_errors():
+            self.connection.rollback()
 
     def close(self) -> None:
         if self._side_connection is not None:
@@ -148,6 +163,22 @@ class Warehouse:
             hint=hint_for(first),
             rejected=rejected,
         )
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    """The warehouse boundary: a driver error leaves it as a :class:`WarehouseStatementError` carrying its
+    SQLSTATE, so that nothing above this module knows psycopg2."""
+    try:
+        yield
+    except psycopg2.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if exc.pgcode == UNDEFINED_TABLE:
+            raise TablesMissing(f"{first_line}: run create_tables.py first", exc.pgcode) from None
+        if exc.pgcode is None:
+            raise WarehouseStatementError(f"lost the warehouse: {first_line}", None) from None
+        refused = f"the warehouse refused a statement: {first_line}"
+        raise WarehouseStatementError(refused, exc.pgcode) from None
 
 
 def connect(config: Config) -> Warehouse:

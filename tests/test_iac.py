@@ -23,10 +23,9 @@ from moto.server import ThreadedMotoServer
 
 from iac import cluster
 from sparkify import cli
-from sparkify.errors import ConfigError
+from sparkify.errors import ConfigError, UnsafeIngress, WaitTimeout
 from sparkify.iac import cfgfile, commands, cost, network, waiting
 from sparkify.iac.aws import Aws, new_session
-from sparkify.iac.errors import UnsafeIngress, WaitTimeout
 from sparkify.iac.settings import load_settings
 
 REGION = "us-west-2"

@@ -21,7 +21,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from sparkify.iac.errors import AwsOperationError, CredentialsError
+from sparkify.errors import AwsOperationError, CredentialsError
 from sparkify.iac.settings import InfraSettings
 
 log = logging.getLogger(__name__)

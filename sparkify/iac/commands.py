@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from sparkify.config import REDSHIFT_HOST
+from sparkify.errors import AwsOperationError, ConfirmationRequired, RoleNameTaken
 from sparkify.iac import cfgfile, cost, iam, network
 from sparkify.iac.aws import Aws
-from sparkify.iac.errors import AwsOperationError, ConfirmationRequired, RoleNameTaken
 from sparkify.iac.provisioned import ProvisionedCluster
 from sparkify.iac.serverless import ServerlessWorkgroup
 from sparkify.iac.settings import InfraSettings

@@ -10,8 +10,8 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
+from sparkify.errors import RoleNameTaken
 from sparkify.iac.aws import error_code, tags
-from sparkify.iac.errors import RoleNameTaken
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sparkify.errors import SparkifyError
+from sparkify.errors import AwsOperationError, SparkifyError, UnsafeIngress
 from sparkify.iac.aws import TAG_KEY, TAG_VALUE, error_code, tags
-from sparkify.iac.errors import AwsOperationError, UnsafeIngress
 from sparkify.iac.waiting import Waiter
 
 CHECKIP_URL = "https://checkip.amazonaws.com"

@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sparkify.errors import AwsOperationError, NodeTypeUnavailable, QuotaReached
 from sparkify.iac.aws import error_code, error_message, tags
-from sparkify.iac.errors import AwsOperationError, NodeTypeUnavailable, QuotaReached
 from sparkify.iac.settings import InfraSettings
 from sparkify.iac.state import Warehouse
 from sparkify.iac.waiting import Waiter

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sparkify.errors import AwsOperationError, QuotaReached
 from sparkify.iac.aws import TAG_KEY, TAG_VALUE, error_code, error_message
-from sparkify.iac.errors import AwsOperationError, QuotaReached
 from sparkify.iac.settings import InfraSettings
 from sparkify.iac.state import Warehouse
 from sparkify.iac.waiting import Waiter

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sparkify.iac.errors import WaitTimeout
+from sparkify.errors import WaitTimeout
 
 log = logging.getLogger(__name__)
 
