@@ -6,7 +6,7 @@ SAMPLE := data/sample
 SAMPLE_EVENTS ?= 8000
 SAMPLE_SONGS  ?= 80
 
-.PHONY: run test lint sample stop clean reference-check browser
+.PHONY: run test lint sample stop clean reference-check browser lock
 
 run: $(VENV)/.runtime $(SAMPLE)/expected_counts.json
 	$(PY) create_tables.py --force
@@ -53,6 +53,15 @@ bench: $(VENV)/.bench
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
+
+# The locks: pyproject.toml names ranges, requirements*.txt the exact versions every install uses, for every
+# Python from 3.10 (uv's universal resolution).  `make lock` refreshes them after a change of pyproject.toml.
+UV_VERSION := 0.13.9
+lock: $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile -q --universal --python-version 3.10 pyproject.toml -o requirements.txt
+	$(VENV)/bin/uv pip compile -q --universal --python-version 3.10 pyproject.toml --extra dev -o requirements-dev.txt
+	$(VENV)/bin/uv pip compile -q --universal --python-version 3.10 pyproject.toml --extra bench -o requirements-bench.txt
 
 stop: $(VENV)/.runtime
 	$(PY) -m sparkify.embedded stop
