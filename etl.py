@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         copies = None
         if args.pack_to:  # before connecting: packing can take minutes and must not hold the load lock
-            parts = packing.slices_from_config(args.config)
+            parts = packing.slices_of(config.infra)
             copies = packing.packed_copy_queries(
                 config, destination_uri=args.pack_to, parts=parts, log_sources=sources
             )

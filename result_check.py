@@ -12,7 +12,7 @@ import logging
 import sys
 
 from sparkify import cli
-from sparkify.checks import describe_failures, inspect_warehouse, load_check_settings
+from sparkify.checks import CheckSettings, describe_failures, inspect_warehouse
 from sparkify.config import load_config
 from sparkify.errors import CheckFailed, SparkifyError
 from sparkify.report import format_findings
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def action() -> int:
         config = load_config(args.config)
-        settings = load_check_settings(config.path)
+        settings = CheckSettings(config.min_song_match_share)
         with connect(config) as warehouse:
             findings = inspect_warehouse(warehouse, settings)
         if args.json:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import logging
-import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +18,7 @@ from typing import Any
 
 import sql_queries as q
 from sparkify import pipeline
-from sparkify.config import read_ini, strip_quotes
-from sparkify.errors import ConfigError
+from sparkify.config import load_min_song_match_share
 from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import Warehouse
 
@@ -132,22 +130,8 @@ class Findings:
 
 
 def load_check_settings(path: str | Path) -> CheckSettings:
-    """Read ``[CHECKS]`` from the configuration file; raise :class:`ConfigError` if a value is malformed."""
-    parser = read_ini(path)
-    raw = strip_quotes(parser.get(SETTINGS_SECTION, MIN_SHARE_KEY, fallback=""))
-    if raw == "":
-        return CheckSettings()
-    try:
-        share = float(raw)
-    except ValueError:
-        share = math.nan
-    # NaN fails both comparisons, so "nan" is refused along with text and out-of-range numbers.
-    if not 0.0 <= share <= 1.0:
-        raise ConfigError(
-            str(path),
-            [f"[{SETTINGS_SECTION}] {MIN_SHARE_KEY}: {raw!r} is not a fraction from 0 to 1 (0.05 means 5%)"],
-        )
-    return CheckSettings(min_song_match_share=share)
+    """``[CHECKS]`` of the configuration file; :class:`ConfigError` if a value is malformed."""
+    return CheckSettings(min_song_match_share=load_min_song_match_share(path))
 
 
 def check_definitions(settings: CheckSettings) -> list[CheckDefinition]:

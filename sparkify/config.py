@@ -1,4 +1,5 @@
-"""Read and validate ``dwh.cfg``.
+"""The one reader of ``dwh.cfg``: every script, iac/, the checks and packing read it through
+:class:`ConfigReader`, with the one table of defaults below.
 
 The course's file is accepted as it is; every problem is collected and reported at once, before anything
 runs, so that one edit fixes them all.
@@ -7,6 +8,8 @@ runs, so that one edit fixes them all.
 from __future__ import annotations
 
 import configparser
+import dataclasses
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -18,10 +21,46 @@ PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
 DEFAULT_EMBEDDED_DIR = ".warehouse/pgdata"
 
+#: Every optional key and the value it takes when absent or blank; a key not listed here is required.
+DEFAULTS: dict[str, dict[str, str]] = {
+    "CLUSTER": {"DB_PASSWORD": ""},
+    "IAM_ROLE": {"ARN": ""},
+    "S3": {"REGION": DEFAULT_REGION},
+    "EMBEDDED": {"DATA_DIR": DEFAULT_EMBEDDED_DIR},
+    "ETL": {"MAXERROR": "0"},
+    "CHECKS": {"MIN_SONG_MATCH_SHARE": "0"},
+    "AWS": {"KEY": "", "SECRET": ""},
+    "INFRA": {
+        "KIND": "provisioned",
+        "CLUSTER_IDENTIFIER": "sparkify-dwh",
+        "NODE_TYPE": "ra3.large",
+        "NUMBER_OF_NODES": "2",
+        "NAMESPACE": "sparkify",
+        "WORKGROUP": "sparkify",
+        "BASE_CAPACITY": "8",
+        "IAM_ROLE_NAME": "sparkify-dwh-s3-read",
+        "INGRESS_CIDR": "",
+    },
+}
+INFRA_KINDS = ("provisioned", "serverless")
+# Redshift's rule for a database name (CreateCluster's DBName), the one rule every reader applies.
+DB_NAME = re.compile(r"^[a-z_][a-z0-9_$]{0,63}$")
+DB_NAME_RULE = "1-64 lowercase letters, digits, _ or $, not starting with a digit"
+NODE_TYPE = re.compile(r"^[a-z0-9]+\.[a-z0-9]+$")
+
 ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(?P<key>.*))?$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", re.ASCII)
 REDSHIFT_HOST = re.compile(r"\.redshift(-serverless)?\.amazonaws\.com(\.cn)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class InfraLayout:
+    """What ``[INFRA]`` says of the warehouse's shape: enough to count its slices (packing)."""
+
+    kind: str
+    node_type: str
+    number_of_nodes: int
 
 
 @dataclass(frozen=True)
@@ -41,6 +80,8 @@ class Config:
     region: str
     embedded_data_dir: Path
     maxerror: int
+    min_song_match_share: float = 0.0
+    infra: InfraLayout = InfraLayout("provisioned", "ra3.large", 2)
 
     @property
     def is_embedded(self) -> bool:
@@ -53,7 +94,7 @@ class Config:
 
 
 def read_ini(path: str | Path) -> configparser.ConfigParser:
-    """The parsed file, as every reader of dwh.cfg needs it; :class:`ConfigError` if missing or malformed."""
+    """The parsed file; :class:`ConfigError` if missing or malformed."""
     config_path = Path(path)
     if not config_path.is_file():
         raise ConfigError(str(path), [f"no such file; pass --config PATH or create {config_path.name}"])
@@ -71,15 +112,27 @@ def read_ini(path: str | Path) -> configparser.ConfigParser:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate ``path``; raise :class:`ConfigError` listing every problem found."""
-    config_path = Path(path)
-    parser = read_ini(config_path)
-    reader = _Reader(parser, config_path.resolve().parent)
-    config = reader.build(config_path)
-    if reader.problems:
-        raise ConfigError(str(path), reader.problems)
-    assert config is not None
+    """Read and validate every section of ``path``; raise :class:`ConfigError` listing every problem."""
+    reader = ConfigReader(path)
+    config = _warehouse_config(reader)
+    reader.raise_problems()
     return config
+
+
+def load_infra_layout(path: str | Path) -> InfraLayout:
+    """``[INFRA]``'s kind, node type and node count (their defaults when absent), validated."""
+    reader = ConfigReader(path)
+    layout = infra_layout(reader)
+    reader.raise_problems()
+    return layout
+
+
+def load_min_song_match_share(path: str | Path) -> float:
+    """``[CHECKS] MIN_SONG_MATCH_SHARE``, validated (0 when absent)."""
+    reader = ConfigReader(path)
+    share = min_song_match_share(reader)
+    reader.raise_problems()
+    return share
 
 
 def strip_quotes(value: str) -> str:
@@ -90,33 +143,53 @@ def strip_quotes(value: str) -> str:
     return value
 
 
-class _Reader:
-    """Pulls values out of the parser, noting each problem instead of stopping at the first."""
+class ConfigReader:
+    """Pulls values out of the file, with :data:`DEFAULTS`, noting each problem instead of stopping at
+    the first; :meth:`raise_problems` reports them all at once."""
 
-    def __init__(self, parser: configparser.ConfigParser, base_dir: Path) -> None:
-        self.parser = parser
-        self.base_dir = base_dir
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.parser = read_ini(self.path)
+        self.base_dir = self.path.resolve().parent
         self.problems: list[str] = []
 
-    def get(self, section: str, key: str, *, required: bool = True, default: str = "") -> str:
-        if not self.parser.has_section(section):
-            if required:
-                self.problems.append(f"[{section}] {key}: missing (the section [{section}] is absent)")
-            return default
-        if not self.parser.has_option(section, key):
-            if required:
-                self.problems.append(f"[{section}] {key}: missing")
-            return default
-        return strip_quotes(self.parser.get(section, key))
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise ConfigError(str(self.path), self.problems)
 
-    def get_int(self, section: str, key: str, *, low: int, high: int, default: str = "") -> int:
-        raw = self.get(section, key, required=not default, default=default)
-        if raw == "" and not default:
-            return 0
-        if not re.fullmatch(r"[0-9]+", raw) or not low <= int(raw) <= high:
-            self.problems.append(f"[{section}] {key}: {raw!r} is not a whole number from {low} to {high}")
-            return 0
-        return int(raw)
+    def has(self, section: str, key: str) -> bool:
+        return self.parser.has_option(section, key)
+
+    def value(self, section: str, key: str, *, blank_ok: bool = False) -> str:
+        """The value with its quotes stripped; a key with a default takes it when absent or blank, any
+        other key is required: noted as missing, or as blank unless ``blank_ok``."""
+        default = DEFAULTS.get(section, {}).get(key)
+        if self.parser.has_option(section, key):
+            found = strip_quotes(self.parser.get(section, key))
+            if not found and default is None and not blank_ok:
+                self.problems.append(f"[{section}] {key}: must not be blank")
+            return found or (default or "")
+        if default is None:
+            where = "" if self.parser.has_section(section) else f" (the section [{section}] is absent)"
+            self.problems.append(f"[{section}] {key}: missing{where}")
+            return ""
+        return default
+
+    def matching(self, section: str, key: str, pattern: re.Pattern[str], rule: str) -> str:
+        value = self.value(section, key)
+        if value and not pattern.match(value):
+            self.problems.append(f"[{section}] {key}: {value!r} is not valid ({rule})")
+        return value
+
+    def number(self, section: str, key: str, allowed: range, rule: str | None = None) -> int:
+        """A whole number in ``allowed`` (ASCII digits only); 0 and a noted problem otherwise."""
+        value = self.value(section, key)
+        if value.isascii() and value.isdigit() and int(value) in allowed:
+            return int(value)
+        if value:
+            rule = rule or f"a whole number from {allowed.start} to {allowed.stop - 1}"
+            self.problems.append(f"[{section}] {key}: {value!r} is not {rule}")
+        return 0
 
     def local_path(self, raw: str, where: str) -> Path:
         path = Path(raw.removeprefix("file://"))
@@ -126,34 +199,70 @@ class _Reader:
             self.problems.append(f"{where}: {raw!r} starts with ~ but names no user's home folder")
         return path if path.is_absolute() else self.base_dir / path
 
-    def build(self, config_path: Path) -> Config | None:
-        host = self.get("CLUSTER", "HOST")
-        password = os.environ.get(PASSWORD_ENV) or self.get("CLUSTER", "DB_PASSWORD", required=False)
-        embedded_dir = self.get("EMBEDDED", "DATA_DIR", required=False, default=DEFAULT_EMBEDDED_DIR)
-        config = Config(
-            path=config_path,
-            host=host,
-            db_name=self._identifier("CLUSTER", "DB_NAME"),
-            db_user=self._identifier("CLUSTER", "DB_USER"),
-            db_password=password,
-            db_port=self.get_int("CLUSTER", "DB_PORT", low=1, high=65535),
-            iam_role_arn=self.get("IAM_ROLE", "ARN", required=False),
-            log_data=self.get("S3", "LOG_DATA"),
-            log_jsonpath=self.get("S3", "LOG_JSONPATH"),
-            song_data=self.get("S3", "SONG_DATA"),
-            region=self.get("S3", "REGION", required=False, default=DEFAULT_REGION) or DEFAULT_REGION,
-            embedded_data_dir=self.local_path(embedded_dir or DEFAULT_EMBEDDED_DIR, "[EMBEDDED] DATA_DIR"),
-            maxerror=self.get_int("ETL", "MAXERROR", low=0, high=100000, default="0"),
+
+def infra_layout(reader: ConfigReader) -> InfraLayout:
+    kind = reader.value("INFRA", "KIND").lower()
+    if kind not in INFRA_KINDS:
+        reader.problems.append(f"[INFRA] KIND: {kind!r} is not one of {', '.join(INFRA_KINDS)}")
+    return InfraLayout(
+        kind=kind,
+        node_type=reader.matching("INFRA", "NODE_TYPE", NODE_TYPE, "a node type such as ra3.large"),
+        number_of_nodes=reader.number("INFRA", "NUMBER_OF_NODES", range(1, 129), "a whole number 1-128"),
+    )
+
+
+def min_song_match_share(reader: ConfigReader) -> float:
+    raw = reader.value("CHECKS", "MIN_SONG_MATCH_SHARE")
+    try:
+        share = float(raw)
+    except ValueError:
+        share = math.nan
+    # NaN fails both comparisons, so "nan" is refused along with text and out-of-range numbers.
+    if not 0.0 <= share <= 1.0:
+        reader.problems.append(
+            f"[CHECKS] MIN_SONG_MATCH_SHARE: {raw!r} is not a fraction from 0 to 1 (0.05 means 5%)"
         )
-        return self._check(config)
+        return 0.0
+    return share
 
-    def _identifier(self, section: str, key: str) -> str:
-        value = self.get(section, key)
-        if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]{0,126}", value):
-            self.problems.append(f"[{section}] {key}: {value!r} is not a valid database identifier")
-        return value
 
-    def _check(self, config: Config) -> Config:
+def _warehouse_config(reader: ConfigReader) -> Config:
+    password = os.environ.get(PASSWORD_ENV) or reader.value("CLUSTER", "DB_PASSWORD")
+    config = Config(
+        path=reader.path,
+        host=reader.value("CLUSTER", "HOST", blank_ok=True),  # blank: the embedded engine
+        db_name=reader.matching("CLUSTER", "DB_NAME", DB_NAME, DB_NAME_RULE),
+        db_user=_identifier(reader, "CLUSTER", "DB_USER"),
+        db_password=password,
+        db_port=reader.number("CLUSTER", "DB_PORT", range(1, 65536)),
+        iam_role_arn=reader.value("IAM_ROLE", "ARN"),
+        log_data=reader.value("S3", "LOG_DATA"),
+        log_jsonpath=reader.value("S3", "LOG_JSONPATH"),
+        song_data=reader.value("S3", "SONG_DATA"),
+        region=reader.value("S3", "REGION"),
+        embedded_data_dir=reader.local_path(reader.value("EMBEDDED", "DATA_DIR"), "[EMBEDDED] DATA_DIR"),
+        maxerror=reader.number("ETL", "MAXERROR", range(0, 100001)),
+        min_song_match_share=min_song_match_share(reader),
+        infra=infra_layout(reader),
+    )
+    return _Checks(reader).check(config)
+
+
+def _identifier(reader: ConfigReader, section: str, key: str) -> str:
+    value = reader.value(section, key)
+    if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]{0,126}", value):
+        reader.problems.append(f"[{section}] {key}: {value!r} is not a valid database identifier")
+    return value
+
+
+class _Checks:
+    """The rules that tie one value to another: the role with HOST, the sources with HOST."""
+
+    def __init__(self, reader: ConfigReader) -> None:
+        self.reader = reader
+        self.problems = reader.problems
+
+    def check(self, config: Config) -> Config:
         if config.host.startswith("/") and not Path(config.host).is_dir():
             self.problems.append(
                 f"[CLUSTER] HOST: {config.host!r} looks like a unix-socket directory, "
@@ -171,7 +280,7 @@ class _Reader:
                 f"[S3] REGION: {config.region!r} is not an AWS region name such as us-west-2"
             )
         resolved = {key: self._source(key, getattr(config, key.lower()), config) for key in SOURCE_KEYS}
-        return Config(**{**config.__dict__, **{key.lower(): value for key, value in resolved.items()}})
+        return dataclasses.replace(config, **{key.lower(): value for key, value in resolved.items()})
 
     def _source(self, key: str, raw: str, config: Config) -> str:
         if raw == "":
@@ -189,7 +298,7 @@ class _Reader:
                 "which reads only s3:// sources"
             )
             return raw
-        path = self.local_path(raw, f"[S3] {key}")
+        path = self.reader.local_path(raw, f"[S3] {key}")
         if not _prefix_exists(path):
             self.problems.append(f"[S3] {key}: {raw!r} does not exist (looked for {path})")
         return str(path)

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sql_queries as q
-from sparkify.config import S3_URI, Config, read_ini, strip_quotes
+from sparkify.config import S3_URI, Config, InfraLayout, load_infra_layout
 from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
-from sparkify.errors import LoadError, PackError
+from sparkify.errors import ConfigError, LoadError, PackError
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +93,20 @@ def slices_for(node_type: str, nodes: int) -> int:
 
 
 def slices_from_config(path: str | Path) -> int:
-    """The slice count of the warehouse that ``[INFRA]`` in ``dwh.cfg`` describes (iac/cluster.py's
-    defaults, ra3.large x 2, when the section is absent)."""
-    parser = read_ini(path)
+    """The slice count of the warehouse that ``[INFRA]`` in ``dwh.cfg`` describes (its defaults,
+    ra3.large x 2, when the section is absent)."""
+    try:
+        layout = load_infra_layout(path)
+    except ConfigError as exc:
+        raise PackError(f"{'; '.join(exc.problems)}; fix it in {path}") from None
+    return slices_of(layout)
 
-    def value(key: str, default: str) -> str:
-        return strip_quotes(parser.get("INFRA", key, fallback=default)) or default
 
-    if value("KIND", "provisioned").lower() == "serverless":
+def slices_of(layout: InfraLayout) -> int:
+    """The slice count of a warehouse of this kind, node type and node count."""
+    if layout.kind == "serverless":
         return SERVERLESS_SLICES
-    nodes = value("NUMBER_OF_NODES", "2")
-    if not (nodes.isascii() and nodes.isdigit()) or int(nodes) < 1:
-        raise PackError(f"[INFRA] NUMBER_OF_NODES: {nodes!r} is not a whole number from 1; fix it in {path}")
-    return slices_for(value("NODE_TYPE", "ra3.large"), int(nodes))
+    return slices_for(layout.node_type, layout.number_of_nodes)
 
 
 def part_count(total_bytes: int, slices: int) -> int:

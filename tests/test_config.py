@@ -132,3 +132,32 @@ def test_a_file_that_is_not_utf8_and_a_home_folder_of_no_user(tmp_path: Path) ->
     assert "[S3] LOG_DATA: '~no_such_user_sparkify/l' starts with ~ but names no user's home folder" in (
         caught.value.problems
     )
+
+
+def test_one_reader_lists_the_problems_of_every_section_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "dwh.cfg"
+    path.write_text(
+        "[CLUSTER]\nHOST =\nDB_NAME =\nDB_USER = dwhuser\nDB_PORT = 5439\n"
+        "[S3]\nLOG_DATA = s3://bucket/l\nLOG_JSONPATH = s3://bucket/j.json\nSONG_DATA = s3://bucket/s\n"
+        "[ETL]\nMAXERROR = -1\n[CHECKS]\nMIN_SONG_MATCH_SHARE = 2\n[INFRA]\nKIND = dedicated\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == [
+        "[CLUSTER] DB_NAME: must not be blank",
+        "[ETL] MAXERROR: '-1' is not a whole number from 0 to 100000",
+        "[CHECKS] MIN_SONG_MATCH_SHARE: '2' is not a fraction from 0 to 1 (0.05 means 5%)",
+        "[INFRA] KIND: 'dedicated' is not one of provisioned, serverless",
+    ]
+
+
+def test_only_the_config_module_parses_the_file() -> None:
+    root = Path(__file__).resolve().parent.parent
+    readers = [
+        str(path.relative_to(root))
+        for folder in ("sparkify", "iac", "bench")
+        for path in (root / folder).rglob("*.py")
+        if "ConfigParser(" in path.read_text(encoding="utf-8")
+    ]
+    top = [path.name for path in root.glob("*.py") if "ConfigParser(" in path.read_text(encoding="utf-8")]
+    assert readers + top == ["sparkify/config.py"]

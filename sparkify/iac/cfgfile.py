@@ -6,13 +6,12 @@ of each changed line is rewritten and every other byte stays as it was.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import shutil
 from pathlib import Path
 
-from sparkify.config import strip_quotes
+from sparkify.config import read_ini, strip_quotes
 
 HEADER = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 OPTION = re.compile(r"^(?P<key>[^=:]*?)(?P<sep>\s*[=:])(?P<space>[ \t]*)(?P<value>.*)$")
@@ -26,8 +25,7 @@ def read_value(path: Path, section: str, key: str) -> str:
 
 def read_section(path: Path, section: str) -> dict[str, str]:
     """The section's values by lower-case key, quotes stripped; empty when the section is absent."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path, encoding="utf-8")
+    parser = read_ini(path)
     if not parser.has_section(section):
         return {}
     return {key: strip_quotes(value) for key, value in parser.items(section)}

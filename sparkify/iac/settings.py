@@ -1,4 +1,5 @@
-"""Read and validate what the infrastructure commands need from ``dwh.cfg``.
+"""Validate what the infrastructure commands need from ``dwh.cfg``, read through the one
+:class:`sparkify.config.ConfigReader` with its defaults.
 
 ``[INFRA]`` says what to build, ``[CLUSTER]`` the database and its master user, ``[S3] REGION`` where.
 :func:`sparkify.config.load_config` is not used: it also checks the ``[S3]`` sources, which may be local
@@ -7,36 +8,28 @@ sample paths that mean nothing to AWS, and HOST, which these commands write rath
 
 from __future__ import annotations
 
-import configparser
 import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sparkify.config import DEFAULT_REGION, PASSWORD_ENV, REGION, read_ini, strip_quotes
-from sparkify.errors import ConfigError
+from sparkify.config import (
+    DB_NAME,
+    DB_NAME_RULE,
+    PASSWORD_ENV,
+    REGION,
+    ConfigReader,
+    infra_layout,
+)
+from sparkify.config import DEFAULTS as CONFIG_DEFAULTS
 
-KINDS = ("provisioned", "serverless")
-
-DEFAULTS = {
-    "KIND": "provisioned",
-    "CLUSTER_IDENTIFIER": "sparkify-dwh",
-    "NODE_TYPE": "ra3.large",
-    "NUMBER_OF_NODES": "2",
-    "NAMESPACE": "sparkify",
-    "WORKGROUP": "sparkify",
-    "BASE_CAPACITY": "8",
-    "IAM_ROLE_NAME": "sparkify-dwh-s3-read",
-    "INGRESS_CIDR": "",
-}
+DEFAULTS = CONFIG_DEFAULTS["INFRA"]
 
 CLUSTER_ID = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 SERVERLESS_NAME = re.compile(r"^[a-z0-9-]{3,64}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-NODE_TYPE = re.compile(r"^[a-z0-9]+\.[a-z0-9]+$")
 MASTER_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
-DB_NAME = re.compile(r"^[a-z_][a-z0-9_$]{0,63}$")
 # Redshift refuses these in a master password, and anything outside printable ASCII.
 PASSWORD_FORBIDDEN = set("'\"\\/@ ")
 # RA3 clusters and Serverless workgroups listen only on these ports; older node types on 1150-65535.
@@ -83,80 +76,46 @@ class InfraSettings:
 
 def load_settings(path: str | Path, *, need_password: bool = False) -> InfraSettings:
     """Read ``path``; raise :class:`ConfigError` listing every problem found, not only the first."""
-    config_path = Path(path)
-    reader = _Reader(read_ini(config_path))
-    settings = reader.build(config_path, need_password)
-    if reader.problems:
-        raise ConfigError(str(path), reader.problems)
+    reader = ConfigReader(path)
+    settings = _Settings(reader).build(Path(path), need_password)
+    reader.raise_problems()
     return settings
 
 
-class _Reader:
-    """Pulls values out of the parser, noting each problem instead of stopping at the first."""
+class _Settings:
+    """The infrastructure's values and the rules AWS applies to them; problems go to the one reader."""
 
-    def __init__(self, parser: configparser.ConfigParser) -> None:
-        self.parser = parser
-        self.problems: list[str] = []
-
-    def raw(self, section: str, key: str, default: str | None = None) -> str:
-        if self.parser.has_option(section, key):
-            return strip_quotes(self.parser.get(section, key))
-        if default is None:
-            where = "" if self.parser.has_section(section) else f" (the section [{section}] is absent)"
-            self.problems.append(f"[{section}] {key}: missing{where}")
-            return ""
-        return default
-
-    def value(self, section: str, key: str) -> str:
-        """``[INFRA]`` keys fall back to their defaults when absent or blank; the others are required."""
-        if section == "INFRA":
-            return self.raw(section, key, "") or DEFAULTS[key]
-        value = self.raw(section, key)
-        if not value and self.parser.has_option(section, key):
-            self.problems.append(f"[{section}] {key}: must not be blank")
-        return value
-
-    def matching(self, section: str, key: str, pattern: re.Pattern[str], rule: str) -> str:
-        value = self.value(section, key)
-        if value and not pattern.match(value):
-            self.problems.append(f"[{section}] {key}: {value!r} is not valid ({rule})")
-        return value
-
-    def number(self, section: str, key: str, allowed: range, rule: str) -> int:
-        value = self.value(section, key)
-        if value.isascii() and value.isdigit() and int(value) in allowed:
-            return int(value)
-        if value:
-            self.problems.append(f"[{section}] {key}: {value!r} is not {rule}")
-        return 0
+    def __init__(self, reader: ConfigReader) -> None:
+        self.reader = reader
+        self.problems = reader.problems
+        self.matching = reader.matching
+        self.number = reader.number
 
     def build(self, path: Path, need_password: bool) -> InfraSettings:
-        kind = self.value("INFRA", "KIND").lower()
-        if kind not in KINDS:
-            self.problems.append(f"[INFRA] KIND: {kind!r} is not one of {', '.join(KINDS)}")
+        layout = infra_layout(self.reader)
         settings = InfraSettings(
             path=path,
-            kind=kind,
+            kind=layout.kind,
             cluster_identifier=self.matching(
                 "INFRA",
                 "CLUSTER_IDENTIFIER",
                 CLUSTER_ID,
                 "1-63 lowercase letters, digits and single hyphens, starting with a letter",
             ),
-            node_type=self.matching("INFRA", "NODE_TYPE", NODE_TYPE, "a node type such as ra3.large"),
-            number_of_nodes=self.number("INFRA", "NUMBER_OF_NODES", range(1, 129), "a whole number 1-128"),
+            node_type=layout.node_type,
+            number_of_nodes=layout.number_of_nodes,
             namespace=self.matching("INFRA", "NAMESPACE", SERVERLESS_NAME, _SERVERLESS_RULE),
             workgroup=self.matching("INFRA", "WORKGROUP", SERVERLESS_NAME, _SERVERLESS_RULE),
             base_capacity=self._base_capacity(),
             iam_role_name=self.matching("INFRA", "IAM_ROLE_NAME", ROLE_NAME, "1-64 of A-Z a-z 0-9 +=,.@_-"),
             ingress_cidr=self._ingress_cidr(),
-            db_name=self.matching("CLUSTER", "DB_NAME", DB_NAME, "1-64 lowercase letters, digits or _"),
+            db_name=self.matching("CLUSTER", "DB_NAME", DB_NAME, DB_NAME_RULE),
             db_user=self.matching("CLUSTER", "DB_USER", MASTER_USER, "a letter, then letters, digits or _"),
             db_port=self.number("CLUSTER", "DB_PORT", range(1, 65536), "a port number"),
             region=self._region(),
             db_password=self._password(need_password),
-            access_key=self.raw("AWS", "KEY", ""),
-            secret_key=self.raw("AWS", "SECRET", ""),
+            access_key=self.reader.value("AWS", "KEY"),
+            secret_key=self.reader.value("AWS", "SECRET"),
         )
         self._check_port(settings)
         return settings
@@ -171,7 +130,7 @@ class _Reader:
         return value
 
     def _ingress_cidr(self) -> str:
-        value = self.value("INFRA", "INGRESS_CIDR")
+        value = self.reader.value("INFRA", "INGRESS_CIDR")
         if not value:
             return ""
         try:
@@ -181,13 +140,13 @@ class _Reader:
             return ""
 
     def _region(self) -> str:
-        region = self.raw("S3", "REGION", "") or DEFAULT_REGION
+        region = self.reader.value("S3", "REGION")
         if not REGION.match(region):
             self.problems.append(f"[S3] REGION: {region!r} is not an AWS region name such as us-west-2")
         return region
 
     def _password(self, required: bool) -> str:
-        password = os.environ.get(PASSWORD_ENV) or self.raw("CLUSTER", "DB_PASSWORD", "")
+        password = os.environ.get(PASSWORD_ENV) or self.reader.value("CLUSTER", "DB_PASSWORD")
         if not required:
             return password
         where = f"[CLUSTER] DB_PASSWORD (or the environment variable {PASSWORD_ENV})"
