@@ -230,18 +230,43 @@ song_match_queries = [
     """,
 ]
 
+# A log file delivered twice (under another name, or through a symlinked folder) stages the same events
+# twice: one row per key is kept, so a load never doubles a play (the pipeline reports how many it dropped).
 songplay_table_insert = """
 INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                        location, user_agent)
 SELECT e.ts, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
        e.location, e.user_agent
-FROM staging_events AS e
+FROM (
+    SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
+           ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
+                              ORDER BY ts, user_id, level, location, user_agent, song, artist, length) AS copy
+    FROM staging_events
+    WHERE page = 'NextSong'
+) AS e
 LEFT JOIN song_match AS s
     ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
 LEFT JOIN songplays AS known
     ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
-WHERE e.page = 'NextSong' AND known.session_id IS NULL;
+WHERE e.copy = 1 AND known.session_id IS NULL;
 """
+
+# How many staged rows repeat another's key and are dropped by the merge: NextSong events by
+# (session_id, item_in_session), song rows by song_id.  Read after the COPYs, before the merge.
+staged_duplicates_queries = {
+    "staging_events": """
+        SELECT COALESCE(SUM(copies - 1), 0) FROM (
+            SELECT COUNT(*) AS copies FROM staging_events WHERE page = 'NextSong'
+            GROUP BY session_id, item_in_session HAVING COUNT(*) > 1
+        ) AS repeated;
+    """,
+    "staging_songs": """
+        SELECT COALESCE(SUM(copies - 1), 0) FROM (
+            SELECT COUNT(*) AS copies FROM staging_songs WHERE song_id IS NOT NULL
+            GROUP BY song_id HAVING COUNT(*) > 1
+        ) AS repeated;
+    """,
+}
 
 # A user's attributes come from their latest event (by ts, then itemInSession), whichever load saw it.
 # Only the candidates at each user's latest time are ranked: sorting every event costs twice as much.

@@ -77,6 +77,7 @@ def load(
         if result is not None:
             copies.append(result)
             _report_copy(result, time.perf_counter() - copy_started)
+    _report_duplicates(warehouse)
     merge_started = time.perf_counter()
     for statement in q.star_merge_queries:
         warehouse.execute(statement)
@@ -134,6 +135,28 @@ def _report_copy(result: CopyResult, elapsed: float) -> None:
         )
         for line in describe(result.rejected):
             log.warning("%s", line)
+
+
+_DUPLICATE_WORDS = {
+    "staging_events": ("play(s)", "session_id and item_in_session"),
+    "staging_songs": ("song row(s)", "song_id"),
+}
+
+
+def staged_duplicates(warehouse: Warehouse) -> dict[str, int]:
+    """How many staged rows the merge drops as repeats of another row's key, by staging table."""
+    return {table: int(warehouse.query(sql)[1][0][0]) for table, sql in q.staged_duplicates_queries.items()}
+
+
+def _report_duplicates(warehouse: Warehouse) -> None:
+    for table, dropped in staged_duplicates(warehouse).items():
+        if dropped:
+            what, key = _DUPLICATE_WORDS[table]
+            log.warning(
+                "%s: %d duplicate %s dropped (same %s as another staged row; a file delivered twice "
+                "under two names?); one of each was kept",
+                *(table, dropped, what, key),
+            )
 
 
 def table_counts(warehouse: Warehouse) -> dict[str, int]:

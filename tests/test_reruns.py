@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 import create_tables
 import etl
+import sql_queries as q
 from sparkify import embedded
 from sparkify.config import load_config
 from sparkify.sample_data import generate
@@ -220,3 +222,33 @@ def test_any_split_into_two_loads_then_any_overlapping_reload_equals_one_load(
     assert star(rest) == clean_star
     assert run(rest, "--since", f"2018-11-{min(overlap, split):02d}") == 0
     assert star(rest) == clean_star
+
+
+def next_song_events(log_file: Path) -> int:
+    return sum(json.loads(line)["page"] == "NextSong" for line in log_file.read_text().splitlines() if line)
+
+
+def test_a_file_delivered_twice_in_one_load_gives_the_clean_star_and_is_reported(
+    sample: Path, write_config, clean_star, tmp_path: Path, capsys
+) -> None:
+    doubled = tmp_path / "doubled"
+    shutil.copytree(sample, doubled)
+    day = doubled / "log_data/2018/11/2018-11-03-events.json"
+    shutil.copy(day, day.with_name("2018-11-03-events (1).json"))
+    song = next((doubled / "song_data").rglob("*.json"))
+    shutil.copy(song, song.with_name(f"{song.stem} (1).json"))
+    config = write_config(doubled, name="doubled.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    capsys.readouterr()
+    assert run(config) == 0
+    err = capsys.readouterr().err
+    assert star(config) == clean_star
+    plays = next_song_events(day)
+    assert plays > 0
+    assert (
+        f"etl.py: staging_events: {plays} duplicate play(s) dropped (same session_id and item_in_session "
+        "as another staged row; a file delivered twice under two names?); one of each was kept" in err
+    )
+    assert "etl.py: staging_songs: 1 duplicate song row(s) dropped (same song_id as another" in err
+    with connect(load_config(config)) as warehouse:
+        assert warehouse.query(q.duplicated_keys_queries["songplays"])[1][0][0] == 0
