@@ -69,7 +69,8 @@ def load(
     """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results."""
     copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
-    for statement in q.staging_clear_queries:
+    # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
+    for statement in [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]:
         warehouse.execute(statement)
     for statement in copy_statements or q.copy_table_queries(config, log_sources):
         copy_started = time.perf_counter()
@@ -79,11 +80,22 @@ def load(
             _report_copy(result, time.perf_counter() - copy_started)
     _report_duplicates(warehouse)
     merge_started = time.perf_counter()
-    for statement in q.star_merge_queries:
-        warehouse.execute(statement)
+    for step, seconds in merge(warehouse).items():
+        log.debug("merge step %s: %.3f s", step, seconds)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
     return copies
+
+
+def merge(warehouse: Warehouse) -> dict[str, float]:
+    """Run the merge statements; the seconds each named step took."""
+    took = {}
+    for step, statements in q.merge_steps.items():
+        started = time.perf_counter()
+        for statement in statements:
+            warehouse.execute(statement)
+        took[step] = time.perf_counter() - started
+    return took
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:
@@ -174,6 +186,7 @@ def planned_load(
     """The statements :func:`load` sends, in order, for ``--dry-run``."""
     return [
         q.lock_warehouse,
+        *q.bookkeeping_table_create_queries,
         *q.staging_clear_queries,
         *(copy_statements or q.copy_table_queries(config, log_sources)),
         *q.star_merge_queries,
