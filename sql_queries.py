@@ -418,10 +418,12 @@ song_match_queries = [
     """,
 ]
 
-# One row per NextSong event, keyed by (session_id, item_in_session).  A log file delivered twice (under
-# another name, or through a symlinked folder) stages the same events twice: one row per key is kept, so a
-# load never doubles a play (the pipeline reports how many it dropped).  Earlier plays are looked up only
-# within the staged events' start_time range: an event's key and time come together.
+# One row per NextSong event, keyed by (session_id, item_in_session), appended in start_time order so
+# that the table stays ordered by its sort key day after day (PostgreSQL's block-range index then prunes).
+# A log file delivered twice (under another name, or through a symlinked folder) stages the same events
+# twice: one row per key is kept, so a load never doubles a play (the pipeline reports how many it
+# dropped).  Earlier plays are looked up only within the staged events' start_time range: an event's key
+# and time come together.
 songplays_merge_queries = [
     "DROP TABLE IF EXISTS new_plays;",
     """
@@ -451,7 +453,8 @@ songplays_merge_queries = [
     INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                            location, user_agent)
     SELECT start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent
-    FROM new_plays;
+    FROM new_plays
+    ORDER BY start_time;
     """,
     """
     INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)
@@ -549,7 +552,8 @@ FROM (
     ) AS known
         ON known.start_time = p.start_time
     WHERE known.start_time IS NULL
-) AS new_times;
+) AS new_times
+ORDER BY start_time;
 """
 
 MERGE_TEMP_TABLES = (
