@@ -45,10 +45,11 @@ reference-check: $(VENV)/.runtime
 # The benchmark, never part of `make test`: etl.py against DuckDB on generated data sets kept in bench/data/
 # (make bench BENCH_SIZES=100000,1000000,5000000), plus the course's sample when ../shared has it.
 BENCH_SIZES ?= 100000,1000000
+BENCH_DAYS_EVENTS ?= 1000000
 BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 .PHONY: bench
 bench: $(VENV)/.bench
-	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
+	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --days-on-history $(BENCH_DAYS_EVENTS) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt

@@ -25,10 +25,13 @@ from sparkify.sqltext import quote_literal
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 STAGING_TABLES = ("staging_events", "staging_songs")
 ALL_TABLES = STAGING_TABLES + STAR_TABLES
+# What the merge keeps between loads besides the star (see MERGE below).
+BOOKKEEPING_TABLES = ("song_catalog", "unmatched_plays")
+WAREHOUSE_TABLES = ALL_TABLES + BOOKKEEPING_TABLES
 
 # --- DROP -----------------------------------------------------------------------------------------------
 
-drop_table_queries = [f"DROP TABLE IF EXISTS {table};" for table in ALL_TABLES]
+drop_table_queries = [f"DROP TABLE IF EXISTS {table};" for table in WAREHOUSE_TABLES]
 
 # --- CREATE ---------------------------------------------------------------------------------------------
 
@@ -136,6 +139,39 @@ CREATE TABLE IF NOT EXISTS time (
 );
 """
 
+# Each song file's row as last loaded, one per song_id: the song side of the merge works from it, so a load
+# that stages only some song files still matches, names artists and rematches as a clean load would.
+song_catalog_table_create = """
+CREATE TABLE IF NOT EXISTS song_catalog (
+    song_id          VARCHAR(32) SORTKEY NOT NULL,
+    title            VARCHAR(1024),
+    artist_id        VARCHAR(32),
+    artist_name      VARCHAR(1024),
+    artist_location  VARCHAR(1024),
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+)
+DISTSTYLE ALL;
+"""
+
+# The plays no song matched yet, with the event's title, artist and length, so that a song arriving in a
+# later load still finds its plays.  Distributed like songplays; sorted by title, which the lookup joins on.
+unmatched_plays_table_create = """
+CREATE TABLE IF NOT EXISTS unmatched_plays (
+    start_time      TIMESTAMP DISTKEY NOT NULL,
+    session_id      INTEGER NOT NULL,
+    item_in_session INTEGER NOT NULL,
+    song            VARCHAR(1024),
+    artist          VARCHAR(1024),
+    length          DOUBLE PRECISION
+)
+SORTKEY (song);
+"""
+
+bookkeeping_table_create_queries = [song_catalog_table_create, unmatched_plays_table_create]
+
 create_table_queries = [
     staging_events_table_create,
     staging_songs_table_create,
@@ -144,6 +180,7 @@ create_table_queries = [
     song_table_create,
     artist_table_create,
     time_table_create,
+    *bookkeeping_table_create_queries,
 ]
 
 # --- COPY -----------------------------------------------------------------------------------------------
@@ -208,101 +245,125 @@ staging_clear_queries = [f"DELETE FROM {table};" for table in STAGING_TABLES]
 
 # --- MERGE: staging -> star -----------------------------------------------------------------------------
 # Each statement adds what staging brings and keeps what earlier runs loaded, so loading the same
-# sources again changes nothing and a later day's logs merge in (etl.py --since).  Delete-then-insert
-# inside the run's transaction, the same SQL on both engines.
+# sources again changes nothing, a later day's logs merge in (etl.py --since), and the files may arrive in
+# any order: the star equals one clean load of all of them.  Delete-then-insert or UPDATE inside the run's
+# transaction, the same SQL on both engines.
+#
+# Every statement reads staging and only the part of the star that staging touches, so a day's load costs
+# what the day costs however long the history (README, "What a load costs"): plays are looked up only in
+# the staged events' start_time range (the sort key: Redshift skips the other blocks by their zone maps),
+# users only for the users staged, songs and artists only for the song files that are new or changed.
+#
+# Two bookkeeping tables keep what the star's rules need later.  song_catalog holds each song file's row
+# as last loaded (one per song_id, with the artist's name as that file spells it, which the match needs),
+# so a load may stage only some song files and still match, name artists and rematch as a clean load would.
+# unmatched_plays holds the title, artist and length of the plays no song matched yet: when a later load
+# brings their song, they get its song_id and artist_id.  Plays that do match need no such copy: their
+# song's catalog row spells their key.
 
-# One row per NextSong event, keyed by (session_id, item_in_session); when several songs share the
-# event's title, artist name and duration, the lowest song_id is taken, so a matching event still gives
-# exactly one row.
-song_match_queries = [
-    "DROP TABLE IF EXISTS song_match;",
-    """
-    CREATE TEMP TABLE song_match AS
-    SELECT title, artist_name, duration, song_id, artist_id
+song_catalog_columns = ", ".join(
+    (
+        "song_id",
+        "title",
+        "artist_id",
+        "artist_name",
+        "artist_location",
+        "artist_latitude",
+        "artist_longitude",
+        "duration",
+        "year",
+    )
+)
+
+# The staged song files, one row per song_id (a file delivered twice counts once), and among them the
+# ones the catalog lacks or holds otherwise (EXCEPT compares NULLs as equal).  The match keys and artists
+# those touch, before and after, are what the rest of the song side works on.
+song_changes_queries = [
+    "DROP TABLE IF EXISTS staged_songs;",
+    f"""
+    CREATE TEMP TABLE staged_songs AS
+    SELECT {song_catalog_columns}
     FROM (
-        SELECT title, artist_name, duration, song_id, artist_id,
-               ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS pick
-        FROM staging_songs
-    ) AS ranked
-    WHERE pick = 1;
-    """,
-]
-
-songplay_table_insert = """
-INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
-                       location, user_agent)
-SELECT e.ts, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
-       e.location, e.user_agent
-FROM staging_events AS e
-LEFT JOIN song_match AS s
-    ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
-LEFT JOIN songplays AS known
-    ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
-WHERE e.page = 'NextSong' AND known.session_id IS NULL;
-"""
-
-# A user's attributes come from their latest event (by ts, then itemInSession), whichever load saw it.
-# Only the candidates at each user's latest time are ranked: sorting every event costs twice as much.
-users_merge_queries = [
-    "DROP TABLE IF EXISTS users_next;",
-    """
-    CREATE TEMP TABLE users_next AS
-    SELECT user_id, first_name, last_name, gender, level, last_event_at
-    FROM (
-        SELECT c.user_id, c.first_name, c.last_name, c.gender, c.level, c.last_event_at,
-               ROW_NUMBER() OVER (PARTITION BY c.user_id
-                                  ORDER BY c.last_event_at DESC NULLS LAST, c.item DESC NULLS LAST,
-                                           c.staged DESC) AS pick
-        FROM (
-            SELECT user_id, first_name, last_name, gender, level, last_event_at,
-                   CAST(NULL AS INTEGER) AS item, 0 AS staged
-            FROM users
-            UNION ALL
-            SELECT user_id, first_name, last_name, gender, level, ts, item_in_session, 1
-            FROM staging_events
-            WHERE user_id IS NOT NULL
-        ) AS c
-        JOIN (
-            SELECT user_id, MAX(last_event_at) AS latest
-            FROM (
-                SELECT user_id, last_event_at FROM users
-                UNION ALL
-                SELECT user_id, ts FROM staging_events WHERE user_id IS NOT NULL
-            ) AS times
-            GROUP BY user_id
-        ) AS l
-            ON l.user_id = c.user_id AND (c.last_event_at = l.latest OR l.latest IS NULL)
-    ) AS ranked
-    WHERE pick = 1;
-    """,
-    "DELETE FROM users;",
-    """
-    INSERT INTO users (user_id, first_name, last_name, gender, level, last_event_at)
-    SELECT user_id, first_name, last_name, gender, level, last_event_at FROM users_next;
-    """,
-    "DROP TABLE users_next;",
-]
-
-songs_merge_queries = [
-    "DELETE FROM songs WHERE song_id IN (SELECT song_id FROM staging_songs);",
-    """
-    INSERT INTO songs (song_id, title, artist_id, year, duration)
-    SELECT song_id, title, artist_id, year, duration
-    FROM (
-        SELECT song_id, title, artist_id, year, duration,
-               ROW_NUMBER() OVER (PARTITION BY song_id ORDER BY title, artist_id, duration) AS pick
+        SELECT {song_catalog_columns},
+               ROW_NUMBER() OVER (PARTITION BY song_id
+                                  ORDER BY title, artist_id, duration, artist_name, year, artist_location,
+                                           artist_latitude, artist_longitude) AS pick
         FROM staging_songs
         WHERE song_id IS NOT NULL
     ) AS ranked
     WHERE pick = 1;
     """,
+    "DROP TABLE IF EXISTS changed_songs;",
+    f"""
+    CREATE TEMP TABLE changed_songs AS
+    SELECT {song_catalog_columns} FROM staged_songs
+    EXCEPT
+    SELECT c.song_id, c.title, c.artist_id, c.artist_name, c.artist_location, c.artist_latitude,
+           c.artist_longitude, c.duration, c.year
+    FROM song_catalog AS c
+    JOIN staged_songs AS s ON s.song_id = c.song_id;
+    """,
+    "DROP TABLE IF EXISTS changed_keys;",
+    """
+    CREATE TEMP TABLE changed_keys AS
+    SELECT title, artist_name, duration FROM changed_songs
+    WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
+    UNION
+    SELECT c.title, c.artist_name, c.duration
+    FROM song_catalog AS c
+    JOIN changed_songs AS s ON s.song_id = c.song_id
+    WHERE c.title IS NOT NULL AND c.artist_name IS NOT NULL AND c.duration IS NOT NULL;
+    """,
+    "DROP TABLE IF EXISTS changed_artists;",
+    """
+    CREATE TEMP TABLE changed_artists AS
+    SELECT artist_id FROM changed_songs WHERE artist_id IS NOT NULL
+    UNION
+    SELECT c.artist_id
+    FROM song_catalog AS c
+    JOIN changed_songs AS s ON s.song_id = c.song_id
+    WHERE c.artist_id IS NOT NULL;
+    """,
+    # The plays already in the star whose song the changes may change: the unmatched ones with a changed
+    # key, and those matched to a song whose key changed or gained a song (read before the catalog moves).
+    # Empty — and free — on a load that brings no new or changed song.
+    "DROP TABLE IF EXISTS rematch_plays;",
+    """
+    CREATE TEMP TABLE rematch_plays AS
+    SELECT u.start_time, u.session_id, u.item_in_session, u.song, u.artist, u.length
+    FROM unmatched_plays AS u
+    JOIN changed_keys AS k ON u.song = k.title AND u.artist = k.artist_name AND u.length = k.duration
+    UNION ALL
+    SELECT sp.start_time, sp.session_id, sp.item_in_session, c.title, c.artist_name, c.duration
+    FROM songplays AS sp
+    JOIN song_catalog AS c ON c.song_id = sp.song_id
+    JOIN changed_keys AS k ON c.title = k.title AND c.artist_name = k.artist_name AND c.duration = k.duration;
+    """,
 ]
 
-# An artist id can carry several names: the most frequent wins, ties go to the shortest, then the first
-# alphabetically.  Location and coordinates take the most frequent non-empty value the same way.  An
-# artist staged in this run is recomputed from the staged song files; others are kept.
+# A song file staged again replaces its song; songs and artists change only where a song did.
+songs_merge_queries = [
+    "DELETE FROM song_catalog WHERE song_id IN (SELECT song_id FROM changed_songs);",
+    f"INSERT INTO song_catalog ({song_catalog_columns}) SELECT {song_catalog_columns} FROM changed_songs;",
+    "DELETE FROM songs WHERE song_id IN (SELECT song_id FROM changed_songs);",
+    """
+    INSERT INTO songs (song_id, title, artist_id, year, duration)
+    SELECT song_id, title, artist_id, year, duration FROM changed_songs;
+    """,
+]
+
+# An artist id can carry several names: the most frequent among its songs wins, ties go to the shortest,
+# then the first alphabetically.  Location and coordinates take the most frequent non-empty value the same
+# way.  An artist a changed song touches is recomputed from all its songs in the catalog; others are kept.
 artists_merge_queries = [
-    "DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM staging_songs);",
+    "DROP TABLE IF EXISTS artist_songs;",
+    """
+    CREATE TEMP TABLE artist_songs AS
+    SELECT c.artist_id, c.artist_name, c.artist_location, c.artist_latitude, c.artist_longitude
+    FROM song_catalog AS c
+    JOIN changed_artists AS a ON a.artist_id = c.artist_id;
+    """,
+    "DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM changed_artists);",
     """
     INSERT INTO artists (artist_id, name, location, latitude, longitude)
     SELECT n.artist_id, n.artist_name, l.artist_location, c.artist_latitude, c.artist_longitude
@@ -311,7 +372,7 @@ artists_merge_queries = [
                ROW_NUMBER() OVER (PARTITION BY artist_id
                                   ORDER BY uses DESC, LENGTH(artist_name), artist_name) AS pick
         FROM (SELECT artist_id, artist_name, COUNT(*) AS uses
-              FROM staging_songs WHERE artist_id IS NOT NULL
+              FROM artist_songs
               GROUP BY artist_id, artist_name) AS named
     ) AS n
     LEFT JOIN (
@@ -319,7 +380,7 @@ artists_merge_queries = [
                ROW_NUMBER() OVER (PARTITION BY artist_id
                                   ORDER BY uses DESC, LENGTH(artist_location), artist_location) AS pick
         FROM (SELECT artist_id, artist_location, COUNT(*) AS uses
-              FROM staging_songs WHERE artist_id IS NOT NULL AND artist_location IS NOT NULL
+              FROM artist_songs WHERE artist_location IS NOT NULL
               GROUP BY artist_id, artist_location) AS located
     ) AS l
         ON l.artist_id = n.artist_id AND l.pick = 1
@@ -328,8 +389,8 @@ artists_merge_queries = [
                ROW_NUMBER() OVER (PARTITION BY artist_id
                                   ORDER BY uses DESC, artist_latitude, artist_longitude) AS pick
         FROM (SELECT artist_id, artist_latitude, artist_longitude, COUNT(*) AS uses
-              FROM staging_songs
-              WHERE artist_id IS NOT NULL AND artist_latitude IS NOT NULL AND artist_longitude IS NOT NULL
+              FROM artist_songs
+              WHERE artist_latitude IS NOT NULL AND artist_longitude IS NOT NULL
               GROUP BY artist_id, artist_latitude, artist_longitude) AS placed
     ) AS c
         ON c.artist_id = n.artist_id AND c.pick = 1
@@ -337,8 +398,138 @@ artists_merge_queries = [
     """,
 ]
 
-# weekday: 0 = Sunday (DOW on both engines); week: ISO week.  DATE_PART, not EXTRACT: PostgreSQL's EXTRACT
-# returns NUMERIC, a third slower over a million timestamps; both return numbers the SMALLINT columns take.
+# An event matches the song whose title, artist name and duration equal its song, artist and length;
+# when several songs share them, the lowest song_id is taken, so a matching event still gives exactly one
+# row.  Built from the whole catalog, which grows with the songs, not with the days of logs.
+song_match_queries = [
+    "DROP TABLE IF EXISTS song_match;",
+    """
+    CREATE TEMP TABLE song_match AS
+    SELECT title, artist_name, duration, song_id, artist_id
+    FROM (
+        SELECT title, artist_name, duration, song_id, artist_id,
+               ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration ORDER BY song_id) AS pick
+        FROM song_catalog
+        WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
+    ) AS ranked
+    WHERE pick = 1;
+    """,
+]
+
+# One row per NextSong event, keyed by (session_id, item_in_session), appended in start_time order so
+# that the table stays ordered by its sort key day after day (PostgreSQL's block-range index then prunes).
+# A log file delivered twice (under another name, or through a symlinked folder) stages the same events
+# twice: one row per key is kept, so a load never doubles a play (the pipeline reports how many it
+# dropped).  Earlier plays are looked up only within the staged events' start_time range: an event's key
+# and time come together.
+songplays_merge_queries = [
+    "DROP TABLE IF EXISTS new_plays;",
+    """
+    CREATE TEMP TABLE new_plays AS
+    SELECT e.ts AS start_time, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
+           e.location, e.user_agent, e.song, e.artist, e.length
+    FROM (
+        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
+               ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
+                                  ORDER BY ts, user_id, level, location, user_agent, song, artist,
+                                           length) AS copy
+        FROM staging_events
+        WHERE page = 'NextSong'
+    ) AS e
+    LEFT JOIN song_match AS s
+        ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
+    LEFT JOIN (
+        SELECT session_id, item_in_session
+        FROM songplays
+        WHERE start_time >= (SELECT MIN(ts) FROM staging_events WHERE page = 'NextSong')
+          AND start_time <= (SELECT MAX(ts) FROM staging_events WHERE page = 'NextSong')
+    ) AS known
+        ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
+    WHERE e.copy = 1 AND known.session_id IS NULL;
+    """,
+    """
+    INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
+                           location, user_agent)
+    SELECT start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location, user_agent
+    FROM new_plays
+    ORDER BY start_time;
+    """,
+    """
+    INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)
+    SELECT start_time, session_id, item_in_session, song, artist, length
+    FROM new_plays
+    WHERE song_id IS NULL AND song IS NOT NULL AND artist IS NOT NULL AND length IS NOT NULL;
+    """,
+]
+songplay_table_insert = songplays_merge_queries[2]  # the course's name for the songplays transform
+
+# Late songs: the plays rematch_plays found take their match from the new catalog (NULL when none is
+# left), and unmatched_plays follows.  Redshift's UPDATE takes no outer join, hence the table first.
+rematch_queries = [
+    "DROP TABLE IF EXISTS rematched;",
+    """
+    CREATE TEMP TABLE rematched AS
+    SELECT r.start_time, r.session_id, r.item_in_session, r.song, r.artist, r.length, m.song_id, m.artist_id
+    FROM rematch_plays AS r
+    LEFT JOIN song_match AS m ON m.title = r.song AND m.artist_name = r.artist AND m.duration = r.length;
+    """,
+    """
+    UPDATE songplays
+    SET song_id = r.song_id, artist_id = r.artist_id
+    FROM rematched AS r
+    WHERE songplays.session_id = r.session_id AND songplays.item_in_session = r.item_in_session
+      AND songplays.start_time = r.start_time
+      AND songplays.start_time >= (SELECT MIN(start_time) FROM rematched)
+      AND songplays.start_time <= (SELECT MAX(start_time) FROM rematched);
+    """,
+    """
+    DELETE FROM unmatched_plays
+    USING rematched AS r
+    WHERE unmatched_plays.session_id = r.session_id AND unmatched_plays.item_in_session = r.item_in_session
+      AND unmatched_plays.start_time = r.start_time;
+    """,
+    """
+    INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)
+    SELECT start_time, session_id, item_in_session, song, artist, length FROM rematched WHERE song_id IS NULL;
+    """,
+]
+
+# A user's attributes come from their latest event (by ts, then itemInSession), whichever load saw it:
+# each staged user's latest staged event replaces the user's row when it is as late as the one the row
+# came from (users.last_event_at).  Only the candidates at each user's latest time are ranked: sorting
+# every event costs twice as much.
+users_merge_queries = [
+    "DROP TABLE IF EXISTS users_next;",
+    """
+    CREATE TEMP TABLE users_next AS
+    SELECT s.user_id, s.first_name, s.last_name, s.gender, s.level, s.ts AS last_event_at
+    FROM (
+        SELECT e.user_id, e.first_name, e.last_name, e.gender, e.level, e.ts,
+               ROW_NUMBER() OVER (PARTITION BY e.user_id ORDER BY e.item_in_session DESC NULLS LAST) AS pick
+        FROM staging_events AS e
+        JOIN (
+            SELECT user_id, MAX(ts) AS latest
+            FROM staging_events
+            WHERE user_id IS NOT NULL
+            GROUP BY user_id
+        ) AS l
+            ON l.user_id = e.user_id AND (e.ts = l.latest OR l.latest IS NULL)
+    ) AS s
+    LEFT JOIN users AS known ON known.user_id = s.user_id
+    WHERE s.pick = 1
+      AND (known.user_id IS NULL OR known.last_event_at IS NULL OR s.ts >= known.last_event_at);
+    """,
+    "DELETE FROM users WHERE user_id IN (SELECT user_id FROM users_next);",
+    """
+    INSERT INTO users (user_id, first_name, last_name, gender, level, last_event_at)
+    SELECT user_id, first_name, last_name, gender, level, last_event_at FROM users_next;
+    """,
+]
+
+# One row per distinct songplays.start_time: the new plays' times the table lacks, looked up only within
+# their range.  weekday: 0 = Sunday (DOW on both engines); week: ISO week.  DATE_PART, not EXTRACT:
+# PostgreSQL's EXTRACT returns NUMERIC, a third slower over a million timestamps; both return numbers the
+# SMALLINT columns take.
 time_table_insert = """
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
 SELECT start_time,
@@ -349,23 +540,64 @@ SELECT start_time,
        DATE_PART('year', start_time),
        DATE_PART('dow', start_time)
 FROM (
-    SELECT DISTINCT sp.start_time
-    FROM songplays AS sp
-    LEFT JOIN time AS known ON known.start_time = sp.start_time
+    SELECT DISTINCT p.start_time
+    FROM new_plays AS p
+    LEFT JOIN (
+        SELECT start_time
+        FROM time
+        WHERE start_time >= (SELECT MIN(start_time) FROM new_plays)
+          AND start_time <= (SELECT MAX(start_time) FROM new_plays)
+    ) AS known
+        ON known.start_time = p.start_time
     WHERE known.start_time IS NULL
-) AS new_times;
+) AS new_times
+ORDER BY start_time;
 """
 
-star_merge_queries = [
-    *users_merge_queries,
-    *songs_merge_queries,
-    *artists_merge_queries,
-    *song_match_queries,
-    songplay_table_insert,
-    "DROP TABLE song_match;",
-    time_table_insert,
-]
+MERGE_TEMP_TABLES = (
+    "users_next",
+    "staged_songs",
+    "changed_songs",
+    "changed_keys",
+    "changed_artists",
+    "rematch_plays",
+    "artist_songs",
+    "song_match",
+    "new_plays",
+    "rematched",
+)
+
+# Named steps, so the pipeline can time each (etl.py --verbose, make bench).
+merge_steps = {
+    "users": users_merge_queries,
+    "song changes": song_changes_queries,
+    "songs": songs_merge_queries,
+    "artists": artists_merge_queries,
+    "song match": song_match_queries,
+    "songplays": songplays_merge_queries,
+    "late songs": rematch_queries,
+    "time": [time_table_insert],
+    "cleanup": [f"DROP TABLE {table};" for table in MERGE_TEMP_TABLES],
+}
+star_merge_queries = [statement for statements in merge_steps.values() for statement in statements]
 insert_table_queries = star_merge_queries  # the course's name for the transform statements
+
+# How many staged rows repeat another's key and are dropped by the merge: NextSong events by
+# (session_id, item_in_session), song rows by song_id.  Read after the COPYs, before the merge.
+staged_duplicates_queries = {
+    "staging_events": """
+        SELECT COALESCE(SUM(copies - 1), 0) FROM (
+            SELECT COUNT(*) AS copies FROM staging_events WHERE page = 'NextSong'
+            GROUP BY session_id, item_in_session HAVING COUNT(*) > 1
+        ) AS repeated;
+    """,
+    "staging_songs": """
+        SELECT COALESCE(SUM(copies - 1), 0) FROM (
+            SELECT COUNT(*) AS copies FROM staging_songs WHERE song_id IS NOT NULL
+            GROUP BY song_id HAVING COUNT(*) > 1
+        ) AS repeated;
+    """,
+}
 
 # --- SAFE SCHEMA CHANGES --------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.floor import Floor, load_ready_rows, save_staging_rows
+from bench.incremental import DayOnHistory, ratio_missed, report_lines, run_days_on_history
 from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
 from sparkify import pipeline
 from sparkify.config import load_config
@@ -435,6 +436,14 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="DuckDB keeps its tables in memory only (default: in a database file, as etl.py's are kept)",
     )
+    parser.add_argument(
+        "--days-on-history",
+        type=int,
+        default=0,
+        metavar="EVENTS",
+        help="also load the last day of the data set of EVENTS events on top of 0, 10 and 29 loaded days "
+        "(default 0: skipped; make bench passes 1000000)",
+    )
     parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.tools = {tool.strip() for tool in args.tools.split(",")}
@@ -459,7 +468,12 @@ def bench_size(args: argparse.Namespace, size: int) -> list[ToolRun]:
     return runs
 
 
-def print_report(info: dict[str, Any], runs: list[ToolRun], reference: dict[str, Any] | None) -> None:
+def print_report(
+    info: dict[str, Any],
+    runs: list[ToolRun],
+    reference: dict[str, Any] | None,
+    days: list[DayOnHistory] | None = None,
+) -> None:
     # The load average is printed because the machine may be shared: a busy neighbour skews every number.
     load = f"load average {info['load_average'][0]} at start, {os.getloadavg()[0]:.2f} at end"
     print(
@@ -469,6 +483,8 @@ def print_report(info: dict[str, Any], runs: list[ToolRun], reference: dict[str,
     print("\n".join([aligned(HEADERS, table_rows(runs)), *share_lines(runs)]))
     if reference:
         print("\n".join(reference_lines(reference)))
+    if days:
+        print("\n".join(report_lines(days)))
     for run in runs:
         if not run.counts_ok:
             wrong = ", ".join(
@@ -482,22 +498,34 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     runs: list[ToolRun] = []
     reference = None
+    days: list[DayOnHistory] = []
     try:
         for size in args.sizes:
             runs += bench_size(args, size)
+        if args.days_on_history:
+            days = run_days_on_history(
+                ensure_dataset(args.data_dir, args.days_on_history, args.song_files), progress
+            )
         if args.reference and args.reference.is_dir():
             reference = run_reference(args.reference)
         elif args.reference:
             progress(f"no reference sample at {args.reference}: skipped")
-    except BenchFailed as exc:
+    except (BenchFailed, RuntimeError) as exc:
         print(f"run_bench.py: error: {exc}", file=sys.stderr)
         return 1
-    print_report(info, runs, reference)
+    print_report(info, runs, reference, days)
     if args.json:
-        document = {"machine": info, "runs": [asdict(run) for run in runs], "reference": reference}
+        document = {
+            "machine": info,
+            "runs": [asdict(run) for run in runs],
+            "reference": reference,
+            "days_on_history": [asdict(day) for day in days],
+        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(document, indent=2) + "\n")
     missed = targets_missed(runs, reference)
+    if ratio_missed(days):
+        missed.append(str(ratio_missed(days)))
     if missed:
         progress("targets missed: " + "; ".join(missed))
     wrong = any(not run.counts_ok for run in runs)

@@ -59,7 +59,8 @@ def load(
     """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results."""
     copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
-    for statement in q.staging_clear_queries:
+    # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
+    for statement in [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]:
         warehouse.execute(statement)
     for statement in copy_statements or q.copy_table_queries(config, log_sources):
         copy_started = time.perf_counter()
@@ -67,12 +68,24 @@ def load(
         if result is not None:
             copies.append(result)
             _report_copy(result, time.perf_counter() - copy_started)
+    _report_duplicates(warehouse)
     merge_started = time.perf_counter()
-    for statement in q.star_merge_queries:
-        warehouse.execute(statement)
+    for step, seconds in merge(warehouse).items():
+        log.debug("merge step %s: %.3f s", step, seconds)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
     return copies
+
+
+def merge(warehouse: Warehouse) -> dict[str, float]:
+    """Run the merge statements; the seconds each named step took."""
+    took = {}
+    for step, statements in q.merge_steps.items():
+        started = time.perf_counter()
+        for statement in statements:
+            warehouse.execute(statement)
+        took[step] = time.perf_counter() - started
+    return took
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:
@@ -126,6 +139,28 @@ def _report_copy(result: CopyResult, elapsed: float) -> None:
             log.warning("%s", line)
 
 
+_DUPLICATE_WORDS = {
+    "staging_events": ("play(s)", "session_id and item_in_session"),
+    "staging_songs": ("song row(s)", "song_id"),
+}
+
+
+def staged_duplicates(warehouse: Warehouse) -> dict[str, int]:
+    """How many staged rows the merge drops as repeats of another row's key, by staging table."""
+    return {table: int(warehouse.query(sql)[1][0][0]) for table, sql in q.staged_duplicates_queries.items()}
+
+
+def _report_duplicates(warehouse: Warehouse) -> None:
+    for table, dropped in staged_duplicates(warehouse).items():
+        if dropped:
+            what, key = _DUPLICATE_WORDS[table]
+            log.warning(
+                "%s: %d duplicate %s dropped (same %s as another staged row; a file delivered twice "
+                "under two names?); one of each was kept",
+                *(table, dropped, what, key),
+            )
+
+
 def table_counts(warehouse: Warehouse) -> dict[str, int]:
     """The row count of every table."""
     counts = {}
@@ -141,6 +176,7 @@ def planned_load(
     """The statements :func:`load` sends, in order, for ``--dry-run``."""
     return [
         q.lock_warehouse,
+        *q.bookkeeping_table_create_queries,
         *q.staging_clear_queries,
         *(copy_statements or q.copy_table_queries(config, log_sources)),
         *q.star_merge_queries,

@@ -1,0 +1,297 @@
+"""A day's load on top of a history: does it cost what the day costs, however long the history?
+
+For a data set of daily log files, the last day is loaded with ``etl.py --since`` into a star that already
+holds 0, 10 or 29 of the days before it (each history loaded first by a plain ``etl.py`` over just those
+days' files, into a database of its own on one fresh embedded server).  Measured: etl.py's wall time and
+its merge, statement group by statement group (from its ``--verbose`` log).  The day is loaded five times
+in turn into a fresh copy of each history (CREATE DATABASE … TEMPLATE); the medians are reported, and the
+fastest run beside them.  The growth per day of history, from a straight line through the three points,
+projects the day's load on top of a year of days.
+
+The history is VACUUM ANALYZEd before the day is loaded, as autovacuum would have done by the next day,
+so the planner sees the history it will run against.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from bench.measure import stop_postmaster
+from sparkify import embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+HISTORIES = (0, 10, 29)
+YEAR_OF_DAYS = 364
+TARGET_RATIO = 1.5  # the day on top of 29 days at most 1.5x the same day into an empty star
+
+_MERGE_STEP = re.compile(r"merge step (.+): (\d+\.\d+) s$")
+_DAY_FILE = re.compile(r"(\d{4}-\d{2}-\d{2})-events\.json$", re.ASCII)
+# What make bench measures on is what sql_queries.py declares: SORTKEY(start_time) on songplays and time.
+# PostgreSQL prunes by it only with an index; until the adapter makes one from the SORTKEY, the bench does.
+_SORT_KEYS = {"songplays": "start_time", "time": "start_time"}
+
+
+@dataclass
+class DayOnHistory:
+    """The last day's ``etl.py --since`` on top of ``history_days`` loaded days."""
+
+    history_days: int
+    history_songplays: int
+    wall_s: float
+    merge_s: float
+    merge_steps_s: dict[str, float] = field(default_factory=dict)
+    day_songplays: int = 0
+    runs: int = 1  # the median of this many runs
+    fastest_s: float = 0.0  # the fastest run's wall time
+
+
+def log_days(dataset: Path) -> list[tuple[str, Path]]:
+    """The data set's daily log files as (YYYY-MM-DD, path), by day."""
+    found = []
+    for path in (dataset / "log_data").rglob("*-events.json"):
+        match = _DAY_FILE.search(path.name)
+        if match:
+            found.append((match.group(1), path))
+    return sorted(found)
+
+
+def write_config(path: Path, data_dir: Path, db_name: str, log_data: Path, dataset: Path) -> Path:
+    path.write_text(
+        f"[CLUSTER]\nHOST =\nDB_NAME = {db_name}\nDB_USER = dwhuser\nDB_PASSWORD =\nDB_PORT = 5439\n"
+        "[IAM_ROLE]\nARN =\n"
+        f"[S3]\nLOG_DATA = {log_data}\nLOG_JSONPATH = {dataset}/log_json_path.json\n"
+        f"SONG_DATA = {dataset}/song_data\nREGION = us-west-2\n"
+        f"[EMBEDDED]\nDATA_DIR = {data_dir}\n[ETL]\nMAXERROR = 0\n"
+    )
+    return path
+
+
+def _script(name: str, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / name), "--config", str(config), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return done
+
+
+def _history_folder(work: Path, days: list[tuple[str, Path]], dataset: Path) -> Path:
+    """A LOG_DATA folder holding just ``days``' files (hard links where the file system allows)."""
+    folder = work / f"history-{len(days)}" / "log_data"
+    folder.mkdir(parents=True, exist_ok=True)  # the configuration must name a folder that exists
+    for _, path in days:
+        target = folder / path.relative_to(dataset / "log_data")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy(path, target)
+    return folder
+
+
+def _connect(data_dir: Path, db_name: str) -> Any:
+    socket_dir, port = embedded.ensure_server(data_dir)
+    connection = psycopg2.connect(host=socket_dir, port=port, dbname=db_name, user="postgres")
+    connection.autocommit = True
+    return connection
+
+
+def prepare_history(data_dir: Path, db_name: str) -> int:
+    """Give the sort keys an index where none exists yet, VACUUM ANALYZE; the songplays loaded so far."""
+    connection = _connect(data_dir, db_name)
+    try:
+        with connection.cursor() as cursor:
+            for table, column in _SORT_KEYS.items():
+                cursor.execute("SELECT COUNT(*) FROM pg_indexes WHERE tablename = %s", (table,))
+                if cursor.fetchone()[0] == 0:
+                    cursor.execute(f"CREATE INDEX {table}_{column}_brin ON {table} USING brin ({column})")
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("SELECT COUNT(*) FROM songplays")
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def count_songplays(data_dir: Path, db_name: str) -> int:
+    connection = _connect(data_dir, db_name)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM songplays")
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def merge_steps(stderr: str) -> dict[str, float]:
+    """The merge's step times from etl.py's --verbose log."""
+    steps = {}
+    for line in stderr.splitlines():
+        match = _MERGE_STEP.search(line)
+        if match:
+            steps[match.group(1)] = float(match.group(2))
+    return steps
+
+
+def load_history(dataset: Path, work: Path, data_dir: Path, history: int, progress: Any) -> str:
+    """A database holding the ``history`` days before the data set's last one, ready to be copied."""
+    days = log_days(dataset)
+    if len(days) <= history:
+        raise RuntimeError(f"{dataset} has {len(days)} days of logs: too few for a history of {history}")
+    db_name = f"history_{history}"
+    before = days[-1 - history : -1] if history else []
+    config = write_config(
+        work / f"{db_name}.cfg", data_dir, db_name, _history_folder(work, before, dataset), dataset
+    )
+    _script("create_tables.py", config, "--force")
+    if history:
+        progress(f"day on history: loading {history} days")
+        _script("etl.py", config)
+    prepare_history(data_dir, db_name)
+    return db_name
+
+
+def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> DayOnHistory:
+    """The last day's etl.py --since into a fresh copy of the history's database."""
+    db_name = f"day_on_{history}"
+    admin = _connect(data_dir, "postgres")
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {db_name}")
+            cursor.execute(f"CREATE DATABASE {db_name} TEMPLATE history_{history} OWNER dwhuser")
+    finally:
+        admin.close()
+    history_songplays = count_songplays(data_dir, db_name)
+    config = write_config(work / f"{db_name}.cfg", data_dir, db_name, dataset / "log_data", dataset)
+    started = time.perf_counter()
+    done = _script("etl.py", config, "--since", log_days(dataset)[-1][0], "--verbose")
+    wall_s = time.perf_counter() - started
+    steps = merge_steps(done.stderr)
+    return DayOnHistory(
+        history_days=history,
+        history_songplays=history_songplays,
+        wall_s=wall_s,
+        merge_s=sum(steps.values()),
+        merge_steps_s=steps,
+        day_songplays=count_songplays(data_dir, db_name) - history_songplays,
+    )
+
+
+def median_run(runs: list[DayOnHistory]) -> DayOnHistory:
+    """The run of median wall time, with every merge step's median over the runs."""
+    middle = sorted(runs, key=lambda run: run.wall_s)[len(runs) // 2]
+    steps = {
+        step: statistics.median(run.merge_steps_s.get(step, 0.0) for run in runs)
+        for step in middle.merge_steps_s
+    }
+    return DayOnHistory(
+        history_days=middle.history_days,
+        history_songplays=middle.history_songplays,
+        wall_s=middle.wall_s,
+        merge_s=statistics.median(run.merge_s for run in runs),
+        merge_steps_s=steps,
+        day_songplays=middle.day_songplays,
+        runs=len(runs),
+        fastest_s=min(run.wall_s for run in runs),
+    )
+
+
+def run_days_on_history(
+    dataset: Path, progress: Any, histories: tuple[int, ...] = HISTORIES, repeats: int = 5
+) -> list[DayOnHistory]:
+    """The last day on top of each history, ``repeats`` times in turn (the median is kept: the machine is
+    shared and reading the song files varies), on one fresh embedded server that is stopped afterwards."""
+    dataset = dataset.resolve()  # the configurations are written elsewhere
+    work = Path(tempfile.mkdtemp(prefix="sparkify-bench-days-")).resolve()
+    data_dir = work / "pgdata"
+    try:
+        for history in histories:
+            load_history(dataset, work, data_dir, history, progress)
+        runs: dict[int, list[DayOnHistory]] = {history: [] for history in histories}
+        for repeat in range(repeats):
+            for history in histories:
+                progress(
+                    f"day on history: etl.py --since the last day on top of {history} days ({repeat + 1})"
+                )
+                runs[history].append(day_on_history(dataset, work, data_dir, history))
+        return [median_run(runs[history]) for history in histories]
+    finally:
+        stop_postmaster(data_dir)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def growth_per_day(results: list[DayOnHistory], attribute: str) -> float:
+    """Seconds added per day of history: the slope of a least-squares line through (history days,
+    seconds), or 0 when the points fall (the day then costs no more on top of a longer history)."""
+    xs = [float(result.history_days) for result in results]
+    ys = [float(getattr(result, attribute)) for result in results]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread else 0.0
+    return max(slope, 0.0)
+
+
+def projected(results: list[DayOnHistory], days: int, attribute: str) -> float:
+    """The longest history's measurement carried on to ``days`` of history at the measured growth."""
+    longest = max(results, key=lambda result: result.history_days)
+    extra = days - longest.history_days
+    return float(getattr(longest, attribute)) + growth_per_day(results, attribute) * extra
+
+
+def report_lines(results: list[DayOnHistory]) -> list[str]:
+    """The table of the day's load per history, each merge step, the ratio to the empty star, a year."""
+    if not results:
+        return []
+    steps = list(results[0].merge_steps_s)
+    lines = [
+        f"one day on top of a history (etl.py --since the last day; medians of {results[0].runs} runs):",
+        "  history days  songplays before  day's plays  etl.py s  fastest s  merge s  " + "  ".join(steps),
+    ]
+    for result in results:
+        cells = "  ".join(f"{result.merge_steps_s.get(step, 0.0):>{len(step)}.3f}" for step in steps)
+        lines.append(
+            f"  {result.history_days:>12}  {result.history_songplays:>16,}  {result.day_songplays:>11,}  "
+            f"{result.wall_s:>8.2f}  {result.fastest_s:>9.2f}  {result.merge_s:>7.3f}  {cells}"
+        )
+    empty = next((result for result in results if result.history_days == 0), None)
+    if empty and len(results) > 1:
+        longest = max(results, key=lambda result: result.history_days)
+        ratio = longest.wall_s / empty.wall_s
+        verdict = "yes" if ratio <= TARGET_RATIO else "NO"
+        lines.append(
+            f"  on top of {longest.history_days} days / into an empty star: {ratio:.2f} "
+            f"(target <= {TARGET_RATIO:g}: {verdict})"
+        )
+        year_wall, year_merge = (projected(results, YEAR_OF_DAYS, name) for name in ("wall_s", "merge_s"))
+        lines.append(
+            f"  projected on top of {YEAR_OF_DAYS} days: etl.py {year_wall:.2f} s, merge {year_merge:.3f} s "
+            f"(growth per day of history: etl.py {growth_per_day(results, 'wall_s') * 1000:.1f} ms, "
+            f"merge {growth_per_day(results, 'merge_s') * 1000:.1f} ms, from a least-squares line)"
+        )
+    return lines
+
+
+def ratio_missed(results: list[DayOnHistory]) -> str | None:
+    """The target missed, if it was."""
+    empty = next((result for result in results if result.history_days == 0), None)
+    if not empty or len(results) < 2:
+        return None
+    longest = max(results, key=lambda result: result.history_days)
+    ratio = longest.wall_s / empty.wall_s
+    if ratio <= TARGET_RATIO:
+        return None
+    return f"a day on top of {longest.history_days} days took {ratio:.2f}x the day into an empty star"
