@@ -26,6 +26,7 @@ from sparkify.endpoint.session import ClientSession
 from sparkify.endpoint.settings import EndpointSettings
 from sparkify.errors import WarehouseConnectionError
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL
+from sparkify.sqltext import quote_ident
 
 log = logging.getLogger("sparkify.endpoint")
 
@@ -64,6 +65,8 @@ class Endpoint:
         try:
             embedded.ensure_database(admin, self.settings.db_name, self.settings.db_user)
             with admin.cursor() as cursor:
+                # Redshift's master user creates databases; the embedded login role may not by default.
+                cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")
                 cursor.execute("SELECT lower(name) FROM pg_settings")
                 names = frozenset(row[0] for row in cursor.fetchall())
                 cursor.execute("SHOW server_version")
