@@ -27,6 +27,14 @@ class ProtocolError(Exception):
     """The peer broke the protocol or went away: its connection ends, nothing else does."""
 
 
+class UnknownMessageType(ProtocolError):
+    """A message type the frontend never sends: refused before its length is trusted."""
+
+
+#: Every message type a frontend sends after the startup.
+FRONTEND_TYPES = frozenset(b"QPBDECHSFXdcfp"[i : i + 1] for i in range(14))
+
+
 class Channel:
     """One side of a connection: whole messages in, buffered bytes out."""
 
@@ -64,10 +72,14 @@ class Channel:
         body = self.read_exact(length - 4)
         return _INT32.unpack_from(body)[0], body[4:]
 
-    def read_message(self, cap: int | None = None) -> tuple[bytes, bytes]:
-        """The next typed message: (type byte, payload)."""
+    def read_message(
+        self, cap: int | None = None, kinds: frozenset[bytes] | None = None
+    ) -> tuple[bytes, bytes]:
+        """The next typed message: (type byte, payload); with ``kinds``, only those types are accepted."""
         self._fill(5)
         kind, length = _HEADER.unpack_from(self.inbox)
+        if kinds is not None and kind not in kinds:
+            raise UnknownMessageType(f"invalid frontend message type {kind[0]}")
         if length < 4 or (cap is not None and length > cap):
             raise ProtocolError(f"{self.name} sent a message of invalid length {length}")
         self._fill(1 + length)

@@ -94,18 +94,18 @@ class ClientSession:
 
     def serve(self) -> None:
         while True:
-            kind, payload = self.client.read_message(cap=m.MAX_CLIENT_MESSAGE)
+            try:
+                kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
+            except m.UnknownMessageType as exc:
+                self.client.write(m.error_response(str(exc), "08P01", severity="FATAL"))
+                raise
             if kind == b"X":
                 return
             handler = self._handlers.get(kind)
             if handler is not None:
                 handler(payload)
-            elif kind not in (b"d", b"c", b"f"):  # copy messages outside a COPY are ignored, as by PostgreSQL
-                self.client.write(
-                    m.error_response(f"invalid frontend message type {kind[0]}", "08P01", severity="FATAL")
-                )
-                self.client.flush()
-                return
+            # CopyData, CopyDone and CopyFail outside a COPY, and a stray password message: ignored, as by
+            # PostgreSQL.
 
     def close_side_connection(self) -> None:
         if self._side_connection is not None:
@@ -303,7 +303,7 @@ class ClientSession:
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
         while True:
-            kind, payload = self.client.read_message(cap=m.MAX_CLIENT_MESSAGE)
+            kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
             self.send_to_backend(kind, payload)
             if kind not in (b"d", b"H", b"S"):
                 return
