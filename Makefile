@@ -49,6 +49,7 @@ BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 .PHONY: bench
 bench: $(VENV)/.bench
 	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
+	$(PY) bench/endpoint_bench.py --json bench/out/endpoint.json
 
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt

@@ -226,6 +226,9 @@ class Endpoint:
         """The startup parameters, after TLS and GSSAPI requests are answered; None for a CancelRequest."""
         while True:
             code, payload = client.read_startup()
+            if code == m.SSL_REQUEST and self.tls_context is None:
+                client.sock.sendall(b"N")
+                continue
             if code == m.SSL_REQUEST:
                 if client.inbox:  # bytes sent before the TLS handshake would be trusted wrongly
                     raise m.ProtocolError("data after SSLRequest before the TLS handshake")

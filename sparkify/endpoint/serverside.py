@@ -33,9 +33,9 @@ def copy_handler(context: Context, sql: str) -> str:
     try:
         result = run_copy(context.connection, sql, record_rejections=context.record_rejections)
     except LoadError as exc:
-        context.last_copy_id = exc.query_id or context.last_copy_id
+        context.last_copy_id = exc.query_id  # the id its rows in stl_load_errors carry (0: none)
         raise
-    context.last_copy_id = result.query_id or context.last_copy_id
+    context.last_copy_id = result.query_id
     return f"COPY {result.rows_loaded}"
 
 

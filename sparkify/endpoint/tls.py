@@ -3,22 +3,30 @@ kept beside the data folder, so that every later start presents the same one."""
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 import subprocess
 from pathlib import Path
+
+log = logging.getLogger("sparkify.endpoint")
 
 
 def certificate_dir(data_dir: Path) -> Path:
     return data_dir.parent / "endpoint-tls"
 
 
-def server_context(data_dir: Path) -> ssl.SSLContext:
-    """The server's TLS context, making the key and certificate first if they are missing."""
+def server_context(data_dir: Path) -> ssl.SSLContext | None:
+    """The server's TLS context, making the key and certificate first if they are missing; None (clients
+    that ask for TLS are told it is not offered) when no certificate can be made."""
     folder = certificate_dir(data_dir)
     cert, key = folder / "server.crt", folder / "server.key"
     if not (cert.is_file() and key.is_file()):
-        _make_self_signed(folder, cert, key)
+        try:
+            _make_self_signed(folder, cert, key)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            log.warning("TLS is off: no certificate could be made in %s (%s)", folder, exc)
+            return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert, key)
