@@ -50,6 +50,7 @@ BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 .PHONY: bench
 bench: $(VENV)/.bench
 	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --days-on-history $(BENCH_DAYS_EVENTS) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
+	$(PY) -m bench.endpoint_bench --json bench/out/endpoint.json
 
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt

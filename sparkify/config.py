@@ -232,7 +232,7 @@ def _warehouse_config(reader: ConfigReader) -> Config:
         path=reader.path,
         host=reader.value("CLUSTER", "HOST", blank_ok=True),  # blank: the embedded engine
         db_name=reader.matching("CLUSTER", "DB_NAME", DB_NAME, DB_NAME_RULE),
-        db_user=_identifier(reader, "CLUSTER", "DB_USER"),
+        db_user=identifier(reader, "CLUSTER", "DB_USER"),
         db_password=password,
         db_port=reader.number("CLUSTER", "DB_PORT", range(1, 65536)),
         iam_role_arn=reader.value("IAM_ROLE", "ARN"),
@@ -248,7 +248,7 @@ def _warehouse_config(reader: ConfigReader) -> Config:
     return _Checks(reader).check(config)
 
 
-def _identifier(reader: ConfigReader, section: str, key: str) -> str:
+def identifier(reader: ConfigReader, section: str, key: str) -> str:
     value = reader.value(section, key)
     if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]{0,126}", value):
         reader.problems.append(f"[{section}] {key}: {value!r} is not a valid database identifier")

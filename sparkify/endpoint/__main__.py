@@ -1,0 +1,60 @@
+"""``python -m sparkify.endpoint [run|start|stop|status] [--config PATH] [--host 127.0.0.1] [--port 5439]``
+
+``run`` (the default) serves in the foreground until Ctrl-C or SIGTERM; ``start`` runs the same in the
+background and returns once it accepts connections; ``stop`` ends it; ``status`` says whether it runs.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from sparkify import cli
+from sparkify.endpoint import lifecycle
+from sparkify.endpoint.settings import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.parser("sparkify.endpoint", "A Redshift on localhost: a PostgreSQL-wire endpoint.")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "start", "stop", "status"])
+    parser.add_argument("--host", default=None, help="the address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="the port (default: [CLUSTER] DB_PORT, 5439)")
+    args = parser.parse_args(argv)
+
+    def action() -> int:
+        settings = load_settings(args.config, host=args.host, port=args.port)
+        if args.command == "start":
+            return lifecycle.start(settings)
+        if args.command == "stop":
+            return lifecycle.stop(settings)
+        if args.command == "status":
+            return lifecycle.status(settings)
+        return serve(settings)
+
+    return cli.run("sparkify.endpoint", action, verbose=args.verbose)
+
+
+def serve(settings) -> int:  # type: ignore[no-untyped-def]
+    from sparkify.endpoint.server import Endpoint
+
+    endpoint = Endpoint(settings)
+
+    def stop(signum: int, _frame: object) -> None:
+        endpoint.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with lifecycle.pid_file(settings, endpoint.port):
+        print(
+            f"sparkify.endpoint: serving Redshift SQL on {settings.host}:{endpoint.port} "
+            f"(database {settings.db_name}, user {settings.db_user}); Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+        endpoint.serve()
+    print("sparkify.endpoint: stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

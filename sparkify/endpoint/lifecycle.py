@@ -1,0 +1,132 @@
+"""The endpoint in the background: a pid file beside the data folder, written by the serving process
+itself, so that ``stop`` and ``status`` find a foreground endpoint too, and a stale file left by a kill -9
+is recognised (its process is gone, or is not an endpoint) and replaced by the next start."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from sparkify.endpoint.settings import EndpointSettings
+from sparkify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
+_START_TIMEOUT = 120.0
+_STOP_TIMEOUT = 30.0
+
+
+def pid_path(settings: EndpointSettings) -> Path:
+    return settings.data_dir.parent / "endpoint.pid"
+
+
+def log_path(settings: EndpointSettings) -> Path:
+    return settings.data_dir.parent / "endpoint.log"
+
+
+@contextlib.contextmanager
+def pid_file(settings: EndpointSettings, port: int) -> Iterator[None]:
+    path = pid_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(f"{os.getpid()} {settings.host} {port}\n")
+    partial.replace(path)
+    try:
+        yield
+    finally:
+        if running(settings) == (os.getpid(), settings.host, port):
+            path.unlink(missing_ok=True)
+
+
+def running(settings: EndpointSettings) -> tuple[int, str, int] | None:
+    """(pid, host, port) of the endpoint of this data folder, or None (a stale pid file is ignored)."""
+    try:
+        pid_text, host, port_text = pid_path(settings).read_text().split()
+        pid, port = int(pid_text), int(port_text)
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return (pid, host, port) if b"sparkify.endpoint" in command_line else None
+
+
+def start(settings: EndpointSettings) -> int:
+    found = running(settings)
+    if found:
+        print(
+            f"sparkify.endpoint: already running on {found[1]}:{found[2]} (pid {found[0]})", file=sys.stderr
+        )
+        return EXIT_OK if found[2] == settings.port else EXIT_USAGE
+    log_file = log_path(settings)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "sparkify.endpoint", "run", "--config", str(settings.config_path),
+        "--host", settings.host, "--port", str(settings.port),
+    ]  # fmt: skip
+    with open(log_file, "ab") as log:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            print(f"sparkify.endpoint: did not start: {tail[0]}", file=sys.stderr)
+            return EXIT_FAILED
+        if running(settings) and _accepts(settings.host, settings.port):
+            print(
+                f"sparkify.endpoint: running on {settings.host}:{settings.port} (pid {process.pid}); "
+                f"in dwh.cfg: HOST = {settings.host}, DB_PORT = {settings.port}; log: {log_file}",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+        time.sleep(0.2)
+    process.terminate()
+    print(f"sparkify.endpoint: did not start within {_START_TIMEOUT:.0f} s; see {log_file}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def stop(settings: EndpointSettings) -> int:
+    found = running(settings)
+    if not found:
+        pid_path(settings).unlink(missing_ok=True)
+        print("sparkify.endpoint: not running", file=sys.stderr)
+        return EXIT_OK
+    pid = found[0]
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + _STOP_TIMEOUT
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+        os.kill(pid, signal.SIGKILL)
+    pid_path(settings).unlink(missing_ok=True)
+    print(f"sparkify.endpoint: stopped (pid {pid})", file=sys.stderr)
+    return EXIT_OK
+
+
+def status(settings: EndpointSettings) -> int:
+    found = running(settings)
+    if not found:
+        print("sparkify.endpoint: not running", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"sparkify.endpoint: running on {found[1]}:{found[2]} (pid {found[0]})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return True

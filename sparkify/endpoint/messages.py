@@ -1,0 +1,186 @@
+"""PostgreSQL frontend/backend protocol 3.0 framing: reading whole messages with a size cap, buffered
+writing, and builders of the few backend messages the endpoint makes itself."""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Callable
+
+#: The largest client message the endpoint buffers; a larger length prefix ends that connection only.
+MAX_CLIENT_MESSAGE = 64 << 20
+#: Startup packets are small by nature (PostgreSQL's own limit is 10,000 bytes).
+MAX_STARTUP_PACKET = 10_000
+
+PROTOCOL_3_0 = 196608
+SSL_REQUEST = 80877103
+GSSENC_REQUEST = 80877104
+CANCEL_REQUEST = 80877102
+
+_INT32 = struct.Struct("!i")
+_HEADER = struct.Struct("!ci")
+_RECV_BYTES = 1 << 16
+_FLUSH_BYTES = 1 << 16
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol or went away: its connection ends, nothing else does."""
+
+
+class UnknownMessageType(ProtocolError):
+    """A message type the frontend never sends: refused before its length is trusted."""
+
+
+#: Every message type a frontend sends after the startup.
+FRONTEND_TYPES = frozenset(b"QPBDECHSFXdcfp"[i : i + 1] for i in range(14))
+
+
+class Channel:
+    """One side of a connection: whole messages in, buffered bytes out."""
+
+    def __init__(self, sock: socket.socket, *, name: str) -> None:
+        self.sock = sock
+        self.name = name
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        #: Called before a read would block: the other side's pending output goes out first.
+        self.before_block: Callable[[], None] | None = None
+
+    def _fill(self, wanted: int) -> None:
+        while len(self.inbox) < wanted:
+            if self.before_block is not None:
+                self.before_block()
+            try:
+                chunk = self.sock.recv(max(_RECV_BYTES, wanted - len(self.inbox)))
+            except OSError as exc:
+                raise ProtocolError(f"{self.name} connection failed: {exc.strerror or exc}") from None
+            if not chunk:
+                raise ProtocolError(f"{self.name} closed the connection")
+            self.inbox += chunk
+
+    def read_exact(self, size: int) -> bytes:
+        self._fill(size)
+        data = bytes(self.inbox[:size])
+        del self.inbox[:size]
+        return data
+
+    def read_startup(self) -> tuple[int, bytes]:
+        """An untyped startup-phase packet: (code, payload after the code)."""
+        length = _INT32.unpack(self.read_exact(4))[0]
+        if not 8 <= length <= MAX_STARTUP_PACKET:
+            raise ProtocolError(f"invalid startup packet length {length}")
+        body = self.read_exact(length - 4)
+        return _INT32.unpack_from(body)[0], body[4:]
+
+    def read_message(
+        self, cap: int | None = None, kinds: frozenset[bytes] | None = None
+    ) -> tuple[bytes, bytes]:
+        """The next typed message: (type byte, payload); with ``kinds``, only those types are accepted."""
+        self._fill(5)
+        kind, length = _HEADER.unpack_from(self.inbox)
+        if kinds is not None and kind not in kinds:
+            raise UnknownMessageType(f"invalid frontend message type {kind[0]}")
+        if length < 4 or (cap is not None and length > cap):
+            raise ProtocolError(f"{self.name} sent a message of invalid length {length}")
+        self._fill(1 + length)
+        payload = bytes(self.inbox[5 : 1 + length])
+        del self.inbox[: 1 + length]
+        return kind, payload
+
+    def has_buffered_message(self) -> bool:
+        if len(self.inbox) < 5:
+            return False
+        return len(self.inbox) >= 1 + _HEADER.unpack_from(self.inbox)[1]
+
+    def write(self, data: bytes) -> None:
+        self.outbox += data
+        if len(self.outbox) >= _FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.outbox:
+            return
+        try:
+            self.sock.sendall(self.outbox)
+        except OSError as exc:
+            raise ProtocolError(f"{self.name} connection failed: {exc.strerror or exc}") from None
+        self.outbox.clear()
+
+
+def message(kind: bytes, payload: bytes = b"") -> bytes:
+    return kind + _INT32.pack(len(payload) + 4) + payload
+
+
+def cstring(text: str) -> bytes:
+    return text.encode() + b"\0"
+
+
+def read_cstring(payload: bytes, offset: int = 0) -> tuple[str, int]:
+    """The NUL-terminated string at ``offset`` and the offset after it."""
+    end = payload.find(b"\0", offset)
+    if end < 0:
+        raise ProtocolError("a string without its terminating NUL")
+    return payload[offset:end].decode("utf-8", "replace"), end + 1
+
+
+def parse_startup_parameters(payload: bytes) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    offset = 0
+    while offset < len(payload) and payload[offset] != 0:
+        name, offset = read_cstring(payload, offset)
+        value, offset = read_cstring(payload, offset)
+        parameters[name] = value
+    return parameters
+
+
+def startup_packet(parameters: dict[str, str]) -> bytes:
+    body = (
+        _INT32.pack(PROTOCOL_3_0) + b"".join(cstring(k) + cstring(v) for k, v in parameters.items()) + b"\0"
+    )
+    return _INT32.pack(len(body) + 4) + body
+
+
+def int32(value: int) -> bytes:
+    return _INT32.pack(value)
+
+
+def unpack_int32(data: bytes, offset: int = 0) -> int:
+    return _INT32.unpack_from(data, offset)[0]
+
+
+def authentication(code: int, data: bytes = b"") -> bytes:
+    return message(b"R", _INT32.pack(code) + data)
+
+
+def error_response(message_text: str, sqlstate: str, *, severity: str = "ERROR", detail: str = "") -> bytes:
+    fields = b"S" + cstring(severity) + b"V" + cstring(severity) + b"C" + cstring(sqlstate)
+    fields += b"M" + cstring(message_text)
+    if detail:
+        fields += b"D" + cstring(detail)
+    return message(b"E", fields + b"\0")
+
+
+def error_fields(payload: bytes) -> dict[str, str]:
+    """The fields of an ErrorResponse or NoticeResponse payload, by their one-letter code."""
+    fields: dict[str, str] = {}
+    offset = 0
+    while offset < len(payload) and payload[offset] != 0:
+        code = chr(payload[offset])
+        value, offset = read_cstring(payload, offset + 1)
+        fields[code] = value
+    return fields
+
+
+def ready_for_query(status: bytes) -> bytes:
+    return message(b"Z", status)
+
+
+def command_complete(tag: str) -> bytes:
+    return message(b"C", cstring(tag))
+
+
+PARSE_COMPLETE = message(b"1")
+BIND_COMPLETE = message(b"2")
+CLOSE_COMPLETE = message(b"3")
+NO_DATA = message(b"n")
+NO_PARAMETERS = message(b"t", b"\0\0")
