@@ -17,6 +17,8 @@ from sparkify.errors import ConfigError
 PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
 DEFAULT_EMBEDDED_DIR = ".warehouse/pgdata"
+DEFAULT_S3_MAX_CONCURRENCY = 16  # S3 answers each GET in 20-50 ms: 16 in flight keep a core busy
+MAX_S3_MAX_CONCURRENCY = 256
 
 ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(?P<key>.*))?$")
@@ -41,6 +43,7 @@ class Config:
     region: str
     embedded_data_dir: Path
     maxerror: int
+    s3_max_concurrency: int = DEFAULT_S3_MAX_CONCURRENCY
 
     @property
     def is_embedded(self) -> bool:
@@ -144,6 +147,13 @@ class _Reader:
             region=self.get("S3", "REGION", required=False, default=DEFAULT_REGION) or DEFAULT_REGION,
             embedded_data_dir=self.local_path(embedded_dir or DEFAULT_EMBEDDED_DIR, "[EMBEDDED] DATA_DIR"),
             maxerror=self.get_int("ETL", "MAXERROR", low=0, high=100000, default="0"),
+            s3_max_concurrency=self.get_int(
+                "S3",
+                "MAX_CONCURRENCY",
+                low=1,
+                high=MAX_S3_MAX_CONCURRENCY,
+                default=str(DEFAULT_S3_MAX_CONCURRENCY),
+            ),
         )
         return self._check(config)
 
