@@ -7,6 +7,7 @@ body that never arrives whole is one line naming the object, exit 1, and the sta
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from collections.abc import Iterator
@@ -281,9 +282,13 @@ def test_max_concurrency_is_read_and_checked(write_config: Any) -> None:
         load_config(path)
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["fetched-whole", "streamed-and-resumed"])
 def test_packing_reads_and_uploads_through_faults(
-    faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts]
+    faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts], monkeypatch: pytest.MonkeyPatch, streamed: bool
 ) -> None:
+    if streamed:  # large files' path: chunks, and a cut-off body resumes with a ranged GET
+        monkeypatch.setattr(packing, "_WHOLE_FILE_BYTES", 0)
+        monkeypatch.setattr(packing, "_CHUNK_BYTES", 64)
     root, expected = sample
     upload(faulty_s3, root)
     faulty_s3.faults.cut_every = 3
@@ -291,5 +296,17 @@ def test_packing_reads_and_uploads_through_faults(
     result = packing.pack_sources(
         f"s3://{BUCKET}/song_data", "s3://sparkify-packs/songs", parts=4, region=REGION, table="staging_songs"
     )
+    sources = sorted((root / "song_data").rglob("*.json"))
     assert (result.files, result.parts) == (expected.staging_songs, 4)
-    assert result.bytes_in == sum(path.stat().st_size for path in (root / "song_data").rglob("*.json"))
+    assert result.bytes_in == sum(path.stat().st_size for path in sources)
+    assert faulty_s3.faults.injected["cut"] > 0
+    manifest = faulty_s3.direct.get_object(Bucket="sparkify-packs", Key="songs/staging_songs.manifest")
+    packed = b"".join(
+        gzip.decompress(
+            faulty_s3.direct.get_object(Bucket="sparkify-packs", Key=entry["url"].split("/", 3)[3])[
+                "Body"
+            ].read()
+        )
+        for entry in json.loads(manifest["Body"].read())["entries"]
+    )
+    assert sorted(packed.split()) == sorted(b"".join(path.read_bytes() + b"\n" for path in sources).split())

@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +139,6 @@ def request_retries(answer_or_error: Any) -> int:
 def get_object(bucket: str, key: str, *, region: str | None, stop: threading.Event | None = None) -> Fetched:
     """The whole object, its body read retried as a whole GET; :class:`S3ObjectError` when it cannot be."""
     retries = 0
-    name = f"s3://{bucket}/{key}"
     for attempt in range(1, GET_ATTEMPTS + 1):
         try:
             answer = client(region).get_object(Bucket=bucket, Key=key)
@@ -146,21 +146,55 @@ def get_object(bucket: str, key: str, *, region: str | None, stop: threading.Eve
             return Fetched(answer["Body"].read(), retries)
         except Exception as exc:
             retries += request_retries(exc)
-            if not is_transient(exc):
-                raise S3ObjectError(describe_failure(exc, bucket)) from None
-            if attempt == GET_ATTEMPTS:
-                raise S3ObjectError(
-                    f"S3 failed {GET_ATTEMPTS} times in a row, last with {failure_name(exc)}"
-                ) from None
-            delay = backoff_seconds(attempt)
-            log.debug(
-                "S3 GET %s: %s; retry %d of %d in %.2f s",
-                *(name, failure_name(exc), attempt, GET_ATTEMPTS - 1, delay),
-            )
+            _wait_or_give_up(exc, bucket, key, attempt, stop)
             retries += 1
-            if (stop or _NEVER_SET).wait(delay):
-                raise S3ObjectError("the read was cancelled") from None
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def stream_object(
+    bucket: str, key: str, *, region: str | None, chunk_bytes: int, stop: threading.Event | None = None
+) -> Iterator[bytes]:
+    """The object in chunks, never held whole.  A transient failure half-way resumes where it stopped
+    (a ranged GET of the same version, ``If-Match`` its ETag), :data:`GET_ATTEMPTS` times at most."""
+    offset, etag, attempt = 0, None, 1
+    while True:
+        resumed_at = offset
+        try:
+            request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+            if etag is not None:
+                request.update(Range=f"bytes={offset}-", IfMatch=etag)
+            answer = client(region).get_object(**request)
+            other_retries.add(request_retries(answer))
+            etag = answer.get("ETag", etag)
+            for chunk in answer["Body"].iter_chunks(chunk_bytes):
+                offset += len(chunk)
+                yield chunk
+            return
+        except Exception as exc:
+            other_retries.add(request_retries(exc))
+            attempt = 1 if offset > resumed_at else attempt  # bytes arrived: S3 is not stuck on this object
+            _wait_or_give_up(exc, bucket, key, attempt, stop)
+            other_retries.add(1)
+            attempt += 1
+
+
+def _wait_or_give_up(
+    exc: Exception, bucket: str, key: str, attempt: int, stop: threading.Event | None
+) -> None:
+    """Back off before attempt ``attempt + 1``, or raise :class:`S3ObjectError` saying why not."""
+    if not is_transient(exc):
+        raise S3ObjectError(describe_failure(exc, bucket)) from None
+    if attempt >= GET_ATTEMPTS:
+        raise S3ObjectError(
+            f"S3 failed {GET_ATTEMPTS} times in a row, last with {failure_name(exc)}"
+        ) from None
+    delay = backoff_seconds(attempt)
+    log.debug(
+        "S3 GET s3://%s/%s: %s; retry %d of %d in %.2f s",
+        *(bucket, key, failure_name(exc), attempt, GET_ATTEMPTS - 1, delay),
+    )
+    if (stop or _NEVER_SET).wait(delay):
+        raise S3ObjectError("the read was cancelled") from None
 
 
 def backoff_seconds(attempt: int) -> float:
