@@ -50,6 +50,12 @@ BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 bench: $(VENV)/.bench
 	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 
+# S3 reads (make bench-s3): etl.py from a moto server in its own process against a 16-thread plain reader.
+BENCH_S3_SONG_FILES ?= 3000
+.PHONY: bench-s3
+bench-s3: $(VENV)/.bench
+	$(PY) bench/run_bench.py --s3 --s3-song-files $(BENCH_S3_SONG_FILES) --json bench/out/bench-s3.json
+
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@

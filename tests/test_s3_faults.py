@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,3 +311,36 @@ def test_packing_reads_and_uploads_through_faults(
         for entry in json.loads(manifest["Body"].read())["entries"]
     )
     assert sorted(packed.split()) == sorted(b"".join(path.read_bytes() + b"\n" for path in sources).split())
+
+
+def test_verbose_logs_each_retry(
+    faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts], write_config: Any, capsys: Any
+) -> None:
+    root, _ = sample
+    upload(faulty_s3, root)
+    config = s3_config(write_config)
+    assert create_tables.main(["--config", str(config)]) == 0
+    faulty_s3.faults.cut_every = 9
+    faulty_s3.faults.slow_down_every = 10
+    capsys.readouterr()
+    assert etl.main(["--config", str(config), "--verbose"]) == 0
+    err = capsys.readouterr().err
+    cut = re.findall(r"^etl\.py: S3 GET .*; retry \d of 4 in [0-9.]+ s$", err, re.MULTILINE)
+    slowed = re.findall(
+        r"^etl\.py: S3 GET .*: answered after (\d+) request retry\(ies\) by botocore$", err, re.M
+    )
+    assert len(cut) == faulty_s3.faults.injected["cut"] > 0
+    assert sum(map(int, slowed)) == faulty_s3.faults.injected["slow down"] > 0
+    assert cut[0].startswith(f"etl.py: S3 GET s3://{BUCKET}/") and "ResponseStreamingError" in cut[0]
+
+
+def test_the_progress_bar_counts_objects_their_rate_and_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sparkify import progress
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    bar = progress.copy_progress("staging_songs", 3, 300, objects=True)
+    bar.file_done(1, 100)
+    bar.file_done(1, 100, retries=2)
+    counts = bar._counts()  # type: ignore[attr-defined]
+    bar.close()
+    assert counts.startswith("2/3 objects fetched (") and counts.endswith("/s), 2 rows, 2 retries")

@@ -142,13 +142,22 @@ def get_object(bucket: str, key: str, *, region: str | None, stop: threading.Eve
     for attempt in range(1, GET_ATTEMPTS + 1):
         try:
             answer = client(region).get_object(Bucket=bucket, Key=key)
-            retries += request_retries(answer)
+            retries += _logged_request_retries(answer, bucket, key)
             return Fetched(answer["Body"].read(), retries)
         except Exception as exc:
             retries += request_retries(exc)
             _wait_or_give_up(exc, bucket, key, attempt, stop)
             retries += 1
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _logged_request_retries(answer: Any, bucket: str, key: str) -> int:
+    """botocore's retries of a request that succeeded in the end, logged (--verbose) since botocore's own
+    log is kept quiet."""
+    retries = request_retries(answer)
+    if retries:
+        log.debug("S3 GET s3://%s/%s: answered after %d request retry(ies) by botocore", bucket, key, retries)
+    return retries
 
 
 def stream_object(
@@ -164,7 +173,7 @@ def stream_object(
             if etag is not None:
                 request.update(Range=f"bytes={offset}-", IfMatch=etag)
             answer = client(region).get_object(**request)
-            other_retries.add(request_retries(answer))
+            other_retries.add(_logged_request_retries(answer, bucket, key))
             etag = answer.get("ETag", etag)
             for chunk in answer["Body"].iter_chunks(chunk_bytes):
                 offset += len(chunk)
