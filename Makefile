@@ -52,6 +52,12 @@ bench: $(VENV)/.bench
 	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --days-on-history $(BENCH_DAYS_EVENTS) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 	$(PY) -m bench.endpoint_bench --json bench/out/endpoint.json
 
+# S3 reads (make bench-s3): etl.py from a moto server in its own process against a 16-thread plain reader.
+BENCH_S3_SONG_FILES ?= 3000
+.PHONY: bench-s3
+bench-s3: $(VENV)/.bench
+	$(PY) -m bench.run_bench --s3 --s3-song-files $(BENCH_S3_SONG_FILES) --json bench/out/bench-s3.json
+
 $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@

@@ -10,6 +10,7 @@ import sys
 
 from sparkify import cli, packing, pipeline
 from sparkify.config import load_config
+from sparkify.copy_emulator import s3io
 from sparkify.log_days import log_sources_since
 from sparkify.report import format_table
 from sparkify.warehouse import connect
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def action() -> int:
         config = load_config(args.config)
+        s3io.configure(max_concurrency=config.s3_max_concurrency)
         sources = None if args.since is None else log_sources_since(config, args.since)
         if sources == []:
             print(f"etl.py: no log file of {args.since} or later under {config.log_data}", file=sys.stderr)

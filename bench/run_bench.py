@@ -445,6 +445,13 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "(default 0: skipped; make bench passes 1000000)",
     )
     parser.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="instead: S3 reads, etl.py from a moto server in its own process against a 16-thread plain "
+        "reader (bench/s3_bench.py)",
+    )
+    parser.add_argument("--s3-song-files", type=int, default=3_000, help="song files for --s3 (default 3000)")
     args = parser.parse_args(argv)
     args.tools = {tool.strip() for tool in args.tools.split(",")}
     if not args.tools or args.tools - {"etl", "duckdb"}:
@@ -493,9 +500,33 @@ def print_report(
             print(f"run_bench.py: error: {run.tool} at {run.size:,} events: {wrong}", file=sys.stderr)
 
 
+def main_s3(args: argparse.Namespace, info: dict[str, Any]) -> int:
+    """``--s3``: the S3 read benchmark alone, on a data set with few events and the song files asked."""
+    from bench.s3_bench import S3_OVER_DISK_TARGET, report_lines, run_s3
+
+    dataset = ensure_dataset(args.data_dir, 2_000, args.s3_song_files)
+    expected = ExpectedCounts.from_file(dataset / "expected_counts.json")
+    try:
+        run = run_s3(ROOT, dataset, expected, progress)
+    except BenchFailed as exc:
+        print(f"run_bench.py: error: {exc}", file=sys.stderr)
+        return 1
+    load = f"load average {info['load_average'][0]} at start, {os.getloadavg()[0]:.2f} at end"
+    print(f"machine: {info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}, {load}")
+    print("\n".join(report_lines(run)))
+    if args.json:
+        document = {"machine": info, "s3": {**asdict(run), "ratio": run.ratio, "s3_extra_s": run.s3_extra_s}}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
+    missed = run.ratio > S3_OVER_DISK_TARGET
+    return 1 if not run.counts_ok or (args.check_targets and missed) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     info = machine()
+    if args.s3:
+        return main_s3(args, info)
     runs: list[ToolRun] = []
     reference = None
     days: list[DayOnHistory] = []

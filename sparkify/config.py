@@ -20,12 +20,14 @@ from sparkify.errors import ConfigError
 PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
 DEFAULT_EMBEDDED_DIR = ".warehouse/pgdata"
+DEFAULT_S3_MAX_CONCURRENCY = 16  # S3 answers each GET in 20-50 ms: 16 in flight keep a core busy
+MAX_S3_MAX_CONCURRENCY = 256
 
 #: Every optional key and the value it takes when absent or blank; a key not listed here is required.
 DEFAULTS: dict[str, dict[str, str]] = {
     "CLUSTER": {"DB_PASSWORD": ""},
     "IAM_ROLE": {"ARN": ""},
-    "S3": {"REGION": DEFAULT_REGION},
+    "S3": {"REGION": DEFAULT_REGION, "MAX_CONCURRENCY": str(DEFAULT_S3_MAX_CONCURRENCY)},
     "EMBEDDED": {"DATA_DIR": DEFAULT_EMBEDDED_DIR},
     "ETL": {"MAXERROR": "0"},
     "CHECKS": {"MIN_SONG_MATCH_SHARE": "0"},
@@ -80,6 +82,7 @@ class Config:
     region: str
     embedded_data_dir: Path
     maxerror: int
+    s3_max_concurrency: int = DEFAULT_S3_MAX_CONCURRENCY
     min_song_match_share: float = 0.0
     infra: InfraLayout = InfraLayout("provisioned", "ra3.large", 2)
 
@@ -242,6 +245,7 @@ def _warehouse_config(reader: ConfigReader) -> Config:
         region=reader.value("S3", "REGION"),
         embedded_data_dir=reader.local_path(reader.value("EMBEDDED", "DATA_DIR"), "[EMBEDDED] DATA_DIR"),
         maxerror=reader.number("ETL", "MAXERROR", range(0, 100001)),
+        s3_max_concurrency=reader.number("S3", "MAX_CONCURRENCY", range(1, MAX_S3_MAX_CONCURRENCY + 1)),
         min_song_match_share=min_song_match_share(reader),
         infra=infra_layout(reader),
     )

@@ -24,7 +24,7 @@ import math
 import os
 import re
 import tempfile
-from collections import deque
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 import sql_queries as q
 from sparkify.config import S3_URI, Config, InfraLayout, load_infra_layout
+from sparkify.copy_emulator import prefetch, s3io
 from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
 from sparkify.errors import ConfigError, LoadError, PackError
 
@@ -58,9 +59,8 @@ ESTIMATED_GZIP_RATIO = 4
 GZIP_LEVEL = 6  # level 9 costs far more time for a few percent
 
 _CHUNK_BYTES = 1024 * 1024
-# Tiny files are fetched this many at a time: S3's per-request latency, not bandwidth, bounds them.
-_PREFETCH = 16
 _WHOLE_FILE_BYTES = 1024 * 1024  # larger files are streamed in chunks instead, never held whole
+_PENDING_UPLOADS = 2  # parts uploading while the next is packed: S3 and gzip overlap, disk stays bounded
 
 
 @dataclass(frozen=True)
@@ -158,12 +158,17 @@ def pack_sources(
     files = [source for prefix in prefixes for source in list_sources(prefix, table=table, region=region)]
     groups = assign_parts(files, min(len(files), part_count(sum(f.size for f in files), parts)))
     reader = _SourceReader(files, table=table, region=region)
-    entries: list[dict[str, Any]] = []
-    bytes_in = 0
-    for number, group in enumerate(groups):
-        url, read, written = _write_part(reader, group, target, f"part-{number:04d}.json.gz")
-        entries.append({"url": url, "mandatory": True, "meta": {"content_length": written}})
-        bytes_in += read
+    bytes_in, written = 0, []
+    with _Publisher(target) as publisher:
+        for number, group in enumerate(groups):
+            temp_path, read = _write_part(reader, group, target)
+            written.append(os.path.getsize(temp_path))
+            publisher.publish(f"part-{number:04d}.json.gz", temp_path)
+            bytes_in += read
+        urls = publisher.urls()
+    entries = [
+        {"url": url, "mandatory": True, "meta": {"content_length": size}} for url, size in zip(urls, written)
+    ]
     manifest_uri = target.put_bytes(f"{table}.manifest", json.dumps({"entries": entries}, indent=2).encode())
     result = PackResult(manifest_uri, len(entries), len(files), bytes_in, _bytes_out(entries))
     log.info(
@@ -214,10 +219,8 @@ def packed_copy_queries(
     return statements
 
 
-def _write_part(
-    reader: _SourceReader, files: list[SourceFile], target: _Target, name: str
-) -> tuple[str, int, int]:
-    """Stream ``files`` into one gzip part and publish it; returns its URL, bytes read, bytes written."""
+def _write_part(reader: _SourceReader, files: list[SourceFile], target: _Target) -> tuple[str, int]:
+    """Stream ``files`` into one gzip part in a temporary file; returns its path and the bytes read."""
     handle, temp_path = tempfile.mkstemp(prefix=".packing-", suffix=".gz", dir=target.temp_dir)
     try:
         with (
@@ -225,11 +228,48 @@ def _write_part(
             gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as packed,
         ):
             read = sum(_append(packed, chunks) for chunks in reader.contents(files))
-        written = os.path.getsize(temp_path)
-        return target.put_file(name, temp_path), read, written
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_path)
+    except BaseException:
+        _remove(temp_path)
+        raise
+    return temp_path, read
+
+
+class _Publisher:
+    """Uploads finished parts in the background while the next part is packed; at most
+    :data:`_PENDING_UPLOADS` parts wait on disk.  Every temporary file is gone when it closes."""
+
+    def __init__(self, target: _Target) -> None:
+        self.target = target
+        self.pool = ThreadPoolExecutor(max_workers=_PENDING_UPLOADS, thread_name_prefix="pack-upload")
+        self.uploads: list[tuple[str, Future[str]]] = []
+
+    def __enter__(self) -> _Publisher:
+        return self
+
+    def publish(self, name: str, temp_path: str) -> None:
+        pending = [future for _, future in self.uploads if not future.done()]
+        if len(pending) >= _PENDING_UPLOADS:
+            pending[0].result()  # raises the upload's error now rather than after packing the rest
+        self.uploads.append((temp_path, self.pool.submit(self._upload, name, temp_path)))
+
+    def _upload(self, name: str, temp_path: str) -> str:
+        try:
+            return self.target.put_file(name, temp_path)
+        finally:
+            _remove(temp_path)
+
+    def urls(self) -> list[str]:
+        return [future.result() for _, future in self.uploads]
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for temp_path, _ in self.uploads:
+            _remove(temp_path)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _append(packed: gzip.GzipFile, chunks: Iterable[bytes]) -> int:
@@ -273,46 +313,45 @@ def _refuse_overlap(source_uri: str, destination_uri: str) -> None:
 
 
 class _SourceReader:
-    """Reads source files in order; small ones are fetched ahead in threads."""
+    """Reads source files in order; small ones are fetched ahead concurrently (:mod:`prefetch`'s bounded
+    window, ``[S3] MAX_CONCURRENCY`` threads), large ones streamed in chunks; S3 reads are retried."""
 
     def __init__(self, files: Sequence[SourceFile], *, table: str, region: str | None) -> None:
         self.table = table
-        # One client for every request (thread-safe); creating one per file costs more than the file.
-        self.client = s3_client(region) if any(source.bucket for source in files) else None
+        self.region = region
 
     def contents(self, files: Sequence[SourceFile]) -> Iterator[Iterable[bytes]]:
-        """Each file's bytes as chunks, in the order of ``files``; at most :data:`_PREFETCH` ahead."""
-        with ThreadPoolExecutor(max_workers=_PREFETCH) as pool:
-            ahead: deque[tuple[SourceFile, Future[bytes] | None]] = deque()
-            for source in files:
-                small = source.size <= _WHOLE_FILE_BYTES
-                ahead.append((source, pool.submit(self._whole, source) if small else None))
-                if len(ahead) > _PREFETCH:
-                    yield self._take(*ahead.popleft())
-            while ahead:
-                yield self._take(*ahead.popleft())
+        """Each file's bytes as chunks, in the order of ``files``."""
+        for source, whole in prefetch.in_order(files, self._whole_if_small, size=_held_size):
+            yield [whole] if whole is not None else self._stream(source)
 
-    def _take(self, source: SourceFile, fetched: Future[bytes] | None) -> Iterable[bytes]:
-        return [fetched.result()] if fetched is not None else self._stream(source)
-
-    def _whole(self, source: SourceFile) -> bytes:
-        return b"".join(self._stream(source))
+    def _whole_if_small(self, source: SourceFile, stop: threading.Event) -> bytes | None:
+        if source.size > _WHOLE_FILE_BYTES:
+            return None
+        if source.bucket is None:
+            return b"".join(self._stream(source))
+        try:
+            return s3io.get_object(source.bucket, source.location, region=self.region, stop=stop).data
+        except s3io.S3ObjectError as exc:
+            raise LoadError(self.table, f"cannot read the object: {exc}", filename=source.name) from None
 
     def _stream(self, source: SourceFile) -> Iterator[bytes]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             if source.bucket is None:
                 with open(source.location, "rb") as file:
                     yield from iter(lambda: file.read(_CHUNK_BYTES), b"")
             else:
-                body = self.client.get_object(Bucket=source.bucket, Key=source.location)["Body"]
-                yield from body.iter_chunks(_CHUNK_BYTES)
-        except OSError as exc:
-            reason = f"cannot read the file: {exc.strerror or exc}"
+                yield from s3io.stream_object(
+                    source.bucket, source.location, region=self.region, chunk_bytes=_CHUNK_BYTES
+                )
+        except OSError as exc:  # S3ObjectError is one
+            reason = f"cannot read the {'object' if source.bucket else 'file'}: {exc.strerror or exc}"
             raise LoadError(self.table, reason, filename=source.name) from None
-        except (ClientError, BotoCoreError) as exc:
-            raise LoadError(self.table, f"cannot read the object: {exc}", filename=source.name) from None
+
+
+def _held_size(source: SourceFile) -> int:
+    """What a fetched-ahead file holds in memory: large files are streamed when their turn comes."""
+    return source.size if source.size <= _WHOLE_FILE_BYTES else 0
 
 
 # --- writing the parts ----------------------------------------------------------------------------------

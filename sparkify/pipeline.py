@@ -110,7 +110,7 @@ def _lock(warehouse: Warehouse, *, wait: bool) -> None:
 
 def _report_copy(result: CopyResult, elapsed: float) -> None:
     log.info(
-        "COPY %s: %d file(s), %d line(s) read, %d loaded, %d rejected in %.1f s",
+        "COPY %s: %d file(s), %d line(s) read, %d loaded, %d rejected in %.1f s%s",
         *(
             result.table,
             len(result.files),
@@ -118,6 +118,7 @@ def _report_copy(result: CopyResult, elapsed: float) -> None:
             result.rows_loaded,
             len(result.rejected),
             elapsed,
+            _s3_summary(result, elapsed),
         ),
     )
     for stats in result.files:
@@ -159,6 +160,14 @@ def _report_duplicates(warehouse: Warehouse) -> None:
                 "under two names?); one of each was kept",
                 *(table, dropped, what, key),
             )
+
+
+def _s3_summary(result: CopyResult, elapsed: float) -> str:
+    """How S3 served the COPY: objects per second and the retries it needed (none for local files)."""
+    objects = sum(1 for stats in result.files if stats.name.startswith("s3://"))
+    if not objects and not result.s3_retries:
+        return ""
+    return f" ({objects / max(elapsed, 1e-3):,.0f} S3 objects/s, {result.s3_retries} S3 retries)"
 
 
 def table_counts(warehouse: Warehouse) -> dict[str, int]:

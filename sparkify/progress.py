@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 
 class FileProgress(Protocol):
-    def file_done(self, rows: int, size: int) -> None: ...
+    def file_done(self, rows: int, size: int, retries: int = 0) -> None: ...
 
     def close(self) -> None: ...
 
 
 class _Silent:
-    def file_done(self, rows: int, size: int) -> None:
+    def file_done(self, rows: int, size: int, retries: int = 0) -> None:
         return None
 
     def close(self) -> None:
@@ -23,23 +24,35 @@ class _Silent:
 
 
 class _Bar:
-    """A tqdm bar counting bytes (for a true time left) with files and rows beside it."""
+    """A tqdm bar counting bytes (for a true time left and the byte rate) with files and rows beside it;
+    for S3 sources, objects fetched, their rate and the retries S3 needed."""
 
-    def __init__(self, table: str, files: int, total_bytes: int) -> None:
+    def __init__(self, table: str, files: int, total_bytes: int, *, objects: bool = False) -> None:
         from tqdm import tqdm
 
         self.files_total = files
         self.files = 0
         self.rows = 0
+        self.retries = 0
+        self.objects = objects
+        self.started = time.monotonic()
         self.bar: Any = tqdm(
             total=total_bytes, unit="B", unit_scale=True, desc=f"COPY {table}", file=sys.stderr, leave=False
         )
 
-    def file_done(self, rows: int, size: int) -> None:
+    def file_done(self, rows: int, size: int, retries: int = 0) -> None:
         self.files += 1
         self.rows += rows
-        self.bar.set_postfix_str(f"{self.files}/{self.files_total} files, {self.rows:,} rows", refresh=False)
+        self.retries += retries
+        self.bar.set_postfix_str(self._counts(), refresh=False)
         self.bar.update(size)
+
+    def _counts(self) -> str:
+        if not self.objects:
+            return f"{self.files}/{self.files_total} files, {self.rows:,} rows"
+        rate = self.files / max(time.monotonic() - self.started, 1e-3)
+        retried = f", {self.retries:,} retries" if self.retries else ""
+        return f"{self.files}/{self.files_total} objects fetched ({rate:,.0f}/s), {self.rows:,} rows{retried}"
 
     def close(self) -> None:
         self.bar.close()
@@ -54,8 +67,9 @@ def progress_closed(progress: FileProgress) -> Iterator[FileProgress]:
         progress.close()
 
 
-def copy_progress(table: str, files: int, total_bytes: int) -> FileProgress:
-    """A progress display for one COPY: a bar when stderr is a terminal, else nothing."""
+def copy_progress(table: str, files: int, total_bytes: int, *, objects: bool = False) -> FileProgress:
+    """A progress display for one COPY: a bar when stderr is a terminal, else nothing.  ``objects``: the
+    files are S3 objects, counted as fetched, with their rate and retries."""
     if not sys.stderr.isatty():
         return _Silent()
-    return _Bar(table, files, total_bytes)
+    return _Bar(table, files, total_bytes, objects=objects)

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from sparkify import embedded
+from sparkify.copy_emulator import s3io
 
 _database_numbers = itertools.count()
 
@@ -109,6 +110,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    s3io.forget_clients()  # a client made for another test's endpoint or credentials must not be reused
     with mock_aws():
         client = boto3.client("s3", region_name="us-west-2")
         for bucket in ("sparkify-in", "sparkify-packed"):

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sparkify.copy_emulator import s3io
 from sparkify.copy_emulator.convert import Column
 from sparkify.copy_emulator.manifest import manifest_sources
 from sparkify.copy_emulator.mapping import Extractor, auto_extractor, jsonpaths_extractor
@@ -31,10 +32,12 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     """Execute the Redshift COPY ``sql`` on the PostgreSQL ``connection`` (inside its open transaction)."""
     command = parse_copy(sql)
     columns = target_columns(connection, command)
+    retries_before = s3io.other_retries.count
     files = _sources(command)
     extractor = _extractor(command, [column.name for column in columns])
-    result = CopyResult(command.table)
-    progress = copy_progress(command.table, len(files), sum(source.size for source in files))
+    result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
+    on_s3 = any(source.bucket for source in files)
+    progress = copy_progress(command.table, len(files), sum(source.size for source in files), objects=on_s3)
     rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
     with progress_closed(progress), connection.cursor() as cursor:
         cursor.execute("SAVEPOINT sparkify_copy")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+from sparkify.copy_emulator import prefetch
 from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, read_text_document
 from sparkify.errors import LoadError
 
@@ -23,17 +24,27 @@ def manifest_sources(uri: str, *, table: str, region: str | None) -> list[Source
         raise LoadError(
             table, 'the manifest must be a JSON object {"entries": [{"url": ...}, ...]}', filename=uri
         ) from None
-    found: list[SourceFile] = []
     for entry in entries:
-        url = entry.get("url") if isinstance(entry, dict) else None
-        if not isinstance(url, str):
+        if not isinstance(entry.get("url") if isinstance(entry, dict) else None, str):
             raise LoadError(table, 'a manifest entry has no "url"', filename=uri)
-        source = _exact(url, table, region)
+    found: list[SourceFile] = []
+    # Each S3 entry is one listing request: look them up concurrently, and judge them in order.
+    looked_up = prefetch.in_order(
+        entries, lambda entry, stop: _exact(entry["url"], table, region), size=_none
+    )
+    for entry, source in looked_up:
         if source is not None:
             found.append(source)
         elif entry.get("mandatory") is True:
-            raise LoadError(table, f"the mandatory file {url} in the manifest does not exist", filename=uri)
+            looked_up.close()
+            raise LoadError(
+                table, f"the mandatory file {entry['url']} in the manifest does not exist", filename=uri
+            )
     return found
+
+
+def _none(entry: object) -> int:
+    return 0  # a lookup holds no data
 
 
 def _exact(url: str, table: str, region: str | None) -> SourceFile | None:

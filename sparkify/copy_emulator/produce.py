@@ -18,6 +18,7 @@ from typing import Any
 
 from sparkify.copy_emulator.convert import Column, ValueRejected, build_converter
 from sparkify.copy_emulator.mapping import Extractor, KeyExtractor
+from sparkify.copy_emulator.prefetch import source_bodies
 from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord
 from sparkify.copy_emulator.rowcode import compile_row_function
 from sparkify.copy_emulator.sources import SourceFile, read_source
@@ -41,6 +42,7 @@ class FileStats:
     read: int = 0
     loaded: int = 0
     rejected: int = 0
+    retries: int = field(default=0, compare=False)  # S3 retries it took; timing, not content
 
 
 @dataclass
@@ -49,6 +51,12 @@ class CopyResult:
     files: list[FileStats] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
     query_id: int = 0
+    request_retries: int = 0  # S3 retries of the listing, manifest and JSONPaths requests
+
+    @property
+    def s3_retries(self) -> int:
+        """Every S3 retry this COPY took: botocore's request retries and whole-GET retries."""
+        return self.request_retries + sum(stats.retries for stats in self.files)
 
     @property
     def rows_loaded(self) -> int:
@@ -73,13 +81,15 @@ class RowConverter:
 
     def messages(self, batch: list[SourceFile]) -> Iterator[tuple[Any, ...]]:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
-        for source in batch:
-            stats = FileStats(source.name)
+        table, region = self.command.table, self.command.region
+        for source, fetched in source_bodies(batch, table=table, region=region):
+            stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
             data = read_source(
                 source,
-                table=self.command.table,
+                table=table,
                 compression=self.command.compression,
-                region=self.command.region,
+                region=region,
+                fetched=fetched.data if fetched else None,
             )
             records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
             pending = bytearray()
@@ -203,7 +213,7 @@ def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any) 
 
 
 class _NoProgress:
-    def file_done(self, rows: int, size: int) -> None:
+    def file_done(self, rows: int, size: int, retries: int = 0) -> None:
         return None
 
 
@@ -222,7 +232,7 @@ class _Bookkeeper:
         if message[0] == "file":
             stats = message[1]
             self.result.files.append(stats)
-            self.progress.file_done(stats.loaded, self.sizes.get(stats.name, 0))
+            self.progress.file_done(stats.loaded, self.sizes.get(stats.name, 0), stats.retries)
         else:
             self._reject(*message[1:])
 

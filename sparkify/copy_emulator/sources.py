@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkify.copy_emulator import s3io
 from sparkify.errors import CopyStatementError, LoadError
 
 
@@ -78,10 +79,9 @@ def _walk(entry: os.DirEntry[str]) -> Iterator[SourceFile]:
 
 
 def s3_client(region: str | None) -> Any:
-    """A boto3 S3 client: the standard credential chain, and AWS_ENDPOINT_URL when it is set."""
-    import boto3  # imported here so that local-only runs do not pay for it
-
-    return boto3.client("s3", region_name=region)
+    """The process's shared boto3 S3 client: the standard credential chain, AWS_ENDPOINT_URL when it is
+    set, botocore's standard retries (see :mod:`sparkify.copy_emulator.s3io`)."""
+    return s3io.client(region)
 
 
 def _list_s3(uri: str, table: str, region: str | None) -> list[SourceFile]:
@@ -92,6 +92,7 @@ def _list_s3(uri: str, table: str, region: str | None) -> list[SourceFile]:
     found: list[SourceFile] = []
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            s3io.other_retries.add(s3io.request_retries(page))
             for item in page.get("Contents", []):
                 if not item["Key"].endswith("/"):
                     found.append(
@@ -118,10 +119,18 @@ def _s3_reason(exc: Any, bucket: str) -> str:
     return f"S3 answered {code or 'an error'} for bucket {bucket!r}"
 
 
-def read_source(source: SourceFile, *, table: str, compression: str | None, region: str | None) -> bytes:
-    """The file's bytes, decompressed as the COPY's GZIP / BZIP2 / ZSTD option says."""
+def read_source(
+    source: SourceFile,
+    *,
+    table: str,
+    compression: str | None,
+    region: str | None,
+    fetched: bytes | None = None,
+) -> bytes:
+    """The file's bytes, decompressed as the COPY's GZIP / BZIP2 / ZSTD option says; ``fetched`` is the
+    object's raw bytes when they were fetched ahead (:mod:`sparkify.copy_emulator.prefetch`)."""
     try:
-        data = _read_raw(source, region)
+        data = _read_raw(source, region) if fetched is None else fetched
     except OSError as exc:
         raise LoadError(table, f"cannot read the file: {exc.strerror or exc}", filename=source.name) from None
     return _decompress(data, compression, table, source.name)
@@ -130,12 +139,9 @@ def read_source(source: SourceFile, *, table: str, compression: str | None, regi
 def _read_raw(source: SourceFile, region: str | None) -> bytes:
     if source.bucket is None:
         return Path(source.location).read_bytes()
-    from botocore.exceptions import ClientError
-
-    try:
-        return s3_client(region).get_object(Bucket=source.bucket, Key=source.location)["Body"].read()
-    except ClientError as exc:
-        raise OSError(_s3_reason(exc, source.bucket)) from None
+    fetched = s3io.get_object(source.bucket, source.location, region=region)
+    s3io.other_retries.add(fetched.retries)
+    return fetched.data
 
 
 def _decompress(data: bytes, compression: str | None, table: str, name: str) -> bytes:
