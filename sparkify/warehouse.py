@@ -23,6 +23,7 @@ from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import LoadError, WarehouseConnectionError
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
+from sparkify.unload import run_unload
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ class Warehouse:
         log.debug("SQL: %s", collapse_whitespace(mask_secrets(sql)))
         if self.is_redshift:
             return self._execute_on_redshift(sql)
+        if first_keyword(sql) == "UNLOAD":
+            run_unload(self.connection, sql)
+            return None
         if first_keyword(sql) == "COPY":
             translate(sql)  # refuses what Redshift would
             return run_copy(self.connection, sql, record_rejections=self._record_rejections)

@@ -185,9 +185,5 @@ def test_the_scripts_embedded_path_speaks_redshift(write_config, tmp_path) -> No
         warehouse.execute(q.time_table_create)
         _, rows = warehouse.query("SELECT \"column\", sortkey FROM pg_table_def WHERE tablename = 'time'")
         assert ("start_time", 1) in rows
-        _, answer = warehouse.query(
-            translate(
-                "SELECT dateadd(day, 1, '2008-02-28'), datediff(week, a, b) FROM (SELECT date '2009-01-01' a, date '2009-12-31' b) t"
-            )
-        )
-        assert answer[0][1] == 52
+        sql = "SELECT datediff(week, a, b) FROM (SELECT date '2009-01-01' a, date '2009-12-31' b) t"
+        assert warehouse.query(translate(sql))[1] == [(52,)]
