@@ -16,11 +16,12 @@ from typing import Any
 
 from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA, shims
-from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table
+from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
+from sparkify.redshift.statements import REDSHIFT_SETTINGS, rewrite_statement
 from sparkify.sqltext import quote_literal
-from sparkify.sqltokens import SqlLexError, Token, first_keyword, tokens
+from sparkify.sqltokens import SqlLexError, first_keyword, tokens
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -49,9 +50,9 @@ def translate(sql: str) -> str:
     message = refusal(sql, found)
     if message:
         raise UnsupportedStatementError(message)
-    appended = _alter_table_append(found)
-    if appended is not None:
-        return appended
+    statement = rewrite_statement(found)
+    if statement is not None:
+        return statement
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
     adapted = rewrite_expressions(adapted)
@@ -61,7 +62,8 @@ def translate(sql: str) -> str:
 def postgres_ddl(sql: str) -> str:
     """``sql`` with Redshift-only table clauses taken out and Redshift's types and identity columns
     spelt PostgreSQL's way; statements other than CREATE TABLE are returned unchanged."""
-    return adapt_create_table(sql)[0]
+    adapted, layout = adapt_create_table(sql)
+    return adapted if layout is not None else adapt_other_ddl(sql)
 
 
 def postgres_statement(sql: str) -> str:
@@ -113,23 +115,6 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     )
 
 
-def _alter_table_append(found: list[Token]) -> str | None:
-    """``ALTER TABLE target APPEND FROM source [IGNOREEXTRA | FILLTARGET]`` as a call of the shim."""
-    words = [token.word for token in found]
-    if words[:2] != ["ALTER", "TABLE"] or "APPEND" not in words:
-        return None
-    append = words.index("APPEND")
-    if words[append + 1 : append + 2] != ["FROM"]:
-        return None
-    target = "".join(token.text for token in found[2:append])
-    tail = found[append + 2 :]
-    mode = tail[-1].word if tail and tail[-1].word in ("IGNOREEXTRA", "FILLTARGET") else ""
-    source = "".join(token.text for token in (tail[:-1] if mode else tail) if token.text != ";")
-    arguments = f"to_regclass({quote_literal(target.lower())}), to_regclass({quote_literal(source.lower())})"
-    call = f"{SHIM_SCHEMA}.append_table({arguments}, {quote_literal(mode)})"
-    return f"DO $sparkify$ BEGIN PERFORM {call}; END $sparkify$"
-
-
 def session_setup_statements() -> list[str]:
     """Statements each session runs before the client's first one: Redshift's functions before
     PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
@@ -138,6 +123,7 @@ def session_setup_statements() -> list[str]:
         f'SET search_path TO "$user", public, {SHIM_SCHEMA}, pg_catalog',
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
+        *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
     ]
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -161,6 +163,7 @@ DOCUMENTED = [
     ("r_GETDATE", "select date_part(ms, getdate()) = date_part(sec, getdate()) * 1000", True),
     ("r_SYSDATE", "select sysdate = now()::timestamp", True),
     ("r_SYSDATE", "select trunc(sysdate) = current_date", True),
+    ("r_CURRENT_DATE_function", "select current_date = trunc(getdate())", True),
     ("r_NVL_function", "select nvl(null, 'x')", "x"),
     ("r_NVL_function", "select nvl(null, null, 3)", 3),
     ("r_NVL2", "select nvl2(null, 'a', 'b'), nvl2(1, 'a', 'b')", ("b", "a")),
@@ -273,6 +276,23 @@ DOCUMENTED = [
     ),
 ]
 
+DOCUMENTED += [
+    (
+        "r_DATE_CMP",
+        "select date_cmp('2008-01-04', '2008-01-05'), date_cmp('2008-01-05', '2008-01-05')",
+        (-1, 0),
+    ),
+    ("r_DATE_CMP_TIMESTAMP", "select date_cmp_timestamp('2008-01-04', '2008-01-04 00:00:01')", -1),
+    ("r_TIMESTAMP_CMP", "select timestamp_cmp('2008-01-24 06:43:29', '2008-01-04 00:00:00')", 1),
+    ("r_INTERVAL_CMP", "select interval_cmp('3 days','1 year')", -1),
+    ("r_DATE_PART_YEAR", "select date_part_year(date '2008-03-05')", 2008),
+    ("r_DEXP", "select dexp(0), dlog10(100), dlog1(1)", (1.0, 2.0, 0.0)),
+    ("r_ROUND", "select round(3.14159::float8, 2), trunc(3.14159::float8, 3)", (3.14, 3.141)),
+    ("r_TEXTLEN", "select textlen('français'), len(12345)", (8, 5)),
+    ("CAN_JSON_PARSE", """select can_json_parse('{"a":1}'), can_json_parse('{"a":1')""", (True, False)),
+    ("r_CONVERT_function", "select convert(integer, 12.7), convert(varchar(5), 'abcdefg')", (13, "abcde")),
+]
+
 _AGGREGATE_INPUT = (
     "(select 'a' as x, 1 as n union all select 'c', 4 union all select 'b', 2 union all select 'b', 9) t"
 )
@@ -347,6 +367,14 @@ def test_documented_example(rs, page: str, sql: str, expected: object) -> None:
 def test_documented_errors(rs, sql: str, message: str) -> None:
     with pytest.raises(psycopg2.Error, match=message):
         rs.run(sql)
+
+
+def test_hashes_and_checksums(rs) -> None:
+    text = "Amazon Redshift"
+    assert rs.value(f"select sha2('{text}', 256)") == hashlib.sha256(text.encode()).hexdigest()
+    assert rs.value(f"select sha2('{text}', 512)") == hashlib.sha512(text.encode()).hexdigest()
+    assert rs.value(f"select crc32('{text}')") == zlib.crc32(text.encode())
+    assert rs.value(f"select md5('{text}')") == hashlib.md5(text.encode()).hexdigest()
 
 
 def test_sysdate_is_the_transaction_start_and_getdate_whole_seconds(rs) -> None:

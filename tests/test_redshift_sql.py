@@ -187,3 +187,72 @@ def test_the_scripts_embedded_path_speaks_redshift(write_config, tmp_path) -> No
         assert ("start_time", 1) in rows
         sql = "SELECT datediff(week, a, b) FROM (SELECT date '2009-01-01' a, date '2009-12-31' b) t"
         assert warehouse.query(translate(sql))[1] == [(52,)]
+
+
+def test_redshift_statements_postgresql_spells_otherwise(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS base_m, src_m CASCADE")
+    rs.run("CREATE TABLE base_m (a INT, b VARCHAR(10))")
+    rs.run("CREATE VIEW view_m AS SELECT a FROM public.base_m WITH NO SCHEMA BINDING")
+    rs.run(
+        "CREATE MATERIALIZED VIEW mv_m BACKUP NO DISTSTYLE EVEN SORTKEY (a) AUTO REFRESH YES "
+        "AS SELECT a, count(*) AS n FROM base_m GROUP BY a"
+    )
+    rs.run("ALTER TABLE base_m ADD COLUMN c VARCHAR ENCODE zstd")
+    rs.run("ALTER TABLE base_m ALTER DISTSTYLE EVEN")
+    rs.run("VACUUM FULL base_m TO 75 PERCENT")
+    assert _table_def(rs, "base_m")[2][:2] == ("c", "character varying(256)")
+    assert rs.run("ANALYZE COMPRESSION base_m")[0][:3] == ("base_m", "a", "az64")
+    rs.run("CREATE TABLE src_m (a INT, b VARCHAR(10))")
+    rs.run("INSERT INTO src_m VALUES (1, 'new'), (5, 'five')")
+    rs.run("INSERT INTO base_m (a, b) VALUES (1, 'old'), (2, 'two')")
+    rs.run("MERGE INTO base_m USING src_m ON base_m.a = src_m.a REMOVE DUPLICATES")
+    assert rs.run("SELECT a, b FROM base_m ORDER BY a") == [(1, "new"), (2, "two"), (5, "five")]
+    rs.run(
+        "MERGE INTO base_m USING src_m s ON base_m.a = s.a WHEN MATCHED THEN UPDATE SET b = 'upd' "
+        "WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, s.b)"
+    )
+    assert rs.value("SELECT count(*) FROM base_m WHERE b = 'upd'") == 2
+
+
+def test_hash_temporary_tables_and_convert(rs: RedshiftSession) -> None:
+    rs.run("CREATE TABLE #scratch (a INT DISTKEY, b VARCHAR(10)) SORTKEY (a)")
+    rs.run("INSERT INTO #scratch VALUES (1, 'x')")
+    assert rs.run("SELECT a, b FROM #scratch") == [(1, "x")]
+    assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#scratch'") == "t"
+    assert rs.run("SELECT convert(integer, 12.7), convert(varchar(5), 'abcdefg')") == [(13, "abcde")]
+
+
+def test_redshift_session_settings(rs: RedshiftSession) -> None:
+    assert rs.value("SHOW enable_result_cache_for_session") == "on"
+    rs.run("SET enable_result_cache_for_session TO off")
+    assert rs.value("SHOW enable_result_cache_for_session") == "off"
+    rs.run("RESET enable_result_cache_for_session")
+    assert rs.value("SHOW enable_result_cache_for_session") == "on"
+    rs.run("SET query_group TO 'reports'")
+    assert rs.value("SHOW query_group") == "reports"
+    assert rs.value("SELECT current_setting('TimeZone')") == "UTC"
+
+
+def test_more_catalog_views(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS cat_t")
+    rs.run("CREATE TABLE cat_t (k INT NOT NULL, v VARCHAR(12))")
+    assert ("public", "cat_t", "BASE TABLE") in [row[1:4] for row in rs.run("SELECT * FROM svv_tables")]
+    columns = rs.run(
+        "SELECT column_name, data_type, character_maximum_length FROM svv_columns "
+        "WHERE table_name = 'cat_t' ORDER BY ordinal_position"
+    )
+    assert columns == [("k", "integer", None), ("v", "character varying", 12)]
+    assert rs.value("SELECT count(*) FROM stv_recents WHERE pid = pg_backend_pid()") == 1
+    assert rs.value("SELECT count(*) FROM stl_load_errors") == 0
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'd' IAM_ROLE 'r'", "Redshift Spectrum"),
+        ("CREATE LIBRARY l LANGUAGE plpythonu FROM 's3://b/l.zip'", "CREATE LIBRARY"),
+    ],
+)
+def test_cluster_only_features_are_refused_locally(sql: str, message: str) -> None:
+    with pytest.raises(UnsupportedStatementError, match=message):
+        translate(sql)

@@ -183,3 +183,31 @@ GRANT SELECT, INSERT ON sparkify_redshift.stl_load_commits TO PUBLIC;
 GRANT SELECT ON sparkify_redshift.pg_table_def, sparkify_redshift.svv_table_info,
                 sparkify_redshift.stv_sessions, sparkify_redshift.table_layout, sparkify_redshift.table_style
    TO PUBLIC;
+
+CREATE OR REPLACE VIEW sparkify_redshift.svv_tables AS
+SELECT table_catalog::text, table_schema::text, table_name::text, table_type::text, NULL::text AS remarks
+  FROM information_schema.tables
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+CREATE OR REPLACE VIEW sparkify_redshift.svv_columns AS
+SELECT table_catalog::text, table_schema::text, table_name::text, column_name::text,
+       ordinal_position::integer, column_default::text, is_nullable::text, data_type::text,
+       character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
+       NULL::text AS remarks
+  FROM information_schema.columns
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+CREATE OR REPLACE VIEW sparkify_redshift.stv_recents AS
+SELECT usesysid::integer AS userid,
+       CASE WHEN state = 'active' THEN 'Running' ELSE 'Done' END::character(20) AS status,
+       query_start::timestamp AS starttime,
+       (extract(epoch FROM now() - query_start) * 1000000)::bigint AS duration,
+       rpad(usename::text, 50)::character(50) AS user_name,
+       rpad(datname::text, 50)::character(50) AS db_name,
+       query::character(600) AS query,
+       pid
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+
+GRANT SELECT ON sparkify_redshift.svv_tables, sparkify_redshift.svv_columns, sparkify_redshift.stv_recents
+   TO PUBLIC;

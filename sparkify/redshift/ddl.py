@@ -73,18 +73,70 @@ def adapt_create_table(sql: str) -> tuple[str, TableLayout | None]:
     if if_not_exists:
         index += 3
     name_start = index
+    hash_temporary = found[index].text == "#" and index + 1 < len(found)
+    if hash_temporary:  # CREATE TABLE #name: a temporary table
+        index += 1
+        edit.replace(table_at, table_at, "TEMP TABLE")
     while index + 2 < len(found) and found[index + 1].text == ".":
         index += 2
-    layout = TableLayout(_name(found, name_start, index), if_not_exists)
+    name = f'"#{found[index].text.lower()}"' if hash_temporary else _name(found, name_start, index)
+    layout = TableLayout(name, if_not_exists)
     index += 1
     if index < len(found) and found[index].text == "(":
         close = closing_paren(found, index)
         _adapt_elements(edit, layout, index + 1, close)
         index = close + 1
     unlogged = _adapt_table_attributes(edit, layout, index)
-    if unlogged and not any(word in ("TEMP", "TEMPORARY") for word in words[:table_at]):
+    if (
+        unlogged
+        and not hash_temporary
+        and not any(word in ("TEMP", "TEMPORARY") for word in words[:table_at])
+    ):
         edit.replace(table_at, table_at, "UNLOGGED TABLE")
     return replace_spans(sql, edit.replacements), layout
+
+
+def adapt_other_ddl(sql: str) -> str:
+    """Views and ALTER TABLE … ADD COLUMN as PostgreSQL's: a late-binding view's WITH NO SCHEMA BINDING
+    and a materialized view's layout and AUTO REFRESH go, a new column's ENCODE and keys too."""
+    found = tokens(sql)
+    words = [token.word for token in found]
+    edit = _Edit(found)
+    if words[:1] == ["CREATE"] and "VIEW" in words[:5]:
+        end = len(words) - (1 if found[-1].text == ";" else 0)
+        if words[end - 4 : end] == ["WITH", "NO", "SCHEMA", "BINDING"]:
+            edit.replace(end - 4, end - 1, "")
+        if "MATERIALIZED" in words[:4]:
+            name_end = _name_end(found, words.index("VIEW") + 1)
+            index = name_end + 1
+            while (index + 2 < len(found) and words[index] == "AUTO") or words[index] in _VIEW_ATTRIBUTES:
+                if words[index] == "AUTO":
+                    edit.replace(index, index + 2, "")
+                    index += 3
+                else:
+                    index = _skip_attribute(edit, index)
+    elif words[:2] == ["ALTER", "TABLE"] and "ADD" in words:
+        column = words.index("ADD") + 1
+        column += 1 if words[column] == "COLUMN" else 0
+        if words[column] not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN"):
+            end = len(found) - (1 if found[-1].text == ";" else 0)
+            _adapt_column(edit, TableLayout(""), column, end)
+    return replace_spans(sql, edit.replacements)
+
+
+_VIEW_ATTRIBUTES = frozenset(["BACKUP", "DISTSTYLE", "DISTKEY", "SORTKEY", "COMPOUND", "INTERLEAVED"])
+
+
+def _skip_attribute(edit: _Edit, index: int) -> int:
+    """Take out one table attribute at ``index``; the index after it."""
+    found = edit.found
+    last = index + 1
+    if found[index].word in ("COMPOUND", "INTERLEAVED"):
+        last += 1
+    if last < len(found) and found[last].text == "(":
+        last = closing_paren(found, last)
+    edit.replace(index, last, "")
+    return last + 1
 
 
 def _table_keyword(words: list[str]) -> int | None:

@@ -365,3 +365,30 @@ EXCEPTION WHEN datetime_field_overflow THEN
     END IF;
     RETURN (make_date(y, 1, 1) + make_interval(months => m - 1, days => d - 1))::date;
 END $$;
+
+-- Comparisons as -1, 0 or 1, and the year of a date.
+CREATE OR REPLACE FUNCTION sparkify_redshift.compare_values(first_value anycompatible, second_value anycompatible)
+RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN first_value < second_value THEN -1 WHEN first_value > second_value THEN 1 ELSE 0 END $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.date_cmp(first_value date, second_value date) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT sparkify_redshift.compare_values(first_value, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.date_cmp_timestamp(first_value date, second_value timestamp)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value::timestamp, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.date_cmp_timestamptz(first_value date, second_value timestamptz)
+RETURNS integer LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value::timestamptz, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.timestamp_cmp(first_value timestamp, second_value timestamp)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.timestamp_cmp_date(first_value timestamp, second_value date)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value, second_value::timestamp) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.timestamptz_cmp(first_value timestamptz, second_value timestamptz)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.interval_cmp(first_value interval, second_value interval)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.compare_values(first_value, second_value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.date_part_year(value date) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT extract(year FROM value)::integer $$;

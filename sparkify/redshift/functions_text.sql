@@ -176,3 +176,33 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT sparkify_redshift.json_serialize(sparkify_redshift.json_or_null(value, false))::json $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.json_typeof(value json) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) $$;
+
+-- Hashes and checksums Redshift names its own way (SHA1 needs pgcrypto, which this build lacks).
+CREATE OR REPLACE FUNCTION sparkify_redshift.sha2(value text, bits integer) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT encode(CASE bits
+        WHEN 224 THEN pg_catalog.sha224(convert_to(value, 'UTF8'))
+        WHEN 0 THEN pg_catalog.sha256(convert_to(value, 'UTF8'))
+        WHEN 256 THEN pg_catalog.sha256(convert_to(value, 'UTF8'))
+        WHEN 384 THEN pg_catalog.sha384(convert_to(value, 'UTF8'))
+        WHEN 512 THEN pg_catalog.sha512(convert_to(value, 'UTF8'))
+    END, 'hex') $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.crc32(value text) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.crc32(convert_to(value, 'UTF8')) $$;
+
+CREATE OR REPLACE FUNCTION sparkify_redshift.can_json_parse(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value IS JSON $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.len(value numeric) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.length(value::text) $$;
+
+-- Numbers: Redshift's names for exp and logarithms, and ROUND/TRUNC of a DOUBLE PRECISION to n places.
+CREATE OR REPLACE FUNCTION sparkify_redshift.dexp(value double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.exp(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.dlog1(value double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.ln(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.dlog10(value double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.log(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.round(value double precision, places integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.round(value::numeric, places)::double precision $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.trunc(value double precision, places integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.trunc(value::numeric, places)::double precision $$;

@@ -64,7 +64,6 @@ _UNSUPPORTED_FUNCTIONS = frozenset(
         "generate_subscripts",
         "bit_length",
         "overlay",
-        "convert",
         "convert_from",
         "convert_to",
         "encode",

@@ -77,6 +77,7 @@ class _Renderer:
             "MEDIAN": self._median,
             "DECODE": self._decode,
             "NVL2": self._nvl2,
+            "CONVERT": self._convert,
         }
 
     def render(self, low: int, high: int) -> str:
@@ -211,11 +212,22 @@ class _Renderer:
             close + 1,
         )
 
+    def _convert(self, index: int) -> tuple[str, int] | None:
+        """Redshift's ``CONVERT(type, expression)`` is a cast."""
+        arguments, close = self._arguments(index)
+        if len(arguments) != 2:
+            return None
+        return f"CAST({arguments[1]} AS {arguments[0]})", close + 1
+
     def _token_text(self, index: int) -> str:
         token = self.found[index]
         text = token.text
         if token.name == "IDENT" and text.startswith('"'):
             return text.lower()
+        if text == "#" and _adjacent_name(self.found, index):
+            return ""  # the name that follows carries it: #temp is the temporary table "#temp"
+        if index > 0 and self.found[index - 1].text == "#" and _adjacent_name(self.found, index - 1):
+            return f'"#{text.lower()}"'
         if token.name == "SCONST" and text.startswith("'") and "\\" in text:
             return "E" + text
         word = token.word
@@ -250,6 +262,13 @@ def _starts_operand(found: list[Token], index: int) -> bool:
     """Whether the token at ``index`` stands where an operand begins (not after one, as a postfix)."""
     previous = found[index - 1] if index > 0 else None
     return previous is None or previous.text in (",", "(", ".") or previous.word in _OPERAND_STARTS
+
+
+def _adjacent_name(found: list[Token], index: int) -> bool:
+    """Whether a bare name follows the token at ``index`` with nothing between them."""
+    return (
+        index + 1 < len(found) and found[index + 1].start == found[index].end and bool(found[index + 1].word)
+    )
 
 
 def _qualified(found: list[Token], index: int) -> bool:

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from sparkify.load_errors import STL_LOAD_ERRORS_DDL
 from sparkify.redshift import SHIM_SCHEMA
 
 _SQL_FILES = ("functions_datetime.sql", "functions_text.sql", "catalog.sql")
@@ -46,6 +47,10 @@ def install(connection: Any) -> bool:
             cursor.execute(script)
             # COLLATE CASE_INSENSITIVE columns: this build has no ICU for a nondeterministic collation.
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS citext SCHEMA {SHIM_SCHEMA}")
+            # stl_load_errors for sessions that never ran a load (the scripts make their own in public)
+            cursor.execute(f"SET LOCAL search_path TO {SHIM_SCHEMA}")
+            cursor.execute(STL_LOAD_ERRORS_DDL)
+            cursor.execute(f"GRANT SELECT ON {SHIM_SCHEMA}.stl_load_errors TO PUBLIC")
             cursor.execute(f"GRANT USAGE ON SCHEMA {SHIM_SCHEMA} TO PUBLIC")
             cursor.execute(f"COMMENT ON SCHEMA {SHIM_SCHEMA} IS %s", (marker,))
             if autocommit:
