@@ -290,6 +290,36 @@ DOCUMENTED += [
     ("r_ROUND", "select round(3.14159::float8, 2), trunc(3.14159::float8, 3)", (3.14, 3.141)),
     ("r_TEXTLEN", "select textlen('français'), len(12345)", (8, 5)),
     ("CAN_JSON_PARSE", """select can_json_parse('{"a":1}'), can_json_parse('{"a":1')""", (True, False)),
+    ("r_SOUNDEX", "select soundex('AWS Amazon')", "A252"),
+    ("r_DIFFERENCE", "select difference('Amazon', 'Amazing')", 4),
+    ("IS_ARRAY", "select is_array(json_parse('[1,2]')), is_object(json_parse('{}'))", (True, True)),
+    (
+        "IS_SCALAR",
+        "select is_scalar(json_parse('1')), is_integer(json_parse('12')), is_float(json_parse('1.5'))",
+        (True, True, True),
+    ),
+    ("get_array_length", "select get_array_length(json_parse('[1,2,3]'))", 3),
+    ("split_to_array", "select json_serialize(split_to_array('12|345|6789', '|'))", '["12","345","6789"]'),
+    ("r_BTRIM", "select btrim('xyzaxyzbxyzcxyz', 'xyz')", "axyzbxyzc"),
+    ("r_TRANSLATE", "select translate('mint tea', 'inea', 'osin')", "most tin"),
+    ("r_OCTET_LENGTH", "select octet_length('français')", 9),
+    (
+        "r_SUBSTRING",
+        "select substring('caterpillar',6,4), substring('caterpillar' from 6 for 4)",
+        ("pill", "pill"),
+    ),
+    ("r_POSITION", "select position('fish' in 'dogfish')", 4),
+    ("r_TIMEOFDAY_function", "select length(timeofday()) > 20", True),
+    (
+        "r_TO_CHAR",
+        "select to_char(timestamp '2009-12-31 23:15:59', 'MONTH-DY-DD-YYYY HH12:MIPM')",
+        "DECEMBER -THU-31-2009 11:15PM",
+    ),
+    (
+        "r_TIMEZONE",
+        "select timezone('Africa/Kampala', timestamp '2008-06-17 09:44:54')",
+        T(2008, 6, 17, 6, 44, 54, tzinfo=dt.UTC),
+    ),
     ("r_CONVERT_function", "select convert(integer, 12.7), convert(varchar(5), 'abcdefg')", (13, "abcde")),
 ]
 
@@ -313,6 +343,11 @@ DOCUMENTED += [
     ("r_COUNT", f"select approximate count(distinct x) from {_AGGREGATE_INPUT}", 3),
     ("r_TOP", f"select top 2 n from {_AGGREGATE_INPUT} order by n desc", [(9,), (4,)]),
     ("r_TOP", f"select count(*) from (select top 1 n from {_AGGREGATE_INPUT}) s", 1),
+    (
+        "r_WF_RATIO_TO_REPORT",
+        f"select round(ratio_to_report(n) over (partition by x), 4) from {_AGGREGATE_INPUT} where x = 'b' order by n",
+        [(Decimal("0.1818"),), (Decimal("0.8182"),)],
+    ),
 ]
 
 

@@ -4,6 +4,7 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from redshift_session import RedshiftSession, database_names, session_on
@@ -256,3 +257,28 @@ def test_more_catalog_views(rs: RedshiftSession) -> None:
 def test_cluster_only_features_are_refused_locally(sql: str, message: str) -> None:
     with pytest.raises(UnsupportedStatementError, match=message):
         translate(sql)
+
+
+def test_minus_default_numeric_varbyte_and_local_only_types(rs: RedshiftSession) -> None:
+    assert rs.run("SELECT 1 AS a UNION SELECT 2 MINUS SELECT 1") == [(2,)]
+    rs.run("DROP TABLE IF EXISTS numbers_t")
+    rs.run("CREATE TABLE numbers_t (d DECIMAL, v VARBYTE(10), n NUMERIC(10, 2))")
+    rs.run("INSERT INTO numbers_t VALUES (1.5, 'ab', 1.555)")
+    assert rs.run("SELECT d, n FROM numbers_t") == [(2, Decimal("1.56"))]
+    with pytest.raises(UnsupportedStatementError, match="GEOMETRY type is not supported by the local engine"):
+        translate("CREATE TABLE geo (g GEOMETRY)")
+
+
+def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS listed_t")
+    rs.run("CREATE TABLE listed_t (k INT, v VARCHAR(3))")
+    tables = rs.run("SHOW TABLES FROM SCHEMA dev.public")
+    assert ("public", "listed_t", "BASE TABLE") in [row[1:4] for row in tables]
+    columns = rs.run("SHOW COLUMNS FROM TABLE dev.public.listed_t")
+    assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
+    assert "public" in [row[1] for row in rs.run("SHOW SCHEMAS FROM DATABASE dev")]
+    rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
+    rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")
+    assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1
+    assert rs.value("SELECT count(*) > 0 FROM stl_query") is True
+    assert rs.value("SELECT current_user_id > 0") is True

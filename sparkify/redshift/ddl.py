@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA
 from sparkify.sqltokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
 IDENTITY_CACHE = 1000
 _CONSTRAINT_WORDS = frozenset(["PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT"])
 _VARYING_WORDS = frozenset(["VARCHAR", "NVARCHAR"])
+_LOCAL_ONLY_TYPES = frozenset(["GEOMETRY", "GEOGRAPHY", "HLLSKETCH"])
 _COLUMN_ATTRIBUTES = frozenset(
     [
         "ENCODE",
@@ -259,6 +261,14 @@ def _adapt_type(edit: _Edit, index: int, end: int) -> int:
     if word == "SUPER":
         edit.replace(index, index, "JSON")
         return index + 1
+    if word in ("VARBYTE", "VARBINARY"):
+        edit.replace(index, close_paren_or(found, index, end), "BYTEA")
+        return close_paren_or(found, index, end) + 1
+    if word in ("DECIMAL", "NUMERIC") and not has_length:
+        edit.replace(index, index, "NUMERIC(18, 0)")  # Redshift's default precision and scale
+        return index + 1
+    if word in _LOCAL_ONLY_TYPES:
+        raise UnsupportedStatementError(f"the {word} type is not supported by the local engine")
     if word == "CHARACTER" and index + 1 < end and found[index + 1].word == "VARYING":
         index += 1
         word = "VARCHAR"
@@ -274,6 +284,11 @@ def _adapt_type(edit: _Edit, index: int, end: int) -> int:
             edit.replace(index, index, "VARCHAR")
         return close + 1
     return index + 1
+
+
+def close_paren_or(found: list[Token], index: int, end: int) -> int:
+    """The closing parenthesis of a ``(`` right after ``index``, or ``index`` when none follows."""
+    return closing_paren(found, index + 1) if index + 1 < end and found[index + 1].text == "(" else index
 
 
 def _adapt_identity(edit: _Edit, index: int, end: int) -> int:

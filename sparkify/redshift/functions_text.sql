@@ -206,3 +206,37 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.round(value double precision, place
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.round(value::numeric, places)::double precision $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.trunc(value double precision, places integer) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.trunc(value::numeric, places)::double precision $$;
+
+-- SUPER (held as json): type tests, arrays.
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_array(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'array' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_object(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'object' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_scalar(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) NOT IN ('array', 'object') $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_boolean(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'boolean' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_number(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'number' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_varchar(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'string' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_char(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.json_typeof(value) = 'string' AND pg_catalog.length(value #>> '{}') = 1 $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_integer(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+           AND (value #>> '{}')::numeric BETWEEN -2147483648 AND 2147483647 $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_bigint(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+           AND (value #>> '{}')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.is_float(value json) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') !~ '^-?\d+$' $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.get_array_length(value json) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'array' THEN pg_catalog.json_array_length(value) END $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.split_to_array(value text, delimiter text DEFAULT ',') RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT sparkify_redshift.json_serialize(pg_catalog.to_json(pg_catalog.string_to_array(value, delimiter)))::json $$;

@@ -78,6 +78,7 @@ class _Renderer:
             "DECODE": self._decode,
             "NVL2": self._nvl2,
             "CONVERT": self._convert,
+            "RATIO_TO_REPORT": self._ratio_to_report,
         }
 
     def render(self, low: int, high: int) -> str:
@@ -219,6 +220,17 @@ class _Renderer:
             return None
         return f"CAST({arguments[1]} AS {arguments[0]})", close + 1
 
+    def _ratio_to_report(self, index: int) -> tuple[str, int] | None:
+        """``RATIO_TO_REPORT(x) OVER (…)``: x over the window's sum of x."""
+        arguments, close = self._arguments(index)
+        words = [token.word for token in self.found[close + 1 : close + 3]]
+        if len(arguments) != 1 or words[:1] != ["OVER"] or close + 2 >= len(self.found):
+            return None
+        window_close = closing_paren(self.found, close + 2)
+        window = self._between(close + 2, window_close)
+        value = arguments[0]
+        return f"(({value})::numeric / NULLIF(SUM({value}) OVER ({window}), 0))", window_close + 1
+
     def _token_text(self, index: int) -> str:
         token = self.found[index]
         text = token.text
@@ -231,6 +243,10 @@ class _Renderer:
         if token.name == "SCONST" and text.startswith("'") and "\\" in text:
             return "E" + text
         word = token.word
+        if word == "MINUS" and index > 0:
+            return "EXCEPT"  # Redshift's other name for EXCEPT
+        if word == "CURRENT_USER_ID" and not is_call(self.found, index) and not _qualified(self.found, index):
+            return "(SELECT usesysid::integer FROM pg_catalog.pg_user WHERE usename = current_user)"
         if word == "SYSDATE" and not is_call(self.found, index) and not _qualified(self.found, index):
             return f"{SHIM_SCHEMA}.sysdate()"
         if word == "NOTNULL" and _starts_operand(self.found, index):
