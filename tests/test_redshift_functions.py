@@ -345,7 +345,8 @@ DOCUMENTED += [
     ("r_TOP", f"select count(*) from (select top 1 n from {_AGGREGATE_INPUT}) s", 1),
     (
         "r_WF_RATIO_TO_REPORT",
-        f"select round(ratio_to_report(n) over (partition by x), 4) from {_AGGREGATE_INPUT} where x = 'b' order by n",
+        f"select round(ratio_to_report(n) over (partition by x), 4) from {_AGGREGATE_INPUT} "
+        "where x = 'b' order by n",
         [(Decimal("0.1818"),), (Decimal("0.8182"),)],
     ),
 ]
