@@ -1,52 +1,69 @@
-"""The thin layer that lets Redshift DDL run on PostgreSQL.
+"""Redshift SQL as the local PostgreSQL should run it: the one entry point of the emulation's SQL side.
 
-It only removes clauses that steer Redshift's physical layout (distribution, sort keys, compression,
-backup) and spells Redshift's ``IDENTITY(seed, step)`` the PostgreSQL way.  Everything else is passed
-through unchanged: the SQL in ``sql_queries.py`` is the only copy.
+The scripts' embedded path (:mod:`sparkify.warehouse`) and the endpoint both call :func:`translate`,
+:func:`session_setup_statements` and :func:`prepare_database`, so the two cannot drift apart.  Every
+rewrite works on tokens (:mod:`sparkify.sqltokens`); the pieces live in :mod:`sparkify.redshift`:
+refusals, CREATE TABLE, expressions, and the function and catalog shims.
+
+Backslashes: PostgreSQL reads a backslash in a plain literal as itself, Redshift as an escape.  The
+adapter gives Redshift's reading (a plain literal with a backslash becomes an ``E''`` literal); the lexer
+still follows PostgreSQL's rules, so a literal that only Redshift would end (``'it\\'s'``) is not supported.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sparkify.errors import UnsupportedStatementError
-from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
+from sparkify.redshift import SHIM_SCHEMA, shims
+from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.redshift.refusals import refusal
+from sparkify.redshift.rewrite import rewrite_expressions
+from sparkify.redshift.statements import REDSHIFT_SETTINGS, rewrite_statement
+from sparkify.sqltext import quote_literal
+from sparkify.sqltokens import SqlLexError, first_keyword, tokens
 
-_LAYOUT_CLAUSES = [
-    re.compile(r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\([^)]*\)", re.IGNORECASE),
-    re.compile(r"\bSORTKEY\s+AUTO\b", re.IGNORECASE),
-    re.compile(r"\bDISTKEY\s*\([^)]*\)", re.IGNORECASE),
-    re.compile(r"\bDISTSTYLE\s+(?:ALL|EVEN|KEY|AUTO)\b", re.IGNORECASE),
-    re.compile(r"\bENCODE\s+[a-z0-9_]+", re.IGNORECASE),
-    re.compile(r"\bBACKUP\s+YES\b", re.IGNORECASE),
-    re.compile(r"\b(?:DISTKEY|SORTKEY)\b", re.IGNORECASE),
+__all__ = [
+    "IDENTITY_CACHE",
+    "SHIM_SCHEMA",
+    "postgres_ddl",
+    "postgres_only_feature",
+    "postgres_statement",
+    "prepare_database",
+    "session_setup_statements",
+    "translate",
 ]
-_TABLE_PRIMARY_KEY = re.compile(r",\s*PRIMARY\s+KEY\s*\([^)]*\)", re.IGNORECASE)
-_COLUMN_PRIMARY_KEY = re.compile(r"\b(?:NOT\s+NULL\s+)?PRIMARY\s+KEY\b(?:\s+NOT\s+NULL\b)?", re.IGNORECASE)
-_BACKUP_NO = re.compile(r"\bBACKUP\s+NO\b", re.IGNORECASE)
-_EMPTY_TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([a-z_][a-z0-9_$]*)\s*;?\s*$", re.IGNORECASE)
-_IDENTITY = re.compile(r"\bIDENTITY\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)", re.IGNORECASE | re.ASCII)
+
+_EMULATED = frozenset(["COPY", "UNLOAD"])
+
+
+def translate(sql: str) -> str:
+    """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
+    Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
+    the emulators execute them."""
+    if first_keyword(sql) in _EMULATED:
+        return sql
+    try:
+        found = tokens(sql)
+    except SqlLexError:
+        return sql  # PostgreSQL reports the lexical error itself
+    message = refusal(sql, found)
+    if message:
+        raise UnsupportedStatementError(message)
+    statement = rewrite_statement(found)
+    if statement is not None:
+        return statement
+    adapted = postgres_statement(sql)
+    layout = adapt_create_table(sql)[1]
+    adapted = rewrite_expressions(adapted)
+    return _with_layout(adapted, layout) if layout is not None else adapted
 
 
 def postgres_ddl(sql: str) -> str:
-    """``sql`` with Redshift-only table clauses removed; statements other than CREATE TABLE are untouched."""
-    if first_keyword(sql) != "CREATE" or not re.search(r"\bTABLE\b", sql, re.IGNORECASE):
-        return sql
-    adapted = _IDENTITY.sub(_postgres_identity, sql)
-    # Redshift keeps primary keys as planner hints and never enforces them; so does the local engine,
-    # which also spares it an index to maintain on every load.  The key's implied NOT NULL stays.
-    adapted = _TABLE_PRIMARY_KEY.sub("", adapted)
-    adapted = _COLUMN_PRIMARY_KEY.sub("NOT NULL", adapted)
-    if _BACKUP_NO.search(adapted):
-        # BACKUP NO marks a table whose rows are disposable: PostgreSQL's UNLOGGED says the same.
-        adapted = _BACKUP_NO.sub("", adapted)
-        adapted = re.sub(
-            r"\bCREATE\s+TABLE\b", "CREATE UNLOGGED TABLE", adapted, count=1, flags=re.IGNORECASE
-        )
-    for clause in _LAYOUT_CLAUSES:
-        adapted = clause.sub("", adapted)
-    return adapted
+    """``sql`` with Redshift-only table clauses taken out and Redshift's types and identity columns
+    spelt PostgreSQL's way; statements other than CREATE TABLE are returned unchanged."""
+    adapted, layout = adapt_create_table(sql)
+    return adapted if layout is not None else adapt_other_ddl(sql)
 
 
 def postgres_statement(sql: str) -> str:
@@ -55,76 +72,62 @@ def postgres_statement(sql: str) -> str:
     Inside a transaction the two mean the same on PostgreSQL, where TRUNCATE does not leave a million dead
     rows behind; Redshift gets the DELETE as written, since its TRUNCATE would commit the transaction.
     """
-    whole_table = _EMPTY_TABLE.match(sql)
-    if whole_table:
-        return f"TRUNCATE {whole_table.group(1)}"
+    found = tokens(sql)
+    words = [token.word for token in found if token.text != ";"]
+    if words[:2] == ["DELETE", "FROM"] and len(found) - found.count(";") >= 3:
+        rest = [token for token in found[2:] if token.text != ";"]
+        if len(rest) == 1 and rest[0].word:
+            return f"TRUNCATE {rest[0].text}"
     return postgres_ddl(sql)
 
 
-IDENTITY_CACHE = 1000
+def postgres_only_feature(sql: str) -> str | None:
+    """Redshift's error message for ``sql`` if Redshift would reject it (PostgreSQL would not), else None."""
+    try:
+        return refusal(sql, tokens(sql))
+    except SqlLexError:
+        return None
 
 
-def _postgres_identity(match: re.Match[str]) -> str:
-    seed, step = match.group(1), match.group(2)
-    # A cache spares a sequence round trip per row (a third of a second per million songplays); the price
-    # is a gap after a session's unused values, and Redshift does not promise consecutive values either.
+def _with_layout(sql: str, layout: TableLayout) -> str:
+    """The CREATE TABLE ``sql`` and the recording of its layout, as one statement (a DO block)."""
+    body = sql.strip().rstrip(";").strip()
+    tag = "ddl"
+    while f"${tag}$" in body:
+        tag += "_"
+    name = quote_literal(layout.table)
+    sortkeys = "ARRAY[" + ", ".join(quote_literal(key) for key in layout.sortkeys) + "]::text[]"
+    columns = "ARRAY[" + ", ".join(quote_literal(column) for column in layout.encodings) + "]::text[]"
+    encodings = (
+        "ARRAY[" + ", ".join(quote_literal(value) for value in layout.encodings.values()) + "]::text[]"
+    )
+    like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
+    record = (
+        f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
+        f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
+        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like});"
+    )
     return (
-        f"GENERATED BY DEFAULT AS IDENTITY (START WITH {seed} INCREMENT BY {step} MINVALUE {seed} "
-        f"CACHE {IDENTITY_CACHE})"
+        "DO $sparkify$ DECLARE existed boolean; BEGIN "
+        f"existed := to_regclass({name}) IS NOT NULL; "
+        f"EXECUTE ${tag}${body}${tag}$; "
+        f"IF NOT existed THEN {record} END IF; END $sparkify$"
     )
 
 
-# PostgreSQL accepts these but Redshift rejects them: refusing them locally keeps a local pass meaningful.
-_POSTGRES_ONLY = [
-    (re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE), "ON CONFLICT (use MERGE, or DELETE then INSERT)"),
-    (re.compile(r"\bRETURNING\b", re.IGNORECASE), "RETURNING"),
-    (re.compile(r"\b(?:SMALL|BIG)?SERIAL\b", re.IGNORECASE), "SERIAL columns (use IDENTITY(seed, step))"),
-    (re.compile(r"\b(?:CREATE|ALTER|DROP)\s+SEQUENCE\b|\bNEXTVAL\s*\(", re.IGNORECASE), "sequences"),
-    (re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b", re.IGNORECASE), "CREATE INDEX (use sort keys)"),
-    (re.compile(r"\bDISTINCT\s+ON\s*\(", re.IGNORECASE), "DISTINCT ON (use ROW_NUMBER())"),
-    (re.compile(r"\bJSONB\b", re.IGNORECASE), "the JSONB type (use SUPER)"),
-    (re.compile(r"\bCREATE\s+EXTENSION\b", re.IGNORECASE), "extensions"),
-    (re.compile(r"\bFILTER\s*\(\s*WHERE\b", re.IGNORECASE), "aggregate FILTER (WHERE …) (use CASE)"),
-    (re.compile(r"\bLATERAL\b", re.IGNORECASE), "LATERAL joins"),
-]
-_LITERALS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
-
-
-def translate(sql: str) -> str:
-    """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError for SQL that
-    Redshift would reject.  The one entry point of the emulation's SQL side: the scripts' embedded path
-    and the endpoint both call it, so the two cannot drift apart.  COPY and UNLOAD are not translated:
-    they are executed by the emulator.
-    """
-    feature = postgres_only_feature(sql)
-    if feature:
-        raise UnsupportedStatementError(
-            f"Redshift does not support {feature}; refused so that what passes locally passes "
-            f"on a cluster: {collapse_whitespace(mask_secrets(sql))[:120]}"
-        )
-    return postgres_statement(sql)
-
-
-def postgres_only_feature(sql: str) -> str | None:
-    """The name of a PostgreSQL-only feature that ``sql`` uses and Redshift would reject, or None."""
-    code = _LITERALS.sub("''", sql)
-    for pattern, feature in _POSTGRES_ONLY:
-        if pattern.search(code):
-            return feature
-    return None
-
-
-#: The schema that holds the emulation's Redshift functions and catalog views, searched before pg_catalog.
-SHIM_SCHEMA = "sparkify_redshift"
-
-
 def session_setup_statements() -> list[str]:
-    """Statements each session runs before the client's first one (e.g. the search path that finds
-    Redshift's functions before PostgreSQL's).  Used by the scripts' embedded path and the endpoint alike."""
-    return []
+    """Statements each session runs before the client's first one: Redshift's functions before
+    PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
+    and the endpoint alike."""
+    return [
+        f'SET search_path TO "$user", public, {SHIM_SCHEMA}, pg_catalog',
+        "SET TimeZone TO 'UTC'",
+        "SET DateStyle TO 'ISO, MDY'",
+        *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
+    ]
 
 
 def prepare_database(connection: Any) -> None:
     """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
-    del connection
+    shims.install(connection)

@@ -43,6 +43,10 @@ class CopyStatementError(SparkifyError):
     """A COPY statement that the emulator cannot run as written (syntax, unsupported option, bad source)."""
 
 
+class UnloadError(SparkifyError):
+    """An UNLOAD that the emulator cannot run as written, or whose destination refuses it."""
+
+
 class UnsupportedStatementError(SparkifyError):
     """A statement PostgreSQL would run but Redshift would reject."""
 

@@ -108,3 +108,47 @@ def replace_spans(sql: str, replacements: list[tuple[int, int, str]]) -> str:
         position = end
     pieces.append(sql[position:])
     return "".join(pieces)
+
+
+def closing_paren(found: list[Token], open_index: int) -> int:
+    """The index of the ``)`` that closes the ``(`` at ``open_index``; raises ValueError if none does."""
+    depth = 0
+    for index in range(open_index, len(found)):
+        if found[index].text == "(":
+            depth += 1
+        elif found[index].text == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise ValueError("unbalanced parentheses")
+
+
+def split_arguments(found: list[Token], low: int, high: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` token ranges of the comma-separated items in ``found[low:high]``, splitting at
+    commas outside any parentheses or brackets; an empty range gives no item."""
+    items = []
+    depth = 0
+    start = low
+    for index in range(low, high):
+        text = found[index].text
+        if text in ("(", "["):
+            depth += 1
+        elif text in (")", "]"):
+            depth -= 1
+        elif text == "," and depth == 0:
+            items.append((start, index))
+            start = index + 1
+    if start < high:
+        items.append((start, high))
+    return items
+
+
+def is_call(found: list[Token], index: int) -> bool:
+    """Whether the word at ``index`` is a function name: followed by ``(`` and not a qualified name's
+    second part (``schema.name(``)."""
+    return (
+        index + 1 < len(found)
+        and found[index + 1].text == "("
+        and bool(found[index].word)
+        and not (index > 0 and found[index - 1].text == ".")
+    )

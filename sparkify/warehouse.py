@@ -18,7 +18,7 @@ import psycopg2
 
 import sql_queries as q
 from sparkify import embedded
-from sparkify.adapter import translate
+from sparkify.adapter import prepare_database, session_setup_statements, translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import (
@@ -29,6 +29,7 @@ from sparkify.errors import (
 )
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
+from sparkify.unload import run_unload
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,22 @@ class Warehouse:
             self.version: str = cursor.fetchone()[0]
         self.is_redshift = "redshift" in self.version.lower()
         if not self.is_redshift:
+            self._prepare_shims()
             with connection.cursor() as cursor:
                 # Room for the merge's hash joins and sorts; PostgreSQL's 4 MB default spills them to disk.
                 cursor.execute("SET work_mem = '256MB'")
+                for statement in session_setup_statements():  # Redshift's functions and session defaults
+                    cursor.execute(statement)
+            connection.commit()
+
+    def _prepare_shims(self) -> None:
+        """Redshift's functions and catalog in this database (done once; the embedded engine's superuser
+        has done it already, another PostgreSQL's owner of the database does it here)."""
+        try:
+            prepare_database(self.connection)
+        except psycopg2.Error as exc:
+            self.connection.rollback()
+            log.warning("Redshift functions not installed in this database: %s", str(exc).strip())
 
     def execute(self, sql: str) -> CopyResult | None:
         """Run one statement inside the open transaction; a COPY on PostgreSQL returns its result."""
@@ -75,6 +89,9 @@ class Warehouse:
     def _execute(self, sql: str) -> CopyResult | None:
         if self.is_redshift:
             return self._execute_on_redshift(sql)
+        if first_keyword(sql) == "UNLOAD":
+            run_unload(self.connection, sql)
+            return None
         if first_keyword(sql) == "COPY":
             translate(sql)  # refuses what Redshift would
             return run_copy(self.connection, sql, record_rejections=self._record_rejections)
@@ -194,6 +211,13 @@ def connect(config: Config) -> Warehouse:
             embedded.ensure_database(admin, config.db_name, config.db_user)
         finally:
             admin.close()
+        owner = _open(
+            host=socket_dir, port=port, dbname=config.db_name, user="postgres", password="", where=where
+        )
+        try:
+            prepare_database(owner)  # Redshift's functions and catalog, installed once per database
+        finally:
+            owner.close()
         host = socket_dir
     else:
         host, port, where = config.host, config.db_port, f"{config.host}:{config.db_port}"

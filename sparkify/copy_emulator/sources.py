@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkify.copy_emulator import s3io
-from sparkify.errors import CopyStatementError, LoadError
+from sparkify.errors import LoadError
 
 
 @dataclass(frozen=True)
@@ -163,11 +164,11 @@ def _decompress(data: bytes, compression: str | None, table: str, name: str) -> 
 
 
 def _zstd_decompress(data: bytes) -> bytes:
-    try:
-        from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
-    except ImportError:
-        raise CopyStatementError("COPY option ZSTD needs Python 3.14 or newer on the local engine") from None
-    return zstd.decompress(data)
+    import zstandard  # the binding works on every supported Python (3.14's own module does not exist before)
+
+    # Read as a stream: a streamed frame has no content size in its header; a file may hold several frames.
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+    return reader.read()
 
 
 def read_text_document(uri: str, *, table: str, region: str | None) -> bytes:

@@ -1,0 +1,223 @@
+-- Redshift's catalog, as far as tutorials and tools read it: pg_table_def, svv_table_info, stv_sessions,
+-- stl_load_commits; and the record of each table's distribution, sort keys and encodings as its DDL wrote them.
+
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_style (
+    table_oid  oid PRIMARY KEY,
+    diststyle  text NOT NULL,
+    sortstyle  text
+);
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_layout (
+    table_oid   oid NOT NULL,
+    column_name name NOT NULL,
+    distkey     boolean NOT NULL DEFAULT false,
+    sortkey     integer NOT NULL DEFAULT 0,
+    encoding    text,
+    PRIMARY KEY (table_oid, column_name)
+);
+
+-- Redshift's default encodings (ENCODE AUTO): none for sort keys, booleans and floats, az64 for numbers
+-- and times, lzo for strings.
+CREATE OR REPLACE FUNCTION sparkify_redshift.default_encoding(type_oid oid, sortkey integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN sortkey <> 0 THEN 'none'
+        WHEN type_oid IN ('boolean'::regtype, 'real'::regtype, 'double precision'::regtype) THEN 'none'
+        WHEN type_oid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN 'az64'
+        WHEN type_oid IN ('character'::regtype, 'character varying'::regtype, 'text'::regtype) THEN 'lzo'
+        ELSE 'none'
+    END $$;
+
+-- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
+-- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
+    target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
+    encoded_columns text[], encoding_names text[], like_table regclass
+) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    position int;
+BEGIN
+    DELETE FROM sparkify_redshift.table_style s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.table_oid);
+    DELETE FROM sparkify_redshift.table_layout l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.table_oid);
+    DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
+    DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
+    IF like_table IS NOT NULL THEN
+        INSERT INTO sparkify_redshift.table_style
+            SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
+        INSERT INTO sparkify_redshift.table_layout
+            SELECT target, l.column_name, l.distkey, l.sortkey, l.encoding
+            FROM sparkify_redshift.table_layout l WHERE l.table_oid = like_table;
+        SELECT array_agg(l.column_name::text ORDER BY abs(l.sortkey)) INTO sort_keys
+            FROM sparkify_redshift.table_layout l WHERE l.table_oid = target AND l.sortkey <> 0;
+    ELSE
+        INSERT INTO sparkify_redshift.table_style VALUES (target, dist_style, sort_style);
+        INSERT INTO sparkify_redshift.table_layout (table_oid, column_name)
+            SELECT target, a.attname FROM pg_attribute a
+            WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
+        UPDATE sparkify_redshift.table_layout SET distkey = true
+            WHERE table_oid = target AND column_name = dist_key;
+        FOR position IN 1..coalesce(array_length(sort_keys, 1), 0) LOOP
+            UPDATE sparkify_redshift.table_layout
+               SET sortkey = CASE WHEN sort_style = 'interleaved' AND position % 2 = 0 THEN -position ELSE position END
+             WHERE table_oid = target AND column_name = sort_keys[position];
+        END LOOP;
+        FOR position IN 1..coalesce(array_length(encoded_columns, 1), 0) LOOP
+            UPDATE sparkify_redshift.table_layout SET encoding = lower(encoding_names[position])
+             WHERE table_oid = target AND column_name = encoded_columns[position];
+        END LOOP;
+    END IF;
+    IF coalesce(array_length(sort_keys, 1), 0) > 0 THEN
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING brin (%I)',
+                       left((SELECT relname FROM pg_class WHERE oid = target), 50) || '_sortkey_brin',
+                       target, sort_keys[1]);
+    END IF;
+END $$;
+
+-- ALTER TABLE target APPEND FROM source: moves the rows, matching columns by name.
+CREATE OR REPLACE FUNCTION sparkify_redshift.append_table(target regclass, source regclass, mode text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    shared text;
+    missing text;
+BEGIN
+    SELECT string_agg(format('%I', t.attname), ', ' ORDER BY t.attnum) INTO shared
+      FROM pg_attribute t JOIN pg_attribute s ON s.attrelid = source AND s.attname = t.attname
+                                               AND s.attnum > 0 AND NOT s.attisdropped
+     WHERE t.attrelid = target AND t.attnum > 0 AND NOT t.attisdropped;
+    SELECT string_agg(s.attname, ', ') INTO missing FROM pg_attribute s
+     WHERE s.attrelid = source AND s.attnum > 0 AND NOT s.attisdropped
+       AND NOT EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = target AND t.attname = s.attname
+                                                    AND NOT t.attisdropped);
+    IF missing IS NOT NULL AND mode <> 'IGNOREEXTRA' THEN
+        RAISE EXCEPTION 'Source table has columns (%) that the target table does not have', missing
+              USING HINT = 'Use IGNOREEXTRA to drop them.';
+    END IF;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', target, shared, shared, source);
+    EXECUTE format('DELETE FROM %s', source);
+END $$;
+
+CREATE OR REPLACE VIEW sparkify_redshift.pg_table_def AS
+SELECT n.nspname AS schemaname,
+       c.relname AS tablename,
+       a.attname AS "column",
+       CASE WHEN a.atttypid = 'json'::regtype THEN 'super' ELSE format_type(a.atttypid, a.atttypmod) END
+           AS type,
+       coalesce(l.encoding, sparkify_redshift.default_encoding(a.atttypid, coalesce(l.sortkey, 0))) AS encoding,
+       coalesce(l.distkey, false) AS distkey,
+       coalesce(l.sortkey, 0) AS sortkey,
+       a.attnotnull AS notnull
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname
+ WHERE c.relkind IN ('r', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
+   AND pg_table_is_visible(c.oid);
+
+CREATE OR REPLACE FUNCTION sparkify_redshift.table_rows(target regclass) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    counted bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', target) INTO counted;
+    RETURN counted;
+END $$;
+
+-- svv_table_info lists tables that hold rows, as Redshift's does.
+CREATE OR REPLACE VIEW sparkify_redshift.svv_table_info AS
+SELECT * FROM (
+SELECT current_database()::text AS database,
+       n.nspname::text AS schema,
+       c.oid::bigint AS table_id,
+       c.relname::text AS "table",
+       CASE WHEN EXISTS (SELECT FROM sparkify_redshift.table_layout l
+                          WHERE l.table_oid = c.oid AND l.encoding IS NOT NULL AND l.encoding <> 'raw')
+            THEN 'Y' ELSE 'N' END AS encoded,
+       CASE coalesce(s.diststyle, 'auto')
+            WHEN 'key' THEN 'KEY(' || (SELECT l.column_name FROM sparkify_redshift.table_layout l
+                                        WHERE l.table_oid = c.oid AND l.distkey LIMIT 1) || ')'
+            WHEN 'auto' THEN 'AUTO(EVEN)'
+            ELSE upper(s.diststyle) END AS diststyle,
+       (SELECT l.column_name::text FROM sparkify_redshift.table_layout l
+         WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1,
+       (SELECT max(a.atttypmod - 4) FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND a.atttypid = 'character varying'::regtype AND a.attnum > 0)::integer
+           AS max_varchar,
+       (SELECT count(*) FROM sparkify_redshift.table_layout l WHERE l.table_oid = c.oid AND l.sortkey <> 0)::integer
+           AS sortkey_num,
+       greatest(1, ceil(pg_total_relation_size(c.oid) / 1048576.0))::bigint AS size,
+       0::numeric(10, 4) AS unsorted,
+       0::numeric(10, 2) AS stats_off,
+       sparkify_redshift.table_rows(c.oid) AS tbl_rows
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid
+ WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
+   AND has_table_privilege(c.oid, 'SELECT')
+) AS tables WHERE tbl_rows > 0;
+
+CREATE OR REPLACE VIEW sparkify_redshift.stv_sessions AS
+SELECT backend_start::timestamp AS starttime,
+       pid AS process,
+       rpad(usename::text, 50)::character(50) AS user_name,
+       rpad(datname::text, 50)::character(50) AS db_name,
+       (now() - backend_start)::interval AS session_duration
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+
+CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_load_commits (
+    userid        integer,
+    query         integer,
+    slice         integer DEFAULT 0,
+    name          character(256),
+    filename      character(256),
+    byte_offset   integer DEFAULT 0,
+    lines_scanned integer,
+    errors        integer DEFAULT 0,
+    curtime       timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
+    status        integer DEFAULT 0,
+    file_format   character(16)
+);
+GRANT SELECT, INSERT ON sparkify_redshift.stl_load_commits TO PUBLIC;
+GRANT SELECT ON sparkify_redshift.pg_table_def, sparkify_redshift.svv_table_info,
+                sparkify_redshift.stv_sessions, sparkify_redshift.table_layout, sparkify_redshift.table_style
+   TO PUBLIC;
+
+CREATE OR REPLACE VIEW sparkify_redshift.svv_tables AS
+SELECT table_catalog::text, table_schema::text, table_name::text, table_type::text, NULL::text AS remarks
+  FROM information_schema.tables
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+CREATE OR REPLACE VIEW sparkify_redshift.svv_columns AS
+SELECT table_catalog::text, table_schema::text, table_name::text, column_name::text,
+       ordinal_position::integer, column_default::text, is_nullable::text, data_type::text,
+       character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
+       NULL::text AS remarks
+  FROM information_schema.columns
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+CREATE OR REPLACE VIEW sparkify_redshift.stv_recents AS
+SELECT usesysid::integer AS userid,
+       CASE WHEN state = 'active' THEN 'Running' ELSE 'Done' END::character(20) AS status,
+       query_start::timestamp AS starttime,
+       (extract(epoch FROM now() - query_start) * 1000000)::bigint AS duration,
+       rpad(usename::text, 50)::character(50) AS user_name,
+       rpad(datname::text, 50)::character(50) AS db_name,
+       query::character(600) AS query,
+       pid
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+
+GRANT SELECT ON sparkify_redshift.svv_tables, sparkify_redshift.svv_columns, sparkify_redshift.stv_recents
+   TO PUBLIC;
+
+CREATE OR REPLACE VIEW sparkify_redshift.stl_query AS
+SELECT usesysid::integer AS userid, pid AS query, ''::character(320) AS label, 0::bigint AS xid, pid,
+       rpad(datname::text, 32)::character(32) AS database, query::character(4000) AS querytxt,
+       query_start::timestamp AS starttime,
+       CASE WHEN state = 'active' THEN NULL ELSE state_change::timestamp END AS endtime,
+       0 AS aborted
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+GRANT SELECT ON sparkify_redshift.stl_query TO PUBLIC;

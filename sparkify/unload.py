@@ -1,0 +1,287 @@
+"""UNLOAD on the local engine: a Redshift UNLOAD statement's query result written as files, to S3 or to a
+local path, named as Redshift names them.
+
+Only ``cursor().execute / fetchall / description / copy_expert`` of the connection are used, so that the
+endpoint can run it on its own connection shim.  PostgreSQL formats the values (``COPY … TO STDOUT``);
+this module names, compresses and writes the parts and the manifest.  The local engine is one slice: a
+PARALLEL ON unload writes one part, ``<prefix>0000_part_00``; PARALLEL OFF writes ``<prefix>000``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sparkify.adapter import translate
+from sparkify.copy_emulator.sources import is_s3, local_path, s3_client, split_s3
+from sparkify.errors import UnloadError
+from sparkify.sqltext import quote_ident, quote_literal
+from sparkify.sqltokens import SqlLexError, Token, tokens
+
+# PostgreSQL's text format escapes; Redshift writes the characters as they are unless ESCAPE is given.
+_TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_TEXT_UNESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
+_COMPRESSIONS = {"GZIP": ".gz", "BZIP2": ".bz2", "ZSTD": ".zst"}
+_FORMATS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
+_AUTHORIZATION = {
+    "IAM_ROLE",
+    "ACCESS_KEY_ID",
+    "SECRET_ACCESS_KEY",
+    "SESSION_TOKEN",
+    "CREDENTIALS",
+    "MASTER_SYMMETRIC_KEY",
+}
+_IGNORED_VALUES = {"REGION", "MAXFILESIZE", "ROWGROUPSIZE", "KMS_KEY_ID"}
+_TEMPORAL_TYPES = {1082, 1083, 1114, 1184, 1266}  # date, time, timestamp, timestamptz, timetz
+NOT_EMPTY = (
+    "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually "
+    "removing the target files in S3, or using the ALLOWOVERWRITE option."
+)
+
+
+@dataclass
+class UnloadCommand:
+    """What an UNLOAD statement asks for.  Credentials are not kept: the standard AWS chain is used."""
+
+    query: str
+    destination: str
+    format: str = "text"
+    header: bool = False
+    delimiter: str | None = None
+    null_as: str = ""
+    add_quotes: bool = False
+    escape: bool = False
+    compression: str = ""
+    parallel: bool = True
+    manifest: bool = False
+    manifest_verbose: bool = False
+    allow_overwrite: bool = False
+    clean_path: bool = False
+    extension: str = ""
+    region: str | None = None
+
+
+def parse_unload(sql: str) -> UnloadCommand:
+    """The UNLOAD statement ``sql`` as a :class:`UnloadCommand`; raises UnloadError with the reason."""
+    try:
+        found = tokens(sql)
+    except SqlLexError as exc:
+        raise UnloadError(f"UNLOAD statement is not valid SQL: {exc}") from None
+    found = [token for token in found if token.text != ";"]
+    words = [token.word for token in found]
+    if words[:1] != ["UNLOAD"] or len(found) < 6 or found[1].text != "(" or found[3].text != ")":
+        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
+    if words[4] != "TO" or found[2].name != "SCONST" or found[5].name != "SCONST":
+        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
+    command = UnloadCommand(query=_literal(found[2]), destination=_literal(found[5]))
+    _read_options(command, found, 6)
+    if command.format == "parquet":
+        raise UnloadError("UNLOAD FORMAT PARQUET is not supported by the local engine (use CSV or JSON)")
+    return command
+
+
+def _literal(token: Token) -> str:
+    text = token.text
+    if text[:1] in ("E", "e"):
+        text = text[1:].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return text[1:-1].replace("''", "'").replace("\\'", "'")
+
+
+def _read_options(command: UnloadCommand, found: list[Token], index: int) -> None:
+    def value_at(position: int) -> tuple[str, int]:
+        if position < len(found) and found[position].word == "AS":
+            position += 1
+        if position >= len(found):
+            raise UnloadError(f"UNLOAD option {found[position - 1].text.upper()} needs a value")
+        token = found[position]
+        return (_literal(token) if token.name == "SCONST" else token.text), position + 1
+
+    while index < len(found):
+        word = found[index].word
+        index += 1
+        if word in _AUTHORIZATION or word in _IGNORED_VALUES:
+            value, index = value_at(index)
+            if word == "REGION":
+                command.region = value
+        elif word == "FORMAT":
+            value, index = value_at(index)
+            if value.upper() not in _FORMATS:
+                raise UnloadError(f"UNLOAD FORMAT {value} is not one of CSV, JSON, PARQUET")
+            command.format = _FORMATS[value.upper()]
+        elif word in _FORMATS:
+            command.format = _FORMATS[word]
+        elif word in _COMPRESSIONS:
+            command.compression = word
+        elif word == "DELIMITER":
+            command.delimiter, index = value_at(index)
+        elif word == "NULL":
+            command.null_as, index = value_at(index)
+        elif word == "EXTENSION":
+            command.extension, index = value_at(index)
+        elif word == "PARALLEL":
+            value, index = value_at(index)
+            command.parallel = value.upper() in ("ON", "TRUE")
+        elif word == "MANIFEST":
+            command.manifest = True
+            if index < len(found) and found[index].word == "VERBOSE":
+                command.manifest_verbose, index = True, index + 1
+        elif word in ("HEADER", "ADDQUOTES", "ALLOWOVERWRITE", "CLEANPATH", "ESCAPE"):
+            setattr(command, _SWITCHES[word], True)
+        else:
+            raise UnloadError(f"UNLOAD option {found[index - 1].text} is not supported by the local engine")
+
+
+_SWITCHES = {
+    "HEADER": "header",
+    "ADDQUOTES": "add_quotes",
+    "ALLOWOVERWRITE": "allow_overwrite",
+    "CLEANPATH": "clean_path",
+    "ESCAPE": "escape",
+}
+
+
+def run_unload(connection: Any, sql: str) -> list[str]:
+    """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
+    command = parse_unload(sql)
+    destination = _Destination(command.destination, command.region)
+    part_name = command.destination + ("0000_part_00" if command.parallel else "000")
+    part_name += _COMPRESSIONS.get(command.compression, "") if not command.extension else ""
+    part_name += f".{command.extension.lstrip('.')}" if command.extension else ""
+    if command.clean_path:
+        destination.remove_all()
+    elif not command.allow_overwrite and destination.has_files():
+        raise UnloadError(NOT_EMPTY)
+    columns = _columns(connection, translate(command.query))
+    data = _query_output(connection, command, translate(command.query), columns)
+    rows = data.count(b"\n") - (1 if command.header else 0)
+    destination.write(part_name, _compress(data, command.compression))
+    written = [part_name]
+    if command.manifest:
+        manifest_name = command.destination + "manifest"
+        manifest = _manifest(part_name, len(data), rows, columns, verbose=command.manifest_verbose)
+        destination.write(manifest_name, json.dumps(manifest).encode())
+        written.append(manifest_name)
+    return written
+
+
+def _columns(connection: Any, query: str) -> list[tuple[str, int]]:
+    cursor = connection.cursor()
+    cursor.execute(f"SELECT * FROM ({query}) AS unload_query LIMIT 0")
+    return [(column[0], column[1]) for column in cursor.description]
+
+
+def _query_output(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
+) -> bytes:
+    buffer = io.BytesIO()
+    cursor = connection.cursor()
+    cursor.copy_expert(_copy_sql(command, query, columns), buffer)
+    if command.format == "text" and not command.add_quotes and not command.escape:
+        return _TEXT_ESCAPE.sub(
+            lambda match: _TEXT_UNESCAPED.get(match.group(1), match.group(1)), buffer.getvalue()
+        )
+    return buffer.getvalue()
+
+
+def _copy_sql(command: UnloadCommand, query: str, columns: list[tuple[str, int]]) -> str:
+    if command.format == "json":
+        # One JSON object a line; dates and times as Redshift prints them, not in ISO's T form.
+        selected = ", ".join(
+            f"unload_query.{quote_ident(name)}::text AS {quote_ident(name)}"
+            if type_code in _TEMPORAL_TYPES
+            else f"unload_query.{quote_ident(name)}"
+            for name, type_code in columns
+        )
+        inner = f"SELECT {selected} FROM ({query}) AS unload_query"
+        rows = f"SELECT row_to_json(unload_row) FROM ({inner}) AS unload_row"
+        # CSV with quote and delimiter characters JSON text never holds raw: each line exactly as made.
+        return f"COPY ({rows}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+    delimiter = command.delimiter or ("," if command.format == "csv" else "|")
+    options = [
+        "FORMAT csv",
+        f"DELIMITER {quote_literal(delimiter)}",
+        f"NULL {quote_literal(command.null_as)}",
+    ]
+    if command.header:
+        options.append("HEADER")
+    if command.add_quotes:
+        options.append("FORCE_QUOTE *")
+    elif command.format != "csv":
+        options[0] = "FORMAT text"  # backslash escapes, taken out again unless ESCAPE asks for them
+    return f"COPY ({query}) TO STDOUT WITH ({', '.join(options)})"
+
+
+def _compress(data: bytes, compression: str) -> bytes:
+    if compression == "GZIP":
+        return gzip.compress(data)
+    if compression == "BZIP2":
+        return bz2.compress(data)
+    if compression == "ZSTD":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def _manifest(
+    part: str, size: int, rows: int, columns: list[tuple[str, int]], *, verbose: bool
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"url": part}
+    if not verbose:
+        return {"entries": [entry]}
+    entry["meta"] = {"content_length": size, "record_count": rows}
+    return {
+        "entries": [entry],
+        "schema": {"elements": [{"name": name} for name, _ in columns]},
+        "meta": {"content_length": size, "record_count": rows},
+        "author": {"name": "Amazon Redshift", "version": "1.0.0"},
+    }
+
+
+class _Destination:
+    """Where the parts go: a prefix on S3 or in a local folder."""
+
+    def __init__(self, prefix: str, region: str | None) -> None:
+        self.prefix = prefix
+        self.region = region
+
+    def _existing(self) -> list[str]:
+        if is_s3(self.prefix):
+            bucket, key = split_s3(self.prefix)
+            listing = s3_client(self.region).list_objects_v2(Bucket=bucket, Prefix=key)
+            return [f"s3://{bucket}/{item['Key']}" for item in listing.get("Contents", [])]
+        path = Path(local_path(self.prefix))
+        folder = path if self.prefix.endswith("/") else path.parent
+        if not folder.is_dir():
+            return []
+        stem = "" if self.prefix.endswith("/") else path.name
+        return [str(entry) for entry in folder.iterdir() if entry.is_file() and entry.name.startswith(stem)]
+
+    def has_files(self) -> bool:
+        return bool(self._existing())
+
+    def remove_all(self) -> None:
+        for name in self._existing():
+            if is_s3(name):
+                bucket, key = split_s3(name)
+                s3_client(self.region).delete_object(Bucket=bucket, Key=key)
+            else:
+                Path(name).unlink()
+
+    def write(self, name: str, data: bytes) -> None:
+        if is_s3(name):
+            bucket, key = split_s3(name)
+            try:
+                s3_client(self.region).put_object(Bucket=bucket, Key=key, Body=data)
+            except Exception as exc:  # botocore's errors: one line, no traceback
+                raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
+            return
+        path = Path(local_path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

@@ -1,0 +1,284 @@
+"""Redshift's SQL surface beyond functions: refusals with Redshift's wording, DDL as Redshift reads it,
+and the catalog views tutorials query — through the adapter on the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from redshift_session import RedshiftSession, database_names, session_on
+
+import sql_queries as q
+from sparkify.adapter import translate
+from sparkify.config import load_config
+from sparkify.errors import UnsupportedStatementError
+from sparkify.warehouse import connect
+
+
+@pytest.fixture(scope="module")
+def redshift_db(pg_data_dir) -> Iterator[str]:
+    yield from database_names(pg_data_dir)
+
+
+@pytest.fixture
+def rs(pg_data_dir, redshift_db: str) -> Iterator[RedshiftSession]:
+    yield from session_on(pg_data_dir, redshift_db)
+
+
+COMMAND = 'SQL command "{}" not supported on Redshift tables.'
+TYPES = "Specified types or functions (one per INFO message) not supported on Redshift tables."
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE INDEX t_id ON t (id)", COMMAND.format("CREATE INDEX t_id ON t (id)")),
+        ("create unique index u on t (id);", COMMAND.format("create unique index u on t (id)")),
+        ("CREATE SEQUENCE s", COMMAND.format("CREATE SEQUENCE s")),
+        ("CREATE EXTENSION hstore", COMMAND.format("CREATE EXTENSION hstore")),
+        ("CREATE TRIGGER x AFTER INSERT ON t EXECUTE FUNCTION f()", "not supported on Redshift tables"),
+        ("SAVEPOINT a", COMMAND.format("SAVEPOINT a")),
+        ("CREATE TABLE t (id SERIAL)", f'{TYPES} Type "serial" not supported.'),
+        ("CREATE TABLE t (id bigserial, u uuid)", f'{TYPES} Type "bigserial" not supported.'),
+        ("CREATE TABLE t (doc jsonb)", f'{TYPES} Type "jsonb" not supported.'),
+        ("SELECT CAST(x AS uuid) FROM t", f'{TYPES} Type "uuid" not supported.'),
+        ("SELECT '{}'::json", f'{TYPES} Type "json" not supported.'),
+        ("SELECT string_agg(name, ',') FROM t", f'{TYPES} Function "string_agg()" not supported.'),
+        ("SELECT array_agg(name) FROM t", f'{TYPES} Function "array_agg()" not supported.'),
+        ("SELECT * FROM generate_series(1, 3)", f'{TYPES} Function "generate_series()" not supported.'),
+        ("SELECT nextval('s')", f'{TYPES} Function "nextval()" not supported.'),
+        ("SELECT regexp_matches('a', 'a')", f'{TYPES} Function "regexp_matches()" not supported.'),
+        ("SELECT doc->>'a' FROM t", f'{TYPES} Operator "->>" not supported.'),
+        ("SELECT * FROM (VALUES (1), (2)) AS v (n)", 'syntax error at or near "VALUES"'),
+        ("VALUES (1)", 'syntax error at or near "VALUES"'),
+        ("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING", 'syntax error at or near "ON"'),
+        ("DELETE FROM t RETURNING id", 'syntax error at or near "RETURNING"'),
+        ("SELECT DISTINCT ON (a) a FROM t", 'syntax error at or near "ON"'),
+        ("SELECT count(*) FILTER (WHERE a > 1) FROM t", 'syntax error at or near "FILTER"'),
+        ("SELECT * FROM t, LATERAL (SELECT 1) s", 'syntax error at or near "LATERAL"'),
+        ("SELECT a IS DISTINCT FROM b FROM t", 'syntax error at or near "IS"'),
+        ("SELECT ARRAY[1, 2]", 'syntax error at or near "ARRAY"'),
+        ("SELECT ROW(1, 2)", 'syntax error at or near "ROW"'),
+        ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", 'syntax error at or near "PARTITION"'),
+        ("CREATE TABLE c (b int) INHERITS (t)", 'syntax error at or near "INHERITS"'),
+        ('SELECT name COLLATE "C" FROM t', "only the collations CASE_SENSITIVE and CASE_INSENSITIVE"),
+    ],
+)
+def test_postgresql_only_sql_is_refused_with_redshifts_wording(sql: str, message: str) -> None:
+    with pytest.raises(UnsupportedStatementError) as refused:
+        translate(sql)
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'CREATE INDEX', 'string_agg(x)' AS \"returning\" -- ON CONFLICT\n FROM t",
+        "SELECT ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t",
+        "CREATE TABLE n AS SELECT a, ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) AS r FROM t",
+        "INSERT INTO t (a, b) VALUES (1, 2), (3, 4)",
+        "COPY t FROM 's3://b/k' IAM_ROLE default FORMAT AS JSON 'auto'",
+        "SELECT tablespace FROM pg_tables",
+        "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
+    ],
+)
+def test_what_redshift_accepts_is_not_refused(sql: str) -> None:
+    translate(sql)
+
+
+def _table_def(rs: RedshiftSession, table: str) -> list[tuple]:
+    return rs.run(
+        'SELECT "column", type, encoding, distkey, sortkey, notnull FROM pg_table_def '
+        f"WHERE tablename = '{table}' ORDER BY \"column\""
+    )
+
+
+def test_pg_table_def_shows_the_layout_the_ddl_wrote(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS songplays")
+    rs.run(q.songplay_table_create)
+    rows = {row[0]: row[1:] for row in _table_def(rs, "songplays")}
+    assert rows["start_time"] == ("timestamp without time zone", "none", True, 1, True)
+    assert rows["songplay_id"] == ("bigint", "az64", False, 0, True)
+    assert rows["location"] == ("character varying(512)", "lzo", False, 0, False)
+
+
+def test_the_first_sort_key_gets_a_brin_index(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS songplays")
+    rs.run(q.songplay_table_create)
+    rs.run(q.songplay_table_create)  # IF NOT EXISTS: a second run changes nothing
+    indexes = rs.run("SELECT indexdef FROM pg_indexes WHERE tablename = 'songplays'")
+    assert indexes == [("CREATE INDEX songplays_sortkey_brin ON public.songplays USING brin (start_time)",)]
+
+
+def test_types_table_attributes_and_interleaved_keys(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS layout_demo")
+    rs.run(
+        "CREATE TABLE layout_demo (a INT ENCODE zstd, b TEXT, c BPCHAR, d NVARCHAR(10), e VARCHAR(MAX), "
+        "f VARCHAR, g SUPER, PRIMARY KEY (a)) DISTSTYLE KEY DISTKEY (b) INTERLEAVED SORTKEY (a, b, c) "
+        "BACKUP NO"
+    )
+    rows = {row[0]: row[1:] for row in _table_def(rs, "layout_demo")}
+    assert rows["a"] == ("integer", "zstd", False, 1, False)
+    assert rows["b"] == ("character varying(256)", "none", True, -2, False)
+    assert rows["c"] == ("character(256)", "none", False, 3, False)
+    assert rows["d"][0] == "character varying(10)"
+    assert rows["e"][0] == "character varying(65535)"
+    assert rows["f"][0] == "character varying(256)"
+    assert rows["g"][0] == "super"
+    assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = 'layout_demo'") == "u"
+
+
+def test_compound_sortkey_like_and_informational_keys(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS base_t, copy_t")
+    rs.run(
+        "CREATE TABLE base_t (id INT IDENTITY(1, 1), k INT UNIQUE, v VARCHAR(8) NOT NULL REFERENCES x (y)) "
+        "COMPOUND SORTKEY (k, v)"
+    )
+    rs.run("CREATE TABLE copy_t (LIKE base_t)")
+    assert [row[4] for row in _table_def(rs, "copy_t")] == [0, 1, 2]
+    rs.run("INSERT INTO base_t (k, v) VALUES (1, 'a'), (1, 'a')")  # keys are informational on Redshift
+    assert rs.run("SELECT id, k FROM base_t ORDER BY id") == [(1, 1), (2, 1)]
+
+
+def test_alter_table_append_moves_the_rows(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS target_t, source_t")
+    rs.run("CREATE TABLE target_t (a INT, b VARCHAR(4))")
+    rs.run("CREATE TABLE source_t (b VARCHAR(4), a INT, extra INT)")
+    rs.run("INSERT INTO source_t VALUES ('x', 1, 9), ('y', 2, 9)")
+    with pytest.raises(Exception, match="columns \\(extra\\)"):
+        rs.run("ALTER TABLE target_t APPEND FROM source_t")
+    rs.run("ALTER TABLE target_t APPEND FROM source_t IGNOREEXTRA")
+    assert rs.run("SELECT a, b FROM target_t ORDER BY a") == [(1, "x"), (2, "y")]
+    assert rs.value("SELECT count(*) FROM source_t") == 0
+
+
+def test_case_insensitive_collation_and_identifier_folding(rs: RedshiftSession) -> None:
+    rs.run('DROP TABLE IF EXISTS "MixedCase"')
+    rs.run('CREATE TABLE "MixedCase" ("Name" VARCHAR(10) COLLATE CASE_INSENSITIVE)')
+    rs.run("INSERT INTO mixedcase VALUES ('Alice')")
+    assert rs.value("SELECT count(*) FROM MIXEDCASE WHERE name = 'ALICE'") == 1
+    assert rs.columns('SELECT name AS "TheName" FROM "MIXEDCASE"') == ["thename"]
+
+
+def test_backslashes_in_literals_escape_as_on_redshift(rs: RedshiftSession) -> None:
+    assert rs.value("SELECT 'a\\\\b'") == "a\\b"
+    assert rs.value("SELECT len('tab\\there')") == 8
+
+
+def test_svv_table_info_stv_sessions_and_stl_load_commits(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS info_t, empty_t")
+    rs.run("CREATE TABLE info_t (k INT DISTKEY, v INT SORTKEY)")
+    rs.run("CREATE TABLE empty_t (k INT)")
+    rs.run("INSERT INTO info_t VALUES (1, 2), (3, 4)")
+    rows = rs.run('SELECT "table", diststyle, sortkey1, tbl_rows FROM svv_table_info ORDER BY "table"')
+    assert ("info_t", "KEY(k)", "v", 2) in rows
+    assert all(row[0] != "empty_t" for row in rows)
+    assert rs.value("SELECT count(*) FROM stv_sessions WHERE process = pg_backend_pid()") == 1
+    assert rs.value("SELECT count(*) FROM stl_load_commits WHERE query = -1") == 0
+
+
+def test_the_scripts_embedded_path_speaks_redshift(write_config, tmp_path) -> None:
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute(q.time_table_create)
+        _, rows = warehouse.query("SELECT \"column\", sortkey FROM pg_table_def WHERE tablename = 'time'")
+        assert ("start_time", 1) in rows
+        sql = "SELECT datediff(week, a, b) FROM (SELECT date '2009-01-01' a, date '2009-12-31' b) t"
+        assert warehouse.query(translate(sql))[1] == [(52,)]
+
+
+def test_redshift_statements_postgresql_spells_otherwise(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS base_m, src_m CASCADE")
+    rs.run("CREATE TABLE base_m (a INT, b VARCHAR(10))")
+    rs.run("CREATE VIEW view_m AS SELECT a FROM public.base_m WITH NO SCHEMA BINDING")
+    rs.run(
+        "CREATE MATERIALIZED VIEW mv_m BACKUP NO DISTSTYLE EVEN SORTKEY (a) AUTO REFRESH YES "
+        "AS SELECT a, count(*) AS n FROM base_m GROUP BY a"
+    )
+    rs.run("ALTER TABLE base_m ADD COLUMN c VARCHAR ENCODE zstd")
+    rs.run("ALTER TABLE base_m ALTER DISTSTYLE EVEN")
+    rs.run("VACUUM FULL base_m TO 75 PERCENT")
+    assert _table_def(rs, "base_m")[2][:2] == ("c", "character varying(256)")
+    assert rs.run("ANALYZE COMPRESSION base_m")[0][:3] == ("base_m", "a", "az64")
+    rs.run("CREATE TABLE src_m (a INT, b VARCHAR(10))")
+    rs.run("INSERT INTO src_m VALUES (1, 'new'), (5, 'five')")
+    rs.run("INSERT INTO base_m (a, b) VALUES (1, 'old'), (2, 'two')")
+    rs.run("MERGE INTO base_m USING src_m ON base_m.a = src_m.a REMOVE DUPLICATES")
+    assert rs.run("SELECT a, b FROM base_m ORDER BY a") == [(1, "new"), (2, "two"), (5, "five")]
+    rs.run(
+        "MERGE INTO base_m USING src_m s ON base_m.a = s.a WHEN MATCHED THEN UPDATE SET b = 'upd' "
+        "WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, s.b)"
+    )
+    assert rs.value("SELECT count(*) FROM base_m WHERE b = 'upd'") == 2
+
+
+def test_hash_temporary_tables_and_convert(rs: RedshiftSession) -> None:
+    rs.run("CREATE TABLE #scratch (a INT DISTKEY, b VARCHAR(10)) SORTKEY (a)")
+    rs.run("INSERT INTO #scratch VALUES (1, 'x')")
+    assert rs.run("SELECT a, b FROM #scratch") == [(1, "x")]
+    assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#scratch'") == "t"
+    assert rs.run("SELECT convert(integer, 12.7), convert(varchar(5), 'abcdefg')") == [(13, "abcde")]
+
+
+def test_redshift_session_settings(rs: RedshiftSession) -> None:
+    assert rs.value("SHOW enable_result_cache_for_session") == "on"
+    rs.run("SET enable_result_cache_for_session TO off")
+    assert rs.value("SHOW enable_result_cache_for_session") == "off"
+    rs.run("RESET enable_result_cache_for_session")
+    assert rs.value("SHOW enable_result_cache_for_session") == "on"
+    rs.run("SET query_group TO 'reports'")
+    assert rs.value("SHOW query_group") == "reports"
+    assert rs.value("SELECT current_setting('TimeZone')") == "UTC"
+
+
+def test_more_catalog_views(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS cat_t")
+    rs.run("CREATE TABLE cat_t (k INT NOT NULL, v VARCHAR(12))")
+    assert ("public", "cat_t", "BASE TABLE") in [row[1:4] for row in rs.run("SELECT * FROM svv_tables")]
+    columns = rs.run(
+        "SELECT column_name, data_type, character_maximum_length FROM svv_columns "
+        "WHERE table_name = 'cat_t' ORDER BY ordinal_position"
+    )
+    assert columns == [("k", "integer", None), ("v", "character varying", 12)]
+    assert rs.value("SELECT count(*) FROM stv_recents WHERE pid = pg_backend_pid()") == 1
+    assert rs.value("SELECT count(*) FROM stl_load_errors") == 0
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'd' IAM_ROLE 'r'", "Redshift Spectrum"),
+        ("CREATE LIBRARY l LANGUAGE plpythonu FROM 's3://b/l.zip'", "CREATE LIBRARY"),
+    ],
+)
+def test_cluster_only_features_are_refused_locally(sql: str, message: str) -> None:
+    with pytest.raises(UnsupportedStatementError, match=message):
+        translate(sql)
+
+
+def test_minus_default_numeric_varbyte_and_local_only_types(rs: RedshiftSession) -> None:
+    assert rs.run("SELECT 1 AS a UNION SELECT 2 MINUS SELECT 1") == [(2,)]
+    rs.run("DROP TABLE IF EXISTS numbers_t")
+    rs.run("CREATE TABLE numbers_t (d DECIMAL, v VARBYTE(10), n NUMERIC(10, 2))")
+    rs.run("INSERT INTO numbers_t VALUES (1.5, 'ab', 1.555)")
+    assert rs.run("SELECT d, n FROM numbers_t") == [(2, Decimal("1.56"))]
+    with pytest.raises(UnsupportedStatementError, match="GEOMETRY type is not supported by the local engine"):
+        translate("CREATE TABLE geo (g GEOMETRY)")
+
+
+def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS listed_t")
+    rs.run("CREATE TABLE listed_t (k INT, v VARCHAR(3))")
+    tables = rs.run("SHOW TABLES FROM SCHEMA dev.public")
+    assert ("public", "listed_t", "BASE TABLE") in [row[1:4] for row in tables]
+    columns = rs.run("SHOW COLUMNS FROM TABLE dev.public.listed_t")
+    assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
+    assert "public" in [row[1] for row in rs.run("SHOW SCHEMAS FROM DATABASE dev")]
+    rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
+    rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")
+    assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1
+    assert rs.value("SELECT count(*) > 0 FROM stl_query") is True
+    assert rs.value("SELECT current_user_id > 0") is True

@@ -1,0 +1,130 @@
+"""UNLOAD on the local engine: Redshift's part names, formats and options, to local paths and to S3 (moto),
+and a round trip: what UNLOAD writes, COPY reads back unchanged."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+from sparkify.config import load_config
+from sparkify.errors import UnloadError
+from sparkify.unload import NOT_EMPTY, parse_unload
+from sparkify.warehouse import Warehouse, connect
+
+ROWS = [
+    (1, "Lena", "2018-11-01 21:01:46", 3.5),
+    (2, 'O\'Brien | "quoted"', "2018-11-02 08:00:00", None),
+    (3, None, None, -1.0),
+]
+
+
+@pytest.fixture
+def warehouse(write_config, tmp_path: Path) -> Iterator[Warehouse]:
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    with connect(load_config(write_config())) as opened:
+        opened.execute("CREATE TABLE src (id INT, name VARCHAR(40), ts TIMESTAMP, score DOUBLE PRECISION)")
+        opened.execute(
+            "INSERT INTO src VALUES (1, 'Lena', '2018-11-01 21:01:46', 3.5), "
+            "(2, 'O''Brien | \"quoted\"', '2018-11-02 08:00:00', NULL), (3, NULL, NULL, -1)"
+        )
+        yield opened
+
+
+def _rows(warehouse: Warehouse, table: str) -> list[tuple[Any, ...]]:
+    _, rows = warehouse.query(f"SELECT id, name, ts::text, score FROM {table} ORDER BY id")
+    return rows
+
+
+def test_parallel_off_json_round_trips_through_copy_on_a_local_path(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "out" / "src_"
+    warehouse.execute(f"UNLOAD ('select * from src') TO '{prefix}' FORMAT JSON PARALLEL OFF")
+    assert sorted(path.name for path in prefix.parent.iterdir()) == ["src_000"]
+    first = json.loads((prefix.parent / "src_000").read_text().splitlines()[0])
+    assert first == {"id": 1, "name": "Lena", "ts": "2018-11-01 21:01:46", "score": 3.5}
+    warehouse.execute("CREATE TABLE back (LIKE src)")
+    warehouse.execute(f"COPY back FROM '{prefix}' IAM_ROLE default FORMAT AS JSON 'auto'")
+    assert _rows(warehouse, "back") == ROWS
+
+
+def test_gzip_json_round_trips_through_copy_on_s3(warehouse: Warehouse, s3) -> None:
+    warehouse.execute(
+        "UNLOAD ('select * from src where id > 0') TO 's3://sparkify-packed/unload/src_' "
+        "IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS JSON GZIP"
+    )
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="sparkify-packed")["Contents"]]
+    assert keys == ["unload/src_0000_part_00.gz"]
+    warehouse.execute("CREATE TABLE back (LIKE src)")
+    warehouse.execute(
+        "COPY back FROM 's3://sparkify-packed/unload/src_' IAM_ROLE default GZIP FORMAT AS JSON 'auto'"
+    )
+    assert _rows(warehouse, "back") == ROWS
+
+
+def test_zstd_csv_with_header_and_a_verbose_manifest_on_s3(warehouse: Warehouse, s3) -> None:
+    warehouse.execute(
+        "UNLOAD ('select id, name from src where name <> ''Lena''') TO 's3://sparkify-packed/csv/part_' "
+        "CREDENTIALS 'aws_access_key_id=AK;aws_secret_access_key=SK' CSV HEADER ZSTD MANIFEST VERBOSE"
+    )
+    body = s3.get_object(Bucket="sparkify-packed", Key="csv/part_0000_part_00.zst")["Body"].read()
+    text = zstandard.ZstdDecompressor().stream_reader(body).read().decode()
+    assert text == 'id,name\n2,"O\'Brien | ""quoted"""\n'
+    manifest = json.loads(s3.get_object(Bucket="sparkify-packed", Key="csv/part_manifest")["Body"].read())
+    assert manifest["entries"][0]["url"] == "s3://sparkify-packed/csv/part_0000_part_00.zst"
+    assert manifest["entries"][0]["meta"]["record_count"] == 1
+    assert [element["name"] for element in manifest["schema"]["elements"]] == ["id", "name"]
+
+
+def test_default_text_format_delimiter_and_null(warehouse: Warehouse, tmp_path: Path) -> None:
+    prefix = tmp_path / "text" / "t_"
+    warehouse.execute(
+        f"UNLOAD ('select top 2 id, name from src order by id desc') TO '{prefix}' PARALLEL FALSE"
+    )
+    assert (prefix.parent / "t_000").read_text() == '3|\n2|O\'Brien | "quoted"\n'
+    warehouse.execute(
+        f"UNLOAD ('select id, name from src where id = 3') TO '{prefix}' "
+        "DELIMITER AS ';' NULL AS 'NULL' ADDQUOTES ALLOWOVERWRITE PARALLEL OFF"
+    )
+    assert (prefix.parent / "t_000").read_text() == '"3";NULL\n'
+
+
+def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse, tmp_path: Path) -> None:
+    prefix = tmp_path / "again" / "a_"
+    statement = f"UNLOAD ('select id from src') TO '{prefix}' GZIP"
+    warehouse.execute(statement)
+    with pytest.raises(UnloadError, match="ALLOWOVERWRITE"):
+        warehouse.execute(statement)
+    warehouse.execute(statement + " ALLOWOVERWRITE")
+    lines = gzip.decompress((prefix.parent / "a_0000_part_00.gz").read_bytes()).decode().split()
+    assert lines == ["1", "2", "3"]
+    assert NOT_EMPTY.startswith("Specified unload destination on S3 is not empty")
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("FORMAT PARQUET", "PARQUET is not supported by the local engine"),
+        ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
+        ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
+    ],
+)
+def test_options_the_local_engine_cannot_honour_are_refused(tail: str, message: str) -> None:
+    with pytest.raises(UnloadError, match=message):
+        parse_unload(f"UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default {tail}")
+
+
+def test_the_query_literal_is_read_with_its_doubled_quotes() -> None:
+    command = parse_unload(
+        "unload ('select * from venue where venuestate = ''NV''') to 's3://b/v_' iam_role default"
+    )
+    assert command.query == "select * from venue where venuestate = 'NV'"
+    assert (command.destination, command.parallel, command.format) == ("s3://b/v_", True, "text")
