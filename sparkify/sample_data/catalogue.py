@@ -58,10 +58,19 @@ class Song:
     def to_json(self) -> str:
         """The song file's text; default separators and ensure_ascii match the real files byte for byte."""
         artist = self.artist
-        values = (1, artist.artist_id, artist.latitude, artist.longitude, artist.location, self.artist_name)
-        return json.dumps(
-            dict(zip(SONG_KEYS, (*values, self.song_id, self.title, self.duration, self.year), strict=True))
+        values = (
+            1,  # num_songs: every real song file holds one song
+            artist.artist_id,
+            artist.latitude,
+            artist.longitude,
+            artist.location,
+            self.artist_name,
+            self.song_id,
+            self.title,
+            self.duration,
+            self.year,
         )
+        return json.dumps(dict(zip(SONG_KEYS, values, strict=True)))
 
 
 class _Ids:

@@ -174,7 +174,8 @@ class Sessions:
                 opened += 1
             _, order, event, session = heapq.heappop(heap)
             yield event
-            # Only now, once the consumer has taken the event: the session's next draws come after.
+            # Advance the session only once its event is out: its next draws take their place among the
+            # other sessions' draws here, and moving them would change the data set.
             _advance(heap, order, session)
 
     def _session_events(self, plan: SessionPlan) -> Iterator[Event]:
@@ -188,8 +189,8 @@ class Sessions:
             play = self._picker.next_play() if page == "NextSong" else None
             line = _event_line(plan, state.logged_in, page, play, item, ts)
             user_id = user.user_id if state.logged_in else None
-            is_song = play is not None
-            event = Event(ts, item, line, user_id, user.level, is_song, is_song and play.matches)
+            matches = play is not None and play.matches
+            event = Event(ts, item, line, user_id, user.level, play is not None, matches)
             state.after(page, user)
             yield event
             left = plan.size - item - 1
