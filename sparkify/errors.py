@@ -93,6 +93,10 @@ def _rebuild_load_error(cls: type[LoadError], state: dict[str, Any]) -> LoadErro
     return error
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a service manager stopping the job): unwinds the run as Ctrl-C does."""
+
+
 class CheckFailed(SparkifyError):
     """A data-quality check on the loaded warehouse failed."""
 

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg2
 
 import sql_queries as q
-from sparkify import embedded
+from sparkify import embedded, load_lock
 from sparkify.adapter import translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
@@ -189,7 +189,7 @@ def _open(*, host: str, port: int, dbname: str, user: str, password: str, where:
             user=user,
             password=password or None,
             connect_timeout=int(os.environ.get("DWH_CONNECT_TIMEOUT", "15")),
-            application_name="sparkify-dwh",
+            application_name=load_lock.application_name(),  # names this process to a run that waits
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"

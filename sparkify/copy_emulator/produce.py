@@ -22,6 +22,7 @@ from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedReco
 from sparkify.copy_emulator.rowcode import compile_row_function
 from sparkify.copy_emulator.sources import SourceFile, read_source
 from sparkify.copy_emulator.statement import CopyCommand
+from sparkify.copy_emulator.workers import become_worker
 from sparkify.errors import LoadError
 from sparkify.load_errors import RejectedRecord
 from sparkify.progress import FileProgress
@@ -174,7 +175,9 @@ def _parallel_messages(
     context = multiprocessing.get_context("fork")  # the converter and its compiled code are inherited
     queues = [context.Queue(maxsize=_QUEUE_CHUNKS) for _ in range(workers)]
     processes = [
-        context.Process(target=_work, args=(converter, batches[k::workers], queues[k]), daemon=True)
+        context.Process(
+            target=_work, args=(converter, batches[k::workers], queues[k], os.getpid()), daemon=True
+        )
         for k in range(workers)
     ]
     for process in processes:
@@ -192,7 +195,8 @@ def _parallel_messages(
             process.join()
 
 
-def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any) -> None:
+def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
+    become_worker(parent_pid)
     try:
         for batch in batches:
             for message in converter.messages(batch):
