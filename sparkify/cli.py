@@ -33,17 +33,26 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise Terminated() if signum == getattr(signal, "SIGTERM", None) else KeyboardInterrupt()
 
 
+def _quiet_excepthook(kind: type[BaseException], value: BaseException, trace: object) -> None:
+    # psycopg2 prints a chained SystemError through sys.excepthook when the server dies under a COPY;
+    # the error that reaches run() says the same in one line.
+    logging.getLogger(__name__).debug("ignored while running: %s: %s", kind.__name__, value)
+
+
 @contextlib.contextmanager
 def _interrupts_unwind() -> Iterator[None]:
-    """Ctrl-C and SIGTERM raise in the main thread, so the run rolls back and reports in one line."""
+    """Ctrl-C and SIGTERM raise in the main thread, so the run rolls back and reports in one line; what
+    a C extension prints through sys.excepthook meanwhile is kept off the terminal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)]
     previous = {number: signal.signal(number, _raise_interrupt) for number in signals}
+    previous_hook, sys.excepthook = sys.excepthook, _quiet_excepthook
     try:
         yield
     finally:
+        sys.excepthook = previous_hook
         for number, handler in previous.items():
             if handler is not None:  # None: a handler not set from Python, which cannot be put back
                 signal.signal(number, handler)
@@ -88,6 +97,13 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         return exc.exit_code
     except psycopg2.Error as exc:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if _connection_lost(exc):
+            print(
+                f"{prog}: error: the connection to the warehouse was lost ({first_line}); nothing of this "
+                "run was committed: run it again",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
         if exc.pgcode == UNDEFINED_TABLE:
             print(f"{prog}: error: {first_line}: run create_tables.py first", file=sys.stderr)
             return EXIT_USAGE
@@ -102,6 +118,14 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         # Python from reporting the same broken pipe again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """The server went away (killed, restarted, network): not a statement the warehouse refused."""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    code = getattr(exc, "pgcode", None)
+    return isinstance(exc, psycopg2.OperationalError) and (code is None or code.startswith("57P"))
 
 
 def print_statements(statements: list[str]) -> None:

@@ -95,7 +95,7 @@ class Warehouse:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is not None:
+        if exc_info[0] is not None and not self.connection.closed:  # a lost connection has nothing to undo
             self.rollback()
         self.close()
 

@@ -45,13 +45,13 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
             else:
                 _copy_from_stream(cursor, command.table, columns, _ByteStream(rows))
         except LoadError as exc:
-            cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+            _undo_copy(cursor)
             exc.rejected = result.rejected
             if record_rejections and result.rejected:
                 exc.query_id = record_rejections(command.table, result.rejected)
             raise
         except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+            _undo_copy(cursor)
             raise
         cursor.execute("RELEASE SAVEPOINT sparkify_copy")
         if not command.noload:
@@ -61,6 +61,13 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     if record_rejections and result.rejected:
         result.query_id = record_rejections(command.table, result.rejected)
     return result
+
+
+def _undo_copy(cursor: Any) -> None:
+    """Roll the COPY back to its savepoint; on a lost connection there is nothing left to roll back,
+    and the error that lost it is the one to report."""
+    if not cursor.connection.closed:
+        cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
 
 
 def _copy_from_stream(cursor: Any, table: str, columns: list[Column], stream: _ByteStream) -> None:
