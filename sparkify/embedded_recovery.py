@@ -31,12 +31,15 @@ class PidFile:
 
     pid: int
     status: str
+    socket_dir: str = ""
 
     @classmethod
     def read(cls, data_dir: Path) -> PidFile | None:
         try:
             lines = (data_dir / "postmaster.pid").read_text().splitlines()
-            return cls(int(lines[0]), lines[7].strip() if len(lines) > 7 else "")
+            line = lines + [""] * 8
+            # A standalone backend (initdb, single-user mode) writes its PID negated.
+            return cls(abs(int(lines[0])), line[7].strip(), line[4].strip())
         except (OSError, ValueError, IndexError):
             return None
 
@@ -91,8 +94,12 @@ def clear_leftovers(data_dir: Path) -> list[str]:
         postmaster = None
     if postmaster is None and pid_file is not None:
         done.append(f"the server (PID {pid_file.pid}) was killed; PostgreSQL recovers its data on start")
-        if _pid_taken_by_another_program(pid_file.pid):
+        if not is_server(pid_file.pid):
+            # PostgreSQL refuses to start while that PID exists — even as a zombie nobody has reaped yet,
+            # or as another program that was given the number since.
             (data_dir / "postmaster.pid").unlink(missing_ok=True)
+            for lock in _socket_locks(data_dir, pid_file):
+                lock.unlink(missing_ok=True)
     orphans = [process for process in server_processes(data_dir) if postmaster is None]
     if orphans:
         for process in orphans:
@@ -102,12 +109,27 @@ def clear_leftovers(data_dir: Path) -> list[str]:
     return done
 
 
-def _pid_taken_by_another_program(pid: int) -> bool:
-    """PostgreSQL refuses to start while the PID in postmaster.pid runs, even as another program."""
+def _socket_locks(data_dir: Path, pid_file: PidFile) -> list[Path]:
+    """The socket lock files the killed server left, which name its PID as postmaster.pid does."""
+    folders = {data_dir, Path(pid_file.socket_dir)} if pid_file.socket_dir else {data_dir}
+    locks = []
+    for folder in folders:
+        for lock in folder.glob(".s.PGSQL.*.lock"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(lock.read_text().splitlines()[0]) == pid_file.pid:
+                    locks.append(lock)
+    return locks
+
+
+def is_server(pid: int) -> bool:
+    """False when ``pid`` is gone, a zombie, or some other program than PostgreSQL."""
     try:
-        return psutil.Process(pid).is_running()
-    except psutil.Error:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres"
+    except psutil.NoSuchProcess:
         return False
+    except psutil.Error:
+        return True  # not ours to look at: leave the decision to PostgreSQL
 
 
 def _stop(postmaster: psutil.Process) -> None:
@@ -140,7 +162,7 @@ def wait_until_ready(data_dir: Path, seconds: float) -> bool:
     announced = False
     while time.monotonic() < deadline:
         pid_file = PidFile.read(data_dir)
-        if pid_file is None or not psutil.pid_exists(pid_file.pid):
+        if pid_file is None or not is_server(pid_file.pid):
             return False
         if pid_file.status == "ready":
             return True
@@ -149,6 +171,11 @@ def wait_until_ready(data_dir: Path, seconds: float) -> bool:
             announced = True
         time.sleep(0.2)
     return False
+
+
+def worth_retrying(reason: str) -> bool:
+    """A start that failed on what a killed server left may succeed at the next try; a bad setting not."""
+    return any(sign in reason for sign in ("File exists", "already exists", "shared memory"))
 
 
 def retry_note(reason: str) -> str:

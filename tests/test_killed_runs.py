@@ -199,3 +199,91 @@ def test_a_lock_held_for_a_client_that_is_gone_is_freed(
             orphan.cursor().execute("SELECT 1")
     finally:
         orphan.close()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Any:
+    """A data folder for a server of this test alone (the test kills it); stopped at teardown."""
+    data_dir = tmp_path / "own" / "pgdata"
+    yield data_dir
+    embedded.stop_server(data_dir)
+
+
+def test_kill_9_of_the_server_mid_load_then_the_next_run_completes(
+    big_sample: Path, own_server: Path, tmp_path: Path, clean_big_star: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path, big_sample, own_server, "server_killed")
+    assert create_tables.main(["--config", str(config)]) == 0
+    loader = start_etl(config)
+    run_until(loader, config, 0.5)
+    postmaster = int((own_server / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGKILL)
+    _, err = loader.communicate(timeout=60)
+    assert loader.returncode == 1
+    assert err.splitlines()[-1].startswith("etl.py: error: the connection to the warehouse was lost (")
+    assert "Traceback" not in err and "SystemError" not in err
+    capfd.readouterr()
+    assert etl.main(["--config", str(config)]) == 0
+    said = capfd.readouterr().err
+    assert f"etl.py: embedded PostgreSQL in {own_server}: the server (PID {postmaster}) was killed;" in said
+    assert star(config) == clean_big_star
+
+
+def test_a_server_whose_postmaster_pid_was_deleted_is_found_stopped_and_restarted(
+    own_server: Path, big_sample: Path, tmp_path: Path, caplog: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    embedded.ensure_server(own_server)
+    postmaster = psutil.Process(int((own_server / "postmaster.pid").read_text().split()[0]))
+    (own_server / "postmaster.pid").unlink()
+    socket_dir, port = embedded.ensure_server(own_server)
+    assert not postmaster.is_running()
+    assert f"stopped the server (PID {postmaster.pid}) that ran without its postmaster.pid" in caplog.text
+    psycopg2.connect(host=socket_dir, port=port, dbname="postgres", user="postgres").close()
+    restarted = psutil.Process(int((own_server / "postmaster.pid").read_text().split()[0]))
+    (own_server / "postmaster.pid").unlink()
+    config = _config(tmp_path, big_sample, own_server, "unused")
+    capfd.readouterr()
+    assert embedded.main(["stop", "--config", str(config)]) == 0
+    assert capfd.readouterr().err == f"stopped {own_server}\n"
+    assert not restarted.is_running()
+
+
+def test_a_server_that_cannot_start_is_one_line_naming_its_log(
+    own_server: Path, big_sample: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    embedded.ensure_server(own_server)
+    embedded.stop_server(own_server)
+    with (own_server / "postgresql.conf").open("a") as conf:
+        conf.write("this is not a setting\n")
+    config = _config(tmp_path, big_sample, own_server, "unused")
+    assert etl.main(["--config", str(config)]) == 2
+    err = capfd.readouterr().err.splitlines()
+    assert err[-1] == (
+        f"etl.py: error: the embedded PostgreSQL in {own_server} did not start: configuration file "
+        f'"{own_server}/postgresql.conf" contains errors; its log is {own_server}/log. If another '
+        "program uses this folder, stop it; else run `python -m sparkify.embedded stop` and try again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "said"),
+    [
+        (
+            "other files",
+            "holds other files (notes.txt) and no PostgreSQL data: point DATA_DIR at an empty or new folder",
+        ),
+        ("a file", "is a file, not a folder: point DATA_DIR at a new folder"),
+    ],
+)
+def test_an_unusable_data_dir_says_what_is_there(
+    setup: str, said: str, tmp_path: Path, big_sample: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "elsewhere"
+    if setup == "a file":
+        data_dir.write_text("x")
+    else:
+        data_dir.mkdir()
+        (data_dir / "notes.txt").write_text("x")
+    config = _config(tmp_path, big_sample, data_dir, "unused")
+    assert etl.main(["--config", str(config)]) == 2
+    assert capfd.readouterr().err == f"etl.py: error: [EMBEDDED] DATA_DIR {data_dir} {said}\n"
