@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -85,7 +86,9 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         with _interrupts_unwind():
-            return action()
+            code = action()
+            sys.stdout.flush()  # a full disk under stdout shows here, not in Python's exit
+            return code
     except LoadError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         if exc.rejected:
@@ -96,19 +99,7 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except psycopg2.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        if _connection_lost(exc):
-            print(
-                f"{prog}: error: the connection to the warehouse was lost ({first_line}); nothing of this "
-                "run was committed: run it again",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        if exc.pgcode == UNDEFINED_TABLE:
-            print(f"{prog}: error: {first_line}: run create_tables.py first", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"{prog}: error: the warehouse refused a statement: {first_line}", file=sys.stderr)
-        return EXIT_FAILED
+        return _warehouse_error(prog, exc)
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"{prog}: {how}; the warehouse keeps its last committed state", file=sys.stderr)
@@ -118,6 +109,41 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
         # Python from reporting the same broken pipe again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if exc.errno not in _CANNOT_WRITE:
+            raise
+        _let_go_of_stuck_stdout()
+        where = exc.filename or "its output"
+        print(f"{prog}: error: cannot write {where}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _let_go_of_stuck_stdout() -> None:
+    """If stdout still cannot take what it holds, point it at /dev/null, so that Python's own flush at
+    exit does not report the same error again."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _warehouse_error(prog: str, exc: psycopg2.Error) -> int:
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if _connection_lost(exc):
+        print(
+            f"{prog}: error: the connection to the warehouse was lost ({first_line}); nothing of this "
+            "run was committed: run it again",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if exc.pgcode == UNDEFINED_TABLE:
+        print(f"{prog}: error: {first_line}: run create_tables.py first", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{prog}: error: the warehouse refused a statement: {first_line}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _connection_lost(exc: Exception) -> bool:

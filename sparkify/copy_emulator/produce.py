@@ -18,8 +18,9 @@ from typing import Any
 
 from sparkify.copy_emulator.convert import Column, ValueRejected, build_converter
 from sparkify.copy_emulator.mapping import Extractor, KeyExtractor
-from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord
+from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord, raw_field
 from sparkify.copy_emulator.rowcode import compile_row_function
+from sparkify.copy_emulator.sniff import check_whole_file
 from sparkify.copy_emulator.sources import SourceFile, read_source
 from sparkify.copy_emulator.statement import CopyCommand
 from sparkify.copy_emulator.workers import become_worker
@@ -32,6 +33,10 @@ BATCH_BYTES = 8 << 20
 CHUNK_BYTES = 1 << 20
 PARALLEL_MIN_BYTES = 16 << 20
 _QUEUE_CHUNKS = 6
+
+
+class RawText(str):
+    """A rejected value as its line writes it (a string's text without its quotes)."""
 
 
 @dataclass
@@ -82,6 +87,9 @@ class RowConverter:
                 compression=self.command.compression,
                 region=self.command.region,
             )
+            check_whole_file(
+                data, name=source.name, table=self.command.table, compression=self.command.compression
+            )
             records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
             pending = bytearray()
             try:
@@ -96,12 +104,21 @@ class RowConverter:
                             pending.clear()
                     else:
                         stats.rejected += 1
-                        yield ("reject", source.name, line, records.line_text(line), *row)
+                        yield ("reject", source.name, line, *self._as_written(records.line_text(line), row))
             except OversizedRecord as exc:
                 raise LoadError(self.command.table, str(exc), filename=source.name, line=exc.line) from None
             if pending:
                 yield "rows", bytes(pending)
             yield "file", stats
+
+    def _as_written(self, line: str, rejection: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The line and (code, reason, column, value), the value as the line writes it where it can."""
+        code, reason, column, value = rejection
+        if column is not None and isinstance(self.extractor, KeyExtractor):
+            written = raw_field(line, self.extractor.keys[self.columns.index(column)])
+            if written is not None:
+                value = RawText(written[1:-1] if written.startswith('"') else written)
+        return line, code, reason, column, value
 
     def _row(self, record: Any) -> Any:
         """The COPY text row, or (code, reason, column, value) saying why the record is rejected."""
@@ -240,7 +257,7 @@ class _Bookkeeper:
         column: Column | None,
         value: Any,
     ) -> None:
-        shown = "" if column is None else value if isinstance(value, str) else _raw(value)
+        shown = "" if column is None else str(value) if isinstance(value, str) else _raw(value)
         self.result.rejected.append(
             RejectedRecord(
                 filename,
