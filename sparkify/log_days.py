@@ -69,7 +69,7 @@ def _say_undated(names: Iterable[str], shown: int = 5) -> None:
         listed = ", ".join(undated[:shown]) + (
             f" and {len(undated) - shown} more" if len(undated) > shown else ""
         )
-        log.warning("--since skips %d log file(s) with no date in their name: %s", len(undated), listed)
+        log.warning("--since skips %d log file(s) with no valid date in their name: %s", len(undated), listed)
 
 
 def _day_of(name: str) -> dt.date | None:
