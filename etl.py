@@ -5,13 +5,12 @@ run waits for the first."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
 from sparkify import cli, packing, pipeline
 from sparkify.config import load_config
 from sparkify.copy_emulator import s3io
-from sparkify.log_days import log_sources_since
+from sparkify.log_days import log_sources_since, parse_day
 from sparkify.report import format_table
 from sparkify.warehouse import connect
 
@@ -20,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = cli.parser("etl.py", __doc__ or "")
     parser.add_argument(
         "--since",
-        type=dt.date.fromisoformat,
+        type=parse_day,
         metavar="YYYY-MM-DD",
         help="load only the log files of this day and later, merging them into the star",
     )

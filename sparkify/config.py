@@ -103,7 +103,9 @@ def read_ini(path: str | Path) -> configparser.ConfigParser:
         raise ConfigError(str(path), [f"no such file; pass --config PATH or create {config_path.name}"])
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(config_path, encoding="utf-8")
+        parser.read(
+            config_path, encoding="utf-8-sig"
+        )  # -sig: a byte order mark, as Notepad writes, is skipped
     except configparser.Error as exc:
         raise ConfigError(str(path), [f"not a valid INI file: {exc.message}"]) from None
     except UnicodeDecodeError as exc:

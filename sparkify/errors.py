@@ -12,7 +12,12 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # a load, a check or an AWS operation failed
 EXIT_USAGE = 2  # the command line or the configuration must change
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM: `kill PID`, a service manager stopping the job
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left early (| head)
+
+# SQLSTATEs the toolkit decides on: the same codes on PostgreSQL and Redshift.
+UNDEFINED_TABLE = "42P01"
+QUERY_CANCELED = "57014"  # also what a statement_timeout running out gives
 
 
 class SparkifyError(Exception):
@@ -97,6 +102,10 @@ def _rebuild_load_error(cls: type[LoadError], state: dict[str, Any]) -> LoadErro
     error = cls(state["table"], state["reason"], **{name: state.get(name) for name in fields})
     error.__dict__.update(state)
     return error
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a service manager stopping the job): unwinds the run as Ctrl-C does."""
 
 
 class CheckFailed(SparkifyError):

@@ -64,15 +64,15 @@ def record_in_stl_load_errors(connection: Any, table: str, rejected: list[Reject
                 0,
                 table_oid,
                 query_id,
-                item.filename[:256],
+                storable(item.filename)[:256],
                 item.line,
-                item.column[:127],
+                storable(item.column)[:127],
                 item.column_type[:10],
                 item.column_length[:10],
-                item.raw_line[:1024],
-                item.raw_value[:1024],
+                storable(item.raw_line)[:1024],
+                storable(item.raw_value)[:1024],
                 item.code,
-                item.reason[:100],
+                storable(item.reason)[:100],
             )
             for item in rejected
         ]
@@ -88,6 +88,11 @@ def record_in_stl_load_errors(connection: Any, table: str, rejected: list[Reject
     return int(query_id)
 
 
+def storable(text: str) -> str:
+    """``text`` as a PostgreSQL string can hold it: a NUL character becomes U+FFFD, as a terminal shows it."""
+    return text.replace("\x00", "\ufffd")
+
+
 def hint_for(item: RejectedRecord) -> str:
     """What to do about one rejected record, in a sentence."""
     value = item.raw_value.strip()
@@ -95,6 +100,8 @@ def hint_for(item: RejectedRecord) -> str:
         return "the value looks like epoch milliseconds: add TIMEFORMAT 'epochmillisecs'"
     if item.code == 1206 and re.fullmatch(r"\d{10}", value):
         return "the value looks like epoch seconds: add TIMEFORMAT 'epochsecs'"
+    if item.code == 1220 and "NUL character" in item.reason:
+        return "remove the NUL character from the data: neither Redshift nor PostgreSQL stores it in text"
     if item.code in (1205, 1206):
         return (
             "the value is not a date or time in the COPY's TIMEFORMAT/DATEFORMAT: fix the data or the format"
@@ -119,7 +126,7 @@ def describe(rejected: list[RejectedRecord], *, limit: int = 10) -> list[str]:
     for item in rejected[:limit]:
         where = f"{item.filename}:{item.line}"
         column = f" column {item.column}" if item.column else ""
-        value = f" value {_short(item.raw_value)!r}" if item.raw_value else ""
+        value = f" value {_short(storable(item.raw_value))!r}" if item.raw_value else ""
         lines.append(f"  {where}{column}{value}: {item.reason} (error {item.code}) — {hint_for(item)}")
     if len(rejected) > limit:
         lines.append(f"  … and {len(rejected) - limit} more; all of them are in stl_load_errors")

@@ -11,16 +11,14 @@ import logging
 import time
 
 import sql_queries as q
+from sparkify import load_lock
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
-from sparkify.errors import StarHoldsData, WarehouseBusy, WarehouseStatementError
+from sparkify.errors import StarHoldsData
 from sparkify.load_errors import describe
-from sparkify.warehouse import QUERY_CANCELED, Warehouse
+from sparkify.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
-
-NO_WAIT_MILLISECONDS = 1000
-_PROBE_MILLISECONDS = 200
 
 
 def star_row_counts(warehouse: Warehouse, existing: set[str]) -> dict[str, int]:
@@ -37,7 +35,7 @@ def create_tables(warehouse: Warehouse, *, force: bool = False) -> None:
     _, rows = warehouse.query(q.existing_tables_query, [tuple(q.ALL_TABLES)])
     existing = {row[0] for row in rows}
     if "staging_events" in existing:
-        warehouse.execute(q.lock_warehouse)  # wait for a running load rather than drop under it
+        _lock(warehouse, wait=True)  # wait for a running load rather than drop under it
     held = {table: count for table, count in star_row_counts(warehouse, existing).items() if count}
     if held and not force:
         listed = ", ".join(f"{table} {rows:,}" for table, rows in held.items())
@@ -89,23 +87,8 @@ def merge(warehouse: Warehouse) -> dict[str, float]:
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:
-    """Take the load lock; say so when another load holds it, or give up if asked not to wait."""
-    limit = _PROBE_MILLISECONDS if wait else NO_WAIT_MILLISECONDS
-    warehouse.execute(q.lock_wait_limit.format(milliseconds=limit))
-    try:
-        warehouse.execute(q.lock_warehouse)
-    except WarehouseStatementError as exc:
-        if exc.sqlstate != QUERY_CANCELED:  # the short statement_timeout of the first try ran out
-            raise
-        warehouse.rollback()
-        if not wait:
-            raise WarehouseBusy(
-                "another etl.py run is loading this warehouse; try again when it ends, or drop --no-wait"
-            ) from None
-        log.info("another etl.py run is loading this warehouse; waiting for it to finish")
-        warehouse.execute(q.lock_wait_unlimited)
-        warehouse.execute(q.lock_warehouse)
-    warehouse.execute(q.lock_wait_unlimited)
+    """Take the load lock; say who holds it, free it from a dead run, or give up if asked not to wait."""
+    load_lock.take(warehouse, wait=wait)
 
 
 def _report_copy(result: CopyResult, elapsed: float) -> None:

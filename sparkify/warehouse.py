@@ -17,11 +17,12 @@ from typing import Any
 import psycopg2
 
 import sql_queries as q
-from sparkify import embedded
+from sparkify import embedded, load_lock
 from sparkify.adapter import prepare_database, session_setup_statements, translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import (
+    UNDEFINED_TABLE,
     LoadError,
     TablesMissing,
     WarehouseConnectionError,
@@ -33,8 +34,6 @@ from sparkify.unload import run_unload
 
 log = logging.getLogger(__name__)
 
-UNDEFINED_TABLE = "42P01"  # SQLSTATEs: the same codes on PostgreSQL and Redshift
-QUERY_CANCELED = "57014"
 
 _CREATE_TABLE_AS = re.compile(
     r"^\s*CREATE\s+(?:(?:LOCAL\s+)?(?:TEMP|TEMPORARY)\s+)?TABLE\s+([a-z_][a-z0-9_$.]*)\b[^(]*?\bAS\b",
@@ -127,7 +126,7 @@ class Warehouse:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is not None:
+        if exc_info[0] is not None and not self.connection.closed:  # a lost connection has nothing to undo
             self.rollback()
         self.close()
 
@@ -192,10 +191,22 @@ def driver_errors() -> Iterator[None]:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if exc.pgcode == UNDEFINED_TABLE:
             raise TablesMissing(f"{first_line}: run create_tables.py first", exc.pgcode) from None
-        if exc.pgcode is None:
-            raise WarehouseStatementError(f"lost the warehouse: {first_line}", None) from None
+        if _connection_lost(exc):
+            raise WarehouseStatementError(
+                f"the connection to the warehouse was lost ({first_line}); nothing of this run was "
+                "committed: run it again",
+                exc.pgcode,
+            ) from None
         refused = f"the warehouse refused a statement: {first_line}"
         raise WarehouseStatementError(refused, exc.pgcode) from None
+
+
+def _connection_lost(exc: psycopg2.Error) -> bool:
+    """The server went away (killed, restarted, network): not a statement the warehouse refused."""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    code = exc.pgcode
+    return isinstance(exc, psycopg2.OperationalError) and (code is None or code.startswith("57P"))
 
 
 def connect(config: Config) -> Warehouse:
@@ -244,7 +255,7 @@ def _open(*, host: str, port: int, dbname: str, user: str, password: str, where:
             user=user,
             password=password or None,
             connect_timeout=int(os.environ.get("DWH_CONNECT_TIMEOUT", "15")),
-            application_name="sparkify-dwh",
+            application_name=load_lock.application_name(),  # names this process to a run that waits
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"

@@ -136,7 +136,7 @@ def blocked_loads(blocker: Any) -> int:
         # The blocker sits in a transaction, which would otherwise keep seeing its first activity snapshot.
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'sparkify-dwh' "
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name LIKE 'sparkify-dwh %' "
             "AND wait_event_type = 'Lock' AND datname = current_database()"
         )
         return cursor.fetchone()[0]
@@ -168,7 +168,10 @@ def test_concurrent_runs_wait_for_each_other(sample, write_config, clean_star) -
     wait_for(lambda: blocked_loads(blocker) == 1, "the first load to hold the warehouse", first)
     impatient = start_etl(config, "--no-wait")
     assert impatient.wait(timeout=30) == 1
-    assert "another etl.py run is loading this warehouse" in impatient.stderr.read()
+    assert (
+        f"another etl.py run (PID {first.pid}) is loading this warehouse; try again"
+        in impatient.stderr.read()
+    )
     second = start_etl(config)
     wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait", second)
     time.sleep(0.5)  # past the short first try at the lock, into the announced wait
@@ -177,7 +180,8 @@ def test_concurrent_runs_wait_for_each_other(sample, write_config, clean_star) -
     blocker.close()
     assert first.wait(timeout=60) == 0
     assert second.wait(timeout=60) == 0
-    assert "waiting for it to finish" in second.stderr.read()
+    said = f"etl.py: another etl.py run (PID {first.pid}) is loading this warehouse; waiting for it to finish"
+    assert said in second.stderr.read()
     assert star(config) == clean_star
 
 

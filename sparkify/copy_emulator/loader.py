@@ -17,7 +17,7 @@ from sparkify.copy_emulator.mapping import Extractor, auto_extractor, jsonpaths_
 from sparkify.copy_emulator.produce import CopyResult, RowConverter, produce_rows
 from sparkify.copy_emulator.sources import SourceFile, list_sources, read_text_document
 from sparkify.copy_emulator.statement import CopyCommand, parse_copy
-from sparkify.errors import CopyStatementError, LoadError
+from sparkify.errors import CopyStatementError, LoadError, Terminated
 from sparkify.load_errors import RejectedRecord
 from sparkify.progress import copy_progress, progress_closed
 from sparkify.sqltext import quote_ident
@@ -48,13 +48,13 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
             else:
                 _copy_from_stream(cursor, command.table, columns, _ByteStream(rows))
         except LoadError as exc:
-            cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+            _undo_copy(cursor)
             exc.rejected = result.rejected
             if record_rejections and result.rejected:
                 exc.query_id = record_rejections(command.table, result.rejected)
             raise
         except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+            _undo_copy(cursor)
             raise
         cursor.execute("RELEASE SAVEPOINT sparkify_copy")
         if not command.noload:
@@ -66,15 +66,38 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     return result
 
 
+def _undo_copy(cursor: Any) -> None:
+    """Roll the COPY back to its savepoint; on a lost connection there is nothing left to roll back,
+    and the error that lost it is the one to report."""
+    if not cursor.connection.closed:
+        cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
+
+
 def _copy_from_stream(cursor: Any, table: str, columns: list[Column], stream: _ByteStream) -> None:
     target = f"{quote_ident(table)} ({', '.join(quote_ident(column.name) for column in columns)})"
     try:
         cursor.copy_expert(f"COPY {target} FROM STDIN", stream, _CHUNK_BYTES)
-    except Exception:
+    except Exception as exc:
         # psycopg2 wraps an exception raised by read() in QueryCanceled; the original says more.
         if stream.error is not None:
             raise stream.error from None
+        # Ctrl-C or SIGTERM can strike as read() is entered, before it could keep the exception.
+        interrupt = _INTERRUPTS.get(_read_failure(str(exc)))
+        if interrupt is not None:
+            raise interrupt from None
         raise
+
+
+_INTERRUPTS: dict[str, type[BaseException]] = {
+    "KeyboardInterrupt": KeyboardInterrupt,
+    "Terminated": Terminated,
+}
+
+
+def _read_failure(message: str) -> str:
+    """The exception type named in psycopg2's "error in .read() call: NAME" message, else ''."""
+    _, found, rest = message.partition("error in .read() call: ")
+    return rest.split(maxsplit=1)[0] if found and rest.strip() else ""
 
 
 def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
@@ -134,16 +157,18 @@ class _ByteStream(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        limit = size if size and size > 0 else _CHUNK_BYTES
-        pending = self.pending
+        # Whatever stops the read — a bad record, Ctrl-C, SIGTERM — is kept: psycopg2 reports it only as
+        # "error in .read() call", and the caller raises the original instead.
         try:
+            limit = size if size and size > 0 else _CHUNK_BYTES
+            pending = self.pending
             for row in self.rows:
                 pending += row
                 if len(pending) >= limit:
                     break
+            chunk = bytes(pending)
+            pending.clear()
+            return chunk
         except BaseException as exc:
             self.error = exc
             raise
-        chunk = bytes(pending)
-        pending.clear()
-        return chunk

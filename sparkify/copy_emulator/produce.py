@@ -19,10 +19,12 @@ from typing import Any
 from sparkify.copy_emulator.convert import Column, ValueRejected, build_converter
 from sparkify.copy_emulator.mapping import Extractor, KeyExtractor
 from sparkify.copy_emulator.prefetch import source_bodies
-from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord
+from sparkify.copy_emulator.records import BadRecord, JsonRecords, OversizedRecord, raw_field
 from sparkify.copy_emulator.rowcode import compile_row_function
+from sparkify.copy_emulator.sniff import check_whole_file
 from sparkify.copy_emulator.sources import SourceFile, read_source
 from sparkify.copy_emulator.statement import CopyCommand
+from sparkify.copy_emulator.workers import become_worker
 from sparkify.errors import LoadError
 from sparkify.load_errors import RejectedRecord
 from sparkify.progress import FileProgress
@@ -32,6 +34,10 @@ BATCH_BYTES = 8 << 20
 CHUNK_BYTES = 1 << 20
 PARALLEL_MIN_BYTES = 16 << 20
 _QUEUE_CHUNKS = 6
+
+
+class RawText(str):
+    """A rejected value as its line writes it (a string's text without its quotes)."""
 
 
 @dataclass
@@ -91,6 +97,9 @@ class RowConverter:
                 region=region,
                 fetched=fetched.data if fetched else None,
             )
+            check_whole_file(
+                data, name=source.name, table=self.command.table, compression=self.command.compression
+            )
             records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
             pending = bytearray()
             try:
@@ -105,12 +114,21 @@ class RowConverter:
                             pending.clear()
                     else:
                         stats.rejected += 1
-                        yield ("reject", source.name, line, records.line_text(line), *row)
+                        yield ("reject", source.name, line, *self._as_written(records.line_text(line), row))
             except OversizedRecord as exc:
                 raise LoadError(self.command.table, str(exc), filename=source.name, line=exc.line) from None
             if pending:
                 yield "rows", bytes(pending)
             yield "file", stats
+
+    def _as_written(self, line: str, rejection: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The line and (code, reason, column, value), the value as the line writes it where it can."""
+        code, reason, column, value = rejection
+        if column is not None and isinstance(self.extractor, KeyExtractor):
+            written = raw_field(line, self.extractor.keys[self.columns.index(column)])
+            if written is not None:
+                value = RawText(written[1:-1] if written.startswith('"') else written)
+        return line, code, reason, column, value
 
     def _row(self, record: Any) -> Any:
         """The COPY text row, or (code, reason, column, value) saying why the record is rejected."""
@@ -184,7 +202,9 @@ def _parallel_messages(
     context = multiprocessing.get_context("fork")  # the converter and its compiled code are inherited
     queues = [context.Queue(maxsize=_QUEUE_CHUNKS) for _ in range(workers)]
     processes = [
-        context.Process(target=_work, args=(converter, batches[k::workers], queues[k]), daemon=True)
+        context.Process(
+            target=_work, args=(converter, batches[k::workers], queues[k], os.getpid()), daemon=True
+        )
         for k in range(workers)
     ]
     for process in processes:
@@ -202,7 +222,8 @@ def _parallel_messages(
             process.join()
 
 
-def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any) -> None:
+def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
+    become_worker(parent_pid)
     try:
         for batch in batches:
             for message in converter.messages(batch):
@@ -246,7 +267,7 @@ class _Bookkeeper:
         column: Column | None,
         value: Any,
     ) -> None:
-        shown = "" if column is None else value if isinstance(value, str) else _raw(value)
+        shown = "" if column is None else str(value) if isinstance(value, str) else _raw(value)
         self.result.rejected.append(
             RejectedRecord(
                 filename,

@@ -88,6 +88,9 @@ class JsonRecords:
                 continue
             except _FastError:
                 pass
+            if b"\x00" in raw:
+                yield index, BadRecord(index, ERR_UTF8, _nul_reason(raw))
+                continue
             if _utf8_problem(raw) is not None:
                 yield index, self._invalid_utf8(raw, index)
                 continue
@@ -125,6 +128,52 @@ def _utf8_problem(raw: bytes) -> str | None:
     return None
 
 
+def raw_field(line: str, key: str) -> str | None:
+    """The value of the top-level ``key`` exactly as ``line`` (one JSON object) writes it, else None.
+
+    Rejected values are reported as written (``1E20``, ``"A\\u0000"``), not as parsed and printed again.
+    """
+    found = None
+    try:
+        position = _skip_space(line, 0)
+        if not line.startswith("{", position):
+            return None
+        position = _skip_space(line, position + 1)
+        while position < len(line) and line[position] != "}":
+            name, position = _DECODER.raw_decode(line, position)
+            position = _skip_space(line, position)
+            if not line.startswith(":", position):
+                return None
+            start = _skip_space(line, position + 1)
+            _, position = _DECODER.raw_decode(line, start)
+            if name == key:
+                found = line[start:position]  # the last of duplicate keys wins, as when parsing
+            position = _skip_space(line, position)
+            if line.startswith(",", position):
+                position = _skip_space(line, position + 1)
+    except (ValueError, IndexError):
+        return None
+    return found
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WHITESPACE:
+        position += 1
+    return position
+
+
+def _nul_reason(raw: bytes) -> str:
+    # PostgreSQL text cannot hold NUL, and Redshift rejects it as an invalid character (error 1220).
+    position = raw.index(b"\x00") + 1
+    return f"String contains a NUL character (byte 0x00) at position {position}"
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    # Some of json's messages end in "at" already ("Invalid control character at").
+    message = exc.msg[: -len(" at")] if exc.msg.endswith(" at") else exc.msg
+    return f"Invalid JSON: {message} at column {exc.colno}"
+
+
 class _SlowScanner:
     """Incremental scan over the whole decoded file, for concatenated and multi-line objects."""
 
@@ -158,10 +207,7 @@ class _SlowScanner:
             try:
                 value, end = _DECODER.raw_decode(text, position)
             except json.JSONDecodeError as exc:
-                yield (
-                    line + 1,
-                    BadRecord(line + 1, ERR_MALFORMED, f"Invalid JSON: {exc.msg} at column {exc.colno}"),
-                )
+                yield line + 1, BadRecord(line + 1, ERR_MALFORMED, _json_reason(exc))
                 self.next_line = line + 1
                 return
             if end - position > MAX_OBJECT_BYTES:

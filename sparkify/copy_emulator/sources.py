@@ -7,8 +7,10 @@ and ``log_data_old.json`` alike.  A local path (or ``file://`` URL) follows the 
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import io
+import logging
 import os
 import zlib
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from typing import Any
 
 from sparkify.copy_emulator import s3io
 from sparkify.errors import LoadError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,10 @@ def local_path(uri: str) -> str:
 
 def list_sources(uri: str, *, table: str, region: str | None = None) -> list[SourceFile]:
     """Every file under the prefix ``uri``, in key order; a :class:`LoadError` when there is none."""
-    files = _list_s3(uri, table, region) if is_s3(uri) else _list_local(local_path(uri))
+    try:
+        files = _list_s3(uri, table, region) if is_s3(uri) else _list_local(local_path(uri))
+    except LocalListingError as exc:
+        raise LoadError(table, exc.reason, hint=exc.hint) from None
     if not files:
         raise LoadError(
             table, f"the prefix {uri!r} matches no file", hint="Check LOG_DATA / SONG_DATA in dwh.cfg."
@@ -62,21 +69,58 @@ def _list_local(prefix: str) -> list[SourceFile]:
     if not os.path.isdir(parent):
         return []
     found: list[SourceFile] = []
-    with os.scandir(parent) as entries:
-        for entry in entries:
-            if entry.name.startswith(start):
-                found.extend(_walk(entry))
+    folder = os.stat(parent)
+    for entry in _entries(parent):
+        if entry.name.startswith(start):
+            found.extend(_walk(entry, frozenset({(folder.st_dev, folder.st_ino)})))
     # S3 lists keys in UTF-8 byte order; sort local paths the same way.
     return sorted(found, key=lambda source: source.name.encode("utf-8", "surrogateescape"))
 
 
-def _walk(entry: os.DirEntry[str]) -> Iterator[SourceFile]:
-    if entry.is_file():
-        yield SourceFile(name=entry.path, size=entry.stat().st_size, location=entry.path)
-    elif entry.is_dir():
-        with os.scandir(entry.path) as children:
-            for child in children:
-                yield from _walk(child)
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except PermissionError:
+        raise LocalListingError(
+            f"cannot read the folder {folder}: permission denied",
+            "Give yourself read permission on it (chmod u+rx), or point the COPY elsewhere.",
+        ) from None
+
+
+def _walk(entry: os.DirEntry[str], ancestors: frozenset[tuple[int, int]]) -> Iterator[SourceFile]:
+    """The files under ``entry``, following symbolic links but never round a loop of them.
+
+    A link back to a folder above it (``log_data/2018/again -> ..``) or a link that never ends
+    (``a -> b -> a``) is skipped with a warning: what it leads to is listed once already, or is nothing.
+    """
+    try:
+        if entry.is_file():
+            yield SourceFile(name=entry.path, size=entry.stat().st_size, location=entry.path)
+            return
+        if not entry.is_dir():
+            return
+        folder = entry.stat()
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        log.warning("skipping %s: a loop of symbolic links that leads nowhere", entry.path)
+        return
+    if (folder.st_dev, folder.st_ino) in ancestors:
+        log.warning("skipping %s: a symbolic link back to a folder above it (a loop)", entry.path)
+        return
+    inside = ancestors | {(folder.st_dev, folder.st_ino)}
+    for child in _entries(entry.path):
+        yield from _walk(child, inside)
+
+
+class LocalListingError(OSError):
+    """A local folder of a COPY source that cannot be listed; reported as the COPY's LoadError."""
+
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
 
 
 def s3_client(region: str | None) -> Any:

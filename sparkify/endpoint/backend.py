@@ -101,6 +101,11 @@ class ShimConnection:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
+    @property
+    def closed(self) -> bool:
+        """As psycopg2 says it: true once the session's socket is gone."""
+        return self.backend.channel.sock.fileno() == -1
+
     def cursor(self) -> ShimCursor:
         return ShimCursor(self.backend)
 
@@ -110,6 +115,7 @@ class ShimCursor:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        self.connection = ShimConnection(backend)
         self.description: list[Column] | None = None
         self.rows: list[tuple[Any, ...]] = []
         self.rowcount = -1

@@ -6,6 +6,7 @@ of each changed line is rewritten and every other byte stays as it was.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
@@ -34,7 +35,9 @@ def read_section(path: Path, section: str) -> dict[str, str]:
 def set_values(path: Path, updates: dict[str, dict[str, str]]) -> bool:
     """Set ``updates[section][key] = value``; add missing keys and sections; True if the file changed."""
     target = path.resolve()
-    original = target.read_bytes().decode("utf-8")
+    raw = target.read_bytes()
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""  # kept as the file had it
+    original = raw[len(bom) :].decode("utf-8")
     lines = original.splitlines(keepends=True)
     eol = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     for section, values in updates.items():
@@ -45,7 +48,7 @@ def set_values(path: Path, updates: dict[str, dict[str, str]]) -> bool:
         return False
     # Write beside the file and rename over it, so that an interruption cannot leave half a file.
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(text.encode("utf-8"))
+    temporary.write_bytes(bom + text.encode("utf-8"))
     shutil.copymode(target, temporary)
     os.replace(temporary, target)
     return True
