@@ -22,7 +22,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 WINDOW_BYTES = 64 << 20
-OBJECTS_PER_THREAD = 4
+OBJECTS_PER_THREAD = 8  # room ahead of a slow object, so the threads keep busy behind it
 
 
 def in_order(
