@@ -138,6 +138,17 @@ def test_a_bad_day_loads_exactly_what_a_good_day_loads_in_the_same_order(
     assert bad.s3_retries == injected  # every fault cost one retry, and each is counted once
 
 
+def test_a_body_cut_short_with_headers_to_match_is_caught_by_its_listed_size(
+    faulty_s3: FaultyS3, db: Any
+) -> None:
+    put_items(faulty_s3, 10)
+    good, good_rows = copy_items(db)
+    faulty_s3.faults.short_every = 3
+    bad, bad_rows = copy_items(db)
+    assert (bad_rows, summary(bad)) == (good_rows, summary(good))
+    assert bad.s3_retries == faulty_s3.faults.injected["short"] > 0
+
+
 def test_maxerror_fails_at_the_same_line_whatever_the_concurrency(faulty_s3: FaultyS3, db: Any) -> None:
     put_items(faulty_s3, 12)
     failures = []

@@ -136,14 +136,29 @@ def request_retries(answer_or_error: Any) -> int:
     return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
 
 
-def get_object(bucket: str, key: str, *, region: str | None, stop: threading.Event | None = None) -> Fetched:
-    """The whole object, its body read retried as a whole GET; :class:`S3ObjectError` when it cannot be."""
+class BodySizeMismatch(Exception):
+    """A body whose length is not the object's listed size: cut short on the way, with headers to match."""
+
+
+def get_object(
+    bucket: str,
+    key: str,
+    *,
+    region: str | None,
+    stop: threading.Event | None = None,
+    listed_size: int | None = None,
+) -> Fetched:
+    """The whole object, its body read retried as a whole GET; :class:`S3ObjectError` when it cannot be.
+    A body of another length than ``listed_size`` (what the listing said) counts as cut off."""
     retries = 0
     for attempt in range(1, GET_ATTEMPTS + 1):
         try:
             answer = client(region).get_object(Bucket=bucket, Key=key)
             retries += _logged_request_retries(answer, bucket, key)
-            return Fetched(answer["Body"].read(), retries)
+            data = answer["Body"].read()
+            if listed_size is not None and len(data) != listed_size:
+                raise BodySizeMismatch(f"{len(data)} bytes where the listing said {listed_size}")
+            return Fetched(data, retries)
         except Exception as exc:
             retries += request_retries(exc)
             _wait_or_give_up(exc, bucket, key, attempt, stop)
@@ -217,6 +232,7 @@ def is_transient(exc: BaseException) -> bool:
         ClientError,
         ConnectionClosedError,
         EndpointConnectionError,
+        FlexibleChecksumError,
         IncompleteReadError,
         ReadTimeoutError,
         ResponseStreamingError,
@@ -225,6 +241,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return error_code(exc) in TRANSIENT_CODES
     transient = (
+        BodySizeMismatch,
+        FlexibleChecksumError,  # the bytes changed on the way
         ResponseStreamingError,
         IncompleteReadError,
         ReadTimeoutError,
