@@ -175,7 +175,13 @@ def test_slow_answers_only_take_longer(faulty_s3: FaultyS3, db: Any) -> None:
     ]
 
 
-def test_a_denied_object_is_named_and_not_retried(faulty_s3: FaultyS3, db: Any) -> None:
+@pytest.mark.parametrize("workers", ["one process", "worker processes"])
+def test_a_denied_object_is_named_and_not_retried(
+    faulty_s3: FaultyS3, db: Any, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    if workers == "worker processes":
+        monkeypatch.setattr(produce, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(produce, "BATCH_BYTES", 100)
     put_items(faulty_s3, 5)
     faulty_s3.faults.denied = {"items/part_003.json"}
     with pytest.raises(LoadError) as caught:
