@@ -361,3 +361,13 @@ def test_the_progress_bar_counts_objects_their_rate_and_retries(monkeypatch: pyt
     counts = bar._counts()  # type: ignore[attr-defined]
     bar.close()
     assert counts.startswith("2/3 objects fetched (") and counts.endswith("/s), 2 rows, 2 retries")
+
+
+def test_a_missing_jsonpaths_file_is_one_line_naming_it(faulty_s3: FaultyS3, db: Any) -> None:
+    put_items(faulty_s3, 2)
+    with pytest.raises(LoadError) as caught:
+        copy_items(db, f"JSON 's3://{BUCKET}/no-paths.json'")
+    assert str(caught.value) == (
+        f"Load into table 'items' failed: cannot read s3://{BUCKET}/no-paths.json: "
+        "the object does not exist (NoSuchKey)"
+    )
