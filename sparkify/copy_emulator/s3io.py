@@ -23,8 +23,9 @@ from sparkify.config import DEFAULT_S3_MAX_CONCURRENCY
 
 log = logging.getLogger(__name__)
 
-#: botocore's attempts per request (standard mode: exponential backoff with jitter, capped at 20 s).
-REQUEST_ATTEMPTS = 10
+#: botocore's retries per request — its ``max_attempts`` counts retries, not the first try (standard
+#: mode: exponential backoff with jitter, capped at 20 s).
+REQUEST_RETRIES = 10
 #: Whole GETs per object, each with botocore's own request retries inside.
 GET_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 0.2
@@ -89,7 +90,7 @@ def _new_client(region: str | None) -> Any:
     import boto3  # imported here so that local-only runs do not pay for it
     from botocore.config import Config
 
-    retries: dict[str, Any] = {"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or REQUEST_ATTEMPTS)}
+    retries: dict[str, Any] = {"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or REQUEST_RETRIES)}
     retries["mode"] = os.environ.get("AWS_RETRY_MODE") or "standard"
     config = Config(
         retries=retries,  # type: ignore[arg-type]
