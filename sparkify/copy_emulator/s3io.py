@@ -90,7 +90,11 @@ def _new_client(region: str | None) -> Any:
     import boto3  # imported here so that local-only runs do not pay for it
     from botocore.config import Config
 
-    retries: dict[str, Any] = {"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or REQUEST_RETRIES)}
+    # AWS_MAX_ATTEMPTS, as everywhere in the AWS tools, counts the first try too.
+    total = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    retries: dict[str, Any] = (
+        {"total_max_attempts": int(total)} if total.isdigit() else {"max_attempts": REQUEST_RETRIES}
+    )
     retries["mode"] = os.environ.get("AWS_RETRY_MODE") or "standard"
     config = Config(
         retries=retries,  # type: ignore[arg-type]
