@@ -452,6 +452,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "reader (bench/s3_bench.py)",
     )
     parser.add_argument("--s3-song-files", type=int, default=3_000, help="song files for --s3 (default 3000)")
+    parser.add_argument("--s3-events", type=int, default=2_000, help="events for --s3 (default 2000)")
     args = parser.parse_args(argv)
     args.tools = {tool.strip() for tool in args.tools.split(",")}
     if not args.tools or args.tools - {"etl", "duckdb"}:
@@ -504,7 +505,7 @@ def main_s3(args: argparse.Namespace, info: dict[str, Any]) -> int:
     """``--s3``: the S3 read benchmark alone, on a data set with few events and the song files asked."""
     from bench.s3_bench import S3_OVER_DISK_TARGET, report_lines, run_s3
 
-    dataset = ensure_dataset(args.data_dir, 2_000, args.s3_song_files)
+    dataset = ensure_dataset(args.data_dir, args.s3_events, args.s3_song_files)
     expected = ExpectedCounts.from_file(dataset / "expected_counts.json")
     try:
         run = run_s3(ROOT, dataset, expected, progress)

@@ -331,7 +331,10 @@ class _SourceReader:
         if source.bucket is None:
             return b"".join(self._stream(source))
         try:
-            return s3io.get_object(source.bucket, source.location, region=self.region, stop=stop).data
+            fetched = s3io.get_object(
+                source.bucket, source.location, region=self.region, stop=stop, listed_size=source.size
+            )
+            return fetched.data
         except s3io.S3ObjectError as exc:
             raise LoadError(self.table, f"cannot read the object: {exc}", filename=source.name) from None
 

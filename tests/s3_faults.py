@@ -35,6 +35,7 @@ class Faults:
     cut_first: int = 0  # the first n GETs of each object: body cut off half-way
     cut_every: int = 0  # every n-th object GET of the run: body cut off half-way
     slow_down_every: int = 0  # every n-th object GET of the run: 503 SlowDown
+    short_every: int = 0  # every n-th object GET of the run: half the body, headers saying that is all
     delay_seconds: float = 0.0  # before answering GETs of keys containing ``delay_keys``
     delay_keys: str = ""
     denied: set[str] = field(default_factory=set)  # keys answered 403 AccessDenied, always
@@ -57,6 +58,8 @@ class Faults:
                 self.cut_every and total % self.cut_every == 0
             ):
                 kind = "cut"
+            elif self.short_every and total % self.short_every == 0:
+                kind = "short"
             else:
                 kind = ""
             if kind:
@@ -122,6 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.faults.delay_seconds and self.faults.delay_keys and self.faults.delay_keys in self.path:
             time.sleep(self.faults.delay_seconds)
         status, headers, payload = self._ask_upstream(body)
+        if fault == "short":  # a proxy that drops the tail and fixes the length: nothing looks wrong
+            payload = payload[: len(payload) // 2]
+            headers = [
+                (name, value) for name, value in headers if not name.lower().startswith("x-amz-checksum")
+            ]
         self.send_response(status)
         for name, value in headers:
             if name.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):

@@ -138,6 +138,17 @@ def test_a_bad_day_loads_exactly_what_a_good_day_loads_in_the_same_order(
     assert bad.s3_retries == injected  # every fault cost one retry, and each is counted once
 
 
+def test_a_body_cut_short_with_headers_to_match_is_caught_by_its_listed_size(
+    faulty_s3: FaultyS3, db: Any
+) -> None:
+    put_items(faulty_s3, 10)
+    good, good_rows = copy_items(db)
+    faulty_s3.faults.short_every = 3
+    bad, bad_rows = copy_items(db)
+    assert (bad_rows, summary(bad)) == (good_rows, summary(good))
+    assert bad.s3_retries == faulty_s3.faults.injected["short"] > 0
+
+
 def test_maxerror_fails_at_the_same_line_whatever_the_concurrency(faulty_s3: FaultyS3, db: Any) -> None:
     put_items(faulty_s3, 12)
     failures = []
@@ -164,7 +175,13 @@ def test_slow_answers_only_take_longer(faulty_s3: FaultyS3, db: Any) -> None:
     ]
 
 
-def test_a_denied_object_is_named_and_not_retried(faulty_s3: FaultyS3, db: Any) -> None:
+@pytest.mark.parametrize("workers", ["one process", "worker processes"])
+def test_a_denied_object_is_named_and_not_retried(
+    faulty_s3: FaultyS3, db: Any, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    if workers == "worker processes":
+        monkeypatch.setattr(produce, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(produce, "BATCH_BYTES", 100)
     put_items(faulty_s3, 5)
     faulty_s3.faults.denied = {"items/part_003.json"}
     with pytest.raises(LoadError) as caught:
@@ -293,7 +310,8 @@ def test_packing_reads_and_uploads_through_faults(
     root, expected = sample
     upload(faulty_s3, root)
     faulty_s3.faults.cut_every = 3
-    faulty_s3.faults.slow_down_every = 4
+    # botocore waits up to a second before retrying a 503: a few, where files are read one by one
+    faulty_s3.faults.slow_down_every = 40 if streamed else 4
     result = packing.pack_sources(
         f"s3://{BUCKET}/song_data", "s3://sparkify-packs/songs", parts=4, region=REGION, table="staging_songs"
     )
@@ -344,3 +362,13 @@ def test_the_progress_bar_counts_objects_their_rate_and_retries(monkeypatch: pyt
     counts = bar._counts()  # type: ignore[attr-defined]
     bar.close()
     assert counts.startswith("2/3 objects fetched (") and counts.endswith("/s), 2 rows, 2 retries")
+
+
+def test_a_missing_jsonpaths_file_is_one_line_naming_it(faulty_s3: FaultyS3, db: Any) -> None:
+    put_items(faulty_s3, 2)
+    with pytest.raises(LoadError) as caught:
+        copy_items(db, f"JSON 's3://{BUCKET}/no-paths.json'")
+    assert str(caught.value) == (
+        f"Load into table 'items' failed: cannot read s3://{BUCKET}/no-paths.json: "
+        "the object does not exist (NoSuchKey)"
+    )

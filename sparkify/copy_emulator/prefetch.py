@@ -22,7 +22,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 WINDOW_BYTES = 64 << 20
-OBJECTS_PER_THREAD = 4
+OBJECTS_PER_THREAD = 8  # room ahead of a slow object, so the threads keep busy behind it
 
 
 def in_order(
@@ -72,7 +72,9 @@ def source_bodies(
         if source.bucket is None:
             return None
         try:
-            return s3io.get_object(source.bucket, source.location, region=region, stop=stop)
+            return s3io.get_object(
+                source.bucket, source.location, region=region, stop=stop, listed_size=source.size
+            )
         except s3io.S3ObjectError as exc:  # raised again in the reader's thread, when its turn comes
             raise LoadError(table, f"cannot read the file: {exc}", filename=source.name) from None
 

@@ -23,8 +23,9 @@ from sparkify.config import DEFAULT_S3_MAX_CONCURRENCY
 
 log = logging.getLogger(__name__)
 
-#: botocore's attempts per request (standard mode: exponential backoff with jitter, capped at 20 s).
-REQUEST_ATTEMPTS = 10
+#: botocore's retries per request — its ``max_attempts`` counts retries, not the first try (standard
+#: mode: exponential backoff with jitter, capped at 20 s).
+REQUEST_RETRIES = 10
 #: Whole GETs per object, each with botocore's own request retries inside.
 GET_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 0.2
@@ -89,7 +90,11 @@ def _new_client(region: str | None) -> Any:
     import boto3  # imported here so that local-only runs do not pay for it
     from botocore.config import Config
 
-    retries: dict[str, Any] = {"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or REQUEST_ATTEMPTS)}
+    # AWS_MAX_ATTEMPTS, as everywhere in the AWS tools, counts the first try too.
+    total = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    retries: dict[str, Any] = (
+        {"total_max_attempts": int(total)} if total.isdigit() else {"max_attempts": REQUEST_RETRIES}
+    )
     retries["mode"] = os.environ.get("AWS_RETRY_MODE") or "standard"
     config = Config(
         retries=retries,  # type: ignore[arg-type]
@@ -136,14 +141,29 @@ def request_retries(answer_or_error: Any) -> int:
     return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
 
 
-def get_object(bucket: str, key: str, *, region: str | None, stop: threading.Event | None = None) -> Fetched:
-    """The whole object, its body read retried as a whole GET; :class:`S3ObjectError` when it cannot be."""
+class BodySizeMismatch(Exception):
+    """A body whose length is not the object's listed size: cut short on the way, with headers to match."""
+
+
+def get_object(
+    bucket: str,
+    key: str,
+    *,
+    region: str | None,
+    stop: threading.Event | None = None,
+    listed_size: int | None = None,
+) -> Fetched:
+    """The whole object, its body read retried as a whole GET; :class:`S3ObjectError` when it cannot be.
+    A body of another length than ``listed_size`` (what the listing said) counts as cut off."""
     retries = 0
     for attempt in range(1, GET_ATTEMPTS + 1):
         try:
             answer = client(region).get_object(Bucket=bucket, Key=key)
             retries += _logged_request_retries(answer, bucket, key)
-            return Fetched(answer["Body"].read(), retries)
+            data = answer["Body"].read()
+            if listed_size is not None and len(data) != listed_size:
+                raise BodySizeMismatch(f"{len(data)} bytes where the listing said {listed_size}")
+            return Fetched(data, retries)
         except Exception as exc:
             retries += request_retries(exc)
             _wait_or_give_up(exc, bucket, key, attempt, stop)
@@ -217,6 +237,7 @@ def is_transient(exc: BaseException) -> bool:
         ClientError,
         ConnectionClosedError,
         EndpointConnectionError,
+        FlexibleChecksumError,
         IncompleteReadError,
         ReadTimeoutError,
         ResponseStreamingError,
@@ -225,6 +246,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return error_code(exc) in TRANSIENT_CODES
     transient = (
+        BodySizeMismatch,
+        FlexibleChecksumError,  # the bytes changed on the way
         ResponseStreamingError,
         IncompleteReadError,
         ReadTimeoutError,
