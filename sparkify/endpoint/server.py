@@ -35,6 +35,7 @@ log = logging.getLogger("sparkify.endpoint")
 _STARTUP_ONLY = frozenset({"options"})
 _NEVER_FORWARDED = frozenset({"user", "database", "replication"})
 _ACCEPT_TIMEOUT = 0.5
+_AUTHENTICATION_TIMEOUT = 60.0
 #: Startup parameters only Redshift's own drivers send; they get md5, as Redshift gives them.
 _REDSHIFT_DRIVER_PARAMETERS = frozenset({"client_protocol_version", "driver_version"})
 
@@ -112,7 +113,7 @@ class Endpoint:
                 if self._stopping.is_set():
                     break
                 raise
-            sock.settimeout(None)
+            sock.settimeout(_AUTHENTICATION_TIMEOUT)  # until the client is in, as PostgreSQL's own limit
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             thread = threading.Thread(target=self._serve_client, args=(sock, address), daemon=True)
             self._threads.append(thread)
@@ -144,6 +145,7 @@ class Endpoint:
             if startup is None:
                 return
             backend, database = startup
+            client.sock.settimeout(None)
             with self._sessions_lock:
                 self._sessions[key] = (client.sock, backend)
             session = ClientSession(self, client, backend, database)
