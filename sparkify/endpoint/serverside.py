@@ -63,7 +63,7 @@ def error_of(exc: BaseException) -> tuple[str, str, str]:
     from sparkify.endpoint.backend import BackendError
     from sparkify.errors import SparkifyError
 
-    if isinstance(exc, LoadError):
+    if isinstance(exc, LoadError) and exc.rejected:
         # Redshift's own words, which clients (and our scripts' Redshift path) recognise; the emulator's
         # explanation of the first rejected record goes in the detail.
         return (
