@@ -12,6 +12,7 @@ MAX_CLIENT_MESSAGE = 64 << 20
 #: Startup packets are small by nature (PostgreSQL's own limit is 10,000 bytes).
 MAX_STARTUP_PACKET = 10_000
 
+CLIENT = "the client"
 PROTOCOL_3_0 = 196608
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -25,6 +26,10 @@ _FLUSH_BYTES = 1 << 16
 
 class ProtocolError(Exception):
     """The peer broke the protocol or went away: its connection ends, nothing else does."""
+
+
+class ClientClosed(ProtocolError):
+    """The peer closed its end: the ordinary way a session ends when no Terminate was sent."""
 
 
 class UnknownMessageType(ProtocolError):
@@ -55,7 +60,8 @@ class Channel:
             except OSError as exc:
                 raise ProtocolError(f"{self.name} connection failed: {exc.strerror or exc}") from None
             if not chunk:
-                raise ProtocolError(f"{self.name} closed the connection")
+                closed = ClientClosed if self.name == CLIENT else ProtocolError
+                raise closed(f"{self.name} closed the connection")
             self.inbox += chunk
 
     def read_exact(self, size: int) -> bytes:

@@ -20,7 +20,7 @@ from sparkify import adapter, embedded
 from sparkify.endpoint import messages as m
 from sparkify.endpoint import tls
 from sparkify.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
-from sparkify.endpoint.backend import Backend, BackendError
+from sparkify.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.endpoint.rewrite import version_text
 from sparkify.endpoint.session import ClientSession
 from sparkify.endpoint.settings import EndpointSettings
@@ -137,7 +137,7 @@ class Endpoint:
 
     def _serve_client(self, sock: socket.socket, address: Any) -> None:
         key = self._register(sock)
-        client = m.Channel(sock, name="the client")
+        client = m.Channel(sock, name=m.CLIENT)
         backend: Backend | None = None
         session: ClientSession | None = None
         try:
@@ -150,6 +150,8 @@ class Endpoint:
                 self._sessions[key] = (client.sock, backend)
             session = ClientSession(self, client, backend, database)
             session.serve()
+        except m.ClientClosed:
+            log.debug("connection from %s closed by the client", _peer(address))
         except m.ProtocolError as exc:
             log.info("connection from %s ended: %s", _peer(address), exc)
         except Exception:
@@ -206,6 +208,9 @@ class Endpoint:
             backend = Backend(
                 self.socket_path, {"user": self.settings.db_user, "database": database, **accepted}
             )
+        except (BackendUnavailable, psycopg2.OperationalError):
+            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
+            return self._fatal(client, text, "57P03")  # cannot_connect_now
         except BackendError as exc:
             client.write(m.message(b"E", exc.payload))
             return None
