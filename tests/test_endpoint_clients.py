@@ -60,11 +60,15 @@ def test_psql_postgresql_only_sql_is_refused_and_the_session_goes_on(endpoint: R
     assert done.stdout.strip() == "42"
 
 
-def test_a_keyword_inside_a_literal_or_quoted_name_is_not_touched(endpoint: RunningEndpoint) -> None:
+def test_a_keyword_inside_a_literal_a_quoted_name_or_a_comment_is_not_touched(
+    endpoint: RunningEndpoint,
+) -> None:
     done = psql(
         endpoint,
         "-c",
-        """SELECT 'DISTKEY version() RETURNING' AS "SORTKEY", version() LIKE 'PostgreSQL 8%'""",
+        """SELECT 'DISTKEY version() RETURNING' AS "SORTKEY", /* CREATE INDEX */
+           version() LIKE 'PostgreSQL 8%'
+           -- ON CONFLICT, pg_last_copy_id()""",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "DISTKEY version() RETURNING|t"
