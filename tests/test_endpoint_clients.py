@@ -154,6 +154,12 @@ def test_redshift_connector_without_ssl(endpoint: RunningEndpoint) -> None:
         connection.close()
 
 
+def test_a_cluster_has_a_dev_database(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect(dbname="dev") as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), COUNT(*) FROM stl_load_errors")
+        assert cursor.fetchone() == ("dev", 0)
+
+
 def test_redshift_connector_wrong_password_is_refused(endpoint: RunningEndpoint) -> None:
     with pytest.raises(
         redshift_connector.ProgrammingError, match=r"'C': '28P01'.*password authentication failed"

@@ -64,7 +64,9 @@ class Endpoint:
         admin = psycopg2.connect(**self.connect_args("postgres", user="postgres"))
         admin.autocommit = True
         try:
-            embedded.ensure_database(admin, self.settings.db_name, self.settings.db_user)
+            # A cluster comes with a database named dev, which Redshift's tools connect to by default.
+            for database in dict.fromkeys([self.settings.db_name, "dev"]):
+                embedded.ensure_database(admin, database, self.settings.db_user)
             with admin.cursor() as cursor:
                 # Redshift's master user creates databases; the embedded login role may not by default.
                 cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")
