@@ -56,7 +56,8 @@ class Channel:
             if self.before_block is not None:
                 self.before_block()
             try:
-                chunk = self.sock.recv(max(_RECV_BYTES, wanted - len(self.inbox)))
+                # At most 1 MB a call: a peer that trickles a large message never costs a large buffer.
+                chunk = self.sock.recv(min(max(_RECV_BYTES, wanted - len(self.inbox)), 1 << 20))
             except OSError as exc:
                 raise ProtocolError(f"{self.name} connection failed: {exc.strerror or exc}") from None
             if not chunk:
