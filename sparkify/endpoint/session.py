@@ -341,7 +341,9 @@ class ClientSession:
         self.collect_answers()
         if not self.skipping:
             self.client.write(m.error_response(step.message, step.sqlstate))
-        if self.backend.status == b"T":
+        if self.backend.status != b"E":
+            # Fails the backend's transaction as the refused statement would have: an open block is
+            # aborted, and so is the implicit one of an extended-protocol batch (what it ran is undone).
             self._end_failed_transaction(self.context.connection.cursor(), b"T")
         self.skipping = True
         return True
