@@ -271,3 +271,18 @@ def test_listens_on_loopback_only_by_default(endpoint: RunningEndpoint) -> None:
             if int(port, 16) == endpoint.port and state == "0A":  # LISTEN
                 listening.append(address)
     assert listening == ["0100007F"]  # 127.0.0.1, and nothing else
+
+
+def test_a_refusal_in_a_pipeline_undoes_the_batch_before_it(endpoint: RunningEndpoint) -> None:
+    with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
+        connection.execute("CREATE TABLE piped (a INTEGER)")
+        with pytest.raises(psycopg.errors.FeatureNotSupported), connection.pipeline():
+            connection.execute("INSERT INTO piped VALUES (%s)", (1,))
+            connection.execute("CREATE INDEX piped_a ON piped (a)")
+            connection.execute("INSERT INTO piped VALUES (%s)", (2,))
+        assert connection.execute("SELECT COUNT(*) FROM piped").fetchone() == (0,)
+        with connection.pipeline():
+            first = connection.execute("SELECT %s::INTEGER", (1,))
+            second = connection.execute("SELECT version()")
+        assert first.fetchone() == (1,)
+        assert second.fetchone()[0].startswith(REDSHIFT_VERSION)  # type: ignore[index]
