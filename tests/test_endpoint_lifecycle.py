@@ -44,10 +44,10 @@ def test_start_status_stop_in_the_background_and_recovery_after_kill_9(
     pg_data_dir: Path, tmp_path: Path
 ) -> None:
     config = write_endpoint_config(tmp_path, pg_data_dir, "lifecycle")
-    port = str(free_port())
-    started = endpoint_cli("start", "--config", str(config), "--port", port)
+    started = endpoint_cli("start", "--config", str(config), "--port", "0")  # a free port, reported
     assert started.returncode == 0, started.stderr
-    assert f"running on 127.0.0.1:{port}" in started.stderr
+    port = started.stderr.split("running on 127.0.0.1:")[1].split()[0]
+    assert f"in dwh.cfg: HOST = 127.0.0.1, DB_PORT = {port};" in started.stderr
     status = endpoint_cli("status", "--config", str(config))
     assert status.returncode == 0 and f"127.0.0.1:{port}" in status.stderr
     pid = int(status.stderr.split("(pid ")[1].split(")")[0])

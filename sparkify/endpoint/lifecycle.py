@@ -77,10 +77,11 @@ def start(settings: EndpointSettings) -> int:
             tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
             print(f"sparkify.endpoint: did not start: {tail[0]}", file=sys.stderr)
             return EXIT_FAILED
-        if running(settings) and _accepts(settings.host, settings.port):
+        found = running(settings)
+        if found and found[0] == process.pid and _accepts(found[1], found[2]):
             print(
-                f"sparkify.endpoint: running on {settings.host}:{settings.port} (pid {process.pid}); "
-                f"in dwh.cfg: HOST = {settings.host}, DB_PORT = {settings.port}; log: {log_file}",
+                f"sparkify.endpoint: running on {found[1]}:{found[2]} (pid {process.pid}); "
+                f"in dwh.cfg: HOST = {found[1]}, DB_PORT = {found[2]}; log: {log_file}",
                 file=sys.stderr,
             )
             return EXIT_OK
