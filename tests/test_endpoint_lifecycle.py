@@ -15,12 +15,6 @@ import pytest
 from endpoint_process import running_endpoint, write_endpoint_config
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def endpoint_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sparkify.endpoint", *arguments],
