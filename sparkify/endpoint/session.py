@@ -130,6 +130,10 @@ class ClientSession:
     # --- simple query -----------------------------------------------------------------------------------
 
     def simple_query(self, payload: bytes) -> None:
+        if (
+            self.skipping
+        ):  # after an error in an extended-protocol batch, discarded until Sync, as by PostgreSQL
+            return
         sql, _ = m.read_cstring(payload)
         try:
             statements = split_statements(sql)
@@ -224,6 +228,8 @@ class ClientSession:
             self.forward_request(b"E", payload)
             return
         self.collect_answers()
+        if self.skipping:
+            return
         self.context.connection.cursor().execute("")  # learns the transaction status as of now
         if self.run_server_side(step):
             self.skipping = True
@@ -339,8 +345,9 @@ class ClientSession:
 
     def refuse(self, step: Refuse) -> bool:
         self.collect_answers()
-        if not self.skipping:
-            self.client.write(m.error_response(step.message, step.sqlstate))
+        if self.skipping:  # the backend failed earlier in this batch and discards all until Sync
+            return True
+        self.client.write(m.error_response(step.message, step.sqlstate))
         if self.backend.status != b"E":
             # Fails the backend's transaction as the refused statement would have: an open block is
             # aborted, and so is the implicit one of an extended-protocol batch (what it ran is undone).
