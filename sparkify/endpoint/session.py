@@ -13,6 +13,7 @@ backend's answers to everything forwarded before: ``pending`` counts the request
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,25 +40,67 @@ _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Forward:
     sql: str
     unchanged: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServerSide:
     handler: serverside.Handler
     sql: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Refuse:
     message: str
     sqlstate: str
 
 
 Step = Forward | ServerSide | Refuse
+
+
+_CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent twice: not kept
+
+
+def classify(sql: str) -> Step:
+    """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
+    texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
+    extended), and the verdict depends on the text alone."""
+    return _classify_cached(sql) if len(sql) <= _CACHED_TEXT else _classify(sql)
+
+
+def _classify(sql: str) -> Step:
+    try:
+        translated = adapter.translate(sql)
+    except SparkifyError as exc:
+        return Refuse(str(exc), "0A000")
+    except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
+        return Forward(sql, True)
+    handler = serverside.handler_for(first_keyword(sql), sql)
+    if handler is not None:
+        return ServerSide(handler, sql)
+    return Forward(translated, translated == sql)
+
+
+_classify_cached = functools.lru_cache(maxsize=1024)(_classify)
+
+
+def statements_of(sql: str) -> tuple[str, ...]:
+    """The statements of one query text; () when it has none or is not lexically SQL (PostgreSQL then
+    answers it in its own words)."""
+    return _statements_cached(sql) if len(sql) <= _CACHED_TEXT else _statements(sql)
+
+
+def _statements(sql: str) -> tuple[str, ...]:
+    try:
+        return tuple(split_statements(sql))
+    except SqlLexError:
+        return ()
+
+
+_statements_cached = functools.lru_cache(maxsize=1024)(_statements)
 
 
 class ClientSession:
@@ -115,17 +158,13 @@ class ClientSession:
 
     def plan(self, sql: str) -> Step:
         """What to do with one statement."""
-        try:
-            translated = adapter.translate(sql)
-        except SparkifyError as exc:
-            return Refuse(str(exc), "0A000")
-        handler = serverside.handler_for(first_keyword(sql), sql)
-        if handler is not None:
-            return ServerSide(handler, sql)
-        final = endpoint_sql(
-            translated, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
-        )
-        return Forward(final, final == sql)
+        step = classify(sql)
+        if isinstance(step, Forward):
+            final = endpoint_sql(
+                step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+            )
+            return Forward(final, final == sql)
+        return step
 
     # --- simple query -----------------------------------------------------------------------------------
 
@@ -135,10 +174,7 @@ class ClientSession:
         ):  # after an error in an extended-protocol batch, discarded until Sync, as by PostgreSQL
             return
         sql, _ = m.read_cstring(payload)
-        try:
-            statements = split_statements(sql)
-        except SqlLexError:
-            statements = []
+        statements = statements_of(sql)
         if not statements:  # empty, or not lexically SQL: PostgreSQL answers it in its own words
             self.send_to_backend(b"Q", payload)
             self.relay_until_ready()
@@ -182,10 +218,7 @@ class ClientSession:
         name, offset = m.read_cstring(payload)
         sql, rest = m.read_cstring(payload, offset)
         self.statements.pop(name, None)
-        try:
-            several = len(split_statements(sql)) > 1
-        except SqlLexError:
-            several = True
+        several = len(statements_of(sql)) != 1
         step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
         if isinstance(step, Forward):
             body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
