@@ -70,6 +70,7 @@ def running_endpoint(
     data_dir: Path, folder: Path, *extra: str, environment: dict[str, str] | None = None
 ) -> Iterator[RunningEndpoint]:
     """Start an endpoint on a free port (``--port 0``); stop it, and wait for it, at the end."""
+    folder.mkdir(parents=True, exist_ok=True)
     database = f"endpoint_{os.getpid()}_{next(_numbers)}"
     config = write_endpoint_config(folder, data_dir, database)
     log = folder / "endpoint.log"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from endpoint_process import running_endpoint, write_endpoint_config
+from endpoint_process import query, raw_session, read_message, running_endpoint, write_endpoint_config
 
 
 def endpoint_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -26,12 +26,21 @@ def endpoint_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sigterm_stops_the_foreground_endpoint_cleanly(pg_data_dir: Path, tmp_path: Path) -> None:
-    with running_endpoint(pg_data_dir, tmp_path) as endpoint:
-        connection = endpoint.connect()
+    with running_endpoint(pg_data_dir, tmp_path / "first") as endpoint:
+        sock = raw_session(endpoint)
+        query(sock, "BEGIN; CREATE TABLE left_open (n INTEGER); INSERT INTO left_open VALUES (1)")
         endpoint.process.send_signal(signal.SIGTERM)
         assert endpoint.process.wait(timeout=30) == 0
-        connection.close()
+        kind, payload = read_message(sock)  # PostgreSQL's last words to a session it ends
+        assert kind == b"E" and b"C57P01\0Mterminating connection due to administrator command\0" in payload
+        sock.close()
     assert "sparkify.endpoint: stopped" in endpoint.log.read_text()
+    with running_endpoint(pg_data_dir, tmp_path / "second") as endpoint:
+        again = endpoint.connect()
+        with again, again.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('left_open')")
+            assert cursor.fetchone() == (None,)  # the open transaction was rolled back
+        again.close()
 
 
 def test_start_status_stop_in_the_background_and_recovery_after_kill_9(

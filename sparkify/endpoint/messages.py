@@ -3,8 +3,11 @@ writing, and builders of the few backend messages the endpoint makes itself."""
 
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 import struct
+import threading
 from collections.abc import Callable
 
 #: The largest client message the endpoint buffers; a larger length prefix ends that connection only.
@@ -22,6 +25,7 @@ _INT32 = struct.Struct("!i")
 _HEADER = struct.Struct("!ci")
 _RECV_BYTES = 1 << 16
 _FLUSH_BYTES = 1 << 16
+_STOP_POLL_MS = 500
 
 
 class ProtocolError(Exception):
@@ -30,6 +34,10 @@ class ProtocolError(Exception):
 
 class ClientClosed(ProtocolError):
     """The peer closed its end: the ordinary way a session ends when no Terminate was sent."""
+
+
+class EndpointStopping(ProtocolError):
+    """The endpoint is shutting down: the session ends at its next read of the client."""
 
 
 class UnknownMessageType(ProtocolError):
@@ -43,9 +51,11 @@ FRONTEND_TYPES = frozenset(b"QPBDECHSFXdcfp"[i : i + 1] for i in range(14))
 class Channel:
     """One side of a connection: whole messages in, buffered bytes out."""
 
-    def __init__(self, sock: socket.socket, *, name: str) -> None:
+    def __init__(self, sock: socket.socket, *, name: str, stop: threading.Event | None = None) -> None:
         self.sock = sock
         self.name = name
+        #: Set when the endpoint stops: a read waiting for this peer gives up within half a second.
+        self.stop = stop
         self.inbox = bytearray()
         self.outbox = bytearray()
         #: Called before a read would block: the other side's pending output goes out first.
@@ -55,6 +65,7 @@ class Channel:
         while len(self.inbox) < wanted:
             if self.before_block is not None:
                 self.before_block()
+            self._wait_readable()
             try:
                 # At most 1 MB a call: a peer that trickles a large message never costs a large buffer.
                 chunk = self.sock.recv(min(max(_RECV_BYTES, wanted - len(self.inbox)), 1 << 20))
@@ -64,6 +75,19 @@ class Channel:
                 closed = ClientClosed if self.name == CLIENT else ProtocolError
                 raise closed(f"{self.name} closed the connection")
             self.inbox += chunk
+
+    def _wait_readable(self) -> None:
+        if self.stop is None:
+            return
+        if self.stop.is_set():
+            raise EndpointStopping("the endpoint is stopping")
+        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+            return  # already decrypted, waiting inside the TLS layer
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        while not poller.poll(_STOP_POLL_MS):
+            if self.stop.is_set():
+                raise EndpointStopping("the endpoint is stopping")
 
     def read_exact(self, size: int) -> bytes:
         self._fill(size)

@@ -36,6 +36,7 @@ _STARTUP_ONLY = frozenset({"options"})
 _NEVER_FORWARDED = frozenset({"user", "database", "replication"})
 _ACCEPT_TIMEOUT = 0.5
 _AUTHENTICATION_TIMEOUT = 60.0
+_SHUTDOWN_MESSAGE = "terminating connection due to administrator command"  # PostgreSQL's words
 #: Startup parameters only Redshift's own drivers send; they get md5, as Redshift gives them.
 _REDSHIFT_DRIVER_PARAMETERS = frozenset({"client_protocol_version", "driver_version"})
 
@@ -128,10 +129,6 @@ class Endpoint:
 
     def _close_all(self) -> None:
         self.listener.close()
-        with self._sessions_lock:
-            for sock, _ in self._sessions.values():
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -148,10 +145,13 @@ class Endpoint:
                 return
             backend, database = startup
             client.sock.settimeout(None)
+            client.stop = self._stopping  # from now on, a stop ends the session at its next read
             with self._sessions_lock:
                 self._sessions[key] = (client.sock, backend)
             session = ClientSession(self, client, backend, database)
             session.serve()
+        except m.EndpointStopping:
+            log.debug("connection from %s ended by the stop", _peer(address))
         except m.ClientClosed:
             log.debug("connection from %s closed by the client", _peer(address))
         except m.ProtocolError as exc:
@@ -166,6 +166,8 @@ class Endpoint:
             if backend is not None:
                 backend.close()  # the backend rolls back whatever the client left half-done
             with contextlib.suppress(m.ProtocolError):
+                if session is not None and self._stopping.is_set():
+                    client.write(m.error_response(_SHUTDOWN_MESSAGE, "57P01", severity="FATAL"))
                 client.flush()
             client.sock.close()
 
