@@ -98,6 +98,11 @@ def test_a_truncated_message_then_silence(endpoint: RunningEndpoint, bystander) 
 def test_a_malformed_parse_message(endpoint: RunningEndpoint, bystander) -> None:
     with raw_session(endpoint) as sock:
         sock.sendall(message(b"P", b"no terminating nul"))
+        kind, payload = read_message(sock)
+        assert (
+            kind == b"E"
+            and b"C08P01\0Minvalid message format: a string without its terminating NUL\0" in payload
+        )
         assert closed_by_server(sock)
 
 

@@ -36,6 +36,10 @@ class ClientClosed(ProtocolError):
     """The peer closed its end: the ordinary way a session ends when no Terminate was sent."""
 
 
+class MalformedMessage(ProtocolError):
+    """A message whose contents do not agree with its format (a string without its NUL, …)."""
+
+
 class EndpointStopping(ProtocolError):
     """The endpoint is shutting down: the session ends at its next read of the client."""
 
@@ -150,7 +154,7 @@ def read_cstring(payload: bytes, offset: int = 0) -> tuple[str, int]:
     """The NUL-terminated string at ``offset`` and the offset after it."""
     end = payload.find(b"\0", offset)
     if end < 0:
-        raise ProtocolError("a string without its terminating NUL")
+        raise MalformedMessage("invalid message format: a string without its terminating NUL")
     return payload[offset:end].decode("utf-8", "replace"), end + 1
 
 

@@ -78,8 +78,12 @@ class ClientSession:
             if kind == b"X":
                 return
             handler = self._handlers.get(kind)
-            if handler is not None:
-                handler(payload)
+            try:
+                if handler is not None:
+                    handler(payload)
+            except m.MalformedMessage as exc:
+                self.client.write(m.error_response(str(exc), "08P01", severity="FATAL"))
+                raise
             # CopyData, CopyDone and CopyFail outside a COPY, and a stray password message: ignored, as by
             # PostgreSQL.
 
