@@ -6,7 +6,6 @@ plus at most 10%.  The round trip through the endpoint adds a TCP hop and a Pyth
 both sides in the same run, select-only, prepared, one client.
 """
 
-# ruff: noqa: E402  (the project's modules are imported after putting the project root on sys.path)
 from __future__ import annotations
 
 import argparse
@@ -20,17 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 import psycopg2
 
 from sparkify import embedded
 from sparkify.copy_emulator import run_copy
 from sparkify.sample_data import generate
+from tests.endpoint_process import PASSWORD, USER, postgres_bin, running_endpoint
 
-sys.path.insert(0, str(ROOT / "tests"))
-from endpoint_process import PASSWORD, USER, postgres_bin, running_endpoint
+ROOT = Path(__file__).resolve().parent.parent
 
 COPY_RATIO_TARGET = 1.10
 STAGING_DDL = """CREATE TABLE IF NOT EXISTS staging_events (

@@ -66,8 +66,11 @@ def write_endpoint_config(folder: Path, data_dir: Path, database: str, *, passwo
 
 
 @contextlib.contextmanager
-def running_endpoint(data_dir: Path, folder: Path, *extra: str) -> Iterator[RunningEndpoint]:
+def running_endpoint(
+    data_dir: Path, folder: Path, *extra: str, environment: dict[str, str] | None = None
+) -> Iterator[RunningEndpoint]:
     """Start an endpoint on a free port (``--port 0``); stop it, and wait for it, at the end."""
+    folder.mkdir(parents=True, exist_ok=True)
     database = f"endpoint_{os.getpid()}_{next(_numbers)}"
     config = write_endpoint_config(folder, data_dir, database)
     log = folder / "endpoint.log"
@@ -77,7 +80,7 @@ def running_endpoint(data_dir: Path, folder: Path, *extra: str) -> Iterator[Runn
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=sink,
-            env={**os.environ, "DWH_DB_PASSWORD": ""},
+            env={**os.environ, "DWH_DB_PASSWORD": "", **(environment or {})},
         )
     try:
         host, port = _wait_until_serving(process, log)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ini_files import ini_files
 
 from sparkify.config import load_config
 from sparkify.errors import ConfigError
+from tests.ini_files import ini_files
 
 KEYS = {
     "CLUSTER": ["HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_PORT"],

@@ -4,6 +4,7 @@ go on."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 from collections.abc import Iterator
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from endpoint_process import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.endpoint_process import (
     RunningEndpoint,
     closed_by_server,
     query,
@@ -95,6 +99,11 @@ def test_a_truncated_message_then_silence(endpoint: RunningEndpoint, bystander) 
 def test_a_malformed_parse_message(endpoint: RunningEndpoint, bystander) -> None:
     with raw_session(endpoint) as sock:
         sock.sendall(message(b"P", b"no terminating nul"))
+        kind, payload = read_message(sock)
+        assert (
+            kind == b"E"
+            and b"C08P01\0Minvalid message format: a string without its terminating NUL\0" in payload
+        )
         assert closed_by_server(sock)
 
 
@@ -105,3 +114,33 @@ def test_a_client_vanishing_mid_copy(endpoint: RunningEndpoint, bystander) -> No
     assert kind == b"G"  # CopyInResponse: the client streams
     sock.sendall(message(b"d", b"1\n2\n3\n") + message(b"d", b"4\n"))
     sock.close()  # gone without CopyDone
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=64),
+            st.builds(
+                lambda kind, body: message(kind, body),
+                st.sampled_from([bytes([k]) for k in b"QPBDECHSFdcfp"]),
+                st.binary(max_size=48),
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_any_bytes_after_login_end_that_connection_at_most(
+    endpoint: RunningEndpoint, chunks: list[bytes]
+) -> None:
+    with raw_session(endpoint) as sock:
+        sock.settimeout(2)
+        with contextlib.suppress(OSError):
+            sock.sendall(b"".join(chunks))
+            while sock.recv(65536):
+                pass
+    assert endpoint.alive()
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    connection.close()

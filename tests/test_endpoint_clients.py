@@ -15,9 +15,9 @@ import psycopg2
 import pytest
 import redshift_connector
 import sqlalchemy as sa
-from endpoint_process import PASSWORD, USER, RunningEndpoint, postgres_bin, running_endpoint
 
 from sparkify.endpoint.rewrite import REDSHIFT_VERSION
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, postgres_bin, running_endpoint
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +62,15 @@ def test_psql_postgresql_only_sql_is_refused_and_the_session_goes_on(endpoint: R
     assert done.stdout.strip() == "42"
 
 
-def test_a_keyword_inside_a_literal_or_quoted_name_is_not_touched(endpoint: RunningEndpoint) -> None:
+def test_a_keyword_inside_a_literal_a_quoted_name_or_a_comment_is_not_touched(
+    endpoint: RunningEndpoint,
+) -> None:
     done = psql(
         endpoint,
         "-c",
-        """SELECT 'DISTKEY version() RETURNING' AS "SORTKEY", version() LIKE 'PostgreSQL 8%'""",
+        """SELECT 'DISTKEY version() RETURNING' AS "SORTKEY", /* CREATE INDEX */
+           version() LIKE 'PostgreSQL 8%'
+           -- ON CONFLICT, pg_last_copy_id()""",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "DISTKEY version() RETURNING|t"
@@ -148,6 +152,12 @@ def test_redshift_connector_without_ssl(endpoint: RunningEndpoint) -> None:
         connection.rollback()
     finally:
         connection.close()
+
+
+def test_a_cluster_has_a_dev_database(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect(dbname="dev") as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), COUNT(*) FROM stl_load_errors")
+        assert cursor.fetchone() == ("dev", 0)
 
 
 def test_redshift_connector_wrong_password_is_refused(endpoint: RunningEndpoint) -> None:
@@ -261,3 +271,18 @@ def test_listens_on_loopback_only_by_default(endpoint: RunningEndpoint) -> None:
             if int(port, 16) == endpoint.port and state == "0A":  # LISTEN
                 listening.append(address)
     assert listening == ["0100007F"]  # 127.0.0.1, and nothing else
+
+
+def test_a_refusal_in_a_pipeline_undoes_the_batch_before_it(endpoint: RunningEndpoint) -> None:
+    with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
+        connection.execute("CREATE TABLE piped (a INTEGER)")
+        with pytest.raises(psycopg.errors.FeatureNotSupported), connection.pipeline():
+            connection.execute("INSERT INTO piped VALUES (%s)", (1,))
+            connection.execute("CREATE INDEX piped_a ON piped (a)")
+            connection.execute("INSERT INTO piped VALUES (%s)", (2,))
+        assert connection.execute("SELECT COUNT(*) FROM piped").fetchone() == (0,)
+        with connection.pipeline():
+            first = connection.execute("SELECT %s::INTEGER", (1,))
+            second = connection.execute("SELECT version()")
+        assert first.fetchone() == (1,)
+        assert second.fetchone()[0].startswith(REDSHIFT_VERSION)  # type: ignore[index]

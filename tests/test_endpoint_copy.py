@@ -5,15 +5,17 @@ scripts taking their Redshift path."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import psycopg
 import psycopg2
 import pytest
 import redshift_connector
-from endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
+from moto.server import ThreadedMotoServer
 
 import create_tables
 import etl
@@ -22,6 +24,7 @@ from sparkify import pipeline
 from sparkify.config import load_config
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
 STUDENT_DDL = """
 CREATE TABLE IF NOT EXISTS stage_log (
@@ -274,3 +277,78 @@ def test_a_failed_load_through_the_endpoint_is_explained_from_stl_load_errors(
     assert etl.main(["--config", str(config)]) == 1
     error = capsys.readouterr().err
     assert f"Load into table 'staging_songs' failed at {songs / 'bad.json'}:1, column num_songs" in error
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(
+    pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, sample: tuple[Path, ExpectedCounts]
+) -> Iterator[RunningEndpoint]:
+    """An endpoint whose COPY reads S3 from moto's server (AWS_ENDPOINT_URL), holding the sample's files."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    aws = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-west-2",
+    }
+    try:
+        client = boto3.client(
+            "s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-west-2",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        client.create_bucket(
+            Bucket="udacity-dend", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+        )
+        root, _ = sample
+        for path in root.rglob("*.json"):
+            client.upload_file(str(path), "udacity-dend", str(path.relative_to(root)))
+        with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("s3endpoint"), environment=aws) as running:
+            yield running
+    finally:
+        server.stop()
+
+
+def test_copy_from_s3_runs_server_side(
+    s3_endpoint: RunningEndpoint, sample: tuple[Path, ExpectedCounts]
+) -> None:
+    _, expected = sample
+    with s3_endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(STUDENT_DDL)
+        cursor.execute(
+            "COPY stage_log FROM 's3://udacity-dend/log_data' "
+            "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/dwhRole' "
+            "FORMAT AS JSON 's3://udacity-dend/log_json_path.json' TIMEFORMAT 'epochmillisecs' "
+            "BLANKSASNULL EMPTYASNULL REGION 'us-west-2'"
+        )
+        assert cursor.rowcount == expected.staging_events
+        cursor.execute("COPY stage_song FROM 's3://udacity-dend/song_data' JSON 'auto' REGION 'us-west-2'")
+        assert cursor.rowcount == expected.staging_songs
+        with pytest.raises(psycopg2.errors.InternalError) as failed:
+            cursor.execute(
+                "COPY stage_song FROM 's3://no-such-bucket/song_data' JSON 'auto' REGION 'us-west-2'"
+            )
+        # Not a data error: the emulator's own message, not Redshift's pointer to stl_load_errors.
+        assert failed.value.diag.message_primary.startswith(
+            "Load into table 'stage_song' failed: the S3 bucket 'no-such-bucket' does not exist."
+        )
+
+
+def test_unload_runs_in_the_endpoint_and_copy_reads_it_back(
+    endpoint: RunningEndpoint, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "unloaded" / "plays_"
+    prefix.parent.mkdir()
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE plays_src (id INTEGER, title VARCHAR(32))")
+        cursor.execute("INSERT INTO plays_src VALUES (1, 'it''s'), (2, NULL), (3, 'Ünïcode')")
+        cursor.execute(f"UNLOAD ('select * from plays_src') TO '{prefix}' FORMAT JSON PARALLEL OFF")
+        assert cursor.statusmessage == "UNLOAD"
+        cursor.execute("CREATE TEMP TABLE plays_back (id INTEGER, title VARCHAR(32))")
+        cursor.execute(f"COPY plays_back FROM '{prefix}' FORMAT AS JSON 'auto'")
+        cursor.execute("SELECT id, title FROM plays_back ORDER BY id")
+        assert cursor.fetchall() == [(1, "it's"), (2, None), (3, "Ünïcode")]
+    assert [path.name for path in prefix.parent.iterdir()] == ["plays_000"]

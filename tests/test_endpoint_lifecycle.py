@@ -12,13 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from endpoint_process import running_endpoint, write_endpoint_config
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.endpoint_process import query, raw_session, read_message, running_endpoint, write_endpoint_config
 
 
 def endpoint_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -32,22 +27,31 @@ def endpoint_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sigterm_stops_the_foreground_endpoint_cleanly(pg_data_dir: Path, tmp_path: Path) -> None:
-    with running_endpoint(pg_data_dir, tmp_path) as endpoint:
-        connection = endpoint.connect()
+    with running_endpoint(pg_data_dir, tmp_path / "first") as endpoint:
+        sock = raw_session(endpoint)
+        query(sock, "BEGIN; CREATE TABLE left_open (n INTEGER); INSERT INTO left_open VALUES (1)")
         endpoint.process.send_signal(signal.SIGTERM)
         assert endpoint.process.wait(timeout=30) == 0
-        connection.close()
+        kind, payload = read_message(sock)  # PostgreSQL's last words to a session it ends
+        assert kind == b"E" and b"C57P01\0Mterminating connection due to administrator command\0" in payload
+        sock.close()
     assert "sparkify.endpoint: stopped" in endpoint.log.read_text()
+    with running_endpoint(pg_data_dir, tmp_path / "second") as endpoint:
+        again = endpoint.connect()
+        with again, again.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('left_open')")
+            assert cursor.fetchone() == (None,)  # the open transaction was rolled back
+        again.close()
 
 
 def test_start_status_stop_in_the_background_and_recovery_after_kill_9(
     pg_data_dir: Path, tmp_path: Path
 ) -> None:
     config = write_endpoint_config(tmp_path, pg_data_dir, "lifecycle")
-    port = str(free_port())
-    started = endpoint_cli("start", "--config", str(config), "--port", port)
+    started = endpoint_cli("start", "--config", str(config), "--port", "0")  # a free port, reported
     assert started.returncode == 0, started.stderr
-    assert f"running on 127.0.0.1:{port}" in started.stderr
+    port = started.stderr.split("running on 127.0.0.1:")[1].split()[0]
+    assert f"in dwh.cfg: HOST = 127.0.0.1, DB_PORT = {port};" in started.stderr
     status = endpoint_cli("status", "--config", str(config))
     assert status.returncode == 0 and f"127.0.0.1:{port}" in status.stderr
     pid = int(status.stderr.split("(pid ")[1].split(")")[0])

@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from redshift_config import REDSHIFT
 
 import create_tables
 import etl
@@ -26,6 +25,7 @@ from sparkify.pipeline import table_counts
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import connect
+from tests.redshift_config import REDSHIFT
 
 REGION = "us-west-2"
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
-from redshift_session import RedshiftSession, database_names, session_on
+
+from tests.redshift_session import RedshiftSession, database_names, session_on
 
 D = dt.date
 T = dt.datetime

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from redshift_session import RedshiftSession, database_names, session_on
 
 import sql_queries as q
 from sparkify.adapter import translate
 from sparkify.config import load_config
 from sparkify.errors import UnsupportedStatementError
 from sparkify.warehouse import connect
+from tests.redshift_session import RedshiftSession, database_names, session_on
 
 
 @pytest.fixture(scope="module")

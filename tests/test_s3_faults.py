@@ -19,7 +19,6 @@ from typing import Any
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from s3_faults import Faults, FaultyProxy
 
 import create_tables
 import etl
@@ -29,6 +28,7 @@ from sparkify.copy_emulator import produce, run_copy, s3io
 from sparkify.errors import LoadError
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
+from tests.s3_faults import Faults, FaultyProxy
 
 REGION = "us-west-2"
 BUCKET = "sparkify-faulty"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ini_files import ini_files
 
 from sparkify.errors import ConfigError
 from sparkify.iac.settings import DEFAULTS, load_settings
 from sparkify.packing import PackError, slices_from_config
+from tests.ini_files import ini_files
 
 KEYS = {
     "INFRA": list(DEFAULTS),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from redshift_config import REDSHIFT
 
 import sql_queries as q
 from sparkify.adapter import postgres_ddl
 from sparkify.copy_emulator import parse_copy
 from sparkify.errors import CopyStatementError
 from sparkify.sqltext import collapse_whitespace, mask_secrets, quote_ident, quote_literal
+from tests.redshift_config import REDSHIFT
 
 
 def test_copy_statements_sent_to_redshift() -> None:

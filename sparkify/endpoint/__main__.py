@@ -6,12 +6,14 @@ background and returns once it accepts connections; ``stop`` ends it; ``status``
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import signal
 import sys
 
 from sparkify import cli
 from sparkify.endpoint import lifecycle
-from sparkify.endpoint.settings import load_settings
+from sparkify.endpoint.settings import EndpointSettings, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", default="run", choices=["run", "start", "stop", "status"])
     parser.add_argument("--host", default=None, help="the address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="the port (default: [CLUSTER] DB_PORT, 5439)")
+    parser.add_argument("--pid-file", action="store_true", help=argparse.SUPPRESS)  # set by `start`
     args = parser.parse_args(argv)
 
     def action() -> int:
@@ -29,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
             return lifecycle.stop(settings)
         if args.command == "status":
             return lifecycle.status(settings)
-        return serve(settings)
+        return serve(settings, pid_file=args.pid_file)
 
     return cli.run("sparkify.endpoint", action, verbose=args.verbose)
 
 
-def serve(settings) -> int:  # type: ignore[no-untyped-def]
+def serve(settings: EndpointSettings, *, pid_file: bool = False) -> int:
     from sparkify.endpoint.server import Endpoint
 
     endpoint = Endpoint(settings)
@@ -44,7 +47,7 @@ def serve(settings) -> int:  # type: ignore[no-untyped-def]
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    with lifecycle.pid_file(settings, endpoint.port):
+    with lifecycle.pid_file(settings, endpoint.port) if pid_file else contextlib.nullcontext():
         print(
             f"sparkify.endpoint: serving Redshift SQL on {settings.host}:{endpoint.port} "
             f"(database {settings.db_name}, user {settings.db_user}); Ctrl-C stops",

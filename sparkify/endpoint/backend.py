@@ -31,6 +31,10 @@ class BackendError(Exception):
         super().__init__(self.pgerror)
 
 
+class BackendUnavailable(m.ProtocolError):
+    """The embedded server's socket does not answer (stopped under the endpoint)."""
+
+
 class Backend:
     """One session of the embedded server, opened with the client's accepted startup parameters."""
 
@@ -41,7 +45,7 @@ class Backend:
             sock.connect(socket_path)
         except OSError as exc:
             sock.close()
-            raise m.ProtocolError(f"the embedded PostgreSQL is not reachable: {exc.strerror}") from None
+            raise BackendUnavailable(f"the embedded PostgreSQL is not reachable: {exc.strerror}") from None
         self.channel = m.Channel(sock, name="the embedded PostgreSQL")
         self.pid = 0
         self.secret = 0

@@ -1,6 +1,7 @@
-"""The endpoint in the background: a pid file beside the data folder, written by the serving process
-itself, so that ``stop`` and ``status`` find a foreground endpoint too, and a stale file left by a kill -9
-is recognised (its process is gone, or is not an endpoint) and replaced by the next start."""
+"""The endpoint in the background: ``start`` runs it with a pid file beside the data folder, written by
+the serving process itself once it listens; ``stop`` and ``status`` read it.  A stale file left by a
+kill -9 is recognised (its process is gone, or is not an endpoint) and replaced by the next start.
+A foreground endpoint (Ctrl-C stops it) leaves the file alone, so it never hides a background one."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def start(settings: EndpointSettings) -> int:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "sparkify.endpoint", "run", "--config", str(settings.config_path),
-        "--host", settings.host, "--port", str(settings.port),
+        "--host", settings.host, "--port", str(settings.port), "--pid-file",
     ]  # fmt: skip
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
@@ -77,10 +78,11 @@ def start(settings: EndpointSettings) -> int:
             tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
             print(f"sparkify.endpoint: did not start: {tail[0]}", file=sys.stderr)
             return EXIT_FAILED
-        if running(settings) and _accepts(settings.host, settings.port):
+        found = running(settings)
+        if found and found[0] == process.pid and _accepts(found[1], found[2]):
             print(
-                f"sparkify.endpoint: running on {settings.host}:{settings.port} (pid {process.pid}); "
-                f"in dwh.cfg: HOST = {settings.host}, DB_PORT = {settings.port}; log: {log_file}",
+                f"sparkify.endpoint: running on {found[1]}:{found[2]} (pid {process.pid}); "
+                f"in dwh.cfg: HOST = {found[1]}, DB_PORT = {found[2]}; log: {log_file}",
                 file=sys.stderr,
             )
             return EXIT_OK

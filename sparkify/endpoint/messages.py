@@ -3,8 +3,11 @@ writing, and builders of the few backend messages the endpoint makes itself."""
 
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 import struct
+import threading
 from collections.abc import Callable
 
 #: The largest client message the endpoint buffers; a larger length prefix ends that connection only.
@@ -12,6 +15,7 @@ MAX_CLIENT_MESSAGE = 64 << 20
 #: Startup packets are small by nature (PostgreSQL's own limit is 10,000 bytes).
 MAX_STARTUP_PACKET = 10_000
 
+CLIENT = "the client"
 PROTOCOL_3_0 = 196608
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -21,10 +25,23 @@ _INT32 = struct.Struct("!i")
 _HEADER = struct.Struct("!ci")
 _RECV_BYTES = 1 << 16
 _FLUSH_BYTES = 1 << 16
+_STOP_POLL_MS = 500
 
 
 class ProtocolError(Exception):
     """The peer broke the protocol or went away: its connection ends, nothing else does."""
+
+
+class ClientClosed(ProtocolError):
+    """The peer closed its end: the ordinary way a session ends when no Terminate was sent."""
+
+
+class MalformedMessage(ProtocolError):
+    """A message whose contents do not agree with its format (a string without its NUL, …)."""
+
+
+class EndpointStopping(ProtocolError):
+    """The endpoint is shutting down: the session ends at its next read of the client."""
 
 
 class UnknownMessageType(ProtocolError):
@@ -38,9 +55,11 @@ FRONTEND_TYPES = frozenset(b"QPBDECHSFXdcfp"[i : i + 1] for i in range(14))
 class Channel:
     """One side of a connection: whole messages in, buffered bytes out."""
 
-    def __init__(self, sock: socket.socket, *, name: str) -> None:
+    def __init__(self, sock: socket.socket, *, name: str, stop: threading.Event | None = None) -> None:
         self.sock = sock
         self.name = name
+        #: Set when the endpoint stops: a read waiting for this peer gives up within half a second.
+        self.stop = stop
         self.inbox = bytearray()
         self.outbox = bytearray()
         #: Called before a read would block: the other side's pending output goes out first.
@@ -50,13 +69,29 @@ class Channel:
         while len(self.inbox) < wanted:
             if self.before_block is not None:
                 self.before_block()
+            self._wait_readable()
             try:
-                chunk = self.sock.recv(max(_RECV_BYTES, wanted - len(self.inbox)))
+                # At most 1 MB a call: a peer that trickles a large message never costs a large buffer.
+                chunk = self.sock.recv(min(max(_RECV_BYTES, wanted - len(self.inbox)), 1 << 20))
             except OSError as exc:
                 raise ProtocolError(f"{self.name} connection failed: {exc.strerror or exc}") from None
             if not chunk:
-                raise ProtocolError(f"{self.name} closed the connection")
+                closed = ClientClosed if self.name == CLIENT else ProtocolError
+                raise closed(f"{self.name} closed the connection")
             self.inbox += chunk
+
+    def _wait_readable(self) -> None:
+        if self.stop is None:
+            return
+        if self.stop.is_set():
+            raise EndpointStopping("the endpoint is stopping")
+        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+            return  # already decrypted, waiting inside the TLS layer
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        while not poller.poll(_STOP_POLL_MS):
+            if self.stop.is_set():
+                raise EndpointStopping("the endpoint is stopping")
 
     def read_exact(self, size: int) -> bytes:
         self._fill(size)
@@ -119,7 +154,7 @@ def read_cstring(payload: bytes, offset: int = 0) -> tuple[str, int]:
     """The NUL-terminated string at ``offset`` and the offset after it."""
     end = payload.find(b"\0", offset)
     if end < 0:
-        raise ProtocolError("a string without its terminating NUL")
+        raise MalformedMessage("invalid message format: a string without its terminating NUL")
     return payload[offset:end].decode("utf-8", "replace"), end + 1
 
 

@@ -20,7 +20,7 @@ from sparkify import adapter, embedded
 from sparkify.endpoint import messages as m
 from sparkify.endpoint import tls
 from sparkify.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
-from sparkify.endpoint.backend import Backend, BackendError
+from sparkify.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.endpoint.rewrite import version_text
 from sparkify.endpoint.session import ClientSession
 from sparkify.endpoint.settings import EndpointSettings
@@ -35,6 +35,8 @@ log = logging.getLogger("sparkify.endpoint")
 _STARTUP_ONLY = frozenset({"options"})
 _NEVER_FORWARDED = frozenset({"user", "database", "replication"})
 _ACCEPT_TIMEOUT = 0.5
+_AUTHENTICATION_TIMEOUT = 60.0
+_SHUTDOWN_MESSAGE = "terminating connection due to administrator command"  # PostgreSQL's words
 #: Startup parameters only Redshift's own drivers send; they get md5, as Redshift gives them.
 _REDSHIFT_DRIVER_PARAMETERS = frozenset({"client_protocol_version", "driver_version"})
 
@@ -63,7 +65,9 @@ class Endpoint:
         admin = psycopg2.connect(**self.connect_args("postgres", user="postgres"))
         admin.autocommit = True
         try:
-            embedded.ensure_database(admin, self.settings.db_name, self.settings.db_user)
+            # A cluster comes with a database named dev, which Redshift's tools connect to by default.
+            for database in dict.fromkeys([self.settings.db_name, "dev"]):
+                embedded.ensure_database(admin, database, self.settings.db_user)
             with admin.cursor() as cursor:
                 # Redshift's master user creates databases; the embedded login role may not by default.
                 cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")
@@ -112,7 +116,7 @@ class Endpoint:
                 if self._stopping.is_set():
                     break
                 raise
-            sock.settimeout(None)
+            sock.settimeout(_AUTHENTICATION_TIMEOUT)  # until the client is in, as PostgreSQL's own limit
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             thread = threading.Thread(target=self._serve_client, args=(sock, address), daemon=True)
             self._threads.append(thread)
@@ -125,10 +129,6 @@ class Endpoint:
 
     def _close_all(self) -> None:
         self.listener.close()
-        with self._sessions_lock:
-            for sock, _ in self._sessions.values():
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -136,7 +136,7 @@ class Endpoint:
 
     def _serve_client(self, sock: socket.socket, address: Any) -> None:
         key = self._register(sock)
-        client = m.Channel(sock, name="the client")
+        client = m.Channel(sock, name=m.CLIENT)
         backend: Backend | None = None
         session: ClientSession | None = None
         try:
@@ -144,10 +144,16 @@ class Endpoint:
             if startup is None:
                 return
             backend, database = startup
+            client.sock.settimeout(None)
+            client.stop = self._stopping  # from now on, a stop ends the session at its next read
             with self._sessions_lock:
                 self._sessions[key] = (client.sock, backend)
             session = ClientSession(self, client, backend, database)
             session.serve()
+        except m.EndpointStopping:
+            log.debug("connection from %s ended by the stop", _peer(address))
+        except m.ClientClosed:
+            log.debug("connection from %s closed by the client", _peer(address))
         except m.ProtocolError as exc:
             log.info("connection from %s ended: %s", _peer(address), exc)
         except Exception:
@@ -160,6 +166,8 @@ class Endpoint:
             if backend is not None:
                 backend.close()  # the backend rolls back whatever the client left half-done
             with contextlib.suppress(m.ProtocolError):
+                if session is not None and self._stopping.is_set():
+                    client.write(m.error_response(_SHUTDOWN_MESSAGE, "57P01", severity="FATAL"))
                 client.flush()
             client.sock.close()
 
@@ -204,6 +212,9 @@ class Endpoint:
             backend = Backend(
                 self.socket_path, {"user": self.settings.db_user, "database": database, **accepted}
             )
+        except (BackendUnavailable, psycopg2.OperationalError):
+            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
+            return self._fatal(client, text, "57P03")  # cannot_connect_now
         except BackendError as exc:
             client.write(m.message(b"E", exc.payload))
             return None

@@ -1,5 +1,5 @@
-"""Statements the endpoint runs itself instead of forwarding: Redshift's COPY (and, plugged in here, its
-UNLOAD) on the client's own backend session.
+"""Statements the endpoint runs itself instead of forwarding: Redshift's COPY and UNLOAD on the client's
+own backend session.
 
 The dispatch is one table, keyword → handler.  A handler gets a :class:`Context` (a psycopg2-like
 connection over the client's session, and the recorder of rejected records) and the statement text, and
@@ -16,6 +16,7 @@ from sparkify.copy_emulator import run_copy
 from sparkify.copy_emulator.loader import RejectionRecorder
 from sparkify.errors import LoadError
 from sparkify.sqltokens import SqlLexError, words
+from sparkify.unload import run_unload
 
 
 @dataclass
@@ -39,8 +40,13 @@ def copy_handler(context: Context, sql: str) -> str:
     return f"COPY {result.rows_loaded}"
 
 
-#: Statement keyword → handler.  UNLOAD joins as ``"UNLOAD": lambda c, sql: run_unload(c.connection, sql)``.
-HANDLERS: dict[str, Handler] = {"COPY": copy_handler}
+def unload_handler(context: Context, sql: str) -> str:
+    run_unload(context.connection, sql)
+    return "UNLOAD"
+
+
+#: Statement keyword → handler: the emulator's statements, the same ones the scripts' embedded path runs.
+HANDLERS: dict[str, Handler] = {"COPY": copy_handler, "UNLOAD": unload_handler}
 
 
 def handler_for(keyword: str, sql: str) -> Handler | None:
@@ -63,7 +69,7 @@ def error_of(exc: BaseException) -> tuple[str, str, str]:
     from sparkify.endpoint.backend import BackendError
     from sparkify.errors import SparkifyError
 
-    if isinstance(exc, LoadError):
+    if isinstance(exc, LoadError) and exc.rejected:
         # Redshift's own words, which clients (and our scripts' Redshift path) recognise; the emulator's
         # explanation of the first rejected record goes in the detail.
         return (

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
 
-from sparkify import adapter
 from sparkify.endpoint import messages as m
 from sparkify.endpoint import serverside
 from sparkify.endpoint.backend import Backend, BackendError
+from sparkify.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.endpoint.rewrite import endpoint_sql
-from sparkify.errors import SparkifyError
 from sparkify.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.sqltext import first_keyword
-from sparkify.sqltokens import SqlLexError, split_statements
 
 if TYPE_CHECKING:
     from sparkify.endpoint.server import Endpoint
@@ -37,27 +34,6 @@ log = logging.getLogger(__name__)
 #: Backend messages that end the answer to one extended-protocol request.
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
-
-
-@dataclass
-class Forward:
-    sql: str
-    unchanged: bool
-
-
-@dataclass
-class ServerSide:
-    handler: serverside.Handler
-    sql: str
-
-
-@dataclass
-class Refuse:
-    message: str
-    sqlstate: str
-
-
-Step = Forward | ServerSide | Refuse
 
 
 class ClientSession:
@@ -102,8 +78,12 @@ class ClientSession:
             if kind == b"X":
                 return
             handler = self._handlers.get(kind)
-            if handler is not None:
-                handler(payload)
+            try:
+                if handler is not None:
+                    handler(payload)
+            except m.MalformedMessage as exc:
+                self.client.write(m.error_response(str(exc), "08P01", severity="FATAL"))
+                raise
             # CopyData, CopyDone and CopyFail outside a COPY, and a stray password message: ignored, as by
             # PostgreSQL.
 
@@ -115,26 +95,23 @@ class ClientSession:
 
     def plan(self, sql: str) -> Step:
         """What to do with one statement."""
-        try:
-            translated = adapter.translate(sql)
-        except SparkifyError as exc:
-            return Refuse(str(exc), "0A000")
-        handler = serverside.handler_for(first_keyword(sql), sql)
-        if handler is not None:
-            return ServerSide(handler, sql)
-        final = endpoint_sql(
-            translated, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
-        )
-        return Forward(final, final == sql)
+        step = classify(sql)
+        if isinstance(step, Forward):
+            final = endpoint_sql(
+                step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+            )
+            return Forward(final, final == sql)
+        return step
 
     # --- simple query -----------------------------------------------------------------------------------
 
     def simple_query(self, payload: bytes) -> None:
+        if (
+            self.skipping
+        ):  # after an error in an extended-protocol batch, discarded until Sync, as by PostgreSQL
+            return
         sql, _ = m.read_cstring(payload)
-        try:
-            statements = split_statements(sql)
-        except SqlLexError:
-            statements = []
+        statements = statements_of(sql)
         if not statements:  # empty, or not lexically SQL: PostgreSQL answers it in its own words
             self.send_to_backend(b"Q", payload)
             self.relay_until_ready()
@@ -178,10 +155,7 @@ class ClientSession:
         name, offset = m.read_cstring(payload)
         sql, rest = m.read_cstring(payload, offset)
         self.statements.pop(name, None)
-        try:
-            several = len(split_statements(sql)) > 1
-        except SqlLexError:
-            several = True
+        several = len(statements_of(sql)) != 1
         step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
         if isinstance(step, Forward):
             body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
@@ -224,6 +198,8 @@ class ClientSession:
             self.forward_request(b"E", payload)
             return
         self.collect_answers()
+        if self.skipping:
+            return
         self.context.connection.cursor().execute("")  # learns the transaction status as of now
         if self.run_server_side(step):
             self.skipping = True
@@ -339,9 +315,12 @@ class ClientSession:
 
     def refuse(self, step: Refuse) -> bool:
         self.collect_answers()
-        if not self.skipping:
-            self.client.write(m.error_response(step.message, step.sqlstate))
-        if self.backend.status == b"T":
+        if self.skipping:  # the backend failed earlier in this batch and discards all until Sync
+            return True
+        self.client.write(m.error_response(step.message, step.sqlstate))
+        if self.backend.status != b"E":
+            # Fails the backend's transaction as the refused statement would have: an open block is
+            # aborted, and so is the implicit one of an extended-protocol batch (what it ran is undone).
             self._end_failed_transaction(self.context.connection.cursor(), b"T")
         self.skipping = True
         return True

@@ -1,0 +1,76 @@
+"""What the endpoint does with one statement, decided once per text: forward it (translated by the one
+SQL emulation), run it here (COPY, UNLOAD), or refuse it as Redshift would."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sparkify import adapter
+from sparkify.endpoint import serverside
+from sparkify.errors import SparkifyError
+from sparkify.sqltext import first_keyword
+from sparkify.sqltokens import SqlLexError, split_statements
+
+
+@dataclass(frozen=True)
+class Forward:
+    sql: str
+    unchanged: bool
+
+
+@dataclass(frozen=True)
+class ServerSide:
+    handler: serverside.Handler
+    sql: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    message: str
+    sqlstate: str
+
+
+Step = Forward | ServerSide | Refuse
+
+
+_CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent twice: not kept
+
+
+def classify(sql: str) -> Step:
+    """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
+    texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
+    extended), and the verdict depends on the text alone."""
+    return _classify_cached(sql) if len(sql) <= _CACHED_TEXT else _classify(sql)
+
+
+def _classify(sql: str) -> Step:
+    try:
+        translated = adapter.translate(sql)
+    except SparkifyError as exc:
+        return Refuse(str(exc), "0A000")
+    except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
+        return Forward(sql, True)
+    handler = serverside.handler_for(first_keyword(sql), sql)
+    if handler is not None:
+        return ServerSide(handler, sql)
+    return Forward(translated, translated == sql)
+
+
+_classify_cached = functools.lru_cache(maxsize=1024)(_classify)
+
+
+def statements_of(sql: str) -> tuple[str, ...]:
+    """The statements of one query text; () when it has none or is not lexically SQL (PostgreSQL then
+    answers it in its own words)."""
+    return _statements_cached(sql) if len(sql) <= _CACHED_TEXT else _statements(sql)
+
+
+def _statements(sql: str) -> tuple[str, ...]:
+    try:
+        return tuple(split_statements(sql))
+    except SqlLexError:
+        return ()
+
+
+_statements_cached = functools.lru_cache(maxsize=1024)(_statements)

@@ -1,0 +1,26 @@
+"""bench/endpoint_bench.py end to end on a tiny data set: both sides of both measures run.  A smoke test
+only: the numbers are `make bench`'s business, never asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_endpoint_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
+    results = tmp_path / "endpoint.json"
+    command = [
+        sys.executable, "-m", "bench.endpoint_bench",
+        "--events", "1000", "--repeats", "1", "--seconds", "1",
+        "--data-dir", str(tmp_path / "data"), "--json", str(results),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("endpoint bench: 1,000 events, median of 1\n")
+    measured = json.loads(results.read_text())
+    assert measured["copy_in_process_s"] > 0 and measured["copy_endpoint_s"] > 0
+    assert measured["pgbench_direct"]["tps"] > 0 and measured["pgbench_endpoint"]["tps"] > 0
