@@ -232,11 +232,14 @@ def test_sqlalchemy_with_sqlalchemy_redshift(endpoint: RunningEndpoint) -> None:
 
 def test_cancel_request_reaches_the_running_query(endpoint: RunningEndpoint) -> None:
     with endpoint.connect() as connection, connection.cursor() as cursor:
+        # A long query in Redshift's SQL (it has no pg_sleep on user tables): a billion-row cross join.
+        cursor.execute("CREATE TEMP TABLE spin (n INTEGER)")
+        cursor.execute("INSERT INTO spin VALUES " + ", ".join(f"({n})" for n in range(1000)))
         timer = threading.Timer(0.5, connection.cancel)
         timer.start()
         started = time.monotonic()
         with pytest.raises(psycopg2.errors.QueryCanceled):
-            cursor.execute("SELECT pg_sleep(30)")
+            cursor.execute("SELECT COUNT(*) FROM spin a, spin b, spin c")
         timer.join()
         assert time.monotonic() - started < 20
         connection.rollback()
