@@ -133,6 +133,8 @@ def _let_go_of_stuck_stdout() -> None:
 def _warehouse_error(prog: str, exc: psycopg2.Error) -> int:
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if _connection_lost(exc):
+        if first_line in ("invalid socket", "connection already closed"):  # psycopg2's words, after the fact
+            first_line = "the server closed it; was it stopped or killed?"
         print(
             f"{prog}: error: the connection to the warehouse was lost ({first_line}); nothing of this "
             "run was committed: run it again",
