@@ -56,13 +56,18 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
             return str(info.socket_dir), int(info.port or 5432)
         except Exception as exc:  # the package raises bare subprocess and assertion errors
             _forget_handle(data_dir)
-            if recovery.wait_until_ready(data_dir, START_WAIT_SECONDS):
-                continue  # pg_ctl gave up waiting, the server did not: it is ready now
+            ready = (
+                recovery.PidFile.read(data_dir)
+                if recovery.wait_until_ready(data_dir, START_WAIT_SECONDS)
+                else None
+            )
+            if ready is not None and ready.socket_dir:
+                return ready.socket_dir, ready.port  # pg_ctl gave up waiting, the server did not: it is ready
             reason = recovery.start_failure(data_dir / "log", log_offset) or type(exc).__name__
             if attempt == START_ATTEMPTS or not recovery.worth_retrying(reason):
                 raise _start_error(data_dir, reason) from None
             log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
-    raise AssertionError("unreachable")
+    raise AssertionError("the last attempt returns or raises")
 
 
 def check_data_dir(data_dir: Path) -> None:

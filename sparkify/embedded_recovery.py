@@ -32,6 +32,7 @@ class PidFile:
     pid: int
     status: str
     socket_dir: str = ""
+    port: int = 5432
 
     @classmethod
     def read(cls, data_dir: Path) -> PidFile | None:
@@ -39,7 +40,7 @@ class PidFile:
             lines = (data_dir / "postmaster.pid").read_text().splitlines()
             line = lines + [""] * 8
             # A standalone backend (initdb, single-user mode) writes its PID negated.
-            return cls(abs(int(lines[0])), line[7].strip(), line[4].strip())
+            return cls(abs(int(lines[0])), line[7].strip(), line[4].strip(), int(line[3] or 5432))
         except (OSError, ValueError, IndexError):
             return None
 
@@ -83,24 +84,24 @@ def _same(path: str | None, data_dir: Path) -> bool:
 
 def clear_leftovers(data_dir: Path) -> list[str]:
     """Make ``data_dir`` startable after a killed server; what was done, one sentence each."""
-    done: list[str] = []
     pid_file = PidFile.read(data_dir)
+    if pid_file is not None and is_server(pid_file.pid):
+        return []  # a live server owns the folder: nothing of it is touched
+    done: list[str] = []
     postmaster = running_postmaster(data_dir)
-    if postmaster is not None and (pid_file is None or pid_file.pid != postmaster.pid):
+    if postmaster is not None:
         # postmaster.pid was deleted (or replaced) under a running server: PostgreSQL would shut it down
         # within a minute anyway; stop it now, cleanly, so the new start finds the folder its own.
         _stop(postmaster)
         done.append(f"stopped the server (PID {postmaster.pid}) that ran without its postmaster.pid")
-        postmaster = None
-    if postmaster is None and pid_file is not None:
+    elif pid_file is not None:
         done.append(f"the server (PID {pid_file.pid}) was killed; PostgreSQL recovers its data on start")
-        if not is_server(pid_file.pid):
-            # PostgreSQL refuses to start while that PID exists — even as a zombie nobody has reaped yet,
-            # or as another program that was given the number since.
-            (data_dir / "postmaster.pid").unlink(missing_ok=True)
-            for lock in _socket_locks(data_dir, pid_file):
-                lock.unlink(missing_ok=True)
-    orphans = [process for process in server_processes(data_dir) if postmaster is None]
+        # PostgreSQL refuses to start while that PID exists — even as a zombie nobody has reaped yet, or
+        # as another program that was given the number since.
+        (data_dir / "postmaster.pid").unlink(missing_ok=True)
+        for lock in _socket_locks(data_dir, pid_file):
+            lock.unlink(missing_ok=True)
+    orphans = server_processes(data_dir)
     if orphans:
         for process in orphans:
             _kill(process)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkify.load_errors import quoted_as_written
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # a load, a check or an AWS operation failed
 EXIT_USAGE = 2  # the command line or the configuration must change
@@ -92,7 +94,7 @@ class LoadError(SparkifyError):
         if self.column:
             parts.append(f"column {self.column}")
         if self.value is not None:
-            parts.append(f"value {_shorten(self.value)!r}")
+            parts.append(f"value {quoted_as_written(_shorten(self.value))}")
         message = ", ".join(parts) + f": {self.reason}"
         return f"{message}. {self.hint}" if self.hint else message
 

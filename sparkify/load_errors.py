@@ -126,11 +126,17 @@ def describe(rejected: list[RejectedRecord], *, limit: int = 10) -> list[str]:
     for item in rejected[:limit]:
         where = f"{item.filename}:{item.line}"
         column = f" column {item.column}" if item.column else ""
-        value = f" value {_short(storable(item.raw_value))!r}" if item.raw_value else ""
+        value = f" value {quoted_as_written(_short(item.raw_value))}" if item.raw_value else ""
         lines.append(f"  {where}{column}{value}: {item.reason} (error {item.code}) — {hint_for(item)}")
     if len(rejected) > limit:
         lines.append(f"  … and {len(rejected) - limit} more; all of them are in stl_load_errors")
     return lines
+
+
+def quoted_as_written(text: str) -> str:
+    """``text`` in single quotes as the input wrote it: backslashes and quotes kept, only characters a
+    terminal would not show (NUL, tab, newline…) written as escapes."""
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in text) + "'"
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -192,6 +192,8 @@ def driver_errors() -> Iterator[None]:
         if exc.pgcode == UNDEFINED_TABLE:
             raise TablesMissing(f"{first_line}: run create_tables.py first", exc.pgcode) from None
         if _connection_lost(exc):
+            if first_line in ("invalid socket", "connection already closed"):  # psycopg2's words, afterwards
+                first_line = "the server closed it; was it stopped or killed?"
             raise WarehouseStatementError(
                 f"the connection to the warehouse was lost ({first_line}); nothing of this run was "
                 "committed: run it again",

@@ -217,7 +217,7 @@ def test_nul_characters_are_rejected_records_within_maxerror(
     capsys.readouterr()
     assert etl.main(["--config", str(config)]) == 0
     err = capsys.readouterr().err
-    assert f"{log_file}:2 column first_name value 'A\\\\u0000" in err
+    assert f"{log_file}:2 column first_name value 'A\\u0000" in err
     assert f"{log_file}:4: String contains a NUL character (byte 0x00) at position" in err
     assert "remove the NUL character from the data" in err
     with connect(load_config(config)) as warehouse:
