@@ -19,7 +19,7 @@ from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
-from sparkify.redshift.statements import REDSHIFT_SETTINGS, rewrite_statement
+from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.sqltext import quote_literal
 from sparkify.sqltokens import SqlLexError, first_keyword, tokens
 
@@ -120,7 +120,7 @@ def session_setup_statements() -> list[str]:
     PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
     and the endpoint alike."""
     return [
-        f'SET search_path TO "$user", public, {SHIM_SCHEMA}, pg_catalog',
+        f'SET search_path TO "$user", public, {SHIM_PATH}',
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
         *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),

@@ -3,6 +3,7 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -282,3 +283,22 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1
     assert rs.value("SELECT count(*) > 0 FROM stl_query") is True
     assert rs.value("SELECT current_user_id > 0") is True
+
+
+def test_default_column_names_are_redshifts(rs: RedshiftSession) -> None:
+    sql = (
+        "SELECT dateadd(day, 1, '2008-01-01'), datediff(day, '2008-01-01', '2008-01-02'), "
+        "date_part(year, date '2008-01-01'), extract(year FROM date '2008-01-01'), nvl(NULL, 1), "
+        "decode(1, 1, 'a'), (SELECT median(n) FROM (SELECT 1 AS n) s) AS m"
+    )
+    assert rs.columns(sql) == ["date_add", "date_diff", "pgdate_part", "date_part", "coalesce", "case", "m"]
+
+
+def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession) -> None:
+    rs.run("CREATE SCHEMA IF NOT EXISTS app")
+    rs.run("SET search_path TO app, public")
+    assert rs.value("SHOW search_path") == "app, public"
+    assert rs.value("SELECT trunc(timestamp '2011-07-21 10:32:38')") == datetime.date(2011, 7, 21)
+    assert rs.value("SELECT count(*) >= 0 FROM pg_table_def") is True
+    rs.run("RESET search_path")
+    assert rs.value("SHOW search_path") == '"$user", public'

@@ -52,6 +52,37 @@ SHIM_FUNCTIONS = frozenset(
     ]
 )
 _DATEPART_FIRST = frozenset(["DATEADD", "DATEDIFF", "DATE_PART", "DATEPART", "DATE_TRUNC"])
+# Redshift's column names for a call that has no alias (PostgreSQL would name the rewritten call).
+_DEFAULT_NAMES = {
+    "DATEADD": "date_add",
+    "DATEDIFF": "date_diff",
+    "DATE_PART": "pgdate_part",
+    "DATEPART": "pgdate_part",
+    "EXTRACT": "date_part",
+    "LISTAGG": "listagg",
+    "MEDIAN": "median",
+    "RATIO_TO_REPORT": "ratio_to_report",
+}
+_SELECT_ITEM_ENDS = frozenset(
+    ["FROM", "INTO", "UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "WHERE"]
+)
+_CLAUSE_WORDS = frozenset(
+    [
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "GROUP",
+        "HAVING",
+        "ORDER",
+        "ON",
+        "SET",
+        "VALUES",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "LIMIT",
+    ]
+)
 _RENAMED = {"DATEPART": "date_part", "NVL": "COALESCE", "TEXTLEN": "len"}
 
 
@@ -96,8 +127,12 @@ class _Renderer:
                 continue
             rewritten = self._rule(index)
             if rewritten is not None:
-                text, index = rewritten
+                text, after = rewritten
+                name = _DEFAULT_NAMES.get(token.word)
+                if name and self._bare_select_item(low, index, after, high):
+                    text += f" AS {name}"  # the column name Redshift gives the call
                 pieces.append(text)
+                index = after
                 continue
             if token.text == "(":
                 close = closing_paren(self.found, index)
@@ -109,6 +144,22 @@ class _Renderer:
         if limit is not None:
             pieces.append(f" LIMIT {limit}")
         return "".join(pieces)
+
+    def _bare_select_item(self, low: int, start: int, end: int, high: int) -> bool:
+        """Whether tokens ``start`` to ``end`` are a whole item of a select list, with no alias."""
+        before = self.found[start - 1] if start > low else None
+        after = self.found[end] if end < high else None
+        if before is None or not (before.text == "," or before.word in ("SELECT", "DISTINCT", "ALL")):
+            return False
+        if after is not None and not (after.text in (",", ";") or after.word in _SELECT_ITEM_ENDS):
+            return False
+        depth = 0
+        for index in range(start - 1, low - 1, -1):
+            text = self.found[index].text
+            depth += (text == ")") - (text == "(")
+            if depth == 0 and self.found[index].word in _CLAUSE_WORDS:
+                return self.found[index].word == "SELECT"
+        return False
 
     def _top(self, index: int, high: int) -> bool:
         """Whether ``TOP n`` starts at ``index`` (right after SELECT [DISTINCT | ALL])."""

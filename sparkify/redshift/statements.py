@@ -49,6 +49,8 @@ def rewrite_statement(found: list[Token]) -> str | None:
         and words[1].lower() in REDSHIFT_SETTINGS
     ):
         return _setting(found, words)
+    if words[:1] in (["SET"], ["RESET"], ["SHOW"]) and "SEARCH_PATH" in words[1:3]:
+        return _search_path(found, words)
     if words[:2] == ["ALTER", "TABLE"]:
         return _alter_table(found, words)
     if words[:1] == ["SHOW"] and len(words) > 1 and words[1] in _SHOW_LISTS:
@@ -128,6 +130,25 @@ def _setting(found: list[Token], words: list[str]) -> str:
     if values and values[0].word == "DEFAULT":
         value = REDSHIFT_SETTINGS[name]
     return f"SET redshift.{name} TO {quote_literal(value)}"
+
+
+SHIM_PATH = f"{SHIM_SCHEMA}, pg_catalog"
+
+
+def _search_path(found: list[Token], words: list[str]) -> str:
+    """The client's search path, with the shim schema kept after it (and out of sight)."""
+    if words[0] == "SHOW":
+        return f"SELECT replace(current_setting('search_path'), ', {SHIM_PATH}', '') AS search_path"
+    meaningful = [token for token in found if token.text != ";"]
+    values = [
+        token.text
+        for token in meaningful[words.index("SEARCH_PATH") + 1 :]
+        if token.word != "TO" and token.text != "="
+    ]
+    scope = "LOCAL " if words[1] == "LOCAL" else ""
+    if words[0] == "RESET" or values in ([], ["DEFAULT"], ["default"]):
+        return f'SET {scope}search_path TO "$user", public, {SHIM_PATH}'
+    return f"SET {scope}search_path TO {' '.join(values)}, {SHIM_PATH}"
 
 
 def _alter_table(found: list[Token], words: list[str]) -> str | None:
