@@ -154,7 +154,7 @@ def test_alter_table_append_moves_the_rows(rs: RedshiftSession) -> None:
     assert rs.value("SELECT count(*) FROM source_t") == 0
 
 
-def test_case_insensitive_collation_and_identifier_folding(rs: RedshiftSession) -> None:
+def test_case_insensitive_collation_and_quoted_identifiers_fold(rs: RedshiftSession) -> None:
     rs.run('DROP TABLE IF EXISTS "MixedCase"')
     rs.run('CREATE TABLE "MixedCase" ("Name" VARCHAR(10) COLLATE CASE_INSENSITIVE)')
     rs.run("INSERT INTO mixedcase VALUES ('Alice')")
