@@ -22,6 +22,7 @@ from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import LoadError, WarehouseConnectionError
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
+from sparkify.redshift.load_commits import record_load_commits
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 from sparkify.unload import run_unload
 
@@ -49,6 +50,7 @@ class Warehouse:
         self.serverless = serverless
         self._reopen = reopen
         self._side_connection: Any = None
+        self._shims_ready = False
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -67,6 +69,7 @@ class Warehouse:
         has done it already, another PostgreSQL's owner of the database does it here)."""
         try:
             prepare_database(self.connection)
+            self._shims_ready = True
         except psycopg2.Error as exc:
             self.connection.rollback()
             log.warning("Redshift functions not installed in this database: %s", str(exc).strip())
@@ -81,7 +84,10 @@ class Warehouse:
             return None
         if first_keyword(sql) == "COPY":
             translate(sql)  # refuses what Redshift would
-            return run_copy(self.connection, sql, record_rejections=self._record_rejections)
+            result = run_copy(self.connection, sql, record_rejections=self._record_rejections)
+            if self._shims_ready:
+                record_load_commits(self.connection, result.files)
+            return result
         with self.connection.cursor() as cursor:
             cursor.execute(translate(sql))
             created = _CREATE_TABLE_AS.match(sql)

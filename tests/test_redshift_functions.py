@@ -336,6 +336,17 @@ DOCUMENTED += [
     ),
     ("r_MEDIAN", f"select median(n) from {_AGGREGATE_INPUT}", 3),
     (
+        "r_WF_MEDIAN",
+        f"select x, median(n) over (partition by x) from {_AGGREGATE_INPUT} where x = 'b'",
+        [("b", 5.5)] * 2,
+    ),
+    (
+        "r_WF_LISTAGG",
+        "select distinct listagg(x, ',') within group (order by n desc) over (partition by 1) "
+        f"from {_AGGREGATE_INPUT}",
+        "b,c,b,a",
+    ),
+    (
         "r_PERCENTILE_CONT",
         f"select percentile_cont(0.5) within group (order by n) from {_AGGREGATE_INPUT}",
         3,

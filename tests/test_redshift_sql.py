@@ -40,9 +40,9 @@ TYPES = "Specified types or functions (one per INFO message) not supported on Re
         ("CREATE EXTENSION hstore", COMMAND.format("CREATE EXTENSION hstore")),
         ("CREATE TRIGGER x AFTER INSERT ON t EXECUTE FUNCTION f()", "not supported on Redshift tables"),
         ("SAVEPOINT a", COMMAND.format("SAVEPOINT a")),
-        ("CREATE TABLE t (id SERIAL)", f'{TYPES} Type "serial" not supported.'),
-        ("CREATE TABLE t (id bigserial, u uuid)", f'{TYPES} Type "bigserial" not supported.'),
-        ("CREATE TABLE t (doc jsonb)", f'{TYPES} Type "jsonb" not supported.'),
+        ("CREATE TABLE t (id SERIAL)", 'Column "t.id" has unsupported type "serial".'),
+        ("CREATE TABLE t (id bigserial, u uuid)", 'Column "t.id" has unsupported type "bigserial".'),
+        ("CREATE TABLE t (doc jsonb)", 'Column "t.doc" has unsupported type "jsonb".'),
         ("SELECT CAST(x AS uuid) FROM t", f'{TYPES} Type "uuid" not supported.'),
         ("SELECT '{}'::json", f'{TYPES} Type "json" not supported.'),
         ("SELECT string_agg(name, ',') FROM t", f'{TYPES} Function "string_agg()" not supported.'),
@@ -63,7 +63,10 @@ TYPES = "Specified types or functions (one per INFO message) not supported on Re
         ("SELECT ROW(1, 2)", 'syntax error at or near "ROW"'),
         ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", 'syntax error at or near "PARTITION"'),
         ("CREATE TABLE c (b int) INHERITS (t)", 'syntax error at or near "INHERITS"'),
-        ('SELECT name COLLATE "C" FROM t', "only the collations CASE_SENSITIVE and CASE_INSENSITIVE"),
+        (
+            'SELECT name COLLATE "C" FROM t',
+            "collations other than CASE_SENSITIVE and CASE_INSENSITIVE are not supported",
+        ),
     ],
 )
 def test_postgresql_only_sql_is_refused_with_redshifts_wording(sql: str, message: str) -> None:
@@ -302,3 +305,20 @@ def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession)
     assert rs.value("SELECT count(*) >= 0 FROM pg_table_def") is True
     rs.run("RESET search_path")
     assert rs.value("SHOW search_path") == '"$user", public'
+
+
+def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/a.json").write_text('{"k": 1}\n{"k": 2}\n')
+    (tmp_path / "in/b.json").write_text('{"k": 3}\n')
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute("CREATE TABLE loaded (k INT)")
+        warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
+        warehouse.commit()
+        _, rows = warehouse.query(
+            "SELECT query, trim(name), lines_scanned, errors, status FROM stl_load_commits ORDER BY name"
+        )
+    assert rows == [(1, "a.json", 2, 0, 1), (1, "b.json", 1, 0, 1)]

@@ -240,3 +240,28 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 CREATE OR REPLACE FUNCTION sparkify_redshift.split_to_array(value text, delimiter text DEFAULT ',') RETURNS json
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT sparkify_redshift.json_serialize(pg_catalog.to_json(pg_catalog.string_to_array(value, delimiter)))::json $$;
+
+-- MEDIAN as a plain aggregate, so that it also works as a window function (PostgreSQL's ordered-set
+-- percentile_cont does not); NULLs are left out.
+CREATE OR REPLACE FUNCTION sparkify_redshift.median_of(items numeric[]) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN n = 0 THEN NULL
+                WHEN n % 2 = 1 THEN sorted[(n + 1) / 2]
+                ELSE (sorted[n / 2] + sorted[n / 2 + 1]) / 2 END
+    FROM (SELECT array_agg(item ORDER BY item) AS sorted, count(*)::int AS n
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ranked $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.median_of(items double precision[]) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN n = 0 THEN NULL
+                WHEN n % 2 = 1 THEN sorted[(n + 1) / 2]
+                ELSE (sorted[n / 2] + sorted[n / 2 + 1]) / 2 END
+    FROM (SELECT array_agg(item ORDER BY item) AS sorted, count(*)::int AS n
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ranked $$;
+DROP AGGREGATE IF EXISTS sparkify_redshift.median(numeric);
+CREATE AGGREGATE sparkify_redshift.median(numeric) (
+    SFUNC = array_append, STYPE = numeric[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
+);
+DROP AGGREGATE IF EXISTS sparkify_redshift.median(double precision);
+CREATE AGGREGATE sparkify_redshift.median(double precision) (
+    SFUNC = array_append, STYPE = double precision[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
+);

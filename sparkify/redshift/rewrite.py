@@ -3,7 +3,7 @@
 Function calls that Redshift answers differently go to the shim schema's functions
 (``DATEADD(day, 1, ts)`` becomes ``sparkify_redshift.dateadd('day', 1, ts)``, the bare date part made a
 literal); constructs PostgreSQL spells otherwise are respelt: ``TOP n`` as ``LIMIT n``, ``LISTAGG … WITHIN
-GROUP`` as ``string_agg``, ``MEDIAN(x)`` as ``percentile_cont(0.5) WITHIN GROUP``, ``APPROXIMATE COUNT``
+GROUP`` as ``string_agg`` (over a window: the window orders an ``array_agg``), ``APPROXIMATE COUNT``
 as ``COUNT``, ``NVL``/``NVL2``/``DECODE`` as ``COALESCE``/``CASE``, ``SYSDATE`` as a call.  Quoted
 identifiers fold to lower case as Redshift folds them by default, and a plain literal with a backslash is
 read as Redshift reads it: the backslash escapes (``'a\\.b'`` is ``E'a\\.b'``).
@@ -105,7 +105,6 @@ class _Renderer:
         self.rules: dict[str, Callable[[int], tuple[str, int] | None]] = {
             "EXTRACT": self._extract,
             "LISTAGG": self._listagg,
-            "MEDIAN": self._median,
             "DECODE": self._decode,
             "NVL2": self._nvl2,
             "CONVERT": self._convert,
@@ -233,13 +232,25 @@ class _Renderer:
             order_close = closing_paren(self.found, after + 2)
             order = " " + self.render(after + 3, order_close)
             after = order_close + 1
+        if self._word_at(after) == "OVER" and self._text_at(after + 1) == "(" and not distinct:
+            # PostgreSQL has no ordered aggregate over a window: the window's own order gives it.
+            window_close = closing_paren(self.found, after + 1)
+            window = self._between(after + 1, window_close).strip()
+            ordering = f" ORDER BY {order.strip()[len('ORDER BY') :].strip()}" if order else ""
+            frame = f"({window}{ordering} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            return (
+                f"array_to_string(array_agg(({value})::varchar) OVER {frame}, {delimiter})",
+                window_close + 1,
+            )
         if distinct:
             return f"string_agg(DISTINCT {value}, {delimiter}{order})", after
         return f"string_agg(({value})::varchar, {delimiter}{order})", after
 
-    def _median(self, index: int) -> tuple[str, int]:
-        arguments, close = self._arguments(index)
-        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {arguments[0]})", close + 1
+    def _word_at(self, index: int) -> str:
+        return self.found[index].word if index < len(self.found) else ""
+
+    def _text_at(self, index: int) -> str:
+        return self.found[index].text if index < len(self.found) else ""
 
     def _decode(self, index: int) -> tuple[str, int] | None:
         arguments, close = self._arguments(index)
