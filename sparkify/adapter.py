@@ -21,7 +21,7 @@ from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.sqltext import quote_literal
-from sparkify.sqltokens import SqlLexError, first_keyword, tokens
+from sparkify.sqltokens import SqlLexError, Token, first_keyword, tokens
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -47,9 +47,19 @@ def translate(sql: str) -> str:
         found = tokens(sql)
     except SqlLexError:
         return sql  # PostgreSQL reports the lexical error itself
-    message = refusal(sql, found)
+    try:
+        message = refusal(sql, found)
+    except (ValueError, IndexError):
+        message = None  # not well-formed: PostgreSQL reports the syntax error itself
     if message:
         raise UnsupportedStatementError(message)
+    try:
+        return _adapted(sql, found)
+    except (ValueError, IndexError):
+        return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
+
+
+def _adapted(sql: str, found: list[Token]) -> str:
     statement = rewrite_statement(found)
     if statement is not None:
         return statement
