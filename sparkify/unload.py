@@ -67,23 +67,65 @@ class UnloadCommand:
     region: str | None = None
 
 
+_SHAPE = "UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses"
+
+
 def parse_unload(sql: str) -> UnloadCommand:
     """The UNLOAD statement ``sql`` as a :class:`UnloadCommand`; raises UnloadError with the reason."""
+    query, rest = _query_literal(sql)
     try:
-        found = tokens(sql)
+        found = [token for token in tokens(rest) if token.text != ";"]
     except SqlLexError as exc:
         raise UnloadError(f"UNLOAD statement is not valid SQL: {exc}") from None
-    found = [token for token in found if token.text != ";"]
-    words = [token.word for token in found]
-    if words[:1] != ["UNLOAD"] or len(found) < 6 or found[1].text != "(" or found[3].text != ")":
-        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
-    if words[4] != "TO" or found[2].name != "SCONST" or found[5].name != "SCONST":
-        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
-    command = UnloadCommand(query=_literal(found[2]), destination=_literal(found[5]))
-    _read_options(command, found, 6)
+    if len(found) < 2 or found[0].word != "TO" or found[1].name != "SCONST":
+        raise UnloadError(_SHAPE)
+    command = UnloadCommand(query=query, destination=_literal(found[1]))
+    _read_options(command, found, 2)
     if command.format == "parquet":
         raise UnloadError("UNLOAD FORMAT PARQUET is not supported by the local engine (use CSV or JSON)")
     return command
+
+
+def _query_literal(sql: str) -> tuple[str, str]:
+    """The query of ``UNLOAD ('…')``, its literal read as Redshift reads it (a quote inside is doubled or
+    escaped with a backslash, as the guide's examples write it), and the text after the parenthesis."""
+    text = sql.strip()
+    position = len("UNLOAD")
+    if text[:position].upper() != "UNLOAD":
+        raise UnloadError(_SHAPE)
+    position = _skip_blanks(text, position)
+    if text[position : position + 1] != "(":
+        raise UnloadError(_SHAPE)
+    position = _skip_blanks(text, position + 1)
+    if text[position : position + 1] != "'":
+        raise UnloadError(_SHAPE)
+    query: list[str] = []
+    position += 1
+    while True:
+        if position >= len(text):
+            raise UnloadError("UNLOAD's query literal is not closed")
+        char = text[position]
+        if char == "\\" and position + 1 < len(text):
+            query.append(text[position + 1])
+            position += 2
+        elif char == "'" and text[position + 1 : position + 2] == "'":
+            query.append("'")
+            position += 2
+        elif char == "'":
+            break
+        else:
+            query.append(char)
+            position += 1
+    position = _skip_blanks(text, position + 1)
+    if text[position : position + 1] != ")":
+        raise UnloadError(_SHAPE)
+    return "".join(query), text[position + 1 :]
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
 
 
 def _literal(token: Token) -> str:

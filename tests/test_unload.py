@@ -128,3 +128,14 @@ def test_the_query_literal_is_read_with_its_doubled_quotes() -> None:
     )
     assert command.query == "select * from venue where venuestate = 'NV'"
     assert (command.destination, command.parallel, command.format) == ("s3://b/v_", True, "text")
+
+
+def test_a_quote_in_the_query_may_be_escaped_with_a_backslash_as_the_guide_writes_it() -> None:
+    command = parse_unload(
+        "unload ('select * from venue where venuestate=\\'NV\\'') to 's3://b/v_' iam_role default"
+    )
+    assert command.query == "select * from venue where venuestate='NV'"
+    with pytest.raises(UnloadError, match="not closed"):
+        parse_unload("UNLOAD ('select 1")
+    with pytest.raises(UnloadError, match="as its first clauses"):
+        parse_unload("UNLOAD 'select 1' TO 's3://b/p'")
