@@ -203,6 +203,7 @@ def run_unload(connection: Any, sql: str) -> list[str]:
     data = _query_output(connection, command, translate(command.query), columns)
     rows = data.count(b"\n") - (1 if command.header else 0)
     destination.write(part_name, _compress(data, command.compression))
+    connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
     written = [part_name]
     if command.manifest:
         manifest_name = command.destination + "manifest"

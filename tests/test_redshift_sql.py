@@ -223,6 +223,8 @@ def test_hash_temporary_tables_and_convert(rs: RedshiftSession) -> None:
     rs.run("CREATE TABLE #scratch (a INT DISTKEY, b VARCHAR(10)) SORTKEY (a)")
     rs.run("INSERT INTO #scratch VALUES (1, 'x')")
     assert rs.run("SELECT a, b FROM #scratch") == [(1, "x")]
+    rs.run("SELECT a INTO #copied FROM #scratch")
+    assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#copied'") == "t"
     assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#scratch'") == "t"
     assert rs.run("SELECT convert(integer, 12.7), convert(varchar(5), 'abcdefg')") == [(13, "abcde")]
 
@@ -321,4 +323,6 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
         _, rows = warehouse.query(
             "SELECT query, trim(name), lines_scanned, errors, status FROM stl_load_commits ORDER BY name"
         )
+        _, counts = warehouse.query("SELECT pg_last_copy_count(), pg_last_copy_id()")
     assert rows == [(1, "a.json", 2, 0, 1), (1, "b.json", 1, 0, 1)]
+    assert counts == [(3, 1)]

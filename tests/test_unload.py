@@ -49,6 +49,7 @@ def test_parallel_off_json_round_trips_through_copy_on_a_local_path(
     prefix = tmp_path / "out" / "src_"
     warehouse.execute(f"UNLOAD ('select * from src') TO '{prefix}' FORMAT JSON PARALLEL OFF")
     assert sorted(path.name for path in prefix.parent.iterdir()) == ["src_000"]
+    assert warehouse.query("SELECT pg_last_unload_count()")[1] == [(3,)]
     first = json.loads((prefix.parent / "src_000").read_text().splitlines()[0])
     assert first == {"id": 1, "name": "Lena", "ts": "2018-11-01 21:01:46", "score": 3.5}
     warehouse.execute("CREATE TABLE back (LIKE src)")

@@ -221,3 +221,11 @@ SELECT usesysid::integer AS userid, pid AS query, ''::character(320) AS label, 0
   FROM pg_stat_activity
  WHERE backend_type = 'client backend';
 GRANT SELECT ON sparkify_redshift.stl_query TO PUBLIC;
+
+-- The session's last COPY and UNLOAD (set by the emulators; 0 / -1 before any, as on Redshift).
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_count', true), ''), '0')::bigint $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_id() RETURNS integer
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_id', true), ''), '-1')::integer $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_unload_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_unload_count', true), ''), '0')::bigint $$;

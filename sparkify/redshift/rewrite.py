@@ -299,7 +299,12 @@ class _Renderer:
         if token.name == "IDENT" and text.startswith('"'):
             return text.lower()
         if text == "#" and _adjacent_name(self.found, index):
-            return ""  # the name that follows carries it: #temp is the temporary table "#temp"
+            # the name that follows carries it: #temp is the temporary table "#temp"
+            return (
+                "TEMP "
+                if index > 0 and self.found[index - 1].word == "INTO" and self.found[0].word == "SELECT"
+                else ""
+            )
         if index > 0 and self.found[index - 1].text == "#" and _adjacent_name(self.found, index - 1):
             return f'"#{text.lower()}"'
         if token.name == "SCONST" and text.startswith("'") and "\\" in text:
