@@ -112,7 +112,8 @@ SELECT n.nspname AS schemaname,
   LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
-   AND pg_table_is_visible(c.oid);
+   AND pg_table_is_visible(c.oid)
+ ORDER BY n.nspname, c.relname, a.attnum;
 
 CREATE OR REPLACE FUNCTION sparkify_redshift.table_rows(target regclass) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
