@@ -298,6 +298,17 @@ DOCUMENTED += [
         "select is_scalar(json_parse('1')), is_integer(json_parse('12')), is_float(json_parse('1.5'))",
         (True, True, True),
     ),
+    (
+        "r_json_typeof",
+        "select json_typeof(array(1,2)), json_serialize(array(1, 'a', true))",
+        ("array", '[1,"a",true]'),
+    ),
+    ("JSON_SERIALIZE", "select json_serialize(null::super), json_size(json_parse('[1,2]'))", ("null", 5)),
+    (
+        "r_is_boolean",
+        "select is_boolean(json_parse('true')), is_boolean(null::super), is_integer(json_parse('\"a\"'))",
+        (True, False, False),
+    ),
     ("get_array_length", "select get_array_length(json_parse('[1,2,3]'))", 3),
     ("split_to_array", "select json_serialize(split_to_array('12|345|6789', '|'))", '["12","345","6789"]'),
     ("r_BTRIM", "select btrim('xyzaxyzbxyzcxyz', 'xyz')", "axyzbxyzc"),

@@ -326,3 +326,16 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
         _, counts = warehouse.query("SELECT pg_last_copy_count(), pg_last_copy_id()")
     assert rows == [(1, "a.json", 2, 0, 1), (1, "b.json", 1, 0, 1)]
     assert counts == [(3, 1)]
+
+
+def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS super_t")
+    rs.run("CREATE TABLE super_t (s SUPER)")
+    rs.run("INSERT INTO super_t VALUES (TRUE), (12), (JSON_PARSE('{\"a\":[1,2]}')), (NULL)")
+    rows = rs.run("SELECT json_serialize(s), is_boolean(s), json_typeof(s) FROM super_t ORDER BY 1")
+    assert rows == [
+        ("12", False, "number"),
+        ("null", False, None),
+        ("true", True, "boolean"),
+        ('{"a":[1,2]}', False, "object"),
+    ]

@@ -211,7 +211,7 @@ def _clause_refusal(found: list[Token]) -> str | None:
             word in ("INHERITS", "TABLESPACE") or (word == "PARTITION" and following[:1] == ["BY"])
         ):
             return _syntax_error(found[index], f"{word} is not supported by Redshift tables")
-        if word == "ARRAY" and index + 1 < len(found) and found[index + 1].text in ("[", "("):
+        if word == "ARRAY" and index + 1 < len(found) and found[index + 1].text == "[":
             return _syntax_error(found[index], "array constructors are not supported by Redshift")
         if word == "ROW" and index + 1 < len(found) and found[index + 1].text == "(":
             return _syntax_error(found[index], "row constructors are not supported by Redshift")

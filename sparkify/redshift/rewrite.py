@@ -109,6 +109,7 @@ class _Renderer:
             "NVL2": self._nvl2,
             "CONVERT": self._convert,
             "RATIO_TO_REPORT": self._ratio_to_report,
+            "ARRAY": self._super_array,
         }
 
     def render(self, low: int, high: int) -> str:
@@ -281,6 +282,13 @@ class _Renderer:
         if len(arguments) != 2:
             return None
         return f"CAST({arguments[1]} AS {arguments[0]})", close + 1
+
+    def _super_array(self, index: int) -> tuple[str, int] | None:
+        """Redshift's ``ARRAY(a, b, …)`` builds a SUPER array (``ARRAY(SELECT …)`` stays PostgreSQL's)."""
+        if self._word_at(index + 2) == "SELECT":
+            return None
+        arguments, close = self._arguments(index)
+        return f"{SHIM_SCHEMA}.super_value(json_build_array({', '.join(arguments)}))", close + 1
 
     def _ratio_to_report(self, index: int) -> tuple[str, int] | None:
         """``RATIO_TO_REPORT(x) OVER (…)``: x over the window's sum of x."""
