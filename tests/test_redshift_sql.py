@@ -339,3 +339,28 @@ def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
         ("true", True, "boolean"),
         ('{"a":[1,2]}', False, "object"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("redshift", "postgresql"),
+    [
+        (
+            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT UNLIMITED "
+            "SYSLOG ACCESS UNRESTRICTED SESSION TIMEOUT 120",
+            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT -1",
+        ),
+        ("ALTER USER dbuser PASSWORD DISABLE", "ALTER USER dbuser PASSWORD NULL"),
+        ("ALTER USER dbuser CREATEUSER", "ALTER USER dbuser SUPERUSER"),
+        ("ANALYZE listed_t PREDICATE COLUMNS", "ANALYZE listed_t"),
+    ],
+)
+def test_user_and_analyze_options_postgresql_spells_otherwise(redshift: str, postgresql: str) -> None:
+    assert translate(redshift) == postgresql
+
+
+def test_analyze_column_options_and_column_encodings_run(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS analyzed_t")
+    rs.run("CREATE TABLE analyzed_t (a INT, b VARCHAR(4))")
+    rs.run("ANALYZE analyzed_t (a, b) ALL COLUMNS")
+    rs.run("ALTER TABLE analyzed_t ALTER COLUMN b ENCODE zstd")
+    assert rs.value("SELECT count(*) FROM analyzed_t") == 0
