@@ -23,7 +23,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN sortkey <> 0 THEN 'none'
         WHEN type_oid IN ('boolean'::regtype, 'real'::regtype, 'double precision'::regtype) THEN 'none'
         WHEN type_oid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
-                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN 'az64'
+                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+                          'timetz'::regtype) THEN 'az64'
         WHEN type_oid IN ('character'::regtype, 'character varying'::regtype, 'text'::regtype) THEN 'lzo'
         ELSE 'none'
     END $$;
