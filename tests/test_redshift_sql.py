@@ -393,8 +393,8 @@ def test_the_guides_create_table_examples(rs: RedshiftSession) -> None:
         (3, 2, "B", "MNNN"),
     ]
     rs.run(
-        "create table categorydef_x(catid smallint not null default 0, catgroup varchar(10) default 'Special', "
-        "catdesc varchar(50) default 'Special events', primary key(catid))"
+        "create table categorydef_x(catid smallint not null default 0, "
+        "catgroup varchar(10) default 'Special', catdesc varchar(50) default 'Special events', primary key(catid))"
     )
     rs.run("insert into categorydef_x values(default,default,default)")
     assert rs.run("select * from categorydef_x") == [(0, "Special", "Special events")]
