@@ -394,7 +394,8 @@ def test_the_guides_create_table_examples(rs: RedshiftSession) -> None:
     ]
     rs.run(
         "create table categorydef_x(catid smallint not null default 0, "
-        "catgroup varchar(10) default 'Special', catdesc varchar(50) default 'Special events', primary key(catid))"
+        "catgroup varchar(10) default 'Special', catdesc varchar(50) default 'Special events', "
+        "primary key(catid))"
     )
     rs.run("insert into categorydef_x values(default,default,default)")
     assert rs.run("select * from categorydef_x") == [(0, "Special", "Special events")]
