@@ -126,7 +126,8 @@ BEGIN
 END $$;
 
 -- svv_table_info lists tables that hold rows, as Redshift's does.
-CREATE OR REPLACE VIEW sparkify_redshift.svv_table_info AS
+DROP VIEW IF EXISTS sparkify_redshift.svv_table_info;
+CREATE VIEW sparkify_redshift.svv_table_info AS
 SELECT * FROM (
 SELECT current_database()::text AS database,
        n.nspname::text AS schema,
@@ -134,23 +135,33 @@ SELECT current_database()::text AS database,
        c.relname::text AS "table",
        CASE WHEN EXISTS (SELECT FROM sparkify_redshift.table_layout l
                           WHERE l.table_oid = c.oid AND l.encoding IS NOT NULL AND l.encoding <> 'raw')
-            THEN 'Y' ELSE 'N' END AS encoded,
+            THEN 'Y' ELSE 'Y, AUTO(ENCODE)' END AS encoded,
        CASE coalesce(s.diststyle, 'auto')
             WHEN 'key' THEN 'KEY(' || (SELECT l.column_name FROM sparkify_redshift.table_layout l
                                         WHERE l.table_oid = c.oid AND l.distkey LIMIT 1) || ')'
-            WHEN 'auto' THEN 'AUTO(EVEN)'
+            WHEN 'auto' THEN 'AUTO(ALL)'
             ELSE upper(s.diststyle) END AS diststyle,
        (SELECT l.column_name::text FROM sparkify_redshift.table_layout l
          WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1,
+       (SELECT coalesce(l.encoding, 'none') FROM sparkify_redshift.table_layout l
+         WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1_enc,
        (SELECT max(a.atttypmod - 4) FROM pg_attribute a
          WHERE a.attrelid = c.oid AND a.atttypid = 'character varying'::regtype AND a.attnum > 0)::integer
            AS max_varchar,
        (SELECT count(*) FROM sparkify_redshift.table_layout l WHERE l.table_oid = c.oid AND l.sortkey <> 0)::integer
            AS sortkey_num,
        greatest(1, ceil(pg_total_relation_size(c.oid) / 1048576.0))::bigint AS size,
+       0::numeric(10, 4) AS pct_used,
+       0::bigint AS empty,
        0::numeric(10, 4) AS unsorted,
        0::numeric(10, 2) AS stats_off,
-       sparkify_redshift.table_rows(c.oid) AS tbl_rows
+       sparkify_redshift.table_rows(c.oid) AS tbl_rows,
+       NULL::numeric(10, 4) AS skew_sortkey1,
+       NULL::numeric(10, 4) AS skew_rows,
+       c.reltuples::bigint AS estimated_visible_rows,
+       NULL::character(100) AS risk_event,
+       NULL::numeric(12, 2) AS vacuum_sort_benefit,
+       NULL::timestamp AS create_time
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid
