@@ -176,7 +176,8 @@ def test_svv_table_info_stv_sessions_and_stl_load_commits(rs: RedshiftSession) -
     rs.run("CREATE TABLE empty_t (k INT)")
     rs.run("INSERT INTO info_t VALUES (1, 2), (3, 4)")
     rows = rs.run(
-        'SELECT "table", diststyle, sortkey1, sortkey1_enc, tbl_rows, encoded FROM svv_table_info ORDER BY "table"'
+        'SELECT "table", diststyle, sortkey1, sortkey1_enc, tbl_rows, encoded FROM svv_table_info '
+        'ORDER BY "table"'
     )
     assert ("info_t", "KEY(k)", "v", "none", 2, "Y, AUTO(ENCODE)") in rows
     assert all(row[0] != "empty_t" for row in rows)
