@@ -6,8 +6,8 @@ rewrite works on tokens (:mod:`sparkify.sqltokens`); the pieces live in :mod:`sp
 refusals, CREATE TABLE, expressions, and the function and catalog shims.
 
 Backslashes: PostgreSQL reads a backslash in a plain literal as itself, Redshift as an escape.  The
-adapter gives Redshift's reading (a plain literal with a backslash becomes an ``E''`` literal); the lexer
-still follows PostgreSQL's rules, so a literal that only Redshift would end (``'it\\'s'``) is not supported.
+adapter gives Redshift's reading: a plain literal with a backslash becomes an ``E''`` literal before
+PostgreSQL's lexer sees it (``'it\\'s'`` is ``it's``, ``'a\\\\.b'`` is ``a\\.b``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.sqltext import quote_literal
-from sparkify.sqltokens import SqlLexError, Token, first_keyword, tokens
+from sparkify.sqltokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -43,6 +43,7 @@ def translate(sql: str) -> str:
     the emulators execute them."""
     if first_keyword(sql) in _EMULATED:
         return sql
+    sql = with_redshift_escapes(sql)
     try:
         found = tokens(sql)
     except SqlLexError:

@@ -165,9 +165,10 @@ def test_case_insensitive_collation_and_quoted_identifiers_fold(rs: RedshiftSess
     assert rs.columns('SELECT name AS "TheName" FROM "MIXEDCASE"') == ["thename"]
 
 
-def test_backslashes_in_literals_escape_as_on_redshift(rs: RedshiftSession) -> None:
+def test_backslash_escapes_in_literals_read_as_on_redshift(rs: RedshiftSession) -> None:
     assert rs.value("SELECT 'a\\\\b'") == "a\\b"
     assert rs.value("SELECT len('tab\\there')") == 8
+    assert rs.run("SELECT 'it\\'s', 'two''quotes' -- it\\'s\n") == [("it's", "two'quotes")]
 
 
 def test_svv_table_info_stv_sessions_and_stl_load_commits(rs: RedshiftSession) -> None:

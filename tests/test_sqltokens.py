@@ -13,6 +13,7 @@ from sparkify.sqltokens import (
     split_arguments,
     split_statements,
     tokens,
+    with_redshift_escapes,
     words,
 )
 
@@ -64,3 +65,10 @@ def test_parentheses_arguments_and_calls() -> None:
     assert calls == ["f", "g"]  # s.h( is a qualified name's part
     with pytest.raises(ValueError, match="unbalanced"):
         closing_paren(tokens("select f(a"), 2)
+
+
+def test_plain_literals_with_backslashes_become_escape_literals() -> None:
+    sql = "select 'it\\'s', 'a\\\\b', 'plain', e'x\\'y', $$a'\\b$$, \"q'\" -- c'\\\n/* ' */ 'z''z', $1"
+    assert with_redshift_escapes(sql) == (
+        "select E'it\\'s', E'a\\\\b', 'plain', e'x\\'y', $$a'\\b$$, \"q'\" -- c'\\\n/* ' */ 'z''z', $1"
+    )

@@ -5,8 +5,7 @@ Function calls that Redshift answers differently go to the shim schema's functio
 literal); constructs PostgreSQL spells otherwise are respelt: ``TOP n`` as ``LIMIT n``, ``LISTAGG … WITHIN
 GROUP`` as ``string_agg`` (over a window: the window orders an ``array_agg``), ``APPROXIMATE COUNT``
 as ``COUNT``, ``NVL``/``NVL2``/``DECODE`` as ``COALESCE``/``CASE``, ``SYSDATE`` as a call.  Quoted
-identifiers fold to lower case as Redshift folds them by default, and a plain literal with a backslash is
-read as Redshift reads it: the backslash escapes (``'a\\.b'`` is ``E'a\\.b'``).
+identifiers fold to lower case as Redshift folds them by default.
 """
 
 from __future__ import annotations
@@ -315,8 +314,6 @@ class _Renderer:
             )
         if index > 0 and self.found[index - 1].text == "#" and _adjacent_name(self.found, index - 1):
             return f'"#{text.lower()}"'
-        if token.name == "SCONST" and text.startswith("'") and "\\" in text:
-            return "E" + text
         word = token.word
         if word == "MINUS" and index > 0:
             return "EXCEPT"  # Redshift's other name for EXCEPT
