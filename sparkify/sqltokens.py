@@ -235,7 +235,7 @@ def _prefixed_literal(sql: str, quote: int) -> bool:
 
 
 def _plain_literal_end(sql: str, quote: int) -> tuple[int, bool]:
-    """The end of the plain literal at ``quote`` read as Redshift reads it, and whether it holds a backslash."""
+    """The end of the plain literal at ``quote``, read as Redshift reads it; whether it holds a backslash."""
     index = quote + 1
     escaped = False
     while index < len(sql):
