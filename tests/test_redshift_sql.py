@@ -309,6 +309,7 @@ def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession)
     assert rs.value("SHOW search_path") == "app, public"
     assert rs.value("SELECT trunc(timestamp '2011-07-21 10:32:38')") == datetime.date(2011, 7, 21)
     assert rs.value("SELECT count(*) >= 0 FROM pg_table_def") is True
+    assert rs.value("SELECT current_schemas(false)") == ["app", "public"]
     rs.run("RESET search_path")
     assert rs.value("SHOW search_path") == '"$user", public'
 

@@ -242,3 +242,10 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_id() RETURNS integer
 LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_id', true), ''), '-1')::integer $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_unload_count() RETURNS bigint
 LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_unload_count', true), ''), '0')::bigint $$;
+
+-- The schemas a client sees on its path: the shim schema stays out of sight, as in SHOW search_path.
+CREATE OR REPLACE FUNCTION sparkify_redshift.current_schemas(include_implicit boolean) RETURNS name[]
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN include_implicit THEN shown ELSE array_remove(shown, 'pg_catalog'::name) END
+    FROM (SELECT array_remove(pg_catalog.current_schemas(include_implicit), 'sparkify_redshift'::name) AS shown)
+         AS schemas $$;
