@@ -14,7 +14,7 @@ def record_load_commits(connection: Any, files: list[Any]) -> None:
     statement however many files there are."""
     cursor = connection.cursor()
     cursor.execute(f"SELECT COALESCE(MAX(query), 0) + 1 FROM {SHIM_SCHEMA}.stl_load_commits")
-    query = cursor.fetchone()[0]
+    query = cursor.fetchall()[0][0]  # fetchall only: the endpoint's connection shim offers it
     loaded = sum(stats.read - stats.rejected for stats in files)
     # Session settings (not local): they outlive the transaction, and a rollback takes them back.
     cursor.execute(
