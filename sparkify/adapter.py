@@ -6,8 +6,8 @@ rewrite works on tokens (:mod:`sparkify.sqltokens`); the pieces live in :mod:`sp
 refusals, CREATE TABLE, expressions, and the function and catalog shims.
 
 Backslashes: PostgreSQL reads a backslash in a plain literal as itself, Redshift as an escape.  The
-adapter gives Redshift's reading (a plain literal with a backslash becomes an ``E''`` literal); the lexer
-still follows PostgreSQL's rules, so a literal that only Redshift would end (``'it\\'s'``) is not supported.
+adapter gives Redshift's reading: a plain literal with a backslash becomes an ``E''`` literal before
+PostgreSQL's lexer sees it (``'it\\'s'`` is ``it's``, ``'a\\\\.b'`` is ``a\\.b``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
-from sparkify.redshift.statements import REDSHIFT_SETTINGS, rewrite_statement
+from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.sqltext import quote_literal
-from sparkify.sqltokens import SqlLexError, first_keyword, tokens
+from sparkify.sqltokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -43,13 +43,24 @@ def translate(sql: str) -> str:
     the emulators execute them."""
     if first_keyword(sql) in _EMULATED:
         return sql
+    sql = with_redshift_escapes(sql)
     try:
         found = tokens(sql)
     except SqlLexError:
         return sql  # PostgreSQL reports the lexical error itself
-    message = refusal(sql, found)
+    try:
+        message = refusal(sql, found)
+    except (ValueError, IndexError):
+        message = None  # not well-formed: PostgreSQL reports the syntax error itself
     if message:
         raise UnsupportedStatementError(message)
+    try:
+        return _adapted(sql, found)
+    except (ValueError, IndexError):
+        return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
+
+
+def _adapted(sql: str, found: list[Token]) -> str:
     statement = rewrite_statement(found)
     if statement is not None:
         return statement
@@ -120,7 +131,7 @@ def session_setup_statements() -> list[str]:
     PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
     and the endpoint alike."""
     return [
-        f'SET search_path TO "$user", public, {SHIM_SCHEMA}, pg_catalog',
+        f'SET search_path TO "$user", public, {SHIM_PATH}',
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
         *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),

@@ -152,3 +152,112 @@ def is_call(found: list[Token], index: int) -> bool:
         and bool(found[index].word)
         and not (index > 0 and found[index - 1].text == ".")
     )
+
+
+def with_redshift_escapes(sql: str) -> str:
+    """``sql`` with each plain string literal that holds a backslash made an ``E''`` literal.
+
+    Redshift reads a backslash in a plain literal as an escape (``'it\\'s'`` is ``it's``); PostgreSQL, with
+    standard_conforming_strings on, reads it as itself and would end that literal early.  A small scanner
+    finds the literals the Redshift way (skipping comments, quoted names and dollar-quoted bodies, leaving
+    ``E''``, ``B''``, ``X''`` and ``U&''`` literals as written), so that PostgreSQL's lexer then agrees.
+    """
+    pieces: list[str] = []
+    position = 0
+    while position < len(sql):
+        end = _skipped_span(sql, position)
+        if end > position:
+            pieces.append(sql[position:end])
+            position = end
+            continue
+        char = sql[position]
+        if char == "'" and not _prefixed_literal(sql, position):
+            end, escaped = _plain_literal_end(sql, position)
+            pieces.append(("E" if escaped else "") + sql[position:end])
+            position = end
+        elif char == "'":
+            end = _literal_end(sql, position, backslashes=sql[position - 1] in "eE")
+            pieces.append(sql[position:end])
+            position = end
+        else:
+            pieces.append(char)
+            position += 1
+    return "".join(pieces)
+
+
+def _skipped_span(sql: str, position: int) -> int:
+    """The end of a comment, quoted name or dollar-quoted body starting at ``position`` (else position)."""
+    if sql.startswith("--", position):
+        newline = sql.find("\n", position)
+        return len(sql) if newline < 0 else newline + 1
+    if sql.startswith("/*", position):
+        depth, index = 0, position
+        while index < len(sql):
+            if sql.startswith("/*", index):
+                depth, index = depth + 1, index + 2
+            elif sql.startswith("*/", index):
+                depth, index = depth - 1, index + 2
+                if depth == 0:
+                    return index
+            else:
+                index += 1
+        return len(sql)
+    if sql[position] == '"':
+        index = position + 1
+        while index < len(sql):
+            if sql[index] == '"':
+                if sql.startswith('""', index):
+                    index += 2
+                    continue
+                return index + 1
+            index += 1
+        return len(sql)
+    if sql[position] == "$" and (position == 0 or not _identifier_char(sql[position - 1])):
+        close = sql.find("$", position + 1)
+        tag = sql[position : close + 1] if close > 0 else ""
+        if tag and all(_identifier_char(c) for c in tag[1:-1]) and not tag[1:2].isdigit():
+            body_end = sql.find(tag, close + 1)
+            return len(sql) if body_end < 0 else body_end + len(tag)
+    return position
+
+
+def _identifier_char(char: str) -> bool:
+    return char.isalnum() or char in "_$"
+
+
+def _prefixed_literal(sql: str, quote: int) -> bool:
+    """Whether the quote at ``quote`` opens an E'', B'', X'', N'' or U&'' literal."""
+    if quote >= 2 and sql[quote - 2 : quote] in ("U&", "u&"):
+        return True
+    if quote == 0 or sql[quote - 1] not in "eEbBxX":
+        return False
+    return quote == 1 or not _identifier_char(sql[quote - 2])
+
+
+def _plain_literal_end(sql: str, quote: int) -> tuple[int, bool]:
+    """The end of the plain literal at ``quote``, read as Redshift reads it; whether it holds a backslash."""
+    index = quote + 1
+    escaped = False
+    while index < len(sql):
+        if sql[index] == "\\":
+            escaped = True
+            index += 2
+        elif sql.startswith("''", index):
+            index += 2
+        elif sql[index] == "'":
+            return index + 1, escaped
+        else:
+            index += 1
+    return len(sql), escaped
+
+
+def _literal_end(sql: str, quote: int, *, backslashes: bool) -> int:
+    index = quote + 1
+    while index < len(sql):
+        if (backslashes and sql[index] == "\\") or sql.startswith("''", index):
+            index += 2
+        elif sql[index] == "'":
+            return index + 1
+        else:
+            index += 1
+    return len(sql)

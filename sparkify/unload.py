@@ -37,7 +37,9 @@ _AUTHORIZATION = {
     "CREDENTIALS",
     "MASTER_SYMMETRIC_KEY",
 }
-_IGNORED_VALUES = {"REGION", "MAXFILESIZE", "ROWGROUPSIZE", "KMS_KEY_ID"}
+_IGNORED_VALUES = {"REGION", "ROWGROUPSIZE", "KMS_KEY_ID"}
+_SIZE_UNITS = {"MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
+MAX_FILE_SIZE = int(6.2 * _SIZE_UNITS["GB"])  # Redshift's default and largest part
 _TEMPORAL_TYPES = {1082, 1083, 1114, 1184, 1266}  # date, time, timestamp, timestamptz, timetz
 NOT_EMPTY = (
     "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually "
@@ -65,25 +67,68 @@ class UnloadCommand:
     clean_path: bool = False
     extension: str = ""
     region: str | None = None
+    max_file_size: int = MAX_FILE_SIZE
+
+
+_SHAPE = "UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses"
 
 
 def parse_unload(sql: str) -> UnloadCommand:
     """The UNLOAD statement ``sql`` as a :class:`UnloadCommand`; raises UnloadError with the reason."""
+    query, rest = _query_literal(sql)
     try:
-        found = tokens(sql)
+        found = [token for token in tokens(rest) if token.text != ";"]
     except SqlLexError as exc:
         raise UnloadError(f"UNLOAD statement is not valid SQL: {exc}") from None
-    found = [token for token in found if token.text != ";"]
-    words = [token.word for token in found]
-    if words[:1] != ["UNLOAD"] or len(found) < 6 or found[1].text != "(" or found[3].text != ")":
-        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
-    if words[4] != "TO" or found[2].name != "SCONST" or found[5].name != "SCONST":
-        raise UnloadError("UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses")
-    command = UnloadCommand(query=_literal(found[2]), destination=_literal(found[5]))
-    _read_options(command, found, 6)
+    if len(found) < 2 or found[0].word != "TO" or found[1].name != "SCONST":
+        raise UnloadError(_SHAPE)
+    command = UnloadCommand(query=query, destination=_literal(found[1]))
+    _read_options(command, found, 2)
     if command.format == "parquet":
         raise UnloadError("UNLOAD FORMAT PARQUET is not supported by the local engine (use CSV or JSON)")
     return command
+
+
+def _query_literal(sql: str) -> tuple[str, str]:
+    """The query of ``UNLOAD ('…')``, its literal read as Redshift reads it (a quote inside is doubled or
+    escaped with a backslash, as the guide's examples write it), and the text after the parenthesis."""
+    text = sql.strip()
+    position = len("UNLOAD")
+    if text[:position].upper() != "UNLOAD":
+        raise UnloadError(_SHAPE)
+    position = _skip_blanks(text, position)
+    if text[position : position + 1] != "(":
+        raise UnloadError(_SHAPE)
+    position = _skip_blanks(text, position + 1)
+    if text[position : position + 1] != "'":
+        raise UnloadError(_SHAPE)
+    query: list[str] = []
+    position += 1
+    while True:
+        if position >= len(text):
+            raise UnloadError("UNLOAD's query literal is not closed")
+        char = text[position]
+        if char == "\\" and position + 1 < len(text):
+            query.append(text[position + 1])
+            position += 2
+        elif char == "'" and text[position + 1 : position + 2] == "'":
+            query.append("'")
+            position += 2
+        elif char == "'":
+            break
+        else:
+            query.append(char)
+            position += 1
+    position = _skip_blanks(text, position + 1)
+    if text[position : position + 1] != ")":
+        raise UnloadError(_SHAPE)
+    return "".join(query), text[position + 1 :]
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
 
 
 def _literal(token: Token) -> str:
@@ -124,6 +169,11 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             command.null_as, index = value_at(index)
         elif word == "EXTENSION":
             command.extension, index = value_at(index)
+        elif word == "MAXFILESIZE":
+            value, index = value_at(index)
+            unit = found[index].word if index < len(found) and found[index].word in _SIZE_UNITS else "MB"
+            index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
+            command.max_file_size = _file_size(value, unit)
         elif word == "PARALLEL":
             value, index = value_at(index)
             command.parallel = value.upper() in ("ON", "TRUE")
@@ -146,28 +196,68 @@ _SWITCHES = {
 }
 
 
+def _file_size(value: str, unit: str) -> int:
+    try:
+        size = int(float(value) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise UnloadError(f"UNLOAD MAXFILESIZE {value} is not a number") from None
+    if not 5 * _SIZE_UNITS["MB"] <= size <= MAX_FILE_SIZE:
+        raise UnloadError("UNLOAD MAXFILESIZE must be from 5 MB to 6.2 GB")
+    return size
+
+
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
     destination = _Destination(command.destination, command.region)
-    part_name = command.destination + ("0000_part_00" if command.parallel else "000")
-    part_name += _COMPRESSIONS.get(command.compression, "") if not command.extension else ""
-    part_name += f".{command.extension.lstrip('.')}" if command.extension else ""
     if command.clean_path:
         destination.remove_all()
     elif not command.allow_overwrite and destination.has_files():
         raise UnloadError(NOT_EMPTY)
     columns = _columns(connection, translate(command.query))
     data = _query_output(connection, command, translate(command.query), columns)
-    rows = data.count(b"\n") - (1 if command.header else 0)
-    destination.write(part_name, _compress(data, command.compression))
-    written = [part_name]
+    parts = _split(data, command.max_file_size, header=command.header)
+    written, counts = [], []
+    for number, part in enumerate(parts):
+        name = _part_name(command, number)
+        destination.write(name, _compress(part, command.compression))
+        written.append(name)
+        counts.append((len(part), part.count(b"\n") - (1 if command.header else 0)))
+    rows = sum(count for _, count in counts)
+    connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
     if command.manifest:
         manifest_name = command.destination + "manifest"
-        manifest = _manifest(part_name, len(data), rows, columns, verbose=command.manifest_verbose)
+        manifest = _manifest(list(zip(written, counts)), columns, verbose=command.manifest_verbose)
         destination.write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
     return written
+
+
+def _part_name(command: UnloadCommand, number: int) -> str:
+    """Redshift's name for part ``number``: one slice here, so ``0000_part_NN`` (PARALLEL ON) or ``NNN``."""
+    name = command.destination + (f"0000_part_{number:02d}" if command.parallel else f"{number:03d}")
+    if command.extension:
+        return f"{name}.{command.extension.lstrip('.')}"
+    return name + _COMPRESSIONS.get(command.compression, "")
+
+
+def _split(data: bytes, limit: int, *, header: bool) -> list[bytes]:
+    """``data`` in parts of at most ``limit`` bytes, cut between lines; each part repeats the header."""
+    if len(data) <= limit:
+        return [data]
+    lines = data.splitlines(keepends=True)
+    head = lines.pop(0) if header and lines else b""
+    parts: list[bytes] = []
+    current: list[bytes] = [head] if head else []
+    size = len(head)
+    for line in lines:
+        if size + len(line) > limit and len(current) > (1 if head else 0):
+            parts.append(b"".join(current))
+            current, size = ([head] if head else []), len(head)
+        current.append(line)
+        size += len(line)
+    parts.append(b"".join(current))
+    return parts
 
 
 def _columns(connection: Any, query: str) -> list[tuple[str, int]]:
@@ -230,16 +320,20 @@ def _compress(data: bytes, compression: str) -> bytes:
 
 
 def _manifest(
-    part: str, size: int, rows: int, columns: list[tuple[str, int]], *, verbose: bool
+    parts: list[tuple[str, tuple[int, int]]], columns: list[tuple[str, int]], *, verbose: bool
 ) -> dict[str, Any]:
-    entry: dict[str, Any] = {"url": part}
     if not verbose:
-        return {"entries": [entry]}
-    entry["meta"] = {"content_length": size, "record_count": rows}
+        return {"entries": [{"url": name} for name, _ in parts]}
+    entries = [
+        {"url": name, "meta": {"content_length": size, "record_count": rows}} for name, (size, rows) in parts
+    ]
     return {
-        "entries": [entry],
+        "entries": entries,
         "schema": {"elements": [{"name": name} for name, _ in columns]},
-        "meta": {"content_length": size, "record_count": rows},
+        "meta": {
+            "content_length": sum(size for _, (size, _) in parts),
+            "record_count": sum(rows for _, (_, rows) in parts),
+        },
         "author": {"name": "Amazon Redshift", "version": "1.0.0"},
     }
 

@@ -29,6 +29,7 @@ from sparkify.errors import (
     WarehouseStatementError,
 )
 from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
+from sparkify.redshift.load_commits import record_load_commits
 from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
 from sparkify.unload import run_unload
 
@@ -57,6 +58,7 @@ class Warehouse:
         self.serverless = serverless
         self._reopen = reopen
         self._side_connection: Any = None
+        self._shims_ready = False
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -75,6 +77,7 @@ class Warehouse:
         has done it already, another PostgreSQL's owner of the database does it here)."""
         try:
             prepare_database(self.connection)
+            self._shims_ready = True
         except psycopg2.Error as exc:
             self.connection.rollback()
             log.warning("Redshift functions not installed in this database: %s", str(exc).strip())
@@ -93,7 +96,10 @@ class Warehouse:
             return None
         if first_keyword(sql) == "COPY":
             translate(sql)  # refuses what Redshift would
-            return run_copy(self.connection, sql, record_rejections=self._record_rejections)
+            result = run_copy(self.connection, sql, record_rejections=self._record_rejections)
+            if self._shims_ready:
+                record_load_commits(self.connection, result.files)
+            return result
         with self.connection.cursor() as cursor:
             cursor.execute(translate(sql))
             created = _CREATE_TABLE_AS.match(sql)

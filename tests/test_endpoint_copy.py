@@ -352,3 +352,20 @@ def test_unload_runs_in_the_endpoint_and_copy_reads_it_back(
         cursor.execute("SELECT id, title FROM plays_back ORDER BY id")
         assert cursor.fetchall() == [(1, "it's"), (2, None), (3, "Ünïcode")]
     assert [path.name for path in prefix.parent.iterdir()] == ["plays_000"]
+
+
+def test_a_copy_through_the_endpoint_is_in_stl_load_commits_and_pg_last_copy_count(
+    endpoint: RunningEndpoint, numbers_source: Path
+) -> None:
+    good = numbers_source.parent / "good"
+    good.mkdir()
+    (good / "a.json").write_text('{"n": 1, "label": "one"}\n{"n": 2, "label": "two"}\n')
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE counted (n INTEGER, label VARCHAR(5))")
+        cursor.execute(f"COPY counted FROM '{good}' FORMAT AS JSON 'auto'")
+        cursor.execute("SELECT pg_last_copy_count()")
+        assert cursor.fetchone() == (2,)
+        cursor.execute(
+            "SELECT lines_scanned, errors FROM stl_load_commits WHERE filename LIKE %s", (f"{good}%",)
+        )
+        assert cursor.fetchall() == [(2, 0)]

@@ -299,6 +299,17 @@ DOCUMENTED += [
         "select is_scalar(json_parse('1')), is_integer(json_parse('12')), is_float(json_parse('1.5'))",
         (True, True, True),
     ),
+    (
+        "r_json_typeof",
+        "select json_typeof(array(1,2)), json_serialize(array(1, 'a', true))",
+        ("array", '[1,"a",true]'),
+    ),
+    ("JSON_SERIALIZE", "select json_serialize(null::super), json_size(json_parse('[1,2]'))", ("null", 5)),
+    (
+        "r_is_boolean",
+        "select is_boolean(json_parse('true')), is_boolean(null::super), is_integer(json_parse('\"a\"'))",
+        (True, False, False),
+    ),
     ("get_array_length", "select get_array_length(json_parse('[1,2,3]'))", 3),
     ("split_to_array", "select json_serialize(split_to_array('12|345|6789', '|'))", '["12","345","6789"]'),
     ("r_BTRIM", "select btrim('xyzaxyzbxyzcxyz', 'xyz')", "axyzbxyzc"),
@@ -336,6 +347,17 @@ DOCUMENTED += [
         "a|b|c",
     ),
     ("r_MEDIAN", f"select median(n) from {_AGGREGATE_INPUT}", 3),
+    (
+        "r_WF_MEDIAN",
+        f"select x, median(n) over (partition by x) from {_AGGREGATE_INPUT} where x = 'b'",
+        [("b", 5.5)] * 2,
+    ),
+    (
+        "r_WF_LISTAGG",
+        "select distinct listagg(x, ',') within group (order by n desc) over (partition by 1) "
+        f"from {_AGGREGATE_INPUT}",
+        "b,c,b,a",
+    ),
     (
         "r_PERCENTILE_CONT",
         f"select percentile_cont(0.5) within group (order by n) from {_AGGREGATE_INPUT}",

@@ -3,6 +3,7 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -39,9 +40,9 @@ TYPES = "Specified types or functions (one per INFO message) not supported on Re
         ("CREATE EXTENSION hstore", COMMAND.format("CREATE EXTENSION hstore")),
         ("CREATE TRIGGER x AFTER INSERT ON t EXECUTE FUNCTION f()", "not supported on Redshift tables"),
         ("SAVEPOINT a", COMMAND.format("SAVEPOINT a")),
-        ("CREATE TABLE t (id SERIAL)", f'{TYPES} Type "serial" not supported.'),
-        ("CREATE TABLE t (id bigserial, u uuid)", f'{TYPES} Type "bigserial" not supported.'),
-        ("CREATE TABLE t (doc jsonb)", f'{TYPES} Type "jsonb" not supported.'),
+        ("CREATE TABLE t (id SERIAL)", 'Column "t.id" has unsupported type "serial".'),
+        ("CREATE TABLE t (id bigserial, u uuid)", 'Column "t.id" has unsupported type "bigserial".'),
+        ("CREATE TABLE t (doc jsonb)", 'Column "t.doc" has unsupported type "jsonb".'),
         ("SELECT CAST(x AS uuid) FROM t", f'{TYPES} Type "uuid" not supported.'),
         ("SELECT '{}'::json", f'{TYPES} Type "json" not supported.'),
         ("SELECT string_agg(name, ',') FROM t", f'{TYPES} Function "string_agg()" not supported.'),
@@ -62,7 +63,10 @@ TYPES = "Specified types or functions (one per INFO message) not supported on Re
         ("SELECT ROW(1, 2)", 'syntax error at or near "ROW"'),
         ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", 'syntax error at or near "PARTITION"'),
         ("CREATE TABLE c (b int) INHERITS (t)", 'syntax error at or near "INHERITS"'),
-        ('SELECT name COLLATE "C" FROM t', "only the collations CASE_SENSITIVE and CASE_INSENSITIVE"),
+        (
+            'SELECT name COLLATE "C" FROM t',
+            "collations other than CASE_SENSITIVE and CASE_INSENSITIVE are not supported",
+        ),
     ],
 )
 def test_postgresql_only_sql_is_refused_with_redshifts_wording(sql: str, message: str) -> None:
@@ -153,7 +157,7 @@ def test_alter_table_append_moves_the_rows(rs: RedshiftSession) -> None:
     assert rs.value("SELECT count(*) FROM source_t") == 0
 
 
-def test_case_insensitive_collation_and_identifier_folding(rs: RedshiftSession) -> None:
+def test_case_insensitive_collation_and_quoted_identifiers_fold(rs: RedshiftSession) -> None:
     rs.run('DROP TABLE IF EXISTS "MixedCase"')
     rs.run('CREATE TABLE "MixedCase" ("Name" VARCHAR(10) COLLATE CASE_INSENSITIVE)')
     rs.run("INSERT INTO mixedcase VALUES ('Alice')")
@@ -161,9 +165,10 @@ def test_case_insensitive_collation_and_identifier_folding(rs: RedshiftSession) 
     assert rs.columns('SELECT name AS "TheName" FROM "MIXEDCASE"') == ["thename"]
 
 
-def test_backslashes_in_literals_escape_as_on_redshift(rs: RedshiftSession) -> None:
+def test_backslash_escapes_in_literals_read_as_on_redshift(rs: RedshiftSession) -> None:
     assert rs.value("SELECT 'a\\\\b'") == "a\\b"
     assert rs.value("SELECT len('tab\\there')") == 8
+    assert rs.run("SELECT 'it\\'s', 'two''quotes' -- it\\'s\n") == [("it's", "two'quotes")]
 
 
 def test_svv_table_info_stv_sessions_and_stl_load_commits(rs: RedshiftSession) -> None:
@@ -171,8 +176,11 @@ def test_svv_table_info_stv_sessions_and_stl_load_commits(rs: RedshiftSession) -
     rs.run("CREATE TABLE info_t (k INT DISTKEY, v INT SORTKEY)")
     rs.run("CREATE TABLE empty_t (k INT)")
     rs.run("INSERT INTO info_t VALUES (1, 2), (3, 4)")
-    rows = rs.run('SELECT "table", diststyle, sortkey1, tbl_rows FROM svv_table_info ORDER BY "table"')
-    assert ("info_t", "KEY(k)", "v", 2) in rows
+    rows = rs.run(
+        'SELECT "table", diststyle, sortkey1, sortkey1_enc, tbl_rows, encoded FROM svv_table_info '
+        'ORDER BY "table"'
+    )
+    assert ("info_t", "KEY(k)", "v", "none", 2, "Y, AUTO(ENCODE)") in rows
     assert all(row[0] != "empty_t" for row in rows)
     assert rs.value("SELECT count(*) FROM stv_sessions WHERE process = pg_backend_pid()") == 1
     assert rs.value("SELECT count(*) FROM stl_load_commits WHERE query = -1") == 0
@@ -219,6 +227,8 @@ def test_hash_temporary_tables_and_convert(rs: RedshiftSession) -> None:
     rs.run("CREATE TABLE #scratch (a INT DISTKEY, b VARCHAR(10)) SORTKEY (a)")
     rs.run("INSERT INTO #scratch VALUES (1, 'x')")
     assert rs.run("SELECT a, b FROM #scratch") == [(1, "x")]
+    rs.run("SELECT a INTO #copied FROM #scratch")
+    assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#copied'") == "t"
     assert rs.value("SELECT relpersistence FROM pg_class WHERE relname = '#scratch'") == "t"
     assert rs.run("SELECT convert(integer, 12.7), convert(varchar(5), 'abcdefg')") == [(13, "abcde")]
 
@@ -282,3 +292,119 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1
     assert rs.value("SELECT count(*) > 0 FROM stl_query") is True
     assert rs.value("SELECT current_user_id > 0") is True
+
+
+def test_default_column_names_are_redshifts(rs: RedshiftSession) -> None:
+    sql = (
+        "SELECT dateadd(day, 1, '2008-01-01'), datediff(day, '2008-01-01', '2008-01-02'), "
+        "date_part(year, date '2008-01-01'), extract(year FROM date '2008-01-01'), nvl(NULL, 1), "
+        "decode(1, 1, 'a'), (SELECT median(n) FROM (SELECT 1 AS n) s) AS m"
+    )
+    assert rs.columns(sql) == ["date_add", "date_diff", "pgdate_part", "date_part", "coalesce", "case", "m"]
+
+
+def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession) -> None:
+    rs.run("CREATE SCHEMA IF NOT EXISTS app")
+    rs.run("SET search_path TO app, public")
+    assert rs.value("SHOW search_path") == "app, public"
+    assert rs.value("SELECT trunc(timestamp '2011-07-21 10:32:38')") == datetime.date(2011, 7, 21)
+    assert rs.value("SELECT count(*) >= 0 FROM pg_table_def") is True
+    assert rs.value("SELECT current_schemas(false)") == ["app", "public"]
+    rs.run("RESET search_path")
+    assert rs.value("SHOW search_path") == '"$user", public'
+
+
+def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/a.json").write_text('{"k": 1}\n{"k": 2}\n')
+    (tmp_path / "in/b.json").write_text('{"k": 3}\n')
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute("CREATE TABLE loaded (k INT)")
+        warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
+        warehouse.commit()
+        _, rows = warehouse.query(
+            "SELECT query, trim(name), lines_scanned, errors, status FROM stl_load_commits ORDER BY name"
+        )
+        _, counts = warehouse.query("SELECT pg_last_copy_count(), pg_last_copy_id()")
+    assert rows == [(1, "a.json", 2, 0, 1), (1, "b.json", 1, 0, 1)]
+    assert counts == [(3, 1)]
+
+
+def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS super_t")
+    rs.run("CREATE TABLE super_t (s SUPER)")
+    rs.run("INSERT INTO super_t VALUES (TRUE), (12), (JSON_PARSE('{\"a\":[1,2]}')), (NULL)")
+    rows = rs.run("SELECT json_serialize(s), is_boolean(s), json_typeof(s) FROM super_t ORDER BY 1")
+    assert rows == [
+        ("12", False, "number"),
+        ("null", False, None),
+        ("true", True, "boolean"),
+        ('{"a":[1,2]}', False, "object"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("redshift", "postgresql"),
+    [
+        (
+            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT UNLIMITED "
+            "SYSLOG ACCESS UNRESTRICTED SESSION TIMEOUT 120",
+            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT -1",
+        ),
+        ("ALTER USER dbuser PASSWORD DISABLE", "ALTER USER dbuser PASSWORD NULL"),
+        ("ALTER USER dbuser CREATEUSER", "ALTER USER dbuser SUPERUSER"),
+        ("ANALYZE listed_t PREDICATE COLUMNS", "ANALYZE listed_t"),
+    ],
+)
+def test_user_and_analyze_options_postgresql_spells_otherwise(redshift: str, postgresql: str) -> None:
+    assert translate(redshift) == postgresql
+
+
+def test_analyze_column_options_and_column_encodings_run(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS analyzed_t")
+    rs.run("CREATE TABLE analyzed_t (a INT, b VARCHAR(4))")
+    rs.run("ANALYZE analyzed_t (a, b) ALL COLUMNS")
+    rs.run("ALTER TABLE analyzed_t ALTER COLUMN b ENCODE zstd")
+    assert rs.value("SELECT count(*) FROM analyzed_t") == 0
+
+
+def test_the_guides_create_table_examples(rs: RedshiftSession) -> None:
+    """r_CREATE_TABLE_examples: keys, encodings, identity columns, defaults, case-insensitive text."""
+    rs.run("DROP TABLE IF EXISTS sales_x, t1_x, categorydef_x, ci_x")
+    rs.run(
+        "create table sales_x(salesid integer not null, listid integer not null, sellerid integer not null, "
+        "eventid integer not null encode mostly16, qtysold smallint not null encode mostly8, "
+        "pricepaid decimal(8,2) encode delta32k, saletime timestamp, primary key(salesid), "
+        "foreign key(listid) references listing(listid)) distkey(listid) compound sortkey(listid,sellerid)"
+    )
+    rows = {row[0]: row[1:] for row in _table_def(rs, "sales_x")}
+    assert rows["listid"] == ("integer", "none", True, 1, True)
+    assert rows["sellerid"] == ("integer", "none", False, 2, True)
+    assert rows["eventid"] == ("integer", "mostly16", False, 0, True)
+    assert rows["pricepaid"] == ("numeric(8,2)", "delta32k", False, 0, False)
+    rs.run(
+        "CREATE TABLE t1_x(hist_id BIGINT IDENTITY NOT NULL, base_id BIGINT GENERATED BY DEFAULT AS IDENTITY "
+        "NOT NULL, business_key varchar(10), some_field varchar(10))"
+    )
+    rs.run("INSERT INTO T1_X (business_key, some_field) values ('A','MM')")
+    rs.run("INSERT INTO T1_X (base_id, business_key, some_field) values (DEFAULT, 'B','MNOP')")
+    rs.run("INSERT INTO T1_X (base_id, business_key, some_field) values (2,'B','MNNN')")
+    assert rs.run("SELECT * FROM t1_x ORDER BY 1") == [
+        (1, 1, "A", "MM"),
+        (2, 2, "B", "MNOP"),
+        (3, 2, "B", "MNNN"),
+    ]
+    rs.run(
+        "create table categorydef_x(catid smallint not null default 0, "
+        "catgroup varchar(10) default 'Special', catdesc varchar(50) default 'Special events', "
+        "primary key(catid))"
+    )
+    rs.run("insert into categorydef_x values(default,default,default)")
+    assert rs.run("select * from categorydef_x") == [(0, "Special", "Special events")]
+    rs.run("create table CI_X (col1 Varchar(20) collate case_insensitive)")
+    rs.run("insert into CI_X values ('bob'), ('john'), ('Tom'), ('JOHN'), ('Bob')")
+    matches = rs.run("select * from CI_X where col1 = 'John'")
+    assert sorted(matches) == [("JOHN",), ("john",)]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify.sqltokens import SqlLexError, first_keyword, replace_spans, split_statements, tokens, words
+from sparkify.sqltokens import (
+    SqlLexError,
+    closing_paren,
+    first_keyword,
+    is_call,
+    replace_spans,
+    split_arguments,
+    split_statements,
+    tokens,
+    with_redshift_escapes,
+    words,
+)
 
 
 def test_keywords_inside_literals_quoted_names_and_comments_are_not_words() -> None:
@@ -39,3 +50,25 @@ def test_an_unterminated_literal_is_a_lex_error() -> None:
     with pytest.raises(SqlLexError):
         tokens("select 'open")
     assert first_keyword("select 'open") == ""
+
+
+def test_parentheses_arguments_and_calls() -> None:
+    sql = "select f(a, g(b, c), 'x,y') , s.h(1) from t"
+    found = tokens(sql)
+    open_index = next(i for i, token in enumerate(found) if token.text == "(")
+    close = closing_paren(found, open_index)
+    arguments = [
+        "".join(token.text for token in found[a:b]) for a, b in split_arguments(found, open_index + 1, close)
+    ]
+    assert arguments == ["a", "g(b,c)", "'x,y'"]
+    calls = [token.text for i, token in enumerate(found) if is_call(found, i)]
+    assert calls == ["f", "g"]  # s.h( is a qualified name's part
+    with pytest.raises(ValueError, match="unbalanced"):
+        closing_paren(tokens("select f(a"), 2)
+
+
+def test_plain_literals_with_backslashes_become_escape_literals() -> None:
+    sql = "select 'it\\'s', 'a\\\\b', 'plain', e'x\\'y', $$a'\\b$$, \"q'\" -- c'\\\n/* ' */ 'z''z', $1"
+    assert with_redshift_escapes(sql) == (
+        "select E'it\\'s', E'a\\\\b', 'plain', e'x\\'y', $$a'\\b$$, \"q'\" -- c'\\\n/* ' */ 'z''z', $1"
+    )

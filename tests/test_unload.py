@@ -14,7 +14,7 @@ import zstandard
 
 from sparkify.config import load_config
 from sparkify.errors import UnloadError
-from sparkify.unload import NOT_EMPTY, parse_unload
+from sparkify.unload import NOT_EMPTY, parse_unload, run_unload
 from sparkify.warehouse import Warehouse, connect
 
 ROWS = [
@@ -49,6 +49,7 @@ def test_parallel_off_json_round_trips_through_copy_on_a_local_path(
     prefix = tmp_path / "out" / "src_"
     warehouse.execute(f"UNLOAD ('select * from src') TO '{prefix}' FORMAT JSON PARALLEL OFF")
     assert sorted(path.name for path in prefix.parent.iterdir()) == ["src_000"]
+    assert warehouse.query("SELECT pg_last_unload_count()")[1] == [(3,)]
     first = json.loads((prefix.parent / "src_000").read_text().splitlines()[0])
     assert first == {"id": 1, "name": "Lena", "ts": "2018-11-01 21:01:46", "score": 3.5}
     warehouse.execute("CREATE TABLE back (LIKE src)")
@@ -115,6 +116,7 @@ def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse
         ("FORMAT PARQUET", "PARQUET is not supported by the local engine"),
         ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
         ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
+        ("PARTITION BY (a)", "option PARTITION is not supported"),
     ],
 )
 def test_options_the_local_engine_cannot_honour_are_refused(tail: str, message: str) -> None:
@@ -128,3 +130,39 @@ def test_the_query_literal_is_read_with_its_doubled_quotes() -> None:
     )
     assert command.query == "select * from venue where venuestate = 'NV'"
     assert (command.destination, command.parallel, command.format) == ("s3://b/v_", True, "text")
+
+
+def test_a_quote_in_the_query_may_be_escaped_with_a_backslash_as_the_guide_writes_it() -> None:
+    command = parse_unload(
+        "unload ('select * from venue where venuestate=\\'NV\\'') to 's3://b/v_' iam_role default"
+    )
+    assert command.query == "select * from venue where venuestate='NV'"
+    with pytest.raises(UnloadError, match="not closed"):
+        parse_unload("UNLOAD ('select 1")
+    with pytest.raises(UnloadError, match="as its first clauses"):
+        parse_unload("UNLOAD 'select 1' TO 's3://b/p'")
+
+
+def test_maxfilesize_splits_into_numbered_parts_each_with_the_header(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    with warehouse.connection.cursor() as cursor:  # 6,000 rows of 1 kB: more than one 5 MB part
+        cursor.execute(
+            "CREATE TABLE big AS SELECT n, repeat('x', 1000) AS pad FROM generate_series(1, 6000) n"
+        )
+    prefix = tmp_path / "big" / "b_"
+    written = run_unload(
+        warehouse.connection,
+        f"UNLOAD ('select n, pad from big order by n') TO '{prefix}' CSV HEADER MAXFILESIZE 5 MB "
+        "PARALLEL OFF MANIFEST VERBOSE",
+    )
+    assert [Path(name).name for name in written] == ["b_000", "b_001", "b_manifest"]
+    first, second = ((prefix.parent / name).read_text().splitlines() for name in ("b_000", "b_001"))
+    assert first[0] == second[0] == "n,pad"
+    assert len(first) - 1 + len(second) - 1 == 6000
+    assert (prefix.parent / "b_000").stat().st_size <= 5 * 1024 * 1024
+    manifest = json.loads((prefix.parent / "b_manifest").read_text())
+    assert [entry["url"] for entry in manifest["entries"]] == [str(prefix) + "000", str(prefix) + "001"]
+    assert manifest["meta"]["record_count"] == 6000
+    with pytest.raises(UnloadError, match=r"from 5 MB to 6\.2 GB"):
+        parse_unload(f"UNLOAD ('select 1') TO '{prefix}' MAXFILESIZE 1 MB")

@@ -207,6 +207,8 @@ def _literal(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float | Decimal):
         return repr(value) if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, list | tuple):  # as psycopg2 adapts a list: an array (give it a cast)
+        return "ARRAY[" + ", ".join(_literal(item) for item in value) + "]"
     return quote_literal(str(value))
 
 

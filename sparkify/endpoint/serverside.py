@@ -15,6 +15,7 @@ from typing import Any
 from sparkify.copy_emulator import run_copy
 from sparkify.copy_emulator.loader import RejectionRecorder
 from sparkify.errors import LoadError
+from sparkify.redshift.load_commits import record_load_commits
 from sparkify.sqltokens import SqlLexError, words
 from sparkify.unload import run_unload
 
@@ -37,6 +38,7 @@ def copy_handler(context: Context, sql: str) -> str:
         context.last_copy_id = exc.query_id  # the id its rows in stl_load_errors carry (0: none)
         raise
     context.last_copy_id = result.query_id
+    record_load_commits(context.connection, result.files)  # stl_load_commits, PG_LAST_COPY_COUNT()
     return f"COPY {result.rows_loaded}"
 
 

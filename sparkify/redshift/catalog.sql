@@ -23,7 +23,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN sortkey <> 0 THEN 'none'
         WHEN type_oid IN ('boolean'::regtype, 'real'::regtype, 'double precision'::regtype) THEN 'none'
         WHEN type_oid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
-                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN 'az64'
+                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+                          'timetz'::regtype) THEN 'az64'
         WHEN type_oid IN ('character'::regtype, 'character varying'::regtype, 'text'::regtype) THEN 'lzo'
         ELSE 'none'
     END $$;
@@ -112,7 +113,8 @@ SELECT n.nspname AS schemaname,
   LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
-   AND pg_table_is_visible(c.oid);
+   AND pg_table_is_visible(c.oid)
+ ORDER BY n.nspname, c.relname, a.attnum;
 
 CREATE OR REPLACE FUNCTION sparkify_redshift.table_rows(target regclass) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
@@ -124,7 +126,8 @@ BEGIN
 END $$;
 
 -- svv_table_info lists tables that hold rows, as Redshift's does.
-CREATE OR REPLACE VIEW sparkify_redshift.svv_table_info AS
+DROP VIEW IF EXISTS sparkify_redshift.svv_table_info;
+CREATE VIEW sparkify_redshift.svv_table_info AS
 SELECT * FROM (
 SELECT current_database()::text AS database,
        n.nspname::text AS schema,
@@ -132,23 +135,33 @@ SELECT current_database()::text AS database,
        c.relname::text AS "table",
        CASE WHEN EXISTS (SELECT FROM sparkify_redshift.table_layout l
                           WHERE l.table_oid = c.oid AND l.encoding IS NOT NULL AND l.encoding <> 'raw')
-            THEN 'Y' ELSE 'N' END AS encoded,
+            THEN 'Y' ELSE 'Y, AUTO(ENCODE)' END AS encoded,
        CASE coalesce(s.diststyle, 'auto')
             WHEN 'key' THEN 'KEY(' || (SELECT l.column_name FROM sparkify_redshift.table_layout l
                                         WHERE l.table_oid = c.oid AND l.distkey LIMIT 1) || ')'
-            WHEN 'auto' THEN 'AUTO(EVEN)'
+            WHEN 'auto' THEN 'AUTO(ALL)'
             ELSE upper(s.diststyle) END AS diststyle,
        (SELECT l.column_name::text FROM sparkify_redshift.table_layout l
          WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1,
+       (SELECT coalesce(l.encoding, 'none') FROM sparkify_redshift.table_layout l
+         WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1_enc,
        (SELECT max(a.atttypmod - 4) FROM pg_attribute a
          WHERE a.attrelid = c.oid AND a.atttypid = 'character varying'::regtype AND a.attnum > 0)::integer
            AS max_varchar,
        (SELECT count(*) FROM sparkify_redshift.table_layout l WHERE l.table_oid = c.oid AND l.sortkey <> 0)::integer
            AS sortkey_num,
        greatest(1, ceil(pg_total_relation_size(c.oid) / 1048576.0))::bigint AS size,
+       0::numeric(10, 4) AS pct_used,
+       0::bigint AS empty,
        0::numeric(10, 4) AS unsorted,
        0::numeric(10, 2) AS stats_off,
-       sparkify_redshift.table_rows(c.oid) AS tbl_rows
+       sparkify_redshift.table_rows(c.oid) AS tbl_rows,
+       NULL::numeric(10, 4) AS skew_sortkey1,
+       NULL::numeric(10, 4) AS skew_rows,
+       c.reltuples::bigint AS estimated_visible_rows,
+       NULL::character(100) AS risk_event,
+       NULL::numeric(12, 2) AS vacuum_sort_benefit,
+       NULL::timestamp AS create_time
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid
@@ -221,3 +234,18 @@ SELECT usesysid::integer AS userid, pid AS query, ''::character(320) AS label, 0
   FROM pg_stat_activity
  WHERE backend_type = 'client backend';
 GRANT SELECT ON sparkify_redshift.stl_query TO PUBLIC;
+
+-- The session's last COPY and UNLOAD (set by the emulators; 0 / -1 before any, as on Redshift).
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_count', true), ''), '0')::bigint $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_id() RETURNS integer
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_id', true), ''), '-1')::integer $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_unload_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_unload_count', true), ''), '0')::bigint $$;
+
+-- The schemas a client sees on its path: the shim schema stays out of sight, as in SHOW search_path.
+CREATE OR REPLACE FUNCTION sparkify_redshift.current_schemas(include_implicit boolean) RETURNS name[]
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN include_implicit THEN shown ELSE array_remove(shown, 'pg_catalog'::name) END
+    FROM (SELECT array_remove(pg_catalog.current_schemas(include_implicit), 'sparkify_redshift'::name) AS shown)
+         AS schemas $$;

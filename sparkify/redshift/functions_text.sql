@@ -152,12 +152,14 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value IS JSON ARRAY $$;
 
 -- SUPER is held as PostgreSQL's json, kept compact as Redshift prints it, keys in their written order.
 CREATE OR REPLACE FUNCTION sparkify_redshift.json_serialize(value json) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     kind text := pg_catalog.json_typeof(value);
     result text;
 BEGIN
-    IF kind = 'object' THEN
+    IF value IS NULL THEN
+        RETURN 'null';  -- a NULL SUPER serializes as JSON's null
+    ELSIF kind = 'object' THEN
         SELECT '{' || coalesce(string_agg(to_json(key)::text || ':' || sparkify_redshift.json_serialize(item),
                                           ',' ORDER BY ordinal), '') || '}'
           INTO result
@@ -209,34 +211,95 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.trunc(value:
 
 -- SUPER (held as json): type tests, arrays.
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_array(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'array' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) = 'array', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_object(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'object' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) = 'object', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_scalar(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) NOT IN ('array', 'object') $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) NOT IN ('array', 'object'), false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_boolean(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'boolean' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) = 'boolean', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_number(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'number' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) = 'number', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_varchar(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.json_typeof(value) = 'string' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(pg_catalog.json_typeof(value) = 'string', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_char(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.json_typeof(value) = 'string' AND pg_catalog.length(value #>> '{}') = 1 $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(pg_catalog.json_typeof(value) = 'string' AND pg_catalog.length(value #>> '{}') = 1, false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_integer(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
-           AND (value #>> '{}')::numeric BETWEEN -2147483648 AND 2147483647 $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+                THEN (value #>> '{}')::numeric BETWEEN -2147483648 AND 2147483647
+                ELSE false END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_bigint(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
-           AND (value #>> '{}')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+                THEN (value #>> '{}')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
+                ELSE false END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_float(value json) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') !~ '^-?\d+$' $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') !~ '^-?\d+$', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.get_array_length(value json) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT CASE WHEN pg_catalog.json_typeof(value) = 'array' THEN pg_catalog.json_array_length(value) END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.split_to_array(value text, delimiter text DEFAULT ',') RETURNS json
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT sparkify_redshift.json_serialize(pg_catalog.to_json(pg_catalog.string_to_array(value, delimiter)))::json $$;
+
+-- MEDIAN as a plain aggregate, so that it also works as a window function (PostgreSQL's ordered-set
+-- percentile_cont does not); NULLs are left out.
+CREATE OR REPLACE FUNCTION sparkify_redshift.median_of(items numeric[]) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN n = 0 THEN NULL
+                WHEN n % 2 = 1 THEN sorted[(n + 1) / 2]
+                ELSE (sorted[n / 2] + sorted[n / 2 + 1]) / 2 END
+    FROM (SELECT array_agg(item ORDER BY item) AS sorted, count(*)::int AS n
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ranked $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.median_of(items double precision[]) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN n = 0 THEN NULL
+                WHEN n % 2 = 1 THEN sorted[(n + 1) / 2]
+                ELSE (sorted[n / 2] + sorted[n / 2 + 1]) / 2 END
+    FROM (SELECT array_agg(item ORDER BY item) AS sorted, count(*)::int AS n
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ranked $$;
+DROP AGGREGATE IF EXISTS sparkify_redshift.median(numeric);
+CREATE AGGREGATE sparkify_redshift.median(numeric) (
+    SFUNC = array_append, STYPE = numeric[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
+);
+DROP AGGREGATE IF EXISTS sparkify_redshift.median(double precision);
+CREATE AGGREGATE sparkify_redshift.median(double precision) (
+    SFUNC = array_append, STYPE = double precision[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
+);
+
+CREATE OR REPLACE FUNCTION sparkify_redshift.json_size(value json) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT octet_length(sparkify_redshift.json_serialize(value)) $$;
+-- ARRAY(a, b, …) builds a SUPER array: the adapter calls this on json_build_array's result.
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_value(value json) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT sparkify_redshift.json_serialize(value)::json $$;
+
+-- Scalars assigned to a SUPER column become SUPER scalars, as on Redshift.
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value boolean) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value bigint) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value integer) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value numeric) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value double precision) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value character varying) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.to_json(value) $$;
+DO $$
+DECLARE
+    source text;
+BEGIN
+    FOREACH source IN ARRAY ARRAY['boolean', 'bigint', 'integer', 'numeric', 'double precision',
+                                  'character varying'] LOOP
+        BEGIN
+            EXECUTE format('CREATE CAST (%s AS json) WITH FUNCTION sparkify_redshift.super_from(%s) AS ASSIGNMENT',
+                           source, source);
+        EXCEPTION WHEN duplicate_object OR insufficient_privilege THEN
+            NULL;  -- there already, or a database owner who is not a superuser: SUPER takes JSON only
+        END;
+    END LOOP;
+END $$;

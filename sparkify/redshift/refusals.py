@@ -191,35 +191,37 @@ def _clause_refusal(found: list[Token]) -> str | None:
         following = words[index + 1 : index + 4]
         if word == "ON" and following[:1] == ["CONFLICT"]:
             return _syntax_error(
-                found[index], "Redshift has no ON CONFLICT; use MERGE, or DELETE then INSERT"
+                found[index], "ON CONFLICT is not supported by Redshift; use MERGE, or DELETE then INSERT"
             )
         if word == "RETURNING":
-            return _syntax_error(found[index], "Redshift has no RETURNING clause")
+            return _syntax_error(found[index], "RETURNING is not supported by Redshift")
         if word == "DISTINCT" and following[:1] == ["ON"]:
-            return _syntax_error(found[index + 1], "Redshift has no DISTINCT ON; use ROW_NUMBER()")
+            return _syntax_error(
+                found[index + 1], "DISTINCT ON is not supported by Redshift; use ROW_NUMBER()"
+            )
         if (
             word == "FILTER"
             and index + 2 < len(found)
             and found[index + 1].text == "("
             and following[1:2] == ["WHERE"]
         ):
-            return _syntax_error(found[index], "Redshift has no aggregate FILTER; use CASE")
+            return _syntax_error(found[index], "aggregate FILTER is not supported by Redshift; use CASE")
         if word == "LATERAL":
-            return _syntax_error(found[index], "Redshift has no LATERAL joins")
+            return _syntax_error(found[index], "LATERAL is not supported by Redshift")
         if word == "IS" and following[:2] in (["DISTINCT", "FROM"], ["NOT", "DISTINCT"]):
-            return _syntax_error(found[index], "Redshift has no IS [NOT] DISTINCT FROM")
+            return _syntax_error(found[index], "IS [NOT] DISTINCT FROM is not supported by Redshift")
         if index in table_clauses and (
             word in ("INHERITS", "TABLESPACE") or (word == "PARTITION" and following[:1] == ["BY"])
         ):
-            return _syntax_error(found[index], f"Redshift has no {word} for tables")
-        if word == "ARRAY" and index + 1 < len(found) and found[index + 1].text in ("[", "("):
-            return _syntax_error(found[index], "Redshift has no array constructors")
+            return _syntax_error(found[index], f"{word} is not supported by Redshift tables")
+        if word == "ARRAY" and index + 1 < len(found) and found[index + 1].text == "[":
+            return _syntax_error(found[index], "array constructors are not supported by Redshift")
         if word == "ROW" and index + 1 < len(found) and found[index + 1].text == "(":
-            return _syntax_error(found[index], "Redshift has no row constructors")
+            return _syntax_error(found[index], "row constructors are not supported by Redshift")
         if word == "VALUES" and (index == 0 or _opens_table(found, index - 1)):
-            return _syntax_error(found[index], "Redshift has no VALUES lists as tables")
+            return _syntax_error(found[index], "VALUES lists as tables are not supported by Redshift")
         if word == "COLLATE" and following[:1] and following[0] not in ("CASE_SENSITIVE", "CASE_INSENSITIVE"):
-            return "Redshift supports only the collations CASE_SENSITIVE and CASE_INSENSITIVE"
+            return "collations other than CASE_SENSITIVE and CASE_INSENSITIVE are not supported by Redshift"
     return None
 
 
@@ -259,12 +261,30 @@ def _function_or_type_refusal(found: list[Token]) -> str | None:
         if name in _UNSUPPORTED_FUNCTIONS and is_call(found, index):
             return f'{FUNCTIONS_MESSAGE} Function "{name}()" not supported.'
         if name in _UNSUPPORTED_TYPES and _in_type_position(found, index):
+            column = _column_of(found, index)
+            if column:
+                return f'Column "{column}" has unsupported type "{name}".'
             return f'{FUNCTIONS_MESSAGE} Type "{name}" not supported.'
         if token.name == "Op" and token.text in _UNSUPPORTED_OPERATORS:
             return f'{FUNCTIONS_MESSAGE} Operator "{token.text}" not supported.'
         if token.text == "[" and index + 1 < len(found) and found[index + 1].text == "]":
             return f'{FUNCTIONS_MESSAGE} Type "array" not supported.'
     return None
+
+
+def _column_of(found: list[Token], index: int) -> str | None:
+    """``table.column`` when the type at ``index`` is a column's in a CREATE TABLE, else None."""
+    words = [token.word for token in found]
+    if words[:1] != ["CREATE"] or "TABLE" not in words[:4] or found[index - 1].name == "TYPECAST":
+        return None
+    table = words.index("TABLE") + 1
+    if words[table : table + 3] == ["IF", "NOT", "EXISTS"]:
+        table += 3
+    return f"{_bare(found[table].text)}.{_bare(found[index - 1].text)}"
+
+
+def _bare(name: str) -> str:
+    return name.strip('"').lower()
 
 
 def _in_type_position(found: list[Token], index: int) -> bool:

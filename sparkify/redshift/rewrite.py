@@ -3,10 +3,9 @@
 Function calls that Redshift answers differently go to the shim schema's functions
 (``DATEADD(day, 1, ts)`` becomes ``sparkify_redshift.dateadd('day', 1, ts)``, the bare date part made a
 literal); constructs PostgreSQL spells otherwise are respelt: ``TOP n`` as ``LIMIT n``, ``LISTAGG … WITHIN
-GROUP`` as ``string_agg``, ``MEDIAN(x)`` as ``percentile_cont(0.5) WITHIN GROUP``, ``APPROXIMATE COUNT``
+GROUP`` as ``string_agg`` (over a window: the window orders an ``array_agg``), ``APPROXIMATE COUNT``
 as ``COUNT``, ``NVL``/``NVL2``/``DECODE`` as ``COALESCE``/``CASE``, ``SYSDATE`` as a call.  Quoted
-identifiers fold to lower case as Redshift folds them by default, and a plain literal with a backslash is
-read as Redshift reads it: the backslash escapes (``'a\\.b'`` is ``E'a\\.b'``).
+identifiers fold to lower case as Redshift folds them by default.
 """
 
 from __future__ import annotations
@@ -52,6 +51,37 @@ SHIM_FUNCTIONS = frozenset(
     ]
 )
 _DATEPART_FIRST = frozenset(["DATEADD", "DATEDIFF", "DATE_PART", "DATEPART", "DATE_TRUNC"])
+# Redshift's column names for a call that has no alias (PostgreSQL would name the rewritten call).
+_DEFAULT_NAMES = {
+    "DATEADD": "date_add",
+    "DATEDIFF": "date_diff",
+    "DATE_PART": "pgdate_part",
+    "DATEPART": "pgdate_part",
+    "EXTRACT": "date_part",
+    "LISTAGG": "listagg",
+    "MEDIAN": "median",
+    "RATIO_TO_REPORT": "ratio_to_report",
+}
+_SELECT_ITEM_ENDS = frozenset(
+    ["FROM", "INTO", "UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "WHERE"]
+)
+_CLAUSE_WORDS = frozenset(
+    [
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "GROUP",
+        "HAVING",
+        "ORDER",
+        "ON",
+        "SET",
+        "VALUES",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "LIMIT",
+    ]
+)
 _RENAMED = {"DATEPART": "date_part", "NVL": "COALESCE", "TEXTLEN": "len"}
 
 
@@ -74,11 +104,11 @@ class _Renderer:
         self.rules: dict[str, Callable[[int], tuple[str, int] | None]] = {
             "EXTRACT": self._extract,
             "LISTAGG": self._listagg,
-            "MEDIAN": self._median,
             "DECODE": self._decode,
             "NVL2": self._nvl2,
             "CONVERT": self._convert,
             "RATIO_TO_REPORT": self._ratio_to_report,
+            "ARRAY": self._super_array,
         }
 
     def render(self, low: int, high: int) -> str:
@@ -96,8 +126,12 @@ class _Renderer:
                 continue
             rewritten = self._rule(index)
             if rewritten is not None:
-                text, index = rewritten
+                text, after = rewritten
+                name = _DEFAULT_NAMES.get(token.word)
+                if name and self._bare_select_item(low, index, after, high):
+                    text += f" AS {name}"  # the column name Redshift gives the call
                 pieces.append(text)
+                index = after
                 continue
             if token.text == "(":
                 close = closing_paren(self.found, index)
@@ -109,6 +143,22 @@ class _Renderer:
         if limit is not None:
             pieces.append(f" LIMIT {limit}")
         return "".join(pieces)
+
+    def _bare_select_item(self, low: int, start: int, end: int, high: int) -> bool:
+        """Whether tokens ``start`` to ``end`` are a whole item of a select list, with no alias."""
+        before = self.found[start - 1] if start > low else None
+        after = self.found[end] if end < high else None
+        if before is None or not (before.text == "," or before.word in ("SELECT", "DISTINCT", "ALL")):
+            return False
+        if after is not None and not (after.text in (",", ";") or after.word in _SELECT_ITEM_ENDS):
+            return False
+        depth = 0
+        for index in range(start - 1, low - 1, -1):
+            text = self.found[index].text
+            depth += (text == ")") - (text == "(")
+            if depth == 0 and self.found[index].word in _CLAUSE_WORDS:
+                return self.found[index].word == "SELECT"
+        return False
 
     def _top(self, index: int, high: int) -> bool:
         """Whether ``TOP n`` starts at ``index`` (right after SELECT [DISTINCT | ALL])."""
@@ -182,13 +232,25 @@ class _Renderer:
             order_close = closing_paren(self.found, after + 2)
             order = " " + self.render(after + 3, order_close)
             after = order_close + 1
+        if self._word_at(after) == "OVER" and self._text_at(after + 1) == "(" and not distinct:
+            # PostgreSQL has no ordered aggregate over a window: the window's own order gives it.
+            window_close = closing_paren(self.found, after + 1)
+            window = self._between(after + 1, window_close).strip()
+            ordering = f" ORDER BY {order.strip()[len('ORDER BY') :].strip()}" if order else ""
+            frame = f"({window}{ordering} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            return (
+                f"array_to_string(array_agg(({value})::varchar) OVER {frame}, {delimiter})",
+                window_close + 1,
+            )
         if distinct:
             return f"string_agg(DISTINCT {value}, {delimiter}{order})", after
         return f"string_agg(({value})::varchar, {delimiter}{order})", after
 
-    def _median(self, index: int) -> tuple[str, int]:
-        arguments, close = self._arguments(index)
-        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {arguments[0]})", close + 1
+    def _word_at(self, index: int) -> str:
+        return self.found[index].word if index < len(self.found) else ""
+
+    def _text_at(self, index: int) -> str:
+        return self.found[index].text if index < len(self.found) else ""
 
     def _decode(self, index: int) -> tuple[str, int] | None:
         arguments, close = self._arguments(index)
@@ -220,6 +282,13 @@ class _Renderer:
             return None
         return f"CAST({arguments[1]} AS {arguments[0]})", close + 1
 
+    def _super_array(self, index: int) -> tuple[str, int] | None:
+        """Redshift's ``ARRAY(a, b, …)`` builds a SUPER array (``ARRAY(SELECT …)`` stays PostgreSQL's)."""
+        if self._word_at(index + 2) == "SELECT":
+            return None
+        arguments, close = self._arguments(index)
+        return f"{SHIM_SCHEMA}.super_value(json_build_array({', '.join(arguments)}))", close + 1
+
     def _ratio_to_report(self, index: int) -> tuple[str, int] | None:
         """``RATIO_TO_REPORT(x) OVER (…)``: x over the window's sum of x."""
         arguments, close = self._arguments(index)
@@ -237,11 +306,14 @@ class _Renderer:
         if token.name == "IDENT" and text.startswith('"'):
             return text.lower()
         if text == "#" and _adjacent_name(self.found, index):
-            return ""  # the name that follows carries it: #temp is the temporary table "#temp"
+            # the name that follows carries it: #temp is the temporary table "#temp"
+            return (
+                "TEMP "
+                if index > 0 and self.found[index - 1].word == "INTO" and self.found[0].word == "SELECT"
+                else ""
+            )
         if index > 0 and self.found[index - 1].text == "#" and _adjacent_name(self.found, index - 1):
             return f'"#{text.lower()}"'
-        if token.name == "SCONST" and text.startswith("'") and "\\" in text:
-            return "E" + text
         word = token.word
         if word == "MINUS" and index > 0:
             return "EXCEPT"  # Redshift's other name for EXCEPT

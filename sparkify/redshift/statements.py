@@ -43,12 +43,18 @@ def rewrite_statement(found: list[Token]) -> str | None:
         return _NOTHING  # the local engine keeps no sort order to restore; PostgreSQL vacuums by itself
     if words[:2] == ["ANALYZE", "COMPRESSION"]:
         return _analyze_compression(found)
+    if words[:1] == ["ANALYZE"] and words[-1:] == ["COLUMNS"] and words[-2:-1] in (["PREDICATE"], ["ALL"]):
+        return " ".join(token.text for token in found if token.text != ";").rsplit(" ", 2)[0]
+    if words[:1] in (["CREATE"], ["ALTER"]) and words[1:2] == ["USER"]:
+        return _user_options(found, words)
     if (
         words[:1] in (["SET"], ["RESET"], ["SHOW"])
         and len(words) > 1
         and words[1].lower() in REDSHIFT_SETTINGS
     ):
         return _setting(found, words)
+    if words[:1] in (["SET"], ["RESET"], ["SHOW"]) and "SEARCH_PATH" in words[1:3]:
+        return _search_path(found, words)
     if words[:2] == ["ALTER", "TABLE"]:
         return _alter_table(found, words)
     if words[:1] == ["SHOW"] and len(words) > 1 and words[1] in _SHOW_LISTS:
@@ -130,9 +136,30 @@ def _setting(found: list[Token], words: list[str]) -> str:
     return f"SET redshift.{name} TO {quote_literal(value)}"
 
 
+SHIM_PATH = f"{SHIM_SCHEMA}, pg_catalog"
+
+
+def _search_path(found: list[Token], words: list[str]) -> str:
+    """The client's search path, with the shim schema kept after it (and out of sight)."""
+    if words[0] == "SHOW":
+        return f"SELECT replace(current_setting('search_path'), ', {SHIM_PATH}', '') AS search_path"
+    meaningful = [token for token in found if token.text != ";"]
+    values = [
+        token.text
+        for token in meaningful[words.index("SEARCH_PATH") + 1 :]
+        if token.word != "TO" and token.text != "="
+    ]
+    scope = "LOCAL " if words[1] == "LOCAL" else ""
+    if words[0] == "RESET" or values in ([], ["DEFAULT"], ["default"]):
+        return f'SET {scope}search_path TO "$user", public, {SHIM_PATH}'
+    return f"SET {scope}search_path TO {' '.join(values)}, {SHIM_PATH}"
+
+
 def _alter_table(found: list[Token], words: list[str]) -> str | None:
     if "APPEND" in words and words[words.index("APPEND") + 1 : words.index("APPEND") + 2] == ["FROM"]:
         return _append(found, words)
+    if "ENCODE" in words and "ALTER" in words[2:]:
+        return _NOTHING  # ALTER COLUMN c ENCODE e: the local engine has no column encodings
     # ALTER TABLE t ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE: layout only, nothing to move locally.
     for index, word in enumerate(words[:-1]):
         if (
@@ -142,6 +169,32 @@ def _alter_table(found: list[Token], words: list[str]) -> str | None:
         ):
             return _NOTHING
     return None
+
+
+def _user_options(found: list[Token], words: list[str]) -> str | None:
+    """CREATE / ALTER USER with Redshift's options PostgreSQL spells otherwise or does not have."""
+    kept: list[str] = []
+    index = 0
+    changed = False
+    while index < len(found):
+        word = words[index] if index < len(words) else ""
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word == "PASSWORD" and following == "DISABLE":
+            kept.append("PASSWORD NULL")
+            index, changed = index + 2, True
+        elif word == "CONNECTION" and following == "LIMIT" and words[index + 2 : index + 3] == ["UNLIMITED"]:
+            kept.append("CONNECTION LIMIT -1")
+            index, changed = index + 3, True
+        elif word == "SYSLOG" or (word == "SESSION" and following == "TIMEOUT"):
+            index, changed = index + 3, True  # SYSLOG ACCESS x / SESSION TIMEOUT n: no local equal
+        elif word in ("CREATEUSER", "NOCREATEUSER"):
+            kept.append("SUPERUSER" if word == "CREATEUSER" else "NOSUPERUSER")
+            index, changed = index + 1, True
+        else:
+            if found[index].text != ";":
+                kept.append(found[index].text)
+            index += 1
+    return " ".join(kept) if changed else None
 
 
 def _append(found: list[Token], words: list[str]) -> str:
