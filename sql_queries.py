@@ -26,7 +26,7 @@ STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 STAGING_TABLES = ("staging_events", "staging_songs")
 ALL_TABLES = STAGING_TABLES + STAR_TABLES
 # What the merge keeps between loads besides the star (see MERGE below).
-BOOKKEEPING_TABLES = ("song_catalog", "unmatched_plays")
+BOOKKEEPING_TABLES = ("song_catalog", "unmatched_plays", "loaded_song_files")
 WAREHOUSE_TABLES = ALL_TABLES + BOOKKEEPING_TABLES
 
 # --- DROP -----------------------------------------------------------------------------------------------
@@ -170,7 +170,22 @@ CREATE TABLE IF NOT EXISTS unmatched_plays (
 SORTKEY (song);
 """
 
-bookkeeping_table_create_queries = [song_catalog_table_create, unmatched_plays_table_create]
+# The song files loaded so far, for etl.py --skip-unchanged-songs (sparkify.song_files): name, size and a
+# fingerprint (the S3 ETag, or a local file's modification time).
+loaded_song_files_table_create = """
+CREATE TABLE IF NOT EXISTS loaded_song_files (
+    name        VARCHAR(1024) SORTKEY NOT NULL,
+    size        BIGINT,
+    fingerprint VARCHAR(64)
+)
+DISTSTYLE ALL;
+"""
+
+bookkeeping_table_create_queries = [
+    song_catalog_table_create,
+    unmatched_plays_table_create,
+    loaded_song_files_table_create,
+]
 
 create_table_queries = [
     staging_events_table_create,
@@ -218,9 +233,12 @@ def authorization_clause(role_arn: str) -> str:
     return f"IAM_ROLE {quote_literal(role_arn)}" if role_arn else "IAM_ROLE default"
 
 
-def copy_table_queries(config: Config, log_sources: list[str] | None = None) -> list[str]:
-    """The COPY statements, with the configuration's values validated and quoted: songs first, then one
-    for each log source (by default LOG_DATA itself; ``etl.py --since`` passes narrower prefixes)."""
+def copy_table_queries(
+    config: Config, log_sources: list[str] | None = None, song_sources: list[str] | None = None
+) -> list[str]:
+    """The COPY statements, with the configuration's values validated and quoted: one for each song
+    source, then one for each log source (by default SONG_DATA and LOG_DATA themselves; ``etl.py --since``
+    passes narrower log prefixes, ``--skip-unchanged-songs`` the song folders that changed, maybe none)."""
     common = {
         "authorization": authorization_clause(config.iam_role_arn),
         "region": quote_literal(config.region),
@@ -232,7 +250,11 @@ def copy_table_queries(config: Config, log_sources: list[str] | None = None) -> 
         )
         for source in ((config.log_data,) if log_sources is None else log_sources)
     ]
-    return [staging_songs_copy.format(source=quote_literal(config.song_data), **common), *events]
+    songs = [
+        staging_songs_copy.format(source=quote_literal(source), **common)
+        for source in ((config.song_data,) if song_sources is None else song_sources)
+    ]
+    return [*songs, *events]
 
 
 # --- LOAD: one transaction per run --------------------------------------------------------------------
@@ -600,6 +622,13 @@ staged_duplicates_queries = {
         ) AS repeated;
     """,
 }
+
+# --- THE MANIFEST OF LOADED SONG FILES (etl.py --skip-unchanged-songs) -----------------------------------
+# Values are bound by the driver (psycopg2 expands %s), so any file name goes through as it is.
+
+loaded_song_files_query = "SELECT name, size, fingerprint FROM loaded_song_files;"
+loaded_song_files_delete = "DELETE FROM loaded_song_files WHERE name IN %s;"
+loaded_song_files_insert = "INSERT INTO loaded_song_files (name, size, fingerprint) VALUES %s;"
 
 # --- SAFE SCHEMA CHANGES --------------------------------------------------------------------------------
 

@@ -274,7 +274,7 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
         verdict = "yes" if ratio <= TARGET_RATIO else "NO"
         lines.append(
             f"  on top of {longest.history_days} days / into an empty star: {ratio:.2f} "
-            f"(target <= {TARGET_RATIO:g}: {verdict})"
+            f"(fastest runs {longest.fastest_s / empty.fastest_s:.2f}; target <= {TARGET_RATIO:g}: {verdict})"
         )
         year_wall, year_merge = (projected(results, YEAR_OF_DAYS, name) for name in ("wall_s", "merge_s"))
         lines.append(

@@ -11,6 +11,7 @@ import logging
 import time
 
 import sql_queries as q
+from sparkify import song_files
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
 from sparkify.errors import SparkifyError
@@ -65,19 +66,32 @@ def load(
     log_sources: list[str] | None = None,
     wait: bool = True,
     copy_statements: list[str] | None = None,
+    skip_unchanged_songs: bool = False,
 ) -> list[CopyResult]:
-    """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results."""
+    """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results.
+
+    With ``skip_unchanged_songs`` only the song files that are new or changed since the last load are
+    staged (:mod:`sparkify.song_files`)."""
     copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
     # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
     for statement in [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]:
         warehouse.execute(statement)
+    song_plan = song_files.plan(warehouse, config) if skip_unchanged_songs else None
+    if song_plan is not None:
+        log.info(
+            "songs: %d of %d song file(s) new or changed since the last load; %s",
+            *(len(song_plan.changed), len(song_plan.listed), _song_copy_words(song_plan.sources)),
+        )
+        copy_statements = q.copy_table_queries(config, log_sources, song_sources=song_plan.sources)
     for statement in copy_statements or q.copy_table_queries(config, log_sources):
         copy_started = time.perf_counter()
         result = warehouse.execute(statement)
         if result is not None:
             copies.append(result)
             _report_copy(result, time.perf_counter() - copy_started)
+    if song_plan is not None:
+        song_files.record(warehouse, song_plan)
     _report_duplicates(warehouse)
     merge_started = time.perf_counter()
     for step, seconds in merge(warehouse).items():
@@ -96,6 +110,12 @@ def merge(warehouse: Warehouse) -> dict[str, float]:
             warehouse.execute(statement)
         took[step] = time.perf_counter() - started
     return took
+
+
+def _song_copy_words(sources: list[str]) -> str:
+    if not sources:
+        return "no song COPY"
+    return f"COPY {len(sources)} song prefix(es)" if len(sources) > 1 else f"COPY {sources[0]}"
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:
