@@ -508,9 +508,10 @@ rematch_queries = [
     """,
     """
     DELETE FROM unmatched_plays
-    USING rematched AS r
-    WHERE unmatched_plays.session_id = r.session_id AND unmatched_plays.item_in_session = r.item_in_session
-      AND unmatched_plays.start_time = r.start_time;
+    USING rematched
+    WHERE unmatched_plays.session_id = rematched.session_id
+      AND unmatched_plays.item_in_session = rematched.item_in_session
+      AND unmatched_plays.start_time = rematched.start_time;
     """,
     """
     INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)

@@ -298,7 +298,8 @@ def test_any_order_of_arrival_of_log_and_song_files_equals_one_clean_load(
     # Every load brings some log file and some song file (a COPY of an empty prefix fails, as on Redshift).
     day_load[:loads] = song_load[:loads] = range(loads)
     again = data.draw(st.lists(st.booleans(), min_size=loads, max_size=loads), label="songs staged again")
-    database = f"arrival_{abs(hash((tuple(day_load), tuple(song_load), tuple(again))))}"
+    skip = data.draw(st.lists(st.booleans(), min_size=loads, max_size=loads), label="--skip-unchanged-songs")
+    database = f"arrival_{abs(hash((tuple(day_load), tuple(song_load), tuple(again), tuple(skip))))}"
     for load in range(loads):
         days = [day + 1 for day, where in enumerate(day_load) if where == load]
         brought = [
@@ -308,7 +309,7 @@ def test_any_order_of_arrival_of_log_and_song_files_equals_one_clean_load(
         config = write_config(folder, name=f"load-{load}.cfg", DB_NAME=database)
         if load == 0:
             assert create_tables.main(["--config", str(config), "--force"]) == 0
-        assert run(config) == 0
+        assert run(config, *(["--skip-unchanged-songs"] if skip[load] else [])) == 0
     assert star(config) == clean_star
 
 
