@@ -55,6 +55,7 @@ class DayOnHistory:
     day_songplays: int = 0
     runs: int = 1  # the median of this many runs
     fastest_s: float = 0.0  # the fastest run's wall time
+    skip_songs: bool = False  # with --skip-unchanged-songs (the song files are those already loaded)
 
 
 def log_days(dataset: Path) -> list[tuple[str, Path]]:
@@ -160,13 +161,16 @@ def load_history(dataset: Path, work: Path, data_dir: Path, history: int, progre
     _script("create_tables.py", config, "--force")
     if history:
         progress(f"day on history: loading {history} days")
-        _script("etl.py", config)
+        _script("etl.py", config, "--skip-unchanged-songs")  # the same star, and the manifest of song files
     prepare_history(data_dir, db_name)
     return db_name
 
 
-def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> DayOnHistory:
-    """The last day's etl.py --since into a fresh copy of the history's database."""
+def day_on_history(
+    dataset: Path, work: Path, data_dir: Path, history: int, *, skip_songs: bool = False
+) -> DayOnHistory:
+    """The last day's etl.py --since (and --skip-unchanged-songs if asked) into a fresh copy of the
+    history's database."""
     db_name = f"day_on_{history}"
     admin = _connect(data_dir, "postgres")
     try:
@@ -178,7 +182,8 @@ def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> D
     history_songplays = count_songplays(data_dir, db_name)
     config = write_config(work / f"{db_name}.cfg", data_dir, db_name, dataset / "log_data", dataset)
     started = time.perf_counter()
-    done = _script("etl.py", config, "--since", log_days(dataset)[-1][0], "--verbose")
+    skip = ["--skip-unchanged-songs"] if skip_songs else []
+    done = _script("etl.py", config, "--since", log_days(dataset)[-1][0], *skip, "--verbose")
     wall_s = time.perf_counter() - started
     steps = merge_steps(done.stderr)
     return DayOnHistory(
@@ -188,6 +193,7 @@ def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> D
         merge_s=sum(steps.values()),
         merge_steps_s=steps,
         day_songplays=count_songplays(data_dir, db_name) - history_songplays,
+        skip_songs=skip_songs,
     )
 
 
@@ -207,6 +213,7 @@ def median_run(runs: list[DayOnHistory]) -> DayOnHistory:
         day_songplays=middle.day_songplays,
         runs=len(runs),
         fastest_s=min(run.wall_s for run in runs),
+        skip_songs=middle.skip_songs,
     )
 
 
@@ -221,14 +228,16 @@ def run_days_on_history(
     try:
         for history in histories:
             load_history(dataset, work, data_dir, history, progress)
-        runs: dict[int, list[DayOnHistory]] = {history: [] for history in histories}
+        # Each history as etl.py --since runs by default, and the longest also as a daily job would run
+        # it with --skip-unchanged-songs.
+        cases = [*((history, False) for history in histories), (max(histories), True)]
+        runs: dict[tuple[int, bool], list[DayOnHistory]] = {case: [] for case in cases}
         for repeat in range(repeats):
-            for history in histories:
-                progress(
-                    f"day on history: etl.py --since the last day on top of {history} days ({repeat + 1})"
-                )
-                runs[history].append(day_on_history(dataset, work, data_dir, history))
-        return [median_run(runs[history]) for history in histories]
+            for history, skip in cases:
+                what = " --skip-unchanged-songs" if skip else ""
+                progress(f"day on history: etl.py --since{what} on top of {history} days ({repeat + 1})")
+                runs[history, skip].append(day_on_history(dataset, work, data_dir, history, skip_songs=skip))
+        return [median_run(runs[case]) for case in cases]
     finally:
         stop_postmaster(data_dir)
         shutil.rmtree(work, ignore_errors=True)
@@ -237,6 +246,7 @@ def run_days_on_history(
 def growth_per_day(results: list[DayOnHistory], attribute: str) -> float:
     """Seconds added per day of history: the slope of a least-squares line through (history days,
     seconds), or 0 when the points fall (the day then costs no more on top of a longer history)."""
+    results = _default_runs(results)
     xs = [float(result.history_days) for result in results]
     ys = [float(getattr(result, attribute)) for result in results]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -245,8 +255,13 @@ def growth_per_day(results: list[DayOnHistory], attribute: str) -> float:
     return max(slope, 0.0)
 
 
+def _default_runs(results: list[DayOnHistory]) -> list[DayOnHistory]:
+    return [result for result in results if not result.skip_songs]
+
+
 def projected(results: list[DayOnHistory], days: int, attribute: str) -> float:
     """The longest history's measurement carried on to ``days`` of history at the measured growth."""
+    results = _default_runs(results)
     longest = max(results, key=lambda result: result.history_days)
     extra = days - longest.history_days
     return float(getattr(longest, attribute)) + growth_per_day(results, attribute) * extra
@@ -263,10 +278,13 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
     ]
     for result in results:
         cells = "  ".join(f"{result.merge_steps_s.get(step, 0.0):>{len(step)}.3f}" for step in steps)
+        history = f"{result.history_days}{' +skip' if result.skip_songs else ''}"
         lines.append(
-            f"  {result.history_days:>12}  {result.history_songplays:>16,}  {result.day_songplays:>11,}  "
+            f"  {history:>12}  {result.history_songplays:>16,}  {result.day_songplays:>11,}  "
             f"{result.wall_s:>8.2f}  {result.fastest_s:>9.2f}  {result.merge_s:>7.3f}  {cells}"
         )
+    skipping = [result for result in results if result.skip_songs]
+    results = _default_runs(results)
     empty = next((result for result in results if result.history_days == 0), None)
     if empty and len(results) > 1:
         longest = max(results, key=lambda result: result.history_days)
@@ -282,11 +300,17 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
             f"(growth per day of history: etl.py {growth_per_day(results, 'wall_s') * 1000:.1f} ms, "
             f"merge {growth_per_day(results, 'merge_s') * 1000:.1f} ms, from a least-squares line)"
         )
+    lines.extend(
+        f"  +skip: etl.py --since --skip-unchanged-songs on top of {result.history_days} days, song files "
+        f"unchanged since the history's load: {result.wall_s:.2f} s (fastest {result.fastest_s:.2f} s)"
+        for result in skipping
+    )
     return lines
 
 
 def ratio_missed(results: list[DayOnHistory]) -> str | None:
     """The target missed, if it was."""
+    results = _default_runs(results)
     empty = next((result for result in results if result.history_days == 0), None)
     if not empty or len(results) < 2:
         return None
