@@ -274,9 +274,10 @@ staging_clear_queries = [f"DELETE FROM {table};" for table in STAGING_TABLES]
 # transaction, the same SQL on both engines.
 #
 # Every statement reads staging and only the part of the star that staging touches, so a day's load costs
-# what the day costs however long the history (README, "What a load costs"): plays are looked up only in
-# the staged events' start_time range (the sort key: Redshift skips the other blocks by their zone maps),
-# users only for the users staged, songs and artists only for the song files that are new or changed.
+# what the day costs however long the history (README, "What the merge keeps, and what a load costs"):
+# plays are looked up only in the staged events' start_time range (the sort key: Redshift skips the other
+# blocks by their zone maps), users only for the users staged, songs and artists only for the song files
+# that are new or changed.
 #
 # Two bookkeeping tables keep what the star's rules need later.  song_catalog holds each song file's row
 # as last loaded (one per song_id, with the artist's name as that file spells it, which the match needs),
