@@ -31,7 +31,7 @@ def test_first_keyword_skips_comments_and_spans_map_back_to_the_text() -> None:
 
 def test_non_ascii_text_keeps_its_positions() -> None:
     sql = "select 'héllo wörld', x from t"
-    ident = [token for token in tokens(sql) if token.word == "X"][0]
+    ident = next(token for token in tokens(sql) if token.word == "X")
     assert replace_spans(sql, [(ident.start, ident.end, "y")]) == "select 'héllo wörld', y from t"
 
 
