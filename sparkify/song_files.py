@@ -84,11 +84,13 @@ def plan(warehouse: Warehouse, config: Config) -> SongPlan:
     names = {song.name for song in listed}
     changed = [song for song in listed if loaded.get(song.name) != (song.size, song.fingerprint)]
     result = SongPlan(listed, changed, sorted(set(loaded) - names))
-    result.sources = _sources(config.song_data, changed, whole=len(changed) == len(listed))
+    result.sources = copy_sources(config.song_data, changed, whole=len(changed) == len(listed))
     return result
 
 
-def _sources(song_data: str, changed: list[SongFile], *, whole: bool) -> list[str]:
+def copy_sources(song_data: str, changed: list[SongFile], *, whole: bool) -> list[str]:
+    """Key prefixes that cover ``changed``: none, each one's folder, or SONG_DATA whole when every file
+    changed or the folders are too many."""
     if not changed:
         return []
     root = local_path(song_data)
