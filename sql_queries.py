@@ -489,7 +489,8 @@ songplays_merge_queries = [
 songplay_table_insert = songplays_merge_queries[2]  # the course's name for the songplays transform
 
 # Late songs: the plays rematch_plays found take their match from the new catalog (NULL when none is
-# left), and unmatched_plays follows.  Redshift's UPDATE takes no outer join, hence the table first.
+# left), and unmatched_plays follows.  Redshift's UPDATE takes no outer join, hence the table first.  The
+# EXISTS is evaluated once: on a load that rematches nothing, neither table is read at all.
 rematch_queries = [
     "DROP TABLE IF EXISTS rematched;",
     """
@@ -505,14 +506,16 @@ rematch_queries = [
     WHERE songplays.session_id = r.session_id AND songplays.item_in_session = r.item_in_session
       AND songplays.start_time = r.start_time
       AND songplays.start_time >= (SELECT MIN(start_time) FROM rematched)
-      AND songplays.start_time <= (SELECT MAX(start_time) FROM rematched);
+      AND songplays.start_time <= (SELECT MAX(start_time) FROM rematched)
+      AND EXISTS (SELECT 1 FROM rematched);
     """,
     """
     DELETE FROM unmatched_plays
     USING rematched
     WHERE unmatched_plays.session_id = rematched.session_id
       AND unmatched_plays.item_in_session = rematched.item_in_session
-      AND unmatched_plays.start_time = rematched.start_time;
+      AND unmatched_plays.start_time = rematched.start_time
+      AND EXISTS (SELECT 1 FROM rematched);
     """,
     """
     INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)
