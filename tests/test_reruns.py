@@ -370,3 +370,15 @@ def test_skip_unchanged_songs_and_pack_to_are_refused_together(sample: Path, wri
         run(config, "--skip-unchanged-songs", "--pack-to", str(sample.parent / "packed"))
     assert exited.value.code == 2
     assert "--skip-unchanged-songs and --pack-to cannot be combined" in capsys.readouterr().err
+
+
+def test_a_dry_run_that_skips_unchanged_songs_says_the_song_copy_is_decided_when_connected(
+    sample: Path, write_config, capsys
+) -> None:
+    assert run(write_config(sample), "--dry-run", "--skip-unchanged-songs") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "-- --skip-unchanged-songs: once connected, the song COPY covers only the SONG_DATA folders whose "
+        "files changed since the last load (perhaps none)\n"
+    )
+    assert "CREATE TABLE IF NOT EXISTS loaded_song_files (" in out and "COPY staging_songs" in out
