@@ -84,7 +84,9 @@ def load(
             *(len(song_plan.changed), len(song_plan.listed), _song_copy_words(song_plan.sources)),
         )
         copy_statements = q.copy_table_queries(config, log_sources, song_sources=song_plan.sources)
-    for statement in copy_statements or q.copy_table_queries(config, log_sources):
+    if copy_statements is None:
+        copy_statements = q.copy_table_queries(config, log_sources)
+    for statement in copy_statements:  # none at all when nothing changed and no log file is new
         copy_started = time.perf_counter()
         result = warehouse.execute(statement)
         if result is not None:

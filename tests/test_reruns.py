@@ -382,3 +382,16 @@ def test_a_dry_run_that_skips_unchanged_songs_says_the_song_copy_is_decided_when
         "files changed since the last load (perhaps none)\n"
     )
     assert "CREATE TABLE IF NOT EXISTS loaded_song_files (" in out and "COPY staging_songs" in out
+
+
+def test_skip_unchanged_songs_with_no_new_log_file_copies_nothing_and_changes_nothing(
+    sample: Path, write_config, clean_star, capsys
+) -> None:
+    config = write_config(sample, name="nothing-new.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config, "--skip-unchanged-songs") == 0
+    capsys.readouterr()
+    assert run(config, "--skip-unchanged-songs", "--since", "2018-12-01") == 0
+    err = capsys.readouterr().err
+    assert "no song COPY" in err and "COPY staging_" not in err
+    assert star(config) == clean_star
