@@ -447,20 +447,11 @@ song_match_queries = [
 # twice: one row per key is kept, so a load never doubles a play (the pipeline reports how many it
 # dropped).  Earlier plays are looked up only within the staged events' start_time range: an event's key
 # and time come together.
-songplays_merge_queries = [
-    "DROP TABLE IF EXISTS new_plays;",
-    """
+_new_plays_create = """
     CREATE TEMP TABLE new_plays AS
     SELECT e.ts AS start_time, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
            e.location, e.user_agent, e.song, e.artist, e.length
-    FROM (
-        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
-               ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
-                                  ORDER BY ts, user_id, level, location, user_agent, song, artist,
-                                           length) AS copy
-        FROM staging_events
-        WHERE page = 'NextSong'
-    ) AS e
+    FROM {staged_plays} AS e
     LEFT JOIN song_match AS s
         ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
     LEFT JOIN (
@@ -470,8 +461,32 @@ songplays_merge_queries = [
           AND start_time <= (SELECT MAX(ts) FROM staging_events WHERE page = 'NextSong')
     ) AS known
         ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
-    WHERE e.copy = 1 AND known.session_id IS NULL;
-    """,
+    WHERE {first_copy}known.session_id IS NULL;
+    """
+new_plays_create = _new_plays_create.format(
+    staged_plays="""(
+        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
+               ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
+                                  ORDER BY ts, user_id, level, location, user_agent, song, artist,
+                                           length) AS copy
+        FROM staging_events
+        WHERE page = 'NextSong'
+    )""",
+    first_copy="e.copy = 1 AND ",
+)
+# The same without the ranking, whose sort of every staged play is a third of a full load's merge: the
+# pipeline runs it instead when it has counted no duplicated key in staging (staged_duplicates_queries).
+new_plays_create_without_duplicates = _new_plays_create.format(
+    staged_plays="""(
+        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent
+        FROM staging_events
+        WHERE page = 'NextSong'
+    )""",
+    first_copy="",
+)
+songplays_merge_queries = [
+    "DROP TABLE IF EXISTS new_plays;",
+    new_plays_create,
     """
     INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                            location, user_agent)

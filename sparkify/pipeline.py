@@ -94,21 +94,24 @@ def load(
             _report_copy(result, time.perf_counter() - copy_started)
     if song_plan is not None:
         song_files.record(warehouse, song_plan)
-    _report_duplicates(warehouse)
+    duplicates = _report_duplicates(warehouse)
     merge_started = time.perf_counter()
-    for step, seconds in merge(warehouse).items():
+    for step, seconds in merge(warehouse, staged_duplicate_plays=duplicates["staging_events"]).items():
         log.debug("merge step %s: %.3f s", step, seconds)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
     return copies
 
 
-def merge(warehouse: Warehouse) -> dict[str, float]:
-    """Run the merge statements; the seconds each named step took."""
+def merge(warehouse: Warehouse, *, staged_duplicate_plays: int | None = None) -> dict[str, float]:
+    """Run the merge statements; the seconds each named step took.  When staging is known to hold no
+    duplicated play, the plays are taken as they are, without ranking the copies of each key."""
     took = {}
     for step, statements in q.merge_steps.items():
         started = time.perf_counter()
         for statement in statements:
+            if statement == q.new_plays_create and staged_duplicate_plays == 0:
+                statement = q.new_plays_create_without_duplicates
             warehouse.execute(statement)
         took[step] = time.perf_counter() - started
     return took
@@ -182,8 +185,9 @@ def staged_duplicates(warehouse: Warehouse) -> dict[str, int]:
     return {table: int(warehouse.query(sql)[1][0][0]) for table, sql in q.staged_duplicates_queries.items()}
 
 
-def _report_duplicates(warehouse: Warehouse) -> None:
-    for table, dropped in staged_duplicates(warehouse).items():
+def _report_duplicates(warehouse: Warehouse) -> dict[str, int]:
+    found = staged_duplicates(warehouse)
+    for table, dropped in found.items():
         if dropped:
             what, key = _DUPLICATE_WORDS[table]
             log.warning(
@@ -191,6 +195,7 @@ def _report_duplicates(warehouse: Warehouse) -> None:
                 "under two names?); one of each was kept",
                 *(table, dropped, what, key),
             )
+    return found
 
 
 def table_counts(warehouse: Warehouse) -> dict[str, int]:
