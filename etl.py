@@ -36,7 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         help="first pack the many small source files into a few gzip parts with a manifest under URI "
         "(s3://bucket/prefix, or a folder for the local engine), then COPY those with MANIFEST GZIP",
     )
+    parser.add_argument(
+        "--skip-unchanged-songs",
+        action="store_true",
+        help="COPY only the SONG_DATA folders holding a song file that is new or changed since the last "
+        "load (by size and ETag or modification time, kept in the warehouse); the star is the same",
+    )
     args = parser.parse_args(argv)
+    if args.skip_unchanged_songs and args.pack_to:
+        parser.error("--skip-unchanged-songs and --pack-to cannot be combined: packing reads every song file")
 
     def action() -> int:
         config = load_config(args.config)
@@ -46,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"etl.py: no log file of {args.since} or later under {config.log_data}", file=sys.stderr)
         if args.dry_run:
             copies = args.pack_to and packing.planned_packed_copies(config, args.pack_to, sources)
+            if args.skip_unchanged_songs:
+                print(
+                    "-- --skip-unchanged-songs: once connected, the song COPY covers only the SONG_DATA "
+                    "folders whose files changed since the last load (perhaps none)\n"
+                )
             cli.print_statements(pipeline.planned_load(config, sources, copies or None))
             return 0
         copies = None
@@ -56,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         with connect(config) as warehouse:
             pipeline.load(
-                warehouse, config, log_sources=sources, wait=not args.no_wait, copy_statements=copies
+                warehouse,
+                config,
+                log_sources=sources,
+                wait=not args.no_wait,
+                copy_statements=copies,
+                skip_unchanged_songs=args.skip_unchanged_songs,
             )
             counts = pipeline.table_counts(warehouse)
         print(format_table(["table", "rows"], list(counts.items())))

@@ -26,7 +26,7 @@ STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 STAGING_TABLES = ("staging_events", "staging_songs")
 ALL_TABLES = STAGING_TABLES + STAR_TABLES
 # What the merge keeps between loads besides the star (see MERGE below).
-BOOKKEEPING_TABLES = ("song_catalog", "unmatched_plays")
+BOOKKEEPING_TABLES = ("song_catalog", "unmatched_plays", "loaded_song_files")
 WAREHOUSE_TABLES = ALL_TABLES + BOOKKEEPING_TABLES
 
 # --- DROP -----------------------------------------------------------------------------------------------
@@ -170,7 +170,22 @@ CREATE TABLE IF NOT EXISTS unmatched_plays (
 SORTKEY (song);
 """
 
-bookkeeping_table_create_queries = [song_catalog_table_create, unmatched_plays_table_create]
+# The song files loaded so far, for etl.py --skip-unchanged-songs (sparkify.song_files): name, size and a
+# fingerprint (the S3 ETag, or a local file's modification time).
+loaded_song_files_table_create = """
+CREATE TABLE IF NOT EXISTS loaded_song_files (
+    name        VARCHAR(1024) SORTKEY NOT NULL,
+    size        BIGINT,
+    fingerprint VARCHAR(64)
+)
+DISTSTYLE ALL;
+"""
+
+bookkeeping_table_create_queries = [
+    song_catalog_table_create,
+    unmatched_plays_table_create,
+    loaded_song_files_table_create,
+]
 
 create_table_queries = [
     staging_events_table_create,
@@ -223,14 +238,21 @@ def copy_statement(
     return "\n" + "\n".join(lines) + ";\n"
 
 
-def copy_table_queries(config: Config, log_sources: list[str] | None = None) -> list[str]:
-    """The COPY statements: songs first, then one for each log source (by default LOG_DATA itself;
-    ``etl.py --since`` passes narrower prefixes)."""
+def copy_table_queries(
+    config: Config, log_sources: list[str] | None = None, song_sources: list[str] | None = None
+) -> list[str]:
+    """The COPY statements: one for each song source, then one for each log source (by default SONG_DATA
+    and LOG_DATA themselves; ``etl.py --since`` passes narrower log prefixes, ``--skip-unchanged-songs``
+    the song folders that changed, maybe none)."""
     events = [
         copy_statement(config, "staging_events", source, config.log_jsonpath)
         for source in ((config.log_data,) if log_sources is None else log_sources)
     ]
-    return [copy_statement(config, "staging_songs", config.song_data, "auto"), *events]
+    songs = [
+        copy_statement(config, "staging_songs", source, "auto")
+        for source in ((config.song_data,) if song_sources is None else song_sources)
+    ]
+    return [*songs, *events]
 
 
 # --- LOAD: one transaction per run --------------------------------------------------------------------
@@ -250,9 +272,10 @@ staging_clear_queries = [f"DELETE FROM {table};" for table in STAGING_TABLES]
 # transaction, the same SQL on both engines.
 #
 # Every statement reads staging and only the part of the star that staging touches, so a day's load costs
-# what the day costs however long the history (README, "What a load costs"): plays are looked up only in
-# the staged events' start_time range (the sort key: Redshift skips the other blocks by their zone maps),
-# users only for the users staged, songs and artists only for the song files that are new or changed.
+# what the day costs however long the history (README, "What the merge keeps, and what a load costs"):
+# plays are looked up only in the staged events' start_time range (the sort key: Redshift skips the other
+# blocks by their zone maps), users only for the users staged, songs and artists only for the song files
+# that are new or changed.
 #
 # Two bookkeeping tables keep what the star's rules need later.  song_catalog holds each song file's row
 # as last loaded (one per song_id, with the artist's name as that file spells it, which the match needs),
@@ -422,20 +445,11 @@ song_match_queries = [
 # twice: one row per key is kept, so a load never doubles a play (the pipeline reports how many it
 # dropped).  Earlier plays are looked up only within the staged events' start_time range: an event's key
 # and time come together.
-songplays_merge_queries = [
-    "DROP TABLE IF EXISTS new_plays;",
-    """
+_new_plays_create = """
     CREATE TEMP TABLE new_plays AS
     SELECT e.ts AS start_time, e.user_id, e.level, s.song_id, s.artist_id, e.session_id, e.item_in_session,
            e.location, e.user_agent, e.song, e.artist, e.length
-    FROM (
-        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
-               ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
-                                  ORDER BY ts, user_id, level, location, user_agent, song, artist,
-                                           length) AS copy
-        FROM staging_events
-        WHERE page = 'NextSong'
-    ) AS e
+    FROM {staged_plays} AS e
     LEFT JOIN song_match AS s
         ON e.song = s.title AND e.artist = s.artist_name AND e.length = s.duration
     LEFT JOIN (
@@ -445,8 +459,32 @@ songplays_merge_queries = [
           AND start_time <= (SELECT MAX(ts) FROM staging_events WHERE page = 'NextSong')
     ) AS known
         ON known.session_id = e.session_id AND known.item_in_session = e.item_in_session
-    WHERE e.copy = 1 AND known.session_id IS NULL;
-    """,
+    WHERE {first_copy}known.session_id IS NULL;
+    """
+new_plays_create = _new_plays_create.format(
+    staged_plays="""(
+        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent,
+               ROW_NUMBER() OVER (PARTITION BY session_id, item_in_session
+                                  ORDER BY ts, user_id, level, location, user_agent, song, artist,
+                                           length) AS copy
+        FROM staging_events
+        WHERE page = 'NextSong'
+    )""",
+    first_copy="e.copy = 1 AND ",
+)
+# The same without the ranking, whose sort of every staged play is a third of a full load's merge: the
+# pipeline runs it instead when it has counted no duplicated key in staging (staged_duplicates_queries).
+new_plays_create_without_duplicates = _new_plays_create.format(
+    staged_plays="""(
+        SELECT ts, user_id, level, song, artist, length, session_id, item_in_session, location, user_agent
+        FROM staging_events
+        WHERE page = 'NextSong'
+    )""",
+    first_copy="",
+)
+songplays_merge_queries = [
+    "DROP TABLE IF EXISTS new_plays;",
+    new_plays_create,
     """
     INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, item_in_session,
                            location, user_agent)
@@ -464,7 +502,8 @@ songplays_merge_queries = [
 songplay_table_insert = songplays_merge_queries[2]  # the course's name for the songplays transform
 
 # Late songs: the plays rematch_plays found take their match from the new catalog (NULL when none is
-# left), and unmatched_plays follows.  Redshift's UPDATE takes no outer join, hence the table first.
+# left), and unmatched_plays follows.  Redshift's UPDATE takes no outer join, hence the table first.  The
+# EXISTS is evaluated once: on a load that rematches nothing, neither table is read at all.
 rematch_queries = [
     "DROP TABLE IF EXISTS rematched;",
     """
@@ -480,13 +519,16 @@ rematch_queries = [
     WHERE songplays.session_id = r.session_id AND songplays.item_in_session = r.item_in_session
       AND songplays.start_time = r.start_time
       AND songplays.start_time >= (SELECT MIN(start_time) FROM rematched)
-      AND songplays.start_time <= (SELECT MAX(start_time) FROM rematched);
+      AND songplays.start_time <= (SELECT MAX(start_time) FROM rematched)
+      AND EXISTS (SELECT 1 FROM rematched);
     """,
     """
     DELETE FROM unmatched_plays
-    USING rematched AS r
-    WHERE unmatched_plays.session_id = r.session_id AND unmatched_plays.item_in_session = r.item_in_session
-      AND unmatched_plays.start_time = r.start_time;
+    USING rematched
+    WHERE unmatched_plays.session_id = rematched.session_id
+      AND unmatched_plays.item_in_session = rematched.item_in_session
+      AND unmatched_plays.start_time = rematched.start_time
+      AND EXISTS (SELECT 1 FROM rematched);
     """,
     """
     INSERT INTO unmatched_plays (start_time, session_id, item_in_session, song, artist, length)
@@ -598,6 +640,13 @@ staged_duplicates_queries = {
         ) AS repeated;
     """,
 }
+
+# --- THE MANIFEST OF LOADED SONG FILES (etl.py --skip-unchanged-songs) -----------------------------------
+# Values are bound by the driver (psycopg2 expands %s), so any file name goes through as it is.
+
+loaded_song_files_query = "SELECT name, size, fingerprint FROM loaded_song_files;"
+loaded_song_files_delete = "DELETE FROM loaded_song_files WHERE name IN %s;"
+loaded_song_files_insert = "INSERT INTO loaded_song_files (name, size, fingerprint) VALUES %s;"
 
 # --- SAFE SCHEMA CHANGES --------------------------------------------------------------------------------
 

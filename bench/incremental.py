@@ -37,6 +37,7 @@ YEAR_OF_DAYS = 364
 TARGET_RATIO = 1.5  # the day on top of 29 days at most 1.5x the same day into an empty star
 
 _MERGE_STEP = re.compile(r"merge step (.+): (\d+\.\d+) s$")
+_COPY_DONE = re.compile(r"COPY (staging_\w+): .* in (\d+\.\d+) s$")
 _DAY_FILE = re.compile(r"(\d{4}-\d{2}-\d{2})-events\.json$", re.ASCII)
 # What make bench measures on is what sql_queries.py declares: SORTKEY(start_time) on songplays and time.
 # PostgreSQL prunes by it only with an index; until the adapter makes one from the SORTKEY, the bench does.
@@ -55,6 +56,8 @@ class DayOnHistory:
     day_songplays: int = 0
     runs: int = 1  # the median of this many runs
     fastest_s: float = 0.0  # the fastest run's wall time
+    skip_songs: bool = False  # with --skip-unchanged-songs (the song files are those already loaded)
+    copy_s: dict[str, float] = field(default_factory=dict)  # by staging table, as etl.py logs it
 
 
 def log_days(dataset: Path) -> list[tuple[str, Path]]:
@@ -139,12 +142,21 @@ def count_songplays(data_dir: Path, db_name: str) -> int:
 
 def merge_steps(stderr: str) -> dict[str, float]:
     """The merge's step times from etl.py's --verbose log."""
-    steps = {}
+    return _timed(_MERGE_STEP, stderr)
+
+
+def copy_times(stderr: str) -> dict[str, float]:
+    """Each staging table's COPY time (summed over its COPYs) from etl.py's log."""
+    return _timed(_COPY_DONE, stderr)
+
+
+def _timed(pattern: re.Pattern[str], stderr: str) -> dict[str, float]:
+    found: dict[str, float] = {}
     for line in stderr.splitlines():
-        match = _MERGE_STEP.search(line)
+        match = pattern.search(line)
         if match:
-            steps[match.group(1)] = float(match.group(2))
-    return steps
+            found[match.group(1)] = found.get(match.group(1), 0.0) + float(match.group(2))
+    return found
 
 
 def load_history(dataset: Path, work: Path, data_dir: Path, history: int, progress: Any) -> str:
@@ -160,25 +172,33 @@ def load_history(dataset: Path, work: Path, data_dir: Path, history: int, progre
     _script("create_tables.py", config, "--force")
     if history:
         progress(f"day on history: loading {history} days")
-        _script("etl.py", config)
+        _script("etl.py", config, "--skip-unchanged-songs")  # the same star, and the manifest of song files
     prepare_history(data_dir, db_name)
     return db_name
 
 
-def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> DayOnHistory:
-    """The last day's etl.py --since into a fresh copy of the history's database."""
+def day_on_history(
+    dataset: Path, work: Path, data_dir: Path, history: int, *, skip_songs: bool = False
+) -> DayOnHistory:
+    """The last day's etl.py --since (and --skip-unchanged-songs if asked) into a fresh copy of the
+    history's database."""
     db_name = f"day_on_{history}"
     admin = _connect(data_dir, "postgres")
     try:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {db_name}")
-            cursor.execute(f"CREATE DATABASE {db_name} TEMPLATE history_{history} OWNER dwhuser")
+            # FILE_COPY checkpoints and copies the files: no copy left in shared buffers to write back
+            # while etl.py runs.
+            cursor.execute(
+                f"CREATE DATABASE {db_name} TEMPLATE history_{history} OWNER dwhuser STRATEGY = FILE_COPY"
+            )
     finally:
         admin.close()
     history_songplays = count_songplays(data_dir, db_name)
     config = write_config(work / f"{db_name}.cfg", data_dir, db_name, dataset / "log_data", dataset)
     started = time.perf_counter()
-    done = _script("etl.py", config, "--since", log_days(dataset)[-1][0], "--verbose")
+    skip = ["--skip-unchanged-songs"] if skip_songs else []
+    done = _script("etl.py", config, "--since", log_days(dataset)[-1][0], *skip, "--verbose")
     wall_s = time.perf_counter() - started
     steps = merge_steps(done.stderr)
     return DayOnHistory(
@@ -188,6 +208,8 @@ def day_on_history(dataset: Path, work: Path, data_dir: Path, history: int) -> D
         merge_s=sum(steps.values()),
         merge_steps_s=steps,
         day_songplays=count_songplays(data_dir, db_name) - history_songplays,
+        skip_songs=skip_songs,
+        copy_s=copy_times(done.stderr),
     )
 
 
@@ -207,6 +229,11 @@ def median_run(runs: list[DayOnHistory]) -> DayOnHistory:
         day_songplays=middle.day_songplays,
         runs=len(runs),
         fastest_s=min(run.wall_s for run in runs),
+        skip_songs=middle.skip_songs,
+        copy_s={
+            table: statistics.median(run.copy_s.get(table, 0.0) for run in runs)
+            for table in ("staging_songs", "staging_events")
+        },
     )
 
 
@@ -221,14 +248,16 @@ def run_days_on_history(
     try:
         for history in histories:
             load_history(dataset, work, data_dir, history, progress)
-        runs: dict[int, list[DayOnHistory]] = {history: [] for history in histories}
+        # Each history as etl.py --since runs by default, and the longest also as a daily job would run
+        # it with --skip-unchanged-songs.
+        cases = [*((history, False) for history in histories), (max(histories), True)]
+        runs: dict[tuple[int, bool], list[DayOnHistory]] = {case: [] for case in cases}
         for repeat in range(repeats):
-            for history in histories:
-                progress(
-                    f"day on history: etl.py --since the last day on top of {history} days ({repeat + 1})"
-                )
-                runs[history].append(day_on_history(dataset, work, data_dir, history))
-        return [median_run(runs[history]) for history in histories]
+            for history, skip in cases:
+                what = " --skip-unchanged-songs" if skip else ""
+                progress(f"day on history: etl.py --since{what} on top of {history} days ({repeat + 1})")
+                runs[history, skip].append(day_on_history(dataset, work, data_dir, history, skip_songs=skip))
+        return [median_run(runs[case]) for case in cases]
     finally:
         stop_postmaster(data_dir)
         shutil.rmtree(work, ignore_errors=True)
@@ -237,6 +266,7 @@ def run_days_on_history(
 def growth_per_day(results: list[DayOnHistory], attribute: str) -> float:
     """Seconds added per day of history: the slope of a least-squares line through (history days,
     seconds), or 0 when the points fall (the day then costs no more on top of a longer history)."""
+    results = _default_runs(results)
     xs = [float(result.history_days) for result in results]
     ys = [float(getattr(result, attribute)) for result in results]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -245,8 +275,13 @@ def growth_per_day(results: list[DayOnHistory], attribute: str) -> float:
     return max(slope, 0.0)
 
 
+def _default_runs(results: list[DayOnHistory]) -> list[DayOnHistory]:
+    return [result for result in results if not result.skip_songs]
+
+
 def projected(results: list[DayOnHistory], days: int, attribute: str) -> float:
     """The longest history's measurement carried on to ``days`` of history at the measured growth."""
+    results = _default_runs(results)
     longest = max(results, key=lambda result: result.history_days)
     extra = days - longest.history_days
     return float(getattr(longest, attribute)) + growth_per_day(results, attribute) * extra
@@ -259,14 +294,20 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
     steps = list(results[0].merge_steps_s)
     lines = [
         f"one day on top of a history (etl.py --since the last day; medians of {results[0].runs} runs):",
-        "  history days  songplays before  day's plays  etl.py s  fastest s  merge s  " + "  ".join(steps),
+        "  history days  songplays before  day's plays  etl.py s  fastest s  COPY songs  COPY events  "
+        + "  ".join(["merge s", *steps]),
     ]
     for result in results:
         cells = "  ".join(f"{result.merge_steps_s.get(step, 0.0):>{len(step)}.3f}" for step in steps)
+        history = f"{result.history_days}{' +skip' if result.skip_songs else ''}"
+        songs_s, events_s = (result.copy_s.get(table, 0.0) for table in ("staging_songs", "staging_events"))
         lines.append(
-            f"  {result.history_days:>12}  {result.history_songplays:>16,}  {result.day_songplays:>11,}  "
-            f"{result.wall_s:>8.2f}  {result.fastest_s:>9.2f}  {result.merge_s:>7.3f}  {cells}"
+            f"  {history:>12}  {result.history_songplays:>16,}  {result.day_songplays:>11,}  "
+            f"{result.wall_s:>8.2f}  {result.fastest_s:>9.2f}  {songs_s:>10.1f}  {events_s:>11.1f}  "
+            f"{result.merge_s:>7.3f}  {cells}"
         )
+    skipping = [result for result in results if result.skip_songs]
+    results = _default_runs(results)
     empty = next((result for result in results if result.history_days == 0), None)
     if empty and len(results) > 1:
         longest = max(results, key=lambda result: result.history_days)
@@ -274,7 +315,7 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
         verdict = "yes" if ratio <= TARGET_RATIO else "NO"
         lines.append(
             f"  on top of {longest.history_days} days / into an empty star: {ratio:.2f} "
-            f"(target <= {TARGET_RATIO:g}: {verdict})"
+            f"(fastest runs {longest.fastest_s / empty.fastest_s:.2f}; target <= {TARGET_RATIO:g}: {verdict})"
         )
         year_wall, year_merge = (projected(results, YEAR_OF_DAYS, name) for name in ("wall_s", "merge_s"))
         lines.append(
@@ -282,11 +323,17 @@ def report_lines(results: list[DayOnHistory]) -> list[str]:
             f"(growth per day of history: etl.py {growth_per_day(results, 'wall_s') * 1000:.1f} ms, "
             f"merge {growth_per_day(results, 'merge_s') * 1000:.1f} ms, from a least-squares line)"
         )
+    lines.extend(
+        f"  +skip: etl.py --since --skip-unchanged-songs on top of {result.history_days} days, song files "
+        f"unchanged since the history's load: {result.wall_s:.2f} s (fastest {result.fastest_s:.2f} s)"
+        for result in skipping
+    )
     return lines
 
 
 def ratio_missed(results: list[DayOnHistory]) -> str | None:
     """The target missed, if it was."""
+    results = _default_runs(results)
     empty = next((result for result in results if result.history_days == 0), None)
     if not empty or len(results) < 2:
         return None

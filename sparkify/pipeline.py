@@ -11,7 +11,7 @@ import logging
 import time
 
 import sql_queries as q
-from sparkify import load_lock
+from sparkify import load_lock, song_files
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult
 from sparkify.errors import StarHoldsData
@@ -53,37 +53,61 @@ def load(
     log_sources: list[str] | None = None,
     wait: bool = True,
     copy_statements: list[str] | None = None,
+    skip_unchanged_songs: bool = False,
 ) -> list[CopyResult]:
-    """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results."""
+    """Lock, COPY into staging, merge into the star, commit — all or nothing; the local COPYs' results.
+
+    With ``skip_unchanged_songs`` only the song files that are new or changed since the last load are
+    staged (:mod:`sparkify.song_files`)."""
     copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
     # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
     for statement in [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]:
         warehouse.execute(statement)
-    for statement in copy_statements or q.copy_table_queries(config, log_sources):
+    song_plan = song_files.plan(warehouse, config) if skip_unchanged_songs else None
+    if song_plan is not None:
+        log.info(
+            "songs: %d of %d song file(s) new or changed since the last load; %s",
+            *(len(song_plan.changed), len(song_plan.listed), _song_copy_words(song_plan.sources)),
+        )
+        copy_statements = q.copy_table_queries(config, log_sources, song_sources=song_plan.sources)
+    if copy_statements is None:
+        copy_statements = q.copy_table_queries(config, log_sources)
+    for statement in copy_statements:  # none at all when nothing changed and no log file is new
         copy_started = time.perf_counter()
         result = warehouse.execute(statement)
         if result is not None:
             copies.append(result)
             _report_copy(result, time.perf_counter() - copy_started)
-    _report_duplicates(warehouse)
+    if song_plan is not None:
+        song_files.record(warehouse, song_plan)
+    duplicates = _report_duplicates(warehouse)
     merge_started = time.perf_counter()
-    for step, seconds in merge(warehouse).items():
+    for step, seconds in merge(warehouse, staged_duplicate_plays=duplicates["staging_events"]).items():
         log.debug("merge step %s: %.3f s", step, seconds)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
     return copies
 
 
-def merge(warehouse: Warehouse) -> dict[str, float]:
-    """Run the merge statements; the seconds each named step took."""
+def merge(warehouse: Warehouse, *, staged_duplicate_plays: int | None = None) -> dict[str, float]:
+    """Run the merge statements; the seconds each named step took.  When staging is known to hold no
+    duplicated play, the plays are taken as they are, without ranking the copies of each key."""
     took = {}
     for step, statements in q.merge_steps.items():
         started = time.perf_counter()
         for statement in statements:
+            if statement == q.new_plays_create and staged_duplicate_plays == 0:
+                statement = q.new_plays_create_without_duplicates
             warehouse.execute(statement)
         took[step] = time.perf_counter() - started
     return took
+
+
+def _song_copy_words(sources: list[str]) -> str:
+    if not sources:
+        return "no song COPY"
+    return f"COPY {len(sources)} song prefix(es)" if len(sources) > 1 else f"COPY {sources[0]}"
 
 
 def _lock(warehouse: Warehouse, *, wait: bool) -> None:
@@ -134,8 +158,9 @@ def staged_duplicates(warehouse: Warehouse) -> dict[str, int]:
     return {table: int(warehouse.query(sql)[1][0][0]) for table, sql in q.staged_duplicates_queries.items()}
 
 
-def _report_duplicates(warehouse: Warehouse) -> None:
-    for table, dropped in staged_duplicates(warehouse).items():
+def _report_duplicates(warehouse: Warehouse) -> dict[str, int]:
+    found = staged_duplicates(warehouse)
+    for table, dropped in found.items():
         if dropped:
             what, key = _DUPLICATE_WORDS[table]
             log.warning(
@@ -143,6 +168,7 @@ def _report_duplicates(warehouse: Warehouse) -> None:
                 "under two names?); one of each was kept",
                 *(table, dropped, what, key),
             )
+    return found
 
 
 def _s3_summary(result: CopyResult, elapsed: float) -> str:

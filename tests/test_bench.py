@@ -48,3 +48,49 @@ def test_a_wrong_count_is_named() -> None:
     actual = {**expected.to_dict(), "users": 4}
     assert compare(expected, actual) == {"users": [3, 4]}
     assert compare(expected, expected.to_dict()) == {}
+
+
+def test_a_day_on_top_of_a_history_is_timed_step_by_step(tmp_path: Path) -> None:
+    from bench.incremental import report_lines, run_days_on_history
+    from sparkify.sample_data import generate
+
+    generate(tmp_path / "data", events=1500, song_files=30, seed=5, days=4)
+    results = run_days_on_history(tmp_path / "data", lambda message: None, histories=(0, 2), repeats=1)
+
+    assert [(result.history_days, result.skip_songs) for result in results] == [
+        (0, False),
+        (2, False),
+        (2, True),
+    ]
+    assert results[0].history_songplays == 0 < results[1].history_songplays == results[2].history_songplays
+    assert len({result.day_songplays for result in results}) == 1 and results[0].day_songplays > 0
+    assert list(results[0].merge_steps_s) == [
+        "users",
+        "song changes",
+        "songs",
+        "artists",
+        "song match",
+        "songplays",
+        "late songs",
+        "time",
+        "cleanup",
+    ]
+    lines = report_lines(results)
+    assert lines[0] == "one day on top of a history (etl.py --since the last day; medians of 1 runs):"
+    assert lines[4].lstrip().startswith("2 +skip ")
+    assert "on top of 2 days / into an empty star: " in lines[5]
+    assert lines[6].startswith("  projected on top of 364 days: etl.py ")
+
+
+def test_the_growth_per_day_of_history_is_a_least_squares_slope_never_below_zero() -> None:
+    from bench.incremental import DayOnHistory, growth_per_day, projected
+
+    def day(history: int, wall: float) -> DayOnHistory:
+        return DayOnHistory(history, history * 100, wall, wall / 2)
+
+    rising = [day(0, 1.0), day(10, 2.0), day(29, 3.9)]
+    assert abs(growth_per_day(rising, "wall_s") - 0.1) < 1e-9
+    assert abs(projected(rising, 364, "wall_s") - (3.9 + 0.1 * 335)) < 1e-6
+    falling = [day(0, 3.0), day(10, 2.0), day(29, 1.0)]
+    assert growth_per_day(falling, "wall_s") == 0.0
+    assert projected(falling, 364, "wall_s") == 1.0

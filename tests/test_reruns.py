@@ -302,7 +302,8 @@ def test_any_order_of_arrival_of_log_and_song_files_equals_one_clean_load(
     # Every load brings some log file and some song file (a COPY of an empty prefix fails, as on Redshift).
     day_load[:loads] = song_load[:loads] = range(loads)
     again = data.draw(st.lists(st.booleans(), min_size=loads, max_size=loads), label="songs staged again")
-    database = f"arrival_{abs(hash((tuple(day_load), tuple(song_load), tuple(again))))}"
+    skip = data.draw(st.lists(st.booleans(), min_size=loads, max_size=loads), label="--skip-unchanged-songs")
+    database = f"arrival_{abs(hash((tuple(day_load), tuple(song_load), tuple(again), tuple(skip))))}"
     for load in range(loads):
         days = [day + 1 for day, where in enumerate(day_load) if where == load]
         brought = [
@@ -312,5 +313,89 @@ def test_any_order_of_arrival_of_log_and_song_files_equals_one_clean_load(
         config = write_config(folder, name=f"load-{load}.cfg", DB_NAME=database)
         if load == 0:
             assert create_tables.main(["--config", str(config), "--force"]) == 0
-        assert run(config) == 0
+        assert run(config, *(["--skip-unchanged-songs"] if skip[load] else [])) == 0
+    assert star(config) == clean_star
+
+
+def test_skip_unchanged_songs_stages_only_new_and_changed_song_files(
+    sample: Path, write_config, clean_star, capsys
+) -> None:
+    songs = song_files(sample)
+    folder = delivery(sample, list(range(1, 13)), songs[: len(songs) // 3])
+    config = write_config(folder, name="skip.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    capsys.readouterr()
+    assert run(config, "--skip-unchanged-songs") == 0
+    first = len(songs) // 3
+    assert f"songs: {first} of {first} song file(s) new or changed since the last load; COPY " in (
+        capsys.readouterr().err
+    )
+    for song in songs[first:]:
+        (folder / song.relative_to(sample)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(song, folder / song.relative_to(sample))
+    assert run(config, "--skip-unchanged-songs") == 0
+    err = capsys.readouterr().err
+    assert f"songs: {len(songs) - first} of {len(songs)} song file(s) new or changed since" in err
+    assert star(config) == clean_star
+    assert run(config, "--skip-unchanged-songs") == 0
+    err = capsys.readouterr().err
+    assert f"songs: 0 of {len(songs)} song file(s) new or changed since the last load; no song COPY" in err
+    assert "COPY staging_songs" not in err
+    assert star(config) == clean_star
+    assert run(config) == 0  # the default stages every song file, and changes nothing
+    assert star(config) == clean_star
+
+
+def test_skip_unchanged_songs_restages_a_song_file_that_changed(sample: Path, write_config, tmp_path) -> None:
+    folder = delivery(sample, list(range(1, 13)), song_files(sample))
+    config = write_config(folder, name="changing.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config, "--skip-unchanged-songs") == 0
+    # Retitle a song that plays matched: those plays lose their song, as in a clean load of the new file.
+    with connect(load_config(config)) as warehouse:
+        _, rows = warehouse.query("SELECT song_id FROM songplays WHERE song_id IS NOT NULL LIMIT 1")
+    played = rows[0][0]
+    changed = next(path for path in song_files(folder) if json.loads(path.read_text())["song_id"] == played)
+    document = json.loads(changed.read_text())
+    changed.write_text(json.dumps({**document, "title": document["title"] + " (remastered)"}))
+    assert run(config, "--skip-unchanged-songs") == 0
+    clean = write_config(folder, name="changed-clean.cfg")
+    assert create_tables.main(["--config", str(clean)]) == 0
+    assert run(clean) == 0
+    assert star(config) == star(clean)
+    assert ("(remastered)" in str(star(config)["songs"])) and played not in {
+        row[3] for row in star(config)["songplays"]
+    }
+
+
+def test_skip_unchanged_songs_and_pack_to_are_refused_together(sample: Path, write_config, capsys) -> None:
+    config = write_config(sample)
+    with pytest.raises(SystemExit) as exited:
+        run(config, "--skip-unchanged-songs", "--pack-to", str(sample.parent / "packed"))
+    assert exited.value.code == 2
+    assert "--skip-unchanged-songs and --pack-to cannot be combined" in capsys.readouterr().err
+
+
+def test_a_dry_run_that_skips_unchanged_songs_says_the_song_copy_is_decided_when_connected(
+    sample: Path, write_config, capsys
+) -> None:
+    assert run(write_config(sample), "--dry-run", "--skip-unchanged-songs") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "-- --skip-unchanged-songs: once connected, the song COPY covers only the SONG_DATA folders whose "
+        "files changed since the last load (perhaps none)\n"
+    )
+    assert "CREATE TABLE IF NOT EXISTS loaded_song_files (" in out and "COPY staging_songs" in out
+
+
+def test_skip_unchanged_songs_with_no_new_log_file_copies_nothing_and_changes_nothing(
+    sample: Path, write_config, clean_star, capsys
+) -> None:
+    config = write_config(sample, name="nothing-new.cfg")
+    assert create_tables.main(["--config", str(config)]) == 0
+    assert run(config, "--skip-unchanged-songs") == 0
+    capsys.readouterr()
+    assert run(config, "--skip-unchanged-songs", "--since", "2018-12-01") == 0
+    err = capsys.readouterr().err
+    assert "no song COPY" in err and "COPY staging_" not in err
     assert star(config) == clean_star

@@ -58,7 +58,7 @@ def test_adapter_drops_only_redshift_layout_clauses() -> None:
 
 
 def test_every_table_has_a_drop_and_a_create() -> None:
-    assert len(q.drop_table_queries) == len(q.create_table_queries) == 9
+    assert len(q.drop_table_queries) == len(q.create_table_queries) == 10
     for table, create in zip(q.WAREHOUSE_TABLES, q.create_table_queries, strict=True):
         assert f"CREATE TABLE IF NOT EXISTS {table} (" in create
 
