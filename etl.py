@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                     "-- --skip-unchanged-songs: once connected, the song COPY covers only the SONG_DATA "
                     "folders whose files changed since the last load (perhaps none)\n"
                 )
-            cli.print_statements(pipeline.planned_load(config, sources, copies or None))
+            cli.print_statements(
+                pipeline.planned_load(config, sources, copies or None, wait=not args.no_wait)
+            )
             return 0
         copies = None
         if args.pack_to:  # before connecting: packing can take minutes and must not hold the load lock

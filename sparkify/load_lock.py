@@ -119,6 +119,12 @@ def take(warehouse: Any, *, wait: bool) -> None:
     warehouse.execute(q.lock_wait_unlimited)
 
 
+def statements(*, wait: bool) -> list[str]:
+    """What :func:`take` sends when the lock is free at once: the ``--dry-run`` shows these."""
+    first_try = FIRST_TRY_MILLISECONDS if wait else NO_WAIT_MILLISECONDS
+    return [q.lock_wait_limit.format(milliseconds=first_try), q.lock_warehouse, q.lock_wait_unlimited]
+
+
 def _try_lock(warehouse: Any, milliseconds: int) -> bool:
     warehouse.execute(q.lock_wait_limit.format(milliseconds=milliseconds))
     try:

@@ -61,8 +61,7 @@ def load(
     staged (:mod:`sparkify.song_files`)."""
     copies: list[CopyResult] = []
     _lock(warehouse, wait=wait)
-    # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
-    for statement in [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]:
+    for statement in _before_copies():
         warehouse.execute(statement)
     song_plan = song_files.plan(warehouse, config) if skip_unchanged_songs else None
     if song_plan is not None:
@@ -94,14 +93,31 @@ def merge(warehouse: Warehouse, *, staged_duplicate_plays: int | None = None) ->
     """Run the merge statements; the seconds each named step took.  When staging is known to hold no
     duplicated play, the plays are taken as they are, without ranking the copies of each key."""
     took = {}
-    for step, statements in q.merge_steps.items():
+    for step, statements in merge_statements(staged_duplicate_plays).items():
         started = time.perf_counter()
         for statement in statements:
-            if statement == q.new_plays_create and staged_duplicate_plays == 0:
-                statement = q.new_plays_create_without_duplicates
             warehouse.execute(statement)
         took[step] = time.perf_counter() - started
     return took
+
+
+def merge_statements(staged_duplicate_plays: int | None = None) -> dict[str, list[str]]:
+    """The merge's statements by step; with no duplicated play staged (0), the plays are taken as they
+    are; when it is not known (None, as for ``--dry-run``), the copies of each key are ranked."""
+    return {
+        step: [
+            q.new_plays_create_without_duplicates
+            if statement == q.new_plays_create and staged_duplicate_plays == 0
+            else statement
+            for statement in statements
+        ]
+        for step, statements in q.merge_steps.items()
+    }
+
+
+def _before_copies() -> list[str]:
+    # A warehouse made before the bookkeeping tables existed gets them here; the star is kept.
+    return [*q.bookkeeping_table_create_queries, *q.staging_clear_queries]
 
 
 def _song_copy_words(sources: list[str]) -> str:
@@ -189,15 +205,22 @@ def table_counts(warehouse: Warehouse) -> dict[str, int]:
 
 
 def planned_load(
-    config: Config, log_sources: list[str] | None = None, copy_statements: list[str] | None = None
+    config: Config,
+    log_sources: list[str] | None = None,
+    copy_statements: list[str] | None = None,
+    *,
+    wait: bool = True,
+    staged_duplicate_plays: int | None = None,
 ) -> list[str]:
-    """The statements :func:`load` sends, in order, for ``--dry-run``."""
+    """The statements :func:`load` executes, in order, built from the same lists, for ``--dry-run``:
+    the lock as taken when it is free, every COPY, the merge and the commit.  (``--skip-unchanged-songs``
+    chooses its song COPYs from the warehouse, which a dry run does not read: it shows them all.)"""
+    merge_steps = merge_statements(staged_duplicate_plays).values()
     return [
-        q.lock_warehouse,
-        *q.bookkeeping_table_create_queries,
-        *q.staging_clear_queries,
-        *(copy_statements or q.copy_table_queries(config, log_sources)),
-        *q.star_merge_queries,
+        *load_lock.statements(wait=wait),
+        *_before_copies(),
+        *(copy_statements if copy_statements is not None else q.copy_table_queries(config, log_sources)),
+        *(statement for statements in merge_steps for statement in statements),
         "COMMIT;",
     ]
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,10 @@ from hypothesis import strategies as st
 import create_tables
 import etl
 import sql_queries as q
-from sparkify import embedded
+from sparkify import embedded, pipeline
 from sparkify.config import load_config
 from sparkify.sample_data import generate
-from sparkify.warehouse import connect
+from sparkify.warehouse import Warehouse, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 STAR_ORDER = {
@@ -120,6 +121,22 @@ def start_etl(config: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+class StderrLines:
+    """A running process's stderr, read as it comes by a thread, so a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        for line in process.stderr:  # type: ignore[union-attr]
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
 def wait_for(condition: Any, what: str, process: subprocess.Popen[str], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -173,15 +190,16 @@ def test_concurrent_runs_wait_for_each_other(sample, write_config, clean_star) -
         in impatient.stderr.read()
     )
     second = start_etl(config)
-    wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait", second)
-    time.sleep(0.5)  # past the short first try at the lock, into the announced wait
-    wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait", second)
+    second_said = StderrLines(second)
+    said = f"etl.py: another etl.py run (PID {first.pid}) is loading this warehouse; waiting for it to finish"
+    # Past the short first try at the lock, into the announced wait: the second run says so.
+    wait_for(lambda: said in second_said.text(), "the second load to announce its wait", second)
+    assert blocked_loads(blocker) == 2
     blocker.rollback()
     blocker.close()
     assert first.wait(timeout=60) == 0
     assert second.wait(timeout=60) == 0
-    said = f"etl.py: another etl.py run (PID {first.pid}) is loading this warehouse; waiting for it to finish"
-    assert said in second.stderr.read()
+    assert said in second_said.text()
     assert star(config) == clean_star
 
 
@@ -206,6 +224,31 @@ def test_dry_runs_print_the_sql_and_touch_nothing(sample: Path, write_config, ca
     assert "DROP TABLE IF EXISTS songplays;" in out and "CREATE TABLE IF NOT EXISTS time (" in out
     assert "COPY staging_events" in out and "IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'" in out
     assert "LOCK staging_events;" in out and "s3cret-pass" not in out
+
+
+def test_the_dry_run_is_exactly_what_a_load_executes(
+    sample: Path, write_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_path = write_config(sample)
+    assert create_tables.main(["--config", str(config_path)]) == 0
+    config = load_config(config_path)
+    executed: list[str] = []
+    original = Warehouse.execute
+
+    def recording(self: Warehouse, sql: str) -> Any:
+        executed.append(sql)
+        return original(self, sql)
+
+    monkeypatch.setattr(Warehouse, "execute", recording)
+    with connect(config) as warehouse:
+        pipeline.load(warehouse, config, log_sources=None)
+    # The sample stages no duplicated play, so the merge takes the plays as they are.
+    assert [*executed, "COMMIT;"] == pipeline.planned_load(config, staged_duplicate_plays=0)
+    assert pipeline.planned_load(config)[:3] == [
+        "SET statement_timeout TO 200;",
+        "LOCK staging_events;",
+        "SET statement_timeout TO 0;",
+    ]
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
