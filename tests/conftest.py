@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from sparkify import embedded
 from sparkify.copy_emulator import s3io
+from tests.redshift_session import RedshiftSession, database_names, session_on
 
 _database_numbers = itertools.count()
 
@@ -116,3 +117,15 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         for bucket in ("sparkify-in", "sparkify-packed"):
             client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
         yield client
+
+
+@pytest.fixture(scope="module")
+def redshift_db(pg_data_dir: Path) -> Iterator[str]:
+    """A database with the Redshift shims installed, for the tests of the SQL surface."""
+    yield from database_names(pg_data_dir)
+
+
+@pytest.fixture
+def rs(pg_data_dir: Path, redshift_db: str) -> Iterator[RedshiftSession]:
+    """A fresh Redshift-speaking session per case, as the endpoint gives each client."""
+    yield from session_on(pg_data_dir, redshift_db)

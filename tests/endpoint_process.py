@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
@@ -47,6 +48,14 @@ class RunningEndpoint:
         arguments["dbname"] = self.database
         arguments.update(options)
         return psycopg2.connect(**arguments)
+
+    def redshift_connector(self, *, password: str = PASSWORD) -> Any:
+        """A connection of AWS's own driver, as a Redshift user opens it without TLS."""
+        import redshift_connector
+
+        return redshift_connector.connect(
+            host=self.host, port=self.port, database=self.database, user=USER, password=password, ssl=False
+        )
 
     def dsn(self, **options: str) -> str:
         parts = {"host": self.host, "port": str(self.port), "user": USER, "dbname": self.database, **options}

@@ -138,14 +138,7 @@ def test_psycopg3_prepared_statements_and_binary_parameters(endpoint: RunningEnd
 
 
 def test_redshift_connector_without_ssl(endpoint: RunningEndpoint) -> None:
-    connection = redshift_connector.connect(
-        host=endpoint.host,
-        port=endpoint.port,
-        database=endpoint.database,
-        user=USER,
-        password=PASSWORD,
-        ssl=False,
-    )
+    connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         cursor.execute("SELECT version(), %s", ("x",))
@@ -170,14 +163,7 @@ def test_redshift_connector_wrong_password_is_refused(endpoint: RunningEndpoint)
     with pytest.raises(
         redshift_connector.ProgrammingError, match=r"'C': '28P01'.*password authentication failed"
     ):
-        redshift_connector.connect(
-            host=endpoint.host,
-            port=endpoint.port,
-            database=endpoint.database,
-            user=USER,
-            password="nope",
-            ssl=False,
-        )
+        endpoint.redshift_connector(password="nope")
 
 
 @pytest.mark.parametrize(

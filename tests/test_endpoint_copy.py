@@ -14,7 +14,6 @@ import boto3
 import psycopg
 import psycopg2
 import pytest
-import redshift_connector
 from moto.server import ThreadedMotoServer
 
 import create_tables
@@ -24,7 +23,7 @@ from sparkify import pipeline
 from sparkify.config import load_config
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
-from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
+from tests.endpoint_process import PASSWORD, RunningEndpoint, running_endpoint
 
 STUDENT_DDL = """
 CREATE TABLE IF NOT EXISTS stage_log (
@@ -195,14 +194,7 @@ def test_copy_through_the_extended_protocol(
         cursor = connection.execute(f"COPY songs_p3 FROM '{root}/song_data' JSON 'auto'", prepare=True)
         assert cursor.rowcount == expected.staging_songs
         assert connection.execute("SELECT COUNT(*) FROM songs_p3").fetchone() == (expected.staging_songs,)
-    connection = redshift_connector.connect(
-        host=endpoint.host,
-        port=endpoint.port,
-        database=endpoint.database,
-        user=USER,
-        password=PASSWORD,
-        ssl=False,
-    )
+    connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         cursor.execute("CREATE TEMP TABLE songs_rc (LIKE stage_song)")

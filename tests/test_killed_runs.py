@@ -23,16 +23,10 @@ from sparkify import embedded
 from sparkify.config import load_config
 from sparkify.sample_data import generate
 from sparkify.warehouse import connect
+from tests.star_rows import star
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = 45_000  # about 20 MB of logs: past the size at which the COPY runs on worker processes
-STAR_ORDER = {
-    "songplays": "session_id, item_in_session",
-    "users": "user_id",
-    "songs": "song_id",
-    "artists": "artist_id",
-    "time": "start_time",
-}
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +34,6 @@ def big_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("big")
     generate(root, events=EVENTS, song_files=60, seed=5, days=6)
     return root
-
-
-def star(config: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with connect(load_config(config)) as warehouse:
-        return {
-            table: [row[1:] if table == "songplays" else row for row in rows]
-            for table, order in STAR_ORDER.items()
-            for rows in [warehouse.query(f"SELECT * FROM {table} ORDER BY {order}")[1]]
-        }
 
 
 @pytest.fixture(scope="module")

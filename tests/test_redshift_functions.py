@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zlib
-from collections.abc import Iterator
 from decimal import Decimal
 
 import psycopg2
 import pytest
-
-from tests.redshift_session import RedshiftSession, database_names, session_on
 
 D = dt.date
 T = dt.datetime
@@ -373,17 +370,6 @@ DOCUMENTED += [
         [(Decimal("0.1818"),), (Decimal("0.8182"),)],
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def redshift_db(pg_data_dir) -> Iterator[str]:
-    yield from database_names(pg_data_dir)
-
-
-@pytest.fixture
-def rs(pg_data_dir, redshift_db: str) -> Iterator[RedshiftSession]:
-    """A fresh session per case, as the endpoint gives each client."""
-    yield from session_on(pg_data_dir, redshift_db)
 
 
 def _answer(rows: list[tuple]) -> object:

@@ -4,7 +4,6 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,18 +13,7 @@ from sparkify.adapter import translate
 from sparkify.config import load_config
 from sparkify.errors import UnsupportedStatementError
 from sparkify.warehouse import connect
-from tests.redshift_session import RedshiftSession, database_names, session_on
-
-
-@pytest.fixture(scope="module")
-def redshift_db(pg_data_dir) -> Iterator[str]:
-    yield from database_names(pg_data_dir)
-
-
-@pytest.fixture
-def rs(pg_data_dir, redshift_db: str) -> Iterator[RedshiftSession]:
-    yield from session_on(pg_data_dir, redshift_db)
-
+from tests.redshift_session import RedshiftSession
 
 COMMAND = 'SQL command "{}" not supported on Redshift tables.'
 TYPES = "Specified types or functions (one per INFO message) not supported on Redshift tables."

@@ -26,15 +26,9 @@ from sparkify import embedded, pipeline
 from sparkify.config import load_config
 from sparkify.sample_data import generate
 from sparkify.warehouse import Warehouse, connect
+from tests.star_rows import star
 
 ROOT = Path(__file__).resolve().parent.parent
-STAR_ORDER = {
-    "songplays": "session_id, item_in_session",
-    "users": "user_id",
-    "songs": "song_id",
-    "artists": "artist_id",
-    "time": "start_time",
-}
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +36,6 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("days")
     generate(root, events=2500, song_files=40, seed=11, days=12)
     return root
-
-
-def star(config: Path, *, with_ids: bool = False) -> dict[str, list[tuple[Any, ...]]]:
-    """Every star table's rows in key order; songplay_id left out unless asked for."""
-    contents = {}
-    with connect(load_config(config)) as warehouse:
-        for table, order in STAR_ORDER.items():
-            _, rows = warehouse.query(f"SELECT * FROM {table} ORDER BY {order}")
-            if table == "songplays" and not with_ids:
-                rows = [row[1:] for row in rows]
-            contents[table] = rows
-    return contents
 
 
 def run(config: Path, *args: str) -> int:
