@@ -124,6 +124,15 @@ def load_config(path: str | Path) -> Config:
     return config
 
 
+def load_embedded_data_dir(path: str | Path) -> Path:
+    """``[EMBEDDED] DATA_DIR`` alone (absolute), for stopping the server: whether the sources exist or
+    the rest of the file is valid does not matter to that."""
+    reader = ConfigReader(path)
+    data_dir = reader.local_path(reader.value("EMBEDDED", "DATA_DIR"), "[EMBEDDED] DATA_DIR")
+    reader.raise_problems()
+    return data_dir
+
+
 def load_infra_layout(path: str | Path) -> InfraLayout:
     """``[INFRA]``'s kind, node type and node count (their defaults when absent), validated."""
     reader = ConfigReader(path)

@@ -202,14 +202,14 @@ def ensure_database(admin_connection: object, db_name: str, db_user: str) -> Non
 def main(argv: list[str] | None = None) -> int:
     """``python -m sparkify.embedded stop [--config PATH]``: stop the embedded server that dwh.cfg names."""
     from sparkify import cli
-    from sparkify.config import load_config
+    from sparkify.config import load_embedded_data_dir
 
     parser = cli.parser("sparkify.embedded", "Stop the embedded PostgreSQL that dwh.cfg names.")
     parser.add_argument("command", choices=["stop"])
     args = parser.parse_args(argv)
 
     def action() -> int:
-        data_dir = load_config(args.config).embedded_data_dir
+        data_dir = load_embedded_data_dir(args.config)
         stopped = stop_server(data_dir)
         print(f"{'stopped' if stopped else 'no server running in'} {data_dir}", file=sys.stderr)
         return 0
