@@ -386,7 +386,8 @@ def rs(pg_data_dir, redshift_db: str) -> Iterator[RedshiftSession]:
     yield from session_on(pg_data_dir, redshift_db)
 
 
-def _answer(rows: list[tuple]) -> object:
+def answer_of(rows: list[tuple]) -> object:
+    """A query's rows as the cases write the documented answer: a value, one row, or the rows."""
     if len(rows) == 1 and len(rows[0]) == 1:
         return rows[0][0]
     if len(rows) == 1:
@@ -394,35 +395,45 @@ def _answer(rows: list[tuple]) -> object:
     return rows
 
 
-@pytest.mark.parametrize(
-    ("page", "sql", "expected"), DOCUMENTED, ids=[f"{p}:{s[:60]}" for p, s, _ in DOCUMENTED]
-)
-def test_documented_example(rs, page: str, sql: str, expected: object) -> None:
-    answer = _answer(rs.run(sql))
+def assert_documented(rows: list[tuple], expected: object, page: str) -> None:
+    """The rows are the documented answer: exactly, floats to pytest's approx."""
+    answer = answer_of(rows)
     if isinstance(expected, float):
         assert answer == pytest.approx(expected), page
     else:
         assert answer == expected, page
 
 
+def case_id(page: str, sql: str) -> str:
+    return f"{page}:{sql[:60]}"
+
+
 @pytest.mark.parametrize(
-    ("sql", "message"),
-    [
-        (
-            """select json_extract_path_text('{"f2":{"f3":1},"f4":{"f5":99,"f6":"star"}','f4', 'f6')""",
-            "JSON parsing error",
-        ),
-        (
-            """select json_extract_array_element_text('["a",["b",1,["c",2,3,null,]]]',1)""",
-            "JSON parsing error",
-        ),
-        (
-            "select to_date('20010631', 'YYYYMMDD', TRUE)",
-            "date/time field date value out of range: 2001-6-31",
-        ),
-        ("select dateadd(fortnight, 1, '2008-01-01')", 'Invalid datepart "fortnight"'),
-    ],
+    ("page", "sql", "expected"), DOCUMENTED, ids=[case_id(p, s) for p, s, _ in DOCUMENTED]
 )
+def test_documented_example(rs, page: str, sql: str, expected: object) -> None:
+    assert_documented(rs.run(sql), expected, page)
+
+
+# (Redshift SQL, the documented error message)
+DOCUMENTED_ERRORS = [
+    (
+        """select json_extract_path_text('{"f2":{"f3":1},"f4":{"f5":99,"f6":"star"}','f4', 'f6')""",
+        "JSON parsing error",
+    ),
+    (
+        """select json_extract_array_element_text('["a",["b",1,["c",2,3,null,]]]',1)""",
+        "JSON parsing error",
+    ),
+    (
+        "select to_date('20010631', 'YYYYMMDD', TRUE)",
+        "date/time field date value out of range: 2001-6-31",
+    ),
+    ("select dateadd(fortnight, 1, '2008-01-01')", 'Invalid datepart "fortnight"'),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), DOCUMENTED_ERRORS)
 def test_documented_errors(rs, sql: str, message: str) -> None:
     with pytest.raises(psycopg2.Error, match=message):
         rs.run(sql)

@@ -1,0 +1,94 @@
+"""The documented corpus through the endpoint: every documented function example, documented error and
+refusal of the SQL-surface tests, sent by real clients to a real endpoint process, each case on a fresh
+connection: psycopg2 (the simple query protocol), psycopg 3 (the extended protocol, prepared statements)
+and redshift_connector (Redshift's own driver: the extended protocol, md5 login).  The answers must be the
+ones the direct tests pin (tests/test_redshift_functions.py, tests/test_redshift_sql.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import psycopg2
+import pytest
+import redshift_connector
+
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
+from tests.test_redshift_functions import DOCUMENTED, DOCUMENTED_ERRORS, assert_documented, case_id
+from tests.test_redshift_sql import REFUSED
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("corpus")) as running:
+        yield running
+
+
+def _psycopg2_rows(endpoint: RunningEndpoint, sql: str) -> list[tuple[Any, ...]]:
+    """Simple query protocol, autocommit: the text goes as one Query message."""
+    connection = endpoint.connect()
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
+def _psycopg3_rows(endpoint: RunningEndpoint, sql: str) -> list[tuple[Any, ...]]:
+    """Extended protocol, a named prepared statement (Parse, Describe, Bind, Execute), in a transaction."""
+    with psycopg.connect(endpoint.dsn(password=PASSWORD)) as connection:
+        cursor = connection.execute(sql, prepare=True)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _redshift_connector_rows(endpoint: RunningEndpoint, sql: str) -> list[tuple[Any, ...]]:
+    """Redshift's driver: md5 login, extended protocol, in a transaction it opens itself."""
+    connection = redshift_connector.connect(
+        host=endpoint.host,
+        port=endpoint.port,
+        database=endpoint.database,
+        user=USER,
+        password=PASSWORD,
+        ssl=False,
+    )
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        connection.close()
+
+
+Rows = Callable[[RunningEndpoint, str], list[tuple[Any, ...]]]
+
+CLIENTS: dict[str, tuple[Rows, type[Exception]]] = {
+    "psycopg2": (_psycopg2_rows, psycopg2.Error),
+    "psycopg3": (_psycopg3_rows, psycopg.Error),
+    "redshift_connector": (_redshift_connector_rows, redshift_connector.Error),
+}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(
+    ("page", "sql", "expected"), DOCUMENTED, ids=[case_id(p, s) for p, s, _ in DOCUMENTED]
+)
+def test_documented_example_through_the_endpoint(
+    endpoint: RunningEndpoint, client: str, page: str, sql: str, expected: object
+) -> None:
+    rows, _ = CLIENTS[client]
+    assert_documented(rows(endpoint, sql), expected, page)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(("sql", "message"), DOCUMENTED_ERRORS + REFUSED)
+def test_documented_error_or_refusal_through_the_endpoint(
+    endpoint: RunningEndpoint, client: str, sql: str, message: str
+) -> None:
+    rows, error = CLIENTS[client]
+    with pytest.raises(error, match=re.escape(message)):
+        rows(endpoint, sql)
