@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 import redshift_connector
 
-from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, query, raw_session, running_endpoint
 from tests.test_redshift_functions import DOCUMENTED, DOCUMENTED_ERRORS, assert_documented, case_id
 from tests.test_redshift_sql import REFUSED
 
@@ -92,3 +92,39 @@ def test_documented_error_or_refusal_through_the_endpoint(
     rows, error = CLIENTS[client]
     with pytest.raises(error, match=re.escape(message)):
         rows(endpoint, sql)
+
+
+def _tags(answer: list[tuple[bytes, bytes]]) -> list[str]:
+    return [payload.rstrip(b"\0").decode() for kind, payload in answer if kind == b"C"]
+
+
+def test_create_table_is_tagged_as_on_redshift_in_one_query_text(endpoint: RunningEndpoint) -> None:
+    """A CREATE TABLE runs as a DO block; the client sees Redshift's tag, each for its own statement;
+    other DO blocks (ALTER TABLE APPEND's, the client's own) keep PostgreSQL's."""
+    sock = raw_session(endpoint)
+    try:
+        answer = query(
+            sock,
+            "CREATE TEMP TABLE tag_a (x INTEGER) DISTKEY (x); CREATE TEMP TABLE tag_b (LIKE tag_a); "
+            "INSERT INTO tag_b VALUES (1), (2); ALTER TABLE tag_a APPEND FROM tag_b; "
+            "CREATE TEMP TABLE tag_c SORTKEY (x) AS SELECT x FROM tag_a; SELECT version() LIKE '%Redshift%'; "
+            "DO $$ BEGIN END $$",
+        )
+    finally:
+        sock.close()
+    assert [kind for kind, _ in answer if kind == b"E"] == []
+    assert _tags(answer) == [
+        "CREATE TABLE", "CREATE TABLE", "INSERT 0 2", "DO", "SELECT", "SELECT 1", "DO"
+    ]  # fmt: skip
+
+
+def test_create_table_is_tagged_as_on_redshift_through_the_extended_protocol(
+    endpoint: RunningEndpoint,
+) -> None:
+    with psycopg.connect(endpoint.dsn(password=PASSWORD)) as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE tag_p (x INTEGER SORTKEY)", prepare=True)
+        assert cursor.statusmessage == "CREATE TABLE"
+        cursor.execute("CREATE TEMP TABLE tag_q DISTKEY (x) AS SELECT 1 AS x", prepare=True)
+        assert cursor.statusmessage == "SELECT"
+        cursor.execute("SELECT count(*) FROM tag_q", prepare=True)
+        assert (cursor.statusmessage, cursor.fetchone()) == ("SELECT 1", (1,))

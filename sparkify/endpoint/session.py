@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
@@ -48,6 +49,11 @@ class ClientSession:
         self.skipping = False  # after an error in an extended-protocol batch, until its Sync
         self.statements: dict[str, ServerSide] = {}  # prepared server-side statements, by name
         self.portals: dict[str, ServerSide] = {}
+        #: Redshift's command tags for forwarded statements whose translation PostgreSQL tags otherwise:
+        #: by prepared statement and portal name, and in the order their answers are due.
+        self.statement_tags: dict[str, str] = {}
+        self.portal_tags: dict[str, str] = {}
+        self.due_tags: deque[str | None] = deque()
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         client.before_block = self._flush_both
@@ -100,7 +106,7 @@ class ClientSession:
             final = endpoint_sql(
                 step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
             )
-            return Forward(final, final == sql)
+            return Forward(final, final == sql, step.tag)
         return step
 
     # --- simple query -----------------------------------------------------------------------------------
@@ -122,6 +128,7 @@ class ClientSession:
                 self.send_to_backend(b"Q", payload)
             else:
                 self.send_to_backend(b"Q", m.cstring(";\n".join(step.sql for step in steps)))  # type: ignore[union-attr]
+                self.due_tags.extend(step.tag for step in steps)  # type: ignore[union-attr]
             self.relay_until_ready()
             return
         self._run_steps(steps)
@@ -137,6 +144,7 @@ class ClientSession:
                 group = []
                 while index < len(steps) and isinstance(steps[index], Forward):
                     group.append(steps[index].sql)  # type: ignore[union-attr]
+                    self.due_tags.append(steps[index].tag)  # type: ignore[union-attr]
                     index += 1
                 self.send_to_backend(b"Q", m.cstring(";\n".join(group)))
                 if self.relay_until_ready(forward_ready=False):
@@ -155,9 +163,12 @@ class ClientSession:
         name, offset = m.read_cstring(payload)
         sql, rest = m.read_cstring(payload, offset)
         self.statements.pop(name, None)
+        self.statement_tags.pop(name, None)
         several = len(statements_of(sql)) != 1
         step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
         if isinstance(step, Forward):
+            if step.tag is not None:
+                self.statement_tags[name] = step.tag
             body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
             self.forward_request(b"P", body)
         elif isinstance(step, ServerSide):
@@ -172,6 +183,9 @@ class ClientSession:
         portal, offset = m.read_cstring(payload)
         statement, _ = m.read_cstring(payload, offset)
         self.portals.pop(portal, None)
+        self.portal_tags.pop(portal, None)
+        if statement in self.statement_tags:
+            self.portal_tags[portal] = self.statement_tags[statement]
         if statement in self.statements:
             self.portals[portal] = self.statements[statement]
             self.answer(m.BIND_COMPLETE)
@@ -195,6 +209,7 @@ class ClientSession:
         portal, _ = m.read_cstring(payload)
         step = self.portals.get(portal)
         if step is None:
+            self.due_tags.append(self.portal_tags.get(portal))
             self.forward_request(b"E", payload)
             return
         self.collect_answers()
@@ -208,6 +223,7 @@ class ClientSession:
         if self.skipping:
             return
         name, _ = m.read_cstring(payload, 1)
+        (self.statement_tags if payload[:1] == b"S" else self.portal_tags).pop(name, None)
         table = self.statements if payload[:1] == b"S" else self.portals
         if name in table:
             del table[name]
@@ -249,7 +265,7 @@ class ClientSession:
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
             kind, payload = self.backend.read()
-            self.client.write(m.message(kind, payload))
+            self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 self.pending = 0
                 self.skipping = True
@@ -267,14 +283,24 @@ class ClientSession:
                 self.backend.status = payload[:1]
                 self.pending = 0
                 self.skipping = False
+                self.due_tags.clear()  # what an error left unanswered is not answered any more
                 if forward_ready:
                     self.client.write(m.message(kind, payload))
                 return failed
-            self.client.write(m.message(kind, payload))
+            self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 failed = True
             elif kind == b"G":
                 self.relay_copy_in()
+
+    def relayed(self, kind: bytes, payload: bytes) -> bytes:
+        """A backend message for the client; a statement's CommandComplete with Redshift's tag where the
+        translation's differs (a CREATE TABLE run as a DO block)."""
+        if kind in (b"C", b"I", b"s") and self.due_tags:
+            tag = self.due_tags.popleft()
+            if tag is not None and kind == b"C" and payload == b"DO\0":
+                return m.command_complete(tag)
+        return m.message(kind, payload)
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
