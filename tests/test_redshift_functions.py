@@ -321,6 +321,8 @@ DOCUMENTED += [
         ("pill", "pill"),
     ),
     ("r_POSITION", "select position('fish' in 'dogfish')", 4),
+    ("OCTETINDEX", "select octetindex('AWS', 'Amazon AWS'), octetindex('AWS', 'Άμαζον AWS')", (8, 14)),
+    ("OCTETINDEX", "select octetindex('q', 'Amazon AWS')", 0),
     ("r_TIMEOFDAY_function", "select length(timeofday()) > 20", True),
     (
         "r_TO_CHAR",
@@ -337,6 +339,12 @@ DOCUMENTED += [
 
 _AGGREGATE_INPUT = (
     "(select 'a' as x, 1 as n union all select 'c', 4 union all select 'b', 2 union all select 'b', 9) t"
+)
+# The guide's WINSALES table (sellerid, qty), for the window functions' examples.
+_WINSALES = (
+    "(select 1 as sellerid, 10 as qty union all select 1, 10 union all select 3, 10 union all select 4, 10 "
+    "union all select 3, 15 union all select 2, 20 union all select 3, 20 union all select 2, 20 "
+    "union all select 3, 30 union all select 1, 30 union all select 4, 40) winsales"
 )
 DOCUMENTED += [
     ("r_LISTAGG", f"select listagg(x, ',') within group (order by x) from {_AGGREGATE_INPUT}", "a,b,b,c"),
@@ -366,6 +374,24 @@ DOCUMENTED += [
     ("r_COUNT", f"select approximate count(distinct x) from {_AGGREGATE_INPUT}", 3),
     ("r_TOP", f"select top 2 n from {_AGGREGATE_INPUT} order by n desc", [(9,), (4,)]),
     ("r_TOP", f"select count(*) from (select top 1 n from {_AGGREGATE_INPUT}) s", 1),
+    (
+        "r_WF_PERCENTILE_CONT",
+        "select distinct sellerid, percentile_cont(0.5) within group (order by qty) "
+        f"over (partition by sellerid) from {_WINSALES} order by sellerid",
+        [(1, 10), (2, 20), (3, 17.5), (4, 25)],
+    ),
+    (
+        "r_WF_PERCENTILE_CONT",
+        "select distinct percentile_cont(0.5) within group (order by qty) over () as median "
+        f"from {_WINSALES}",
+        20,
+    ),
+    (
+        "r_WF_PERCENTILE_DISC",
+        "select distinct percentile_disc(0.5) within group (order by qty desc) over (), "
+        f"percentile_cont(0.25) within group (order by qty desc) over () from {_WINSALES}",
+        (20, 25),
+    ),
     (
         "r_WF_RATIO_TO_REPORT",
         f"select round(ratio_to_report(n) over (partition by x), 4) from {_AGGREGATE_INPUT} "

@@ -270,6 +270,36 @@ CREATE AGGREGATE sparkify_redshift.median(double precision) (
     SFUNC = array_append, STYPE = double precision[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
 );
 
+-- PERCENTILE_CONT and PERCENTILE_DISC over a window (PostgreSQL has no ordered-set window aggregates): the
+-- adapter hands them the partition's values, array_agg(…) OVER (PARTITION BY …); NULLs are left out.
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_cont_of(items numeric[], fraction numeric, descending boolean)
+RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[floor(place)::int] + (place - floor(place)) * (sorted[ceil(place)::int] - sorted[floor(place)::int])
+    FROM (SELECT sorted, 1 + fraction * (cardinality(sorted) - 1) AS place
+          FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                            ELSE array_agg(item ORDER BY item) END AS sorted
+                FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered) AS placed $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_cont_of(
+    items double precision[], fraction double precision, descending boolean
+) RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[floor(place)::int] + (place - floor(place)) * (sorted[ceil(place)::int] - sorted[floor(place)::int])
+    FROM (SELECT sorted, 1 + fraction * (cardinality(sorted) - 1) AS place
+          FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                            ELSE array_agg(item ORDER BY item) END AS sorted
+                FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered) AS placed $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_disc_of(items anyarray, fraction double precision, descending boolean)
+RETURNS anyelement LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[greatest(ceil(fraction * cardinality(sorted))::int, 1)]
+    FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                      ELSE array_agg(item ORDER BY item) END AS sorted
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered $$;
+
+-- OCTETINDEX: the byte position of the substring (CHARINDEX counts characters).
+CREATE OR REPLACE FUNCTION sparkify_redshift.octetindex(needle text, haystack text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN strpos(haystack, needle) = 0 THEN 0
+                ELSE octet_length(left(haystack, strpos(haystack, needle) - 1)) + 1 END $$;
+
 CREATE OR REPLACE FUNCTION sparkify_redshift.json_size(value json) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT octet_length(sparkify_redshift.json_serialize(value)) $$;
 -- ARRAY(a, b, …) builds a SUPER array: the adapter calls this on json_build_array's result.
