@@ -311,6 +311,22 @@ DOCUMENTED += [
         (True, False, False),
     ),
     ("get_array_length", "select get_array_length(json_parse('[1,2,3]'))", 3),
+    (
+        "r_array_concat",
+        "select json_serialize(array_concat(array(10001,10002),array(10003,10004))), "
+        "json_serialize(array_concat(array(10001,10002),array('ab','cd')))",
+        ("[10001,10002,10003,10004]", '[10001,10002,"ab","cd"]'),
+    ),
+    (
+        "r_subarray",
+        "select json_serialize(subarray(array('a', 'b', 'c', 'd', 'e', 'f'), 2, 3))",
+        '["c","d","e"]',
+    ),
+    (
+        "r_array_flatten",
+        "select json_serialize(array_flatten(array(array(1,2,3,4),array(5,6,7,8),array(9,10))))",
+        "[1,2,3,4,5,6,7,8,9,10]",
+    ),
     ("split_to_array", "select json_serialize(split_to_array('12|345|6789', '|'))", '["12","345","6789"]'),
     ("r_BTRIM", "select btrim('xyzaxyzbxyzcxyz', 'xyz')", "axyzbxyzc"),
     ("r_TRANSLATE", "select translate('mint tea', 'inea', 'osin')", "most tin"),
