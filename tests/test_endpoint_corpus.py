@@ -6,6 +6,7 @@ ones the direct tests pin (tests/test_redshift_functions.py, tests/test_redshift
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,8 +100,8 @@ def _tags(answer: list[tuple[bytes, bytes]]) -> list[str]:
 
 
 def test_create_table_is_tagged_as_on_redshift_in_one_query_text(endpoint: RunningEndpoint) -> None:
-    """A CREATE TABLE runs as a DO block; the client sees Redshift's tag, each for its own statement;
-    other DO blocks (ALTER TABLE APPEND's, the client's own) keep PostgreSQL's."""
+    """CREATE TABLE, ALTER TABLE APPEND and VACUUM run as DO blocks; the client sees Redshift's tags, each
+    for its own statement; the client's own DO block keeps its tag."""
     sock = raw_session(endpoint)
     try:
         answer = query(
@@ -108,13 +109,13 @@ def test_create_table_is_tagged_as_on_redshift_in_one_query_text(endpoint: Runni
             "CREATE TEMP TABLE tag_a (x INTEGER) DISTKEY (x); CREATE TEMP TABLE tag_b (LIKE tag_a); "
             "INSERT INTO tag_b VALUES (1), (2); ALTER TABLE tag_a APPEND FROM tag_b; "
             "CREATE TEMP TABLE tag_c SORTKEY (x) AS SELECT x FROM tag_a; SELECT version() LIKE '%Redshift%'; "
-            "DO $$ BEGIN END $$",
+            "DO $$ BEGIN END $$; VACUUM tag_a",
         )
     finally:
         sock.close()
     assert [kind for kind, _ in answer if kind == b"E"] == []
     assert _tags(answer) == [
-        "CREATE TABLE", "CREATE TABLE", "INSERT 0 2", "DO", "SELECT", "SELECT 1", "DO"
+        "CREATE TABLE", "CREATE TABLE", "INSERT 0 2", "ALTER TABLE", "SELECT", "SELECT 1", "DO", "VACUUM"
     ]  # fmt: skip
 
 
@@ -128,3 +129,17 @@ def test_create_table_is_tagged_as_on_redshift_through_the_extended_protocol(
         assert cursor.statusmessage == "SELECT"
         cursor.execute("SELECT count(*) FROM tag_q", prepare=True)
         assert (cursor.statusmessage, cursor.fetchone()) == ("SELECT 1", (1,))
+
+
+def test_the_admin_user_creates_users_and_groups_as_on_a_cluster(endpoint: RunningEndpoint) -> None:
+    user, group = f"corpus_user_{os.getpid()}", f"corpus_group_{os.getpid()}"
+    statements = [
+        f"CREATE USER {user} PASSWORD 'abcD1234' CONNECTION LIMIT UNLIMITED",
+        f"ALTER USER {user} PASSWORD 'abcD12345'",
+        f"CREATE GROUP {group} WITH USER {user}",
+        f"SELECT count(*) FROM pg_user WHERE usename = '{user}'",
+        f"DROP GROUP {group}",
+        f"DROP USER {user}",
+    ]
+    answers = [_psycopg2_rows(endpoint, sql) for sql in statements]
+    assert answers == [[], [], [], [(1,)], [], []]

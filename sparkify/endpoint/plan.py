@@ -59,11 +59,19 @@ def _classify(sql: str) -> Step:
     return Forward(translated, translated == sql, _redshift_tag(sql, translated))
 
 
+#: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
+_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
+
+
 def _redshift_tag(sql: str, translated: str) -> str | None:
-    """A CREATE TABLE runs as one DO block (the table and its recorded layout), which PostgreSQL tags DO;
-    Redshift tags it CREATE TABLE, and a CREATE TABLE … AS SELECT (PostgreSQL 8.0's tag)."""
-    if first_keyword(translated) != "DO" or first_keyword(sql) != "CREATE":
+    """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
+    one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
+    (PostgreSQL 8.0's tag); VACUUM and ALTER TABLE's DISTSTYLE, SORTKEY and APPEND run as DO blocks too."""
+    keyword = first_keyword(sql)
+    if first_keyword(translated) != "DO" or keyword == "DO":
         return None
+    if keyword != "CREATE":
+        return _TAGS_OF_DO_BLOCKS.get(keyword)
     try:
         found = tokens(sql)
     except SqlLexError:
