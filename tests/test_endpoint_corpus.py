@@ -6,6 +6,7 @@ ones the direct tests pin (tests/test_redshift_functions.py, tests/test_redshift
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -143,3 +144,41 @@ def test_the_admin_user_creates_users_and_groups_as_on_a_cluster(endpoint: Runni
     ]
     answers = [_psycopg2_rows(endpoint, sql) for sql in statements]
     assert answers == [[], [], [], [(1,)], [], []]
+
+
+def test_redshift_connector_reads_and_sends_intervals_in_redshifts_binary_form(
+    endpoint: RunningEndpoint,
+) -> None:
+    """redshift_connector reads a binary INTERVAL as Redshift sends it (12 bytes: time, months); the
+    endpoint gives it that form, and takes its INTERVAL parameters in it."""
+    connection = redshift_connector.connect(
+        host=endpoint.host,
+        port=endpoint.port,
+        database=endpoint.database,
+        user=USER,
+        password=PASSWORD,
+        ssl=False,
+    )
+    try:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select timestamp '2008-06-01' - timestamp '2008-05-01', interval '1 day 2 hours', "
+            "interval '52 weeks', null::interval, 'x'"
+        )
+        assert cursor.fetchone() == [
+            dt.timedelta(days=31), dt.timedelta(days=1, hours=2), dt.timedelta(weeks=52), None, "x"
+        ]  # fmt: skip
+        cursor.execute("select interval '1 year 2 months 3 days'")
+        (mixed,) = cursor.fetchone()
+        assert (mixed.months, mixed.days, mixed.microseconds) == (14, 0, 3 * 86_400_000_000)
+        cursor.execute("select %s + timestamp '2008-01-01', %s::varchar", (dt.timedelta(hours=36), "y"))
+        assert cursor.fetchone() == [dt.datetime(2008, 1, 2, 12), "y"]
+    finally:
+        connection.close()
+
+
+def test_other_clients_get_postgresqls_binary_interval(endpoint: RunningEndpoint) -> None:
+    with psycopg.connect(endpoint.dsn(password=PASSWORD)) as connection:
+        cursor = connection.cursor(binary=True)
+        cursor.execute("select interval '1 day 2 hours', %s::interval", (dt.timedelta(days=2),), prepare=True)
+        assert cursor.fetchone() == (dt.timedelta(days=1, hours=2), dt.timedelta(days=2))
