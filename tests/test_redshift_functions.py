@@ -105,6 +105,24 @@ DOCUMENTED = [
     ("r_DATE_PART_function", "select date_part('dayofweek', date '2022-01-16')", 0),
     ("r_DATE_TRUNC", "select date_trunc('week', timestamp '2008-09-03 13:27:00')", T(2008, 9, 1)),
     ("r_DATE_TRUNC", "select date_trunc('month', date '2008-09-03')", T(2008, 9, 1)),
+    (
+        "r_DATE_TRUNC",
+        "select date_trunc('millennium', timestamp '20200430 04:05:06.789'), "
+        "date_trunc('week', timestamp '20220430 04:05:06.789')",
+        (T(2001, 1, 1), T(2022, 4, 25)),
+    ),
+    (
+        "r_DATE_TRUNC",
+        "select count(*) from (select timestamp '2008-09-03 10:00' as saletime union all "
+        "select timestamp '2008-10-01 00:00' union all select date '2008-09-30') s "
+        "where saletime like '2008-09%'",
+        2,
+    ),
+    (
+        "r_DATE_TRUNC",
+        "select date '2008-09-03' like '2008-09%', date '2008-09-03' not like '2008-09%'",
+        (True, False),
+    ),
     ("r_MONTHS_BETWEEN_function", "select months_between('1969-01-18', '1969-03-18') as months", -2),
     (
         "r_MONTHS_BETWEEN_function",
