@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ import psycopg2
 import pytest
 import redshift_connector
 
-from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, query, raw_session, running_endpoint
+from tests.endpoint_process import (
+    PASSWORD,
+    USER,
+    RunningEndpoint,
+    postgres_bin,
+    query,
+    raw_session,
+    running_endpoint,
+)
 from tests.test_redshift_functions import DOCUMENTED, DOCUMENTED_ERRORS, assert_documented, case_id
 from tests.test_redshift_sql import REFUSED
 
@@ -182,3 +191,52 @@ def test_other_clients_get_postgresqls_binary_interval(endpoint: RunningEndpoint
         cursor = connection.cursor(binary=True)
         cursor.execute("select interval '1 day 2 hours', %s::interval", (dt.timedelta(days=2),), prepare=True)
         assert cursor.fetchone() == (dt.timedelta(days=1, hours=2), dt.timedelta(days=2))
+
+
+def test_a_redshift_users_psql_session(endpoint: RunningEndpoint, tmp_path: Path) -> None:
+    """What a Redshift user types in psql: \\timing, GETDATE, TOP, DISTKEY/SORTKEY DDL read back from
+    pg_table_def, an UNLOAD read back by COPY, a refusal; psql prints Redshift's tags."""
+    script = tmp_path / "session.sql"
+    script.write_text(
+        f"""\\timing on
+SELECT getdate() = date_trunc('second', getdate());
+CREATE TABLE psql_users (userid INTEGER NOT NULL DISTKEY SORTKEY, firstname VARCHAR(30), city VARCHAR(30));
+INSERT INTO psql_users VALUES (1, 'Rafael', 'Kent'), (2, 'Vladimir', 'Murfreesboro'), (3, 'Lars', 'Omaha');
+SELECT TOP 2 firstname FROM psql_users ORDER BY userid;
+SELECT "column", type, encoding, distkey, sortkey, "notnull" FROM pg_table_def
+ WHERE tablename = 'psql_users' ORDER BY "column";
+UNLOAD ('SELECT * FROM psql_users') TO '{tmp_path}/users_' FORMAT JSON PARALLEL OFF;
+CREATE TABLE psql_users_back (LIKE psql_users);
+COPY psql_users_back FROM '{tmp_path}/users_000' FORMAT AS JSON 'auto';
+SELECT count(*) FROM psql_users_back b JOIN psql_users u USING (userid, firstname, city);
+CREATE INDEX psql_i ON psql_users (city);
+SELECT 'still here';
+"""
+    )
+    done = subprocess.run(
+        [postgres_bin("psql"), endpoint.dsn(), "-X", "-A", "-f", str(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGPASSWORD": PASSWORD},
+        timeout=60,
+    )
+    lines = [line for line in done.stdout.splitlines() if not line.startswith("Time: ")]
+    assert done.stdout.count("Time: ") == 11  # one for each statement, the refused one too
+    assert lines == [
+        "Timing is on.",
+        "?column?", "t", "(1 row)",
+        "CREATE TABLE",
+        "INSERT 0 3",
+        "firstname", "Rafael", "Vladimir", "(2 rows)",
+        "column|type|encoding|distkey|sortkey|notnull",
+        "city|character varying(30)|lzo|f|0|f",
+        "firstname|character varying(30)|lzo|f|0|f",
+        "userid|integer|none|t|1|t",
+        "(3 rows)",
+        "UNLOAD",
+        "CREATE TABLE",
+        "COPY 3",
+        "count", "3", "(1 row)",
+        "?column?", "still here", "(1 row)",
+    ]  # fmt: skip
+    assert 'ERROR:  SQL command "CREATE INDEX psql_i ON psql_users (city)" not supported' in done.stderr
