@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import struct
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from tests.endpoint_process import (
     postgres_bin,
     query,
     raw_session,
+    read_message,
     running_endpoint,
 )
 from tests.test_redshift_functions import DOCUMENTED, DOCUMENTED_ERRORS, assert_documented, case_id
@@ -240,3 +242,25 @@ SELECT 'still here';
         "?column?", "still here", "(1 row)",
     ]  # fmt: skip
     assert 'ERROR:  SQL command "CREATE INDEX psql_i ON psql_users (city)" not supported' in done.stderr
+
+
+def test_a_redshift_drivers_malformed_bind_is_answered_by_postgresql(endpoint: RunningEndpoint) -> None:
+    """The endpoint reads a Redshift driver's Bind (for its binary INTERVALs); a malformed one goes on to
+    PostgreSQL, which answers it in its own words, and the session goes on."""
+    sock = raw_session(endpoint)
+    try:
+        for kind, body in [
+            (b"P", b"s1\0select interval '1 day'\0\0\0"),
+            (b"D", b"Ss1\0"),
+            (b"B", b"p1\0s1\0\0\x01\0"),  # cut short after the parameter formats' count
+            (b"S", b""),
+        ]:
+            sock.sendall(kind + struct.pack("!i", len(body) + 4) + body)
+        answer = []
+        while not answer or answer[-1][0] != b"Z":
+            answer.append(read_message(sock))
+        assert [kind for kind, _ in answer] == [b"1", b"t", b"T", b"E", b"Z"]
+        assert b"Minsufficient data left in message\0" in answer[3][1]
+        assert query(sock, "select 1")[-2:] == [(b"C", b"SELECT 1\0"), (b"Z", b"I")]
+    finally:
+        sock.close()
