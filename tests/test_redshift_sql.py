@@ -62,6 +62,10 @@ REFUSED = [
     ("SELECT ROW(1, 2)", 'syntax error at or near "ROW"'),
     ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", 'syntax error at or near "PARTITION"'),
     ("CREATE TABLE c (b int) INHERITS (t)", 'syntax error at or near "INHERITS"'),
+    ("CREATE TABLE c (b int CHECK (b > 0))", 'syntax error at or near "CHECK"'),
+    ("ALTER TABLE t ADD CONSTRAINT c CHECK (id > 0)", 'syntax error at or near "CHECK"'),
+    ("CREATE TABLE c (b int, EXCLUDE USING gist (b WITH =))", 'syntax error at or near "EXCLUDE"'),
+    ("SELECT * FROM t TABLESAMPLE SYSTEM (10)", 'syntax error at or near "TABLESAMPLE"'),
     (
         'SELECT name COLLATE "C" FROM t',
         "collations other than CASE_SENSITIVE and CASE_INSENSITIVE are not supported",
