@@ -189,7 +189,8 @@ def ensure_database(admin_connection: object, db_name: str, db_user: str) -> Non
     cursor = admin_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db_user,))
     if cursor.fetchone() is None:
-        cursor.execute(f"CREATE ROLE {quote_ident(db_user)} LOGIN")
+        # As a cluster's admin user: it creates databases, users and groups (CREATE USER, CREATE GROUP).
+        cursor.execute(f"CREATE ROLE {quote_ident(db_user)} LOGIN CREATEDB CREATEROLE")
     cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name,))
     if cursor.fetchone() is None:
         log.info("creating database %s", db_name)

@@ -102,6 +102,24 @@ DOCUMENTED = [
     ("r_DATE_PART_function", "select date_part('dayofweek', date '2022-01-16')", 0),
     ("r_DATE_TRUNC", "select date_trunc('week', timestamp '2008-09-03 13:27:00')", T(2008, 9, 1)),
     ("r_DATE_TRUNC", "select date_trunc('month', date '2008-09-03')", T(2008, 9, 1)),
+    (
+        "r_DATE_TRUNC",
+        "select date_trunc('millennium', timestamp '20200430 04:05:06.789'), "
+        "date_trunc('week', timestamp '20220430 04:05:06.789')",
+        (T(2001, 1, 1), T(2022, 4, 25)),
+    ),
+    (
+        "r_DATE_TRUNC",
+        "select count(*) from (select timestamp '2008-09-03 10:00' as saletime union all "
+        "select timestamp '2008-10-01 00:00' union all select date '2008-09-30') s "
+        "where saletime like '2008-09%'",
+        2,
+    ),
+    (
+        "r_DATE_TRUNC",
+        "select date '2008-09-03' like '2008-09%', date '2008-09-03' not like '2008-09%'",
+        (True, False),
+    ),
     ("r_MONTHS_BETWEEN_function", "select months_between('1969-01-18', '1969-03-18') as months", -2),
     (
         "r_MONTHS_BETWEEN_function",
@@ -308,6 +326,22 @@ DOCUMENTED += [
         (True, False, False),
     ),
     ("get_array_length", "select get_array_length(json_parse('[1,2,3]'))", 3),
+    (
+        "r_array_concat",
+        "select json_serialize(array_concat(array(10001,10002),array(10003,10004))), "
+        "json_serialize(array_concat(array(10001,10002),array('ab','cd')))",
+        ("[10001,10002,10003,10004]", '[10001,10002,"ab","cd"]'),
+    ),
+    (
+        "r_subarray",
+        "select json_serialize(subarray(array('a', 'b', 'c', 'd', 'e', 'f'), 2, 3))",
+        '["c","d","e"]',
+    ),
+    (
+        "r_array_flatten",
+        "select json_serialize(array_flatten(array(array(1,2,3,4),array(5,6,7,8),array(9,10))))",
+        "[1,2,3,4,5,6,7,8,9,10]",
+    ),
     ("split_to_array", "select json_serialize(split_to_array('12|345|6789', '|'))", '["12","345","6789"]'),
     ("r_BTRIM", "select btrim('xyzaxyzbxyzcxyz', 'xyz')", "axyzbxyzc"),
     ("r_TRANSLATE", "select translate('mint tea', 'inea', 'osin')", "most tin"),
@@ -318,6 +352,8 @@ DOCUMENTED += [
         ("pill", "pill"),
     ),
     ("r_POSITION", "select position('fish' in 'dogfish')", 4),
+    ("OCTETINDEX", "select octetindex('AWS', 'Amazon AWS'), octetindex('AWS', 'Άμαζον AWS')", (8, 14)),
+    ("OCTETINDEX", "select octetindex('q', 'Amazon AWS')", 0),
     ("r_TIMEOFDAY_function", "select length(timeofday()) > 20", True),
     (
         "r_TO_CHAR",
@@ -334,6 +370,12 @@ DOCUMENTED += [
 
 _AGGREGATE_INPUT = (
     "(select 'a' as x, 1 as n union all select 'c', 4 union all select 'b', 2 union all select 'b', 9) t"
+)
+# The guide's WINSALES table (sellerid, qty), for the window functions' examples.
+_WINSALES = (
+    "(select 1 as sellerid, 10 as qty union all select 1, 10 union all select 3, 10 union all select 4, 10 "
+    "union all select 3, 15 union all select 2, 20 union all select 3, 20 union all select 2, 20 "
+    "union all select 3, 30 union all select 1, 30 union all select 4, 40) winsales"
 )
 DOCUMENTED += [
     ("r_LISTAGG", f"select listagg(x, ',') within group (order by x) from {_AGGREGATE_INPUT}", "a,b,b,c"),
@@ -364,6 +406,24 @@ DOCUMENTED += [
     ("r_TOP", f"select top 2 n from {_AGGREGATE_INPUT} order by n desc", [(9,), (4,)]),
     ("r_TOP", f"select count(*) from (select top 1 n from {_AGGREGATE_INPUT}) s", 1),
     (
+        "r_WF_PERCENTILE_CONT",
+        "select distinct sellerid, percentile_cont(0.5) within group (order by qty) "
+        f"over (partition by sellerid) from {_WINSALES} order by sellerid",
+        [(1, 10), (2, 20), (3, 17.5), (4, 25)],
+    ),
+    (
+        "r_WF_PERCENTILE_CONT",
+        "select distinct percentile_cont(0.5) within group (order by qty) over () as median "
+        f"from {_WINSALES}",
+        20,
+    ),
+    (
+        "r_WF_PERCENTILE_DISC",
+        "select distinct percentile_disc(0.5) within group (order by qty desc) over (), "
+        f"percentile_cont(0.25) within group (order by qty desc) over () from {_WINSALES}",
+        (20, 25),
+    ),
+    (
         "r_WF_RATIO_TO_REPORT",
         f"select round(ratio_to_report(n) over (partition by x), 4) from {_AGGREGATE_INPUT} "
         "where x = 'b' order by n",
@@ -372,7 +432,8 @@ DOCUMENTED += [
 ]
 
 
-def _answer(rows: list[tuple]) -> object:
+def answer_of(rows: list[tuple]) -> object:
+    """A query's rows as the cases write the documented answer: a value, one row, or the rows."""
     if len(rows) == 1 and len(rows[0]) == 1:
         return rows[0][0]
     if len(rows) == 1:
@@ -380,35 +441,45 @@ def _answer(rows: list[tuple]) -> object:
     return rows
 
 
-@pytest.mark.parametrize(
-    ("page", "sql", "expected"), DOCUMENTED, ids=[f"{p}:{s[:60]}" for p, s, _ in DOCUMENTED]
-)
-def test_documented_example(rs, page: str, sql: str, expected: object) -> None:
-    answer = _answer(rs.run(sql))
+def assert_documented(rows: list[tuple], expected: object, page: str) -> None:
+    """The rows are the documented answer: exactly, floats to pytest's approx."""
+    answer = answer_of(rows)
     if isinstance(expected, float):
         assert answer == pytest.approx(expected), page
     else:
         assert answer == expected, page
 
 
+def case_id(page: str, sql: str) -> str:
+    return f"{page}:{sql[:60]}"
+
+
 @pytest.mark.parametrize(
-    ("sql", "message"),
-    [
-        (
-            """select json_extract_path_text('{"f2":{"f3":1},"f4":{"f5":99,"f6":"star"}','f4', 'f6')""",
-            "JSON parsing error",
-        ),
-        (
-            """select json_extract_array_element_text('["a",["b",1,["c",2,3,null,]]]',1)""",
-            "JSON parsing error",
-        ),
-        (
-            "select to_date('20010631', 'YYYYMMDD', TRUE)",
-            "date/time field date value out of range: 2001-6-31",
-        ),
-        ("select dateadd(fortnight, 1, '2008-01-01')", 'Invalid datepart "fortnight"'),
-    ],
+    ("page", "sql", "expected"), DOCUMENTED, ids=[case_id(p, s) for p, s, _ in DOCUMENTED]
 )
+def test_documented_example(rs, page: str, sql: str, expected: object) -> None:
+    assert_documented(rs.run(sql), expected, page)
+
+
+# (Redshift SQL, the documented error message)
+DOCUMENTED_ERRORS = [
+    (
+        """select json_extract_path_text('{"f2":{"f3":1},"f4":{"f5":99,"f6":"star"}','f4', 'f6')""",
+        "JSON parsing error",
+    ),
+    (
+        """select json_extract_array_element_text('["a",["b",1,["c",2,3,null,]]]',1)""",
+        "JSON parsing error",
+    ),
+    (
+        "select to_date('20010631', 'YYYYMMDD', TRUE)",
+        "date/time field date value out of range: 2001-6-31",
+    ),
+    ("select dateadd(fortnight, 1, '2008-01-01')", 'Invalid datepart "fortnight"'),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), DOCUMENTED_ERRORS)
 def test_documented_errors(rs, sql: str, message: str) -> None:
     with pytest.raises(psycopg2.Error, match=message):
         rs.run(sql)

@@ -10,13 +10,15 @@ from sparkify import adapter
 from sparkify.endpoint import serverside
 from sparkify.errors import SparkifyError
 from sparkify.sqltext import first_keyword
-from sparkify.sqltokens import SqlLexError, split_statements
+from sparkify.sqltokens import SqlLexError, split_statements, tokens
 
 
 @dataclass(frozen=True)
 class Forward:
     sql: str
     unchanged: bool
+    #: The command tag Redshift answers with, where the translation's differs (None: the backend's).
+    tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,32 @@ def _classify(sql: str) -> Step:
     handler = serverside.handler_for(first_keyword(sql), sql)
     if handler is not None:
         return ServerSide(handler, sql)
-    return Forward(translated, translated == sql)
+    return Forward(translated, translated == sql, _redshift_tag(sql, translated))
+
+
+#: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
+_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
+
+
+def _redshift_tag(sql: str, translated: str) -> str | None:
+    """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
+    one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
+    (PostgreSQL 8.0's tag); VACUUM and ALTER TABLE's DISTSTYLE, SORTKEY and APPEND run as DO blocks too."""
+    keyword = first_keyword(sql)
+    if first_keyword(translated) != "DO" or keyword == "DO":
+        return None
+    if keyword != "CREATE":
+        return _TAGS_OF_DO_BLOCKS.get(keyword)
+    try:
+        found = tokens(sql)
+    except SqlLexError:
+        return None
+    depth = 0
+    for token in found:
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0 and token.word == "AS":
+            return "SELECT"
+    return "CREATE TABLE"
 
 
 _classify_cached = functools.lru_cache(maxsize=1024)(_classify)

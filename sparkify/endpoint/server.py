@@ -143,12 +143,12 @@ class Endpoint:
             client, startup = self._startup(client, key)
             if startup is None:
                 return
-            backend, database = startup
+            backend, database, redshift_driver = startup
             client.sock.settimeout(None)
             client.stop = self._stopping  # from now on, a stop ends the session at its next read
             with self._sessions_lock:
                 self._sessions[key] = (client.sock, backend)
-            session = ClientSession(self, client, backend, database)
+            session = ClientSession(self, client, backend, database, redshift_driver=redshift_driver)
             session.serve()
         except m.EndpointStopping:
             log.debug("connection from %s ended by the stop", _peer(address))
@@ -180,7 +180,7 @@ class Endpoint:
 
     def _startup(
         self, client: m.Channel, key: tuple[int, int]
-    ) -> tuple[m.Channel, tuple[Backend, str] | None]:
+    ) -> tuple[m.Channel, tuple[Backend, str, bool] | None]:
         """The client's channel (TLS or not) and, once it is in, its backend session and database."""
         client, parameters = self._read_startup(client)
         if parameters is None:
@@ -189,7 +189,9 @@ class Endpoint:
 
     def _admit(
         self, client: m.Channel, parameters: dict[str, str], key: tuple[int, int]
-    ) -> tuple[Backend, str] | None:
+    ) -> tuple[Backend, str, bool] | None:
+        """The client's backend session, its database, and whether it is a Redshift driver; None when it
+        was turned away."""
         user = parameters.get("user", "")
         if not user:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
@@ -231,7 +233,7 @@ class Endpoint:
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))
-        return backend, database
+        return backend, database, bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
 
     def _read_startup(self, client: m.Channel) -> tuple[m.Channel, dict[str, str] | None]:
         """The startup parameters, after TLS and GSSAPI requests are answered; None for a CancelRequest."""

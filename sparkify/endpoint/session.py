@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import struct
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
 
 from sparkify.endpoint import messages as m
-from sparkify.endpoint import serverside
+from sparkify.endpoint import redshift_wire, serverside
 from sparkify.endpoint.backend import Backend, BackendError
 from sparkify.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.endpoint.rewrite import endpoint_sql
@@ -39,7 +41,9 @@ _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction fail
 class ClientSession:
     """The relay loop of one client, after authentication, until it leaves or the endpoint stops."""
 
-    def __init__(self, endpoint: Endpoint, client: m.Channel, backend: Backend, database: str) -> None:
+    def __init__(
+        self, endpoint: Endpoint, client: m.Channel, backend: Backend, database: str, *, redshift_driver: bool
+    ) -> None:
         self.endpoint = endpoint
         self.client = client
         self.backend = backend
@@ -48,6 +52,19 @@ class ClientSession:
         self.skipping = False  # after an error in an extended-protocol batch, until its Sync
         self.statements: dict[str, ServerSide] = {}  # prepared server-side statements, by name
         self.portals: dict[str, ServerSide] = {}
+        #: Redshift's command tags for forwarded statements whose translation PostgreSQL tags otherwise:
+        #: by prepared statement and portal name.
+        self.statement_tags: dict[str, str] = {}
+        self.portal_tags: dict[str, str] = {}
+        #: For each forwarded statement whose answer is due, in order: its tag (None: the backend's) and the
+        #: columns whose binary INTERVAL a Redshift driver reads in Redshift's form.
+        self.due: deque[tuple[str | None, frozenset[int]]] = deque()
+        #: A Redshift driver (redshift_connector) reads binary INTERVALs as Redshift sends them: for it, the
+        #: parameter and column types of its statements, and the interval columns of its portals.
+        self.redshift_driver = redshift_driver
+        self.statement_types: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.portal_intervals: dict[str, frozenset[int]] = {}
+        self.due_describes: deque[str | None] = deque()
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         client.before_block = self._flush_both
@@ -100,7 +117,7 @@ class ClientSession:
             final = endpoint_sql(
                 step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
             )
-            return Forward(final, final == sql)
+            return Forward(final, final == sql, step.tag)
         return step
 
     # --- simple query -----------------------------------------------------------------------------------
@@ -122,6 +139,7 @@ class ClientSession:
                 self.send_to_backend(b"Q", payload)
             else:
                 self.send_to_backend(b"Q", m.cstring(";\n".join(step.sql for step in steps)))  # type: ignore[union-attr]
+                self.due.extend((step.tag, redshift_wire.NO_COLUMNS) for step in steps)  # type: ignore[union-attr]
             self.relay_until_ready()
             return
         self._run_steps(steps)
@@ -137,6 +155,7 @@ class ClientSession:
                 group = []
                 while index < len(steps) and isinstance(steps[index], Forward):
                     group.append(steps[index].sql)  # type: ignore[union-attr]
+                    self.due.append((steps[index].tag, redshift_wire.NO_COLUMNS))  # type: ignore[union-attr]
                     index += 1
                 self.send_to_backend(b"Q", m.cstring(";\n".join(group)))
                 if self.relay_until_ready(forward_ready=False):
@@ -155,9 +174,14 @@ class ClientSession:
         name, offset = m.read_cstring(payload)
         sql, rest = m.read_cstring(payload, offset)
         self.statements.pop(name, None)
+        self.statement_tags.pop(name, None)
         several = len(statements_of(sql)) != 1
         step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
         if isinstance(step, Forward):
+            if step.tag is not None:
+                self.statement_tags[name] = step.tag
+            if self.redshift_driver:
+                self.statement_types[name] = (_parameter_types(payload), ())
             body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
             self.forward_request(b"P", body)
         elif isinstance(step, ServerSide):
@@ -172,11 +196,30 @@ class ClientSession:
         portal, offset = m.read_cstring(payload)
         statement, _ = m.read_cstring(payload, offset)
         self.portals.pop(portal, None)
+        self.portal_tags.pop(portal, None)
+        if statement in self.statement_tags:
+            self.portal_tags[portal] = self.statement_tags[statement]
         if statement in self.statements:
             self.portals[portal] = self.statements[statement]
             self.answer(m.BIND_COMPLETE)
-        else:
-            self.forward_request(b"B", payload)
+            return
+        if self.redshift_driver:
+            payload = self._bind_for_postgres(portal, statement, payload)
+        self.forward_request(b"B", payload)
+
+    def _bind_for_postgres(self, portal: str, statement: str, payload: bytes) -> bytes:
+        """A Redshift driver's Bind, its binary INTERVAL parameters in PostgreSQL's form; notes the portal's
+        binary INTERVAL columns.  A malformed Bind goes as it is: PostgreSQL answers it in its own words."""
+        parameters, columns = self.statement_types.get(statement, ((), ()))
+        self.portal_intervals.pop(portal, None)
+        try:
+            payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
+        except (struct.error, m.MalformedMessage):
+            return payload
+        intervals = redshift_wire.binary_interval_columns(columns, result_formats)
+        if intervals:
+            self.portal_intervals[portal] = intervals
+        return payload
 
     def describe(self, payload: bytes) -> None:
         if self.skipping:
@@ -187,6 +230,8 @@ class ClientSession:
         elif payload[:1] == b"P" and name in self.portals:
             self.answer(m.NO_DATA)
         else:
+            if self.redshift_driver:
+                self.due_describes.append(name if payload[:1] == b"S" else None)
             self.forward_request(b"D", payload)
 
     def execute(self, payload: bytes) -> None:
@@ -195,6 +240,9 @@ class ClientSession:
         portal, _ = m.read_cstring(payload)
         step = self.portals.get(portal)
         if step is None:
+            self.due.append(
+                (self.portal_tags.get(portal), self.portal_intervals.get(portal, redshift_wire.NO_COLUMNS))
+            )
             self.forward_request(b"E", payload)
             return
         self.collect_answers()
@@ -208,6 +256,8 @@ class ClientSession:
         if self.skipping:
             return
         name, _ = m.read_cstring(payload, 1)
+        (self.statement_tags if payload[:1] == b"S" else self.portal_tags).pop(name, None)
+        (self.statement_types if payload[:1] == b"S" else self.portal_intervals).pop(name, None)
         table = self.statements if payload[:1] == b"S" else self.portals
         if name in table:
             del table[name]
@@ -249,7 +299,7 @@ class ClientSession:
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
             kind, payload = self.backend.read()
-            self.client.write(m.message(kind, payload))
+            self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 self.pending = 0
                 self.skipping = True
@@ -267,14 +317,34 @@ class ClientSession:
                 self.backend.status = payload[:1]
                 self.pending = 0
                 self.skipping = False
+                self.due.clear()  # what an error left unanswered is not answered any more
+                self.due_describes.clear()
                 if forward_ready:
                     self.client.write(m.message(kind, payload))
                 return failed
-            self.client.write(m.message(kind, payload))
+            self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 failed = True
             elif kind == b"G":
                 self.relay_copy_in()
+
+    def relayed(self, kind: bytes, payload: bytes) -> bytes:
+        """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
+        translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
+        Redshift's form."""
+        if kind == b"D":
+            if self.due and self.due[0][1]:
+                return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))
+        elif kind in (b"C", b"I", b"s") and self.due:
+            tag, _ = self.due.popleft()
+            if tag is not None and kind == b"C" and payload == b"DO\0":
+                return m.command_complete(tag)
+        elif kind in (b"T", b"n") and self.due_describes:
+            name = self.due_describes.popleft()
+            if name is not None and kind == b"T" and name in self.statement_types:
+                parameters, _ = self.statement_types[name]
+                self.statement_types[name] = (parameters, redshift_wire.column_types(payload))
+        return m.message(kind, payload)
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
@@ -336,3 +406,10 @@ class ClientSession:
         if self._side_connection is None:
             self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
         return record_in_stl_load_errors(self._side_connection, table, rejected)
+
+
+def _parameter_types(parse_payload: bytes) -> tuple[int, ...]:
+    try:
+        return redshift_wire.parameter_types(parse_payload)
+    except (struct.error, m.MalformedMessage):
+        return ()

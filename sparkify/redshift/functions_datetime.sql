@@ -392,3 +392,21 @@ RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT sparkify_redshift.compare_values(first_value, second_value) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.date_part_year(value date) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT extract(year FROM value)::integer $$;
+
+-- LIKE on a date or timestamp compares its text, as Redshift does (the guide's `saletime LIKE '2008-09%'`).
+CREATE OR REPLACE FUNCTION sparkify_redshift.text_like(value timestamp, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value::text LIKE pattern $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.text_not_like(value timestamp, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value::text NOT LIKE pattern $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.text_like(value date, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value::text LIKE pattern $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.text_not_like(value date, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT value::text NOT LIKE pattern $$;
+DROP OPERATOR IF EXISTS sparkify_redshift.~~ (timestamp, text);
+CREATE OPERATOR sparkify_redshift.~~ (LEFTARG = timestamp, RIGHTARG = text, FUNCTION = sparkify_redshift.text_like);
+DROP OPERATOR IF EXISTS sparkify_redshift.!~~ (timestamp, text);
+CREATE OPERATOR sparkify_redshift.!~~ (LEFTARG = timestamp, RIGHTARG = text, FUNCTION = sparkify_redshift.text_not_like);
+DROP OPERATOR IF EXISTS sparkify_redshift.~~ (date, text);
+CREATE OPERATOR sparkify_redshift.~~ (LEFTARG = date, RIGHTARG = text, FUNCTION = sparkify_redshift.text_like);
+DROP OPERATOR IF EXISTS sparkify_redshift.!~~ (date, text);
+CREATE OPERATOR sparkify_redshift.!~~ (LEFTARG = date, RIGHTARG = text, FUNCTION = sparkify_redshift.text_not_like);

@@ -270,11 +270,70 @@ CREATE AGGREGATE sparkify_redshift.median(double precision) (
     SFUNC = array_append, STYPE = double precision[], FINALFUNC = sparkify_redshift.median_of, INITCOND = '{}'
 );
 
+-- PERCENTILE_CONT and PERCENTILE_DISC over a window (PostgreSQL has no ordered-set window aggregates): the
+-- adapter hands them the partition's values, array_agg(…) OVER (PARTITION BY …); NULLs are left out.
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_cont_of(items numeric[], fraction numeric, descending boolean)
+RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[floor(place)::int] + (place - floor(place)) * (sorted[ceil(place)::int] - sorted[floor(place)::int])
+    FROM (SELECT sorted, 1 + fraction * (cardinality(sorted) - 1) AS place
+          FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                            ELSE array_agg(item ORDER BY item) END AS sorted
+                FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered) AS placed $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_cont_of(
+    items double precision[], fraction double precision, descending boolean
+) RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[floor(place)::int] + (place - floor(place)) * (sorted[ceil(place)::int] - sorted[floor(place)::int])
+    FROM (SELECT sorted, 1 + fraction * (cardinality(sorted) - 1) AS place
+          FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                            ELSE array_agg(item ORDER BY item) END AS sorted
+                FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered) AS placed $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.percentile_disc_of(items anyarray, fraction double precision, descending boolean)
+RETURNS anyelement LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sorted[greatest(ceil(fraction * cardinality(sorted))::int, 1)]
+    FROM (SELECT CASE WHEN descending THEN array_agg(item ORDER BY item DESC)
+                      ELSE array_agg(item ORDER BY item) END AS sorted
+          FROM unnest(items) AS item WHERE item IS NOT NULL) AS ordered $$;
+
+-- OCTETINDEX: the byte position of the substring (CHARINDEX counts characters).
+CREATE OR REPLACE FUNCTION sparkify_redshift.octetindex(needle text, haystack text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN strpos(haystack, needle) = 0 THEN 0
+                ELSE octet_length(left(haystack, strpos(haystack, needle) - 1)) + 1 END $$;
+
 CREATE OR REPLACE FUNCTION sparkify_redshift.json_size(value json) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT octet_length(sparkify_redshift.json_serialize(value)) $$;
 -- ARRAY(a, b, …) builds a SUPER array: the adapter calls this on json_build_array's result.
 CREATE OR REPLACE FUNCTION sparkify_redshift.super_value(value json) RETURNS json
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT sparkify_redshift.json_serialize(value)::json $$;
+
+-- SUPER arrays: ARRAY_CONCAT, SUBARRAY (0-based; a negative start counts from the end), ARRAY_FLATTEN (the
+-- arrays among the elements merged in); built on the compact text, so elements keep their written form.
+CREATE OR REPLACE FUNCTION sparkify_redshift.array_concat(first_array json, second_array json) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.json_typeof(first_array) <> 'array'
+                  OR pg_catalog.json_typeof(second_array) <> 'array' THEN NULL
+                WHEN first_text = '[]' THEN second_text
+                WHEN second_text = '[]' THEN first_text
+                ELSE left(first_text, -1) || ',' || substr(second_text, 2) END::json
+    FROM (SELECT sparkify_redshift.json_serialize(first_array) AS first_text,
+                 sparkify_redshift.json_serialize(second_array) AS second_text) AS texts $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.subarray(items json, start_position integer, length integer)
+RETURNS json LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('[' || coalesce(string_agg(sparkify_redshift.json_serialize(item), ',' ORDER BY ordinal), '') || ']')::json
+    FROM json_array_elements(items) WITH ORDINALITY AS elements(item, ordinal),
+         (SELECT CASE WHEN start_position < 0 THEN json_array_length(items) + start_position
+                      ELSE start_position END AS first) AS bounds
+    WHERE ordinal - 1 >= first AND ordinal - 1 < first + length $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.array_flatten(items json) RETURNS json
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('[' || coalesce(string_agg(piece, ',' ORDER BY ordinal, inner_ordinal), '') || ']')::json
+    FROM json_array_elements(items) WITH ORDINALITY AS elements(item, ordinal),
+         LATERAL (SELECT sparkify_redshift.json_serialize(member), position
+                  FROM json_array_elements(item) WITH ORDINALITY AS members(member, position)
+                  WHERE pg_catalog.json_typeof(item) = 'array'
+                  UNION ALL
+                  SELECT sparkify_redshift.json_serialize(item), 0
+                  WHERE pg_catalog.json_typeof(item) <> 'array') AS flat(piece, inner_ordinal) $$;
 
 -- Scalars assigned to a SUPER column become SUPER scalars, as on Redshift.
 CREATE OR REPLACE FUNCTION sparkify_redshift.super_from(value boolean) RETURNS json

@@ -187,8 +187,16 @@ def _clause_refusal(found: list[Token]) -> str | None:
     """Clauses Redshift's parser does not know: it answers with a syntax error at their first word."""
     words = [token.word for token in found]
     table_clauses = _table_clause_positions(found)
+    table_ddl = words[:1] in (["CREATE"], ["ALTER"]) and "TABLE" in words[1:5]
     for index, word in enumerate(words):
         following = words[index + 1 : index + 4]
+        opens = index + 1 < len(found) and found[index + 1].text == "("
+        if table_ddl and (
+            (word == "CHECK" and opens) or (word == "EXCLUDE" and (opens or following[:1] == ["USING"]))
+        ):
+            return _syntax_error(found[index], f"{word} constraints are not supported by Redshift")
+        if word == "TABLESAMPLE":
+            return _syntax_error(found[index], "TABLESAMPLE is not supported by Redshift")
         if word == "ON" and following[:1] == ["CONFLICT"]:
             return _syntax_error(
                 found[index], "ON CONFLICT is not supported by Redshift; use MERGE, or DELETE then INSERT"

@@ -36,6 +36,7 @@ SHIM_FUNCTIONS = frozenset(
         "concat",
         "strtol",
         "replicate",
+        "octetindex",
         "regexp_count",
         "regexp_substr",
         "regexp_instr",
@@ -61,6 +62,8 @@ _DEFAULT_NAMES = {
     "LISTAGG": "listagg",
     "MEDIAN": "median",
     "RATIO_TO_REPORT": "ratio_to_report",
+    "PERCENTILE_CONT": "percentile_cont",
+    "PERCENTILE_DISC": "percentile_disc",
 }
 _SELECT_ITEM_ENDS = frozenset(
     ["FROM", "INTO", "UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "WHERE"]
@@ -109,6 +112,8 @@ class _Renderer:
             "CONVERT": self._convert,
             "RATIO_TO_REPORT": self._ratio_to_report,
             "ARRAY": self._super_array,
+            "PERCENTILE_CONT": self._percentile_over_window,
+            "PERCENTILE_DISC": self._percentile_over_window,
         }
 
     def render(self, low: int, high: int) -> str:
@@ -245,6 +250,29 @@ class _Renderer:
         if distinct:
             return f"string_agg(DISTINCT {value}, {delimiter}{order})", after
         return f"string_agg(({value})::varchar, {delimiter}{order})", after
+
+    def _percentile_over_window(self, index: int) -> tuple[str, int] | None:
+        """``PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY e [DESC]) OVER (PARTITION BY …)``: the shim computes it
+        from the partition's values (PostgreSQL has no ordered-set aggregate over a window)."""
+        arguments, close = self._arguments(index)
+        within = close + 1
+        if len(arguments) != 1 or [self._word_at(within), self._word_at(within + 1)] != ["WITHIN", "GROUP"]:
+            return None
+        order_close = closing_paren(self.found, within + 2)
+        if self._word_at(order_close + 1) != "OVER" or self._text_at(order_close + 2) != "(":
+            return None  # the plain aggregate: PostgreSQL's own
+        if [self._word_at(within + 3), self._word_at(within + 4)] != ["ORDER", "BY"]:
+            return None
+        end = order_close
+        descending = self._word_at(end - 1) == "DESC"
+        if self._word_at(end - 1) in ("ASC", "DESC"):
+            end -= 1
+        value = self.render(within + 5, end)
+        window_close = closing_paren(self.found, order_close + 2)
+        window = self._between(order_close + 2, window_close)
+        name = f"{SHIM_SCHEMA}.{self.found[index].word.lower()}_of"
+        call = f"{name}(array_agg({value}) OVER ({window}), {arguments[0]}, {str(descending).upper()})"
+        return call, window_close + 1
 
     def _word_at(self, index: int) -> str:
         return self.found[index].word if index < len(self.found) else ""
