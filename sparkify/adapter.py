@@ -17,6 +17,7 @@ from typing import Any
 from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.redshift.leader import leader_sql, reads_only_catalog
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -61,6 +62,10 @@ def translate(sql: str) -> str:
 
 
 def _adapted(sql: str, found: list[Token]) -> str:
+    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
+        adapted = leader_sql(sql, found)
+        if adapted != sql:
+            sql, found = adapted, tokens(adapted)
     statement = rewrite_statement(found)
     if statement is not None:
         return statement

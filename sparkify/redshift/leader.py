@@ -4,28 +4,52 @@ The developer guide: a query that references only catalog tables (a PG prefix, s
 exclusively on the leader node, which is PostgreSQL and takes PostgreSQL's functions, arrays and
 operators; the "not supported on Redshift tables" refusals are about queries on user and system tables.
 Tools rely on this: SQLAlchemy's reflection asks ``pg_class`` with ``= ANY (ARRAY[…])``.
+
+Such a query is then given Redshift's catalog (:func:`leader_sql`): ``pg_class.reldiststyle``,
+``pg_attribute.attisdistkey`` / ``attsortkeyord`` / ``attencodingtype`` and ``pg_attrdef.adsrc`` are read
+from the shim schema's views of those tables, an integer condition (``WHERE 1``) is a boolean, and an
+alias of the select list may stand in its WHERE clause, as Redshift allows.  The Spectrum views
+(``svv_external_*``), ``svv_tables`` and ``svv_columns`` count as catalog tables: they are leader-node views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sparkify.sqltokens import Token
+from sparkify.redshift import SHIM_SCHEMA
+from sparkify.sqltokens import Token, closing_paren, replace_spans, split_arguments
 
 _READS = frozenset(["SELECT", "WITH", "SHOW"])
 _CATALOG_SCHEMAS = frozenset(["PG_CATALOG", "INFORMATION_SCHEMA"])
+_LEADER_VIEWS = frozenset(
+    ["SVV_EXTERNAL_SCHEMAS", "SVV_EXTERNAL_TABLES", "SVV_EXTERNAL_COLUMNS", "SVV_TABLES", "SVV_COLUMNS"]
+)
+# Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
+_REDSHIFT_COLUMNS = {
+    "PG_CLASS": frozenset(["RELDISTSTYLE"]),
+    "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
+    "PG_ATTRDEF": frozenset(["ADSRC"]),
+}
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
     """True for a query whose every table (after FROM or JOIN, at any depth) is a catalog table."""
     if not found or found[0].word not in _READS:
         return False
-    relations = list(_relations(found))
+    relations = [relation for relation, _, _ in _relations(found)]
     return bool(relations) and all(_is_catalog(relation) for relation in relations)
 
 
-def _relations(found: list[Token]) -> Iterator[tuple[str, str]]:
-    """The tables after each FROM and JOIN, and after each comma of a FROM list, as (schema, name)."""
+def leader_sql(sql: str, found: list[Token]) -> str:
+    """The catalog-only query ``sql`` (its tokens ``found``) with Redshift's catalog columns, integer
+    conditions and WHERE-clause aliases made PostgreSQL's."""
+    replacements = _redshift_catalog_tables(found) + _integer_conditions(found) + where_aliases(sql, found)
+    return replace_spans(sql, replacements) if replacements else sql
+
+
+def _relations(found: list[Token]) -> Iterator[tuple[tuple[str, str], int, int]]:
+    """The tables after each FROM and JOIN, and after each comma of a FROM list: (schema, name) and the
+    index range of the tokens that name it."""
     index = 0
     while index < len(found):
         if found[index].word not in ("FROM", "JOIN"):
@@ -33,9 +57,10 @@ def _relations(found: list[Token]) -> Iterator[tuple[str, str]]:
             continue
         index += 1
         while index < len(found):
+            start = index
             relation, index = _relation_at(found, index)
             if relation is not None:
-                yield relation
+                yield relation, start, index
             comma = _comma_after(found, index)
             if comma is None:
                 break
@@ -73,4 +98,134 @@ def _is_catalog(relation: tuple[str, str]) -> bool:
     schema, name = relation
     if schema:
         return schema.upper() in _CATALOG_SCHEMAS
-    return name.upper().startswith("PG_")
+    return name.upper().startswith("PG_") or name.upper() in _LEADER_VIEWS
+
+
+# --- Redshift's catalog on PostgreSQL's ---------------------------------------------------------------
+
+
+def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
+    """pg_class, pg_attribute and pg_attrdef (bare or in pg_catalog) read from the shim's views when the
+    query names one of Redshift's own columns of that table.  The view keeps the table's name as its alias,
+    and a column qualified as ``pg_catalog.pg_class.relname`` loses the schema."""
+    words = {token.word for token in found}
+    wanted = {table for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
+    if not wanted:
+        return []
+    replacements = []
+    named = set()
+    for (schema, name), start, end in _relations(found):
+        if name.upper() in wanted and schema.upper() in ("", "PG_CATALOG"):
+            view = f"{SHIM_SCHEMA}.leader_{name.lower()}"
+            aliased = end < len(found) and (found[end].word == "AS" or found[end].name == "IDENT")
+            replacements.append(
+                (found[start].start, found[end - 1].end, view if aliased else f"{view} AS {name.lower()}")
+            )
+            named.update(range(start, end))
+    for index in range(len(found) - 3):
+        if index in named or found[index].word != "PG_CATALOG" or found[index + 1].text != ".":
+            continue
+        if found[index + 2].word in wanted and found[index + 3].text == ".":
+            replacements.append((found[index].start, found[index + 2].start, ""))
+    return replacements
+
+
+_CONDITION_ENDS = frozenset(
+    ["AND", "OR", "GROUP", "ORDER", "UNION", "INTERSECT", "EXCEPT", "LIMIT", "HAVING", "WINDOW"]
+)
+
+
+def _integer_conditions(found: list[Token]) -> list[tuple[int, int, str]]:
+    """``WHERE 1 AND …``: Redshift takes an integer as a condition; the literal becomes a boolean."""
+    replacements = []
+    for index, token in enumerate(found):
+        if token.name != "ICONST" or index == 0 or found[index - 1].word != "WHERE":
+            continue
+        following = found[index + 1] if index + 1 < len(found) else None
+        if following is None or following.word in _CONDITION_ENDS or following.text in (")", ";"):
+            replacements.append((token.start, token.end, "false" if int(token.text) == 0 else "true"))
+    return replacements
+
+
+def where_aliases(sql: str, found: list[Token]) -> list[tuple[int, int, str]]:
+    """Each name in a WHERE clause that is an explicit alias of its own select list (``n.nspname AS
+    "schema" … WHERE schema = 'public'``), replaced by the aliased expression in parentheses.
+
+    Redshift gives a column of the FROM tables priority over an alias; the tables of a catalog query are
+    not known here, so an alias that repeats its own column's name (``c.relname AS relname``) is left alone.
+    """
+    replacements = []
+    for select, start, end in _selects(found):
+        aliases = _aliases(sql, found, select + 1, start)
+        if aliases:
+            replacements += [
+                (found[index].start, found[index].end, f"({aliases[key]})")
+                for index, key in _where_names(found, start, end)
+                if key in aliases
+            ]
+    return replacements
+
+
+_CLAUSE_ENDS = frozenset(["UNION", "INTERSECT", "EXCEPT"])
+_WHERE_ENDS = frozenset(["GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "WINDOW", *_CLAUSE_ENDS])
+
+
+def _selects(found: list[Token]) -> Iterator[tuple[int, int, int]]:
+    """Each SELECT with a FROM: the indexes of SELECT, of its FROM, and of the end of its query block."""
+    for select, token in enumerate(found):
+        if token.word != "SELECT":
+            continue
+        depth, start = 0, None
+        for index in range(select + 1, len(found)):
+            text = found[index].text
+            depth += (text == "(") - (text == ")")
+            if depth < 0 or (depth == 0 and (text == ";" or found[index].word in _CLAUSE_ENDS)):
+                break
+            if depth == 0 and start is None and found[index].word == "FROM":
+                start = index
+        else:
+            index = len(found)
+        if start is not None:
+            yield select, start, index
+
+
+def _aliases(sql: str, found: list[Token], low: int, high: int) -> dict[str, str]:
+    """The select list's explicit aliases (``expression AS name``), by name as PostgreSQL folds it."""
+    aliases = {}
+    if low < high and found[low].word in ("DISTINCT", "ALL"):
+        low += 1
+    for first, last in split_arguments(found, low, high):
+        if last - first < 3 or found[last - 2].word != "AS":
+            continue
+        name = _folded(found[last - 1])
+        if name and _folded(found[last - 3]) != name:
+            aliases[name] = sql[found[first].start : found[last - 3].end]
+    return aliases
+
+
+def _where_names(found: list[Token], start: int, end: int) -> Iterator[tuple[int, str]]:
+    """The bare names in the WHERE clause of the block ``start:end`` (outside nested subqueries)."""
+    depth, inside = 0, False
+    index = start
+    while index < end:
+        token = found[index]
+        if token.text == "(" and index + 1 < end and found[index + 1].word == "SELECT":
+            index = closing_paren(found, index) + 1
+            continue
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.word == "WHERE":
+            inside = True
+        elif depth == 0 and token.word in _WHERE_ENDS:
+            inside = False
+        elif inside and _folded(token) and found[index - 1].text != ".":
+            following = found[index + 1].text if index + 1 < len(found) else ""
+            if following not in (".", "("):
+                yield index, _folded(token)
+        index += 1
+
+
+def _folded(token: Token) -> str:
+    """A name as PostgreSQL folds it ('' for anything that is not a name)."""
+    if token.text.startswith('"'):
+        return token.text[1:-1]
+    return token.text.lower() if token.word else ""
