@@ -17,7 +17,7 @@ from typing import Any
 from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
-from sparkify.redshift.leader import leader_sql, reads_only_catalog
+from sparkify.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -147,3 +147,4 @@ def prepare_database(connection: Any) -> None:
     """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
     shims.install(connection)
+    learn_catalog(connection)

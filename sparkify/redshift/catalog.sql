@@ -320,3 +320,7 @@ GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_a
                 sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
    TO PUBLIC;
+
+-- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
+CREATE OR REPLACE VIEW sparkify_redshift.pg_proc_info AS SELECT p.oid AS prooid, p.* FROM pg_catalog.pg_proc p;
+GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;

@@ -15,6 +15,7 @@ alias of the select list may stand in its WHERE clause, as Redshift allows.  The
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sparkify.redshift import SHIM_SCHEMA
 from sparkify.sqltokens import Token, closing_paren, replace_spans, split_arguments
@@ -30,6 +31,19 @@ _REDSHIFT_COLUMNS = {
     "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
     "PG_ATTRDEF": frozenset(["ADSRC"]),
 }
+# The columns of the catalog's tables and views, by (schema, name) upper-cased: a column of the FROM tables
+# has priority over a select-list alias.  Read once per process by learn_catalog (prepare_database).
+_catalog_columns: dict[tuple[str, str], frozenset[str]] = {}
+_CATALOG_COLUMNS_SQL = f"""
+SELECT n.nspname, c.relname, array_agg(a.attname::text)
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname IN ('pg_catalog', 'information_schema', '{SHIM_SCHEMA}') AND c.relkind IN ('r', 'v', 'm')
+ GROUP BY n.nspname, c.relname
+"""
+# Redshift's own catalog views that it keeps in pg_catalog: the shim schema has them.
+_SHIM_CATALOG = frozenset(["PG_PROC_INFO"])
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
@@ -40,10 +54,41 @@ def reads_only_catalog(found: list[Token]) -> bool:
     return bool(relations) and all(_is_catalog(relation) for relation in relations)
 
 
+def learn_catalog(connection: Any) -> None:
+    """Read the catalog's column names (once per process): ``connection`` is a psycopg2 connection."""
+    if _catalog_columns:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOG_COLUMNS_SQL)
+        rows = cursor.fetchall()
+    _catalog_columns.update(
+        {(schema.upper(), name.upper()): frozenset(columns) for schema, name, columns in rows}
+    )
+
+
+def _columns_of(found: list[Token], low: int, high: int) -> frozenset[str]:
+    """The columns of the catalog tables named in ``found[low:high]`` (those of unknown ones: none)."""
+    columns: set[str] = set()
+    for (schema, name), _, _ in _relations(found[low:high]):
+        if schema:
+            columns |= _catalog_columns.get((schema.upper(), name.upper()), frozenset())
+        else:
+            key = name.upper()
+            columns |= _catalog_columns.get((SHIM_SCHEMA.upper(), key)) or _catalog_columns.get(
+                ("PG_CATALOG", key), frozenset()
+            )
+    return frozenset(columns)
+
+
 def leader_sql(sql: str, found: list[Token]) -> str:
     """The catalog-only query ``sql`` (its tokens ``found``) with Redshift's catalog columns, integer
     conditions and WHERE-clause aliases made PostgreSQL's."""
-    replacements = _redshift_catalog_tables(found) + _integer_conditions(found) + where_aliases(sql, found)
+    replacements = (
+        _redshift_catalog_tables(found)
+        + _shim_catalog(found)
+        + _integer_conditions(found)
+        + lateral_aliases(sql, found)
+    )
     return replace_spans(sql, replacements) if replacements else sql
 
 
@@ -130,6 +175,15 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     return replacements
 
 
+def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
+    """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds."""
+    return [
+        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
+        for (schema, name), start, end in _relations(found)
+        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
+    ]
+
+
 _CONDITION_ENDS = frozenset(
     ["AND", "OR", "GROUP", "ORDER", "UNION", "INTERSECT", "EXCEPT", "LIMIT", "HAVING", "WINDOW"]
 )
@@ -147,23 +201,73 @@ def _integer_conditions(found: list[Token]) -> list[tuple[int, int, str]]:
     return replacements
 
 
-def where_aliases(sql: str, found: list[Token]) -> list[tuple[int, int, str]]:
-    """Each name in a WHERE clause that is an explicit alias of its own select list (``n.nspname AS
-    "schema" … WHERE schema = 'public'``), replaced by the aliased expression in parentheses.
+def lateral_aliases(sql: str, found: list[Token]) -> list[tuple[int, int, str]]:
+    """Names that stand for an explicit alias of the select list (``expression AS name``), replaced by the
+    aliased expression in parentheses: in the WHERE clause, and in the select list after the alias, as
+    Redshift allows (``n.nspname AS "schema" … WHERE schema = 'public'``, ``… AS is_autoincrement,
+    is_autoincrement AS is_generatedcolumn``).
 
-    Redshift gives a column of the FROM tables priority over an alias; the tables of a catalog query are
-    not known here, so an alias that repeats its own column's name (``c.relname AS relname``) is left alone.
+    A column of the FROM tables has priority over an alias, as on Redshift (the catalog's columns are known
+    once :func:`learn_catalog` has run).
     """
     replacements = []
     for select, start, end in _selects(found):
-        aliases = _aliases(sql, found, select + 1, start)
-        if aliases:
-            replacements += [
-                (found[index].start, found[index].end, f"({aliases[key]})")
-                for index, key in _where_names(found, start, end)
-                if key in aliases
-            ]
+        items = _select_items(found, select + 1, start)
+        columns = _columns_of(found, start, end)
+        defined: dict[str, str] = {}
+        for first, last in items:
+            alias = _alias_of(found, first, last)
+            body_end = last - 2 if alias else last
+            replacements += _references(found, first, body_end, defined)
+            if alias and alias not in columns and _folded(found[last - 3]) != alias:
+                defined[alias] = sql[found[first].start : found[last - 3].end]
+        if defined:
+            replacements += _references(found, start, end, defined, where_only=True)
     return replacements
+
+
+def _select_items(found: list[Token], low: int, high: int) -> list[tuple[int, int]]:
+    if low < high and found[low].word in ("DISTINCT", "ALL"):
+        low += 1
+    return split_arguments(found, low, high)
+
+
+def _alias_of(found: list[Token], first: int, last: int) -> str:
+    """The explicit alias of the select item ``first:last`` (``… AS name``), folded; '' if none."""
+    if last - first < 3 or found[last - 2].word != "AS":
+        return ""
+    return _folded(found[last - 1])
+
+
+def _references(
+    found: list[Token], low: int, high: int, aliases: dict[str, str], *, where_only: bool = False
+) -> list[tuple[int, int, str]]:
+    """Replacements for the bare names among ``found[low:high]`` that are keys of ``aliases`` (outside
+    nested subqueries; with ``where_only``, in the WHERE clause alone)."""
+    replacements = []
+    depth, inside = 0, not where_only
+    index = low
+    while index < high:
+        token = found[index]
+        if token.text == "(" and index + 1 < high and found[index + 1].word == "SELECT":
+            index = closing_paren(found, index) + 1
+            continue
+        depth += (token.text == "(") - (token.text == ")")
+        if where_only and depth == 0 and token.word == "WHERE":
+            inside = True
+        elif where_only and depth == 0 and token.word in _WHERE_ENDS:
+            inside = False
+        elif inside and _folded(token) in aliases and _is_bare_name(found, index):
+            replacements.append((token.start, token.end, f"({aliases[_folded(token)]})"))
+        index += 1
+    return replacements
+
+
+def _is_bare_name(found: list[Token], index: int) -> bool:
+    """Neither part of a qualified name nor a function name, nor the alias after AS."""
+    if index > 0 and (found[index - 1].text == "." or found[index - 1].word == "AS"):
+        return False
+    return not (index + 1 < len(found) and found[index + 1].text in (".", "("))
 
 
 _CLAUSE_ENDS = frozenset(["UNION", "INTERSECT", "EXCEPT"])
@@ -187,41 +291,6 @@ def _selects(found: list[Token]) -> Iterator[tuple[int, int, int]]:
             index = len(found)
         if start is not None:
             yield select, start, index
-
-
-def _aliases(sql: str, found: list[Token], low: int, high: int) -> dict[str, str]:
-    """The select list's explicit aliases (``expression AS name``), by name as PostgreSQL folds it."""
-    aliases = {}
-    if low < high and found[low].word in ("DISTINCT", "ALL"):
-        low += 1
-    for first, last in split_arguments(found, low, high):
-        if last - first < 3 or found[last - 2].word != "AS":
-            continue
-        name = _folded(found[last - 1])
-        if name and _folded(found[last - 3]) != name:
-            aliases[name] = sql[found[first].start : found[last - 3].end]
-    return aliases
-
-
-def _where_names(found: list[Token], start: int, end: int) -> Iterator[tuple[int, str]]:
-    """The bare names in the WHERE clause of the block ``start:end`` (outside nested subqueries)."""
-    depth, inside = 0, False
-    index = start
-    while index < end:
-        token = found[index]
-        if token.text == "(" and index + 1 < end and found[index + 1].word == "SELECT":
-            index = closing_paren(found, index) + 1
-            continue
-        depth += (token.text == "(") - (token.text == ")")
-        if depth == 0 and token.word == "WHERE":
-            inside = True
-        elif depth == 0 and token.word in _WHERE_ENDS:
-            inside = False
-        elif inside and _folded(token) and found[index - 1].text != ".":
-            following = found[index + 1].text if index + 1 < len(found) else ""
-            if following not in (".", "("):
-                yield index, _folded(token)
-        index += 1
 
 
 def _folded(token: Token) -> str:
