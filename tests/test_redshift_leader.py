@@ -82,6 +82,8 @@ def test_catalog_queries_get_redshifts_catalog(sql: str, expected: str) -> None:
         'SELECT "reldiststyle" FROM pg_catalog.pg_class',  # a quoted name is a name, not Redshift's column
         "SELECT relname FROM pg_class WHERE relnatts BETWEEN 1 AND 2",
         "SELECT nspname AS s FROM pg_namespace WHERE nspname IN (SELECT s FROM pg_catalog.pg_tables)",
+        # an alias that is also a keyword is a column only where an operand stands
+        'SELECT now() AS "time", now()::timestamp without time zone AS t FROM pg_class',
     ],
 )
 def test_catalog_queries_that_need_nothing_are_left_as_written(sql: str) -> None:

@@ -263,11 +263,30 @@ def _references(
     return replacements
 
 
+# Words that may stand next to an operand: a keyword between two others is part of a phrase instead
+# (``without time zone``, ``at time zone``), never a column.
+_BEFORE_OPERAND = frozenset(
+    ["SELECT", "WHERE", "AND", "OR", "NOT", "CASE", "WHEN", "THEN", "ELSE", "ON", "BY"]
+)
+_AFTER_OPERAND = frozenset(
+    ["AND", "OR", "IS", "NOT", "AS", "WHEN", "THEN", "ELSE", "END", "LIKE", "ILIKE", "IN", "BETWEEN", "FROM"]
+)
+
+
 def _is_bare_name(found: list[Token], index: int) -> bool:
-    """Neither part of a qualified name nor a function name, nor the alias after AS."""
-    if index > 0 and (found[index - 1].text == "." or found[index - 1].word == "AS"):
+    """A name standing alone: neither part of a qualified name, a function name, a type after ``::`` nor
+    the alias after AS; a keyword (``schema``) only where an operand stands."""
+    before = found[index - 1] if index > 0 else None
+    after = found[index + 1] if index + 1 < len(found) else None
+    if before is not None and (before.text in (".", "::") or before.word == "AS"):
         return False
-    return not (index + 1 < len(found) and found[index + 1].text in (".", "("))
+    if after is not None and after.text in (".", "("):
+        return False
+    if found[index].name == "IDENT":
+        return True
+    return (before is None or not before.word or before.word in _BEFORE_OPERAND) and (
+        after is None or not after.word or after.word in _AFTER_OPERAND
+    )
 
 
 _CLAUSE_ENDS = frozenset(["UNION", "INTERSECT", "EXCEPT"])
