@@ -18,6 +18,7 @@ from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
+from sparkify.redshift.lexing import numbers_apart
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -48,7 +49,11 @@ def translate(sql: str) -> str:
     try:
         found = tokens(sql)
     except SqlLexError:
-        return sql  # PostgreSQL reports the lexical error itself
+        sql = numbers_apart(sql)  # ``THEN 1WHEN``, as Redshift's lexer reads it
+        try:
+            found = tokens(sql)
+        except SqlLexError:
+            return sql  # PostgreSQL reports the lexical error itself
     try:
         message = refusal(sql, found)
     except (ValueError, IndexError):

@@ -103,6 +103,9 @@ def test_redshift_connector_metadata_api(endpoint: RunningEndpoint) -> None:
             (database, "public", "tool_plays", "amount", 2, "numeric", 10),
         ]
         assert [row[17] for row in columns] == ["NO", "NO", "NO", "YES", "YES"]  # IS_NULLABLE
+        # With a schema pattern the driver's query holds "THEN 1WHEN": Redshift's lexer reads two words
+        in_public = cursor.get_columns(schema_pattern="public", tablename_pattern="tool_plays")
+        assert [tuple(row[:7]) for row in in_public] == [tuple(row[:7]) for row in columns]
         assert ["public", database] in [list(row) for row in cursor.get_schemas()]
         assert cursor.get_primary_keys(table="tool_plays") == ()
         procedures = cursor.get_procedures(procedure_name_pattern="dateadd")

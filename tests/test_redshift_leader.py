@@ -122,3 +122,17 @@ def test_redshifts_catalog_columns_describe_the_ddl(rs: RedshiftSession) -> None
     assert rows == [("a", False, 0, "zstd"), ("b", True, 0, "lzo"), ("c", False, 1, "none")]
     assert rs.value("SELECT reldiststyle FROM pg_class WHERE relname = 'laid_out'") == 1
     assert rs.run("SELECT * FROM svv_external_tables") == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "SELECT CASE a WHEN 1 THEN 4WHEN 2 THEN 5.5END FROM t",
+            "SELECT CASE a WHEN 1 THEN 4 WHEN 2 THEN 5.5 END FROM t",
+        ),
+        ("SELECT 1e5AS big, '4WHEN' AS kept", "SELECT 1e5 AS big, '4WHEN' AS kept"),
+    ],
+)
+def test_a_number_glued_to_a_word_is_read_as_redshifts_lexer_reads_it(sql: str, expected: str) -> None:
+    assert translate(sql) == expected
