@@ -31,6 +31,10 @@ def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             cursor.execute(PLAYS_DDL)
             cursor.execute("CREATE VIEW tool_recent AS SELECT play_id, start_time FROM tool_plays")
             cursor.execute(
+                "CREATE FUNCTION f_double (INTEGER) RETURNS INTEGER IMMUTABLE "
+                "AS $$ SELECT $1 * 2 $$ LANGUAGE sql"
+            )
+            cursor.execute(
                 "INSERT INTO tool_plays (user_id, start_time, level) VALUES (7, '2018-11-01', 'paid')"
             )
         yield running
@@ -47,6 +51,7 @@ def test_sqlalchemy_reflects_a_table_made_with_redshift_ddl(endpoint: RunningEnd
     engine = _engine(endpoint, driver)
     try:
         inspector = sa.inspect(engine)
+        assert inspector.get_schema_names() == ["information_schema", "public"]
         assert sorted(inspector.get_table_names()) == ["stl_load_errors", "tool_plays"]
         assert inspector.get_view_names() == ["tool_recent"]
         assert inspector.has_table("tool_plays") and not inspector.has_table("no_such_table")
@@ -106,12 +111,16 @@ def test_redshift_connector_metadata_api(endpoint: RunningEndpoint) -> None:
         # With a schema pattern the driver's query holds "THEN 1WHEN": Redshift's lexer reads two words
         in_public = cursor.get_columns(schema_pattern="public", tablename_pattern="tool_plays")
         assert [tuple(row[:7]) for row in in_public] == [tuple(row[:7]) for row in columns]
-        assert ["public", database] in [list(row) for row in cursor.get_schemas()]
+        assert [list(row) for row in cursor.get_schemas()] == [
+            ["information_schema", database],
+            ["pg_catalog", database],
+            ["public", database],
+        ]
         assert cursor.get_primary_keys(table="tool_plays") == ()
-        procedures = cursor.get_procedures(procedure_name_pattern="dateadd")
-        assert procedures and {tuple(row[:3]) for row in procedures} == {
-            (database, "sparkify_redshift", "dateadd")
-        }
+        procedures = cursor.get_procedures(procedure_name_pattern="f_double")
+        assert [(row[0], row[1], row[2], row[7]) for row in procedures] == [
+            (database, "public", "f_double", 2)
+        ]
     finally:
         connection.close()
 
@@ -142,6 +151,10 @@ def test_psql_meta_commands(endpoint: RunningEndpoint) -> None:
         ["play_id", "bigint", "plain"],
         ["start_time", "timestamp without time zone", "plain"],
     ]
-    assert "public|pg_database_owner" in psql(endpoint, r"\dn")
-    functions = psql(endpoint, r"\df datediff")
-    assert functions and all(line.startswith("sparkify_redshift|datediff|bigint|") for line in functions)
+    # The shim schema that holds Redshift's functions and catalog views stays out of sight, as on a cluster
+    assert psql(endpoint, r"\dn") == ["public|pg_database_owner"]
+    assert psql(endpoint, r"\dt") == [
+        f"public|stl_load_errors|table|{USER}",
+        f"public|tool_plays|table|{USER}",
+    ]
+    assert psql(endpoint, r"\df") == ["public|f_double|integer|integer|func"]

@@ -18,10 +18,16 @@ SQLALCHEMY_REFLECTION = (
 )
 
 
+def test_sqlalchemys_reflection_runs_with_the_shim_schema_out_of_sight() -> None:
+    assert translate(SQLALCHEMY_REFLECTION) == SQLALCHEMY_REFLECTION.replace(
+        "JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid",
+        "JOIN sparkify_redshift.leader_pg_namespace AS pg_namespace ON pg_namespace.oid",
+    )
+
+
 @pytest.mark.parametrize(
     "sql",
     [
-        SQLALCHEMY_REFLECTION,
         "SELECT array_agg(attname) FROM pg_attribute a, pg_class c WHERE a.attrelid = c.oid",
         "SELECT string_agg(table_name, ',') FROM information_schema.tables",
     ],
@@ -63,7 +69,8 @@ def test_a_query_that_touches_a_user_table_is_still_refused(sql: str) -> None:
         ),
         (
             "SELECT n.nspname AS \"schema\" FROM pg_namespace n WHERE 1 AND schema = 'public'",
-            "SELECT n.nspname AS \"schema\" FROM pg_namespace n WHERE true AND (n.nspname) = 'public'",
+            'SELECT n.nspname AS "schema" FROM sparkify_redshift.leader_pg_namespace n '
+            "WHERE true AND (n.nspname) = 'public'",
         ),
         (
             "SELECT p.proname FROM pg_catalog.pg_proc_info p",
@@ -81,7 +88,7 @@ def test_catalog_queries_get_redshifts_catalog(sql: str, expected: str) -> None:
         "SELECT 'reldiststyle', relname FROM pg_catalog.pg_class",  # a word inside a literal
         'SELECT "reldiststyle" FROM pg_catalog.pg_class',  # a quoted name is a name, not Redshift's column
         "SELECT relname FROM pg_class WHERE relnatts BETWEEN 1 AND 2",
-        "SELECT nspname AS s FROM pg_namespace WHERE nspname IN (SELECT s FROM pg_catalog.pg_tables)",
+        "SELECT relname AS s FROM pg_class WHERE relname IN (SELECT s FROM pg_catalog.pg_tables)",
         # an alias that is also a keyword is a column only where an operand stands
         'SELECT now() AS "time", now()::timestamp without time zone AS t FROM pg_class',
     ],
@@ -136,3 +143,10 @@ def test_redshifts_catalog_columns_describe_the_ddl(rs: RedshiftSession) -> None
 )
 def test_a_number_glued_to_a_word_is_read_as_redshifts_lexer_reads_it(sql: str, expected: str) -> None:
     assert translate(sql) == expected
+
+
+def test_catalog_queries_do_not_see_the_shim_schema(rs: RedshiftSession) -> None:
+    assert rs.run("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1") == [
+        ("information_schema",),
+        ("public",),
+    ]

@@ -296,6 +296,11 @@ END $leader$;
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attrdef AS
 SELECT d.*, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc FROM pg_catalog.pg_attrdef d;
 
+-- The schemas a catalog query sees: the shim schema stays out of sight, as in SHOW SCHEMAS.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_namespace AS
+SELECT * FROM pg_catalog.pg_namespace WHERE nspname <> 'sparkify_redshift';
+GRANT SELECT ON sparkify_redshift.leader_pg_namespace TO PUBLIC;
+
 -- Late-binding views (WITH NO SCHEMA BINDING) are ordinary views here: their columns are in pg_attribute.
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_late_binding_view_cols() RETURNS SETOF record
 LANGUAGE sql STABLE AS $$ SELECT NULL::name, NULL::name, NULL::name, NULL::varchar, NULL::integer WHERE false $$;

@@ -151,10 +151,13 @@ def _is_catalog(relation: tuple[str, str]) -> bool:
 
 def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     """pg_class, pg_attribute and pg_attrdef (bare or in pg_catalog) read from the shim's views when the
-    query names one of Redshift's own columns of that table.  The view keeps the table's name as its alias,
-    and a column qualified as ``pg_catalog.pg_class.relname`` loses the schema."""
+    query names one of Redshift's own columns of that table, and pg_namespace always: its view leaves the
+    shim schema out, as ``SHOW SCHEMAS`` and ``current_schemas`` do (the tools list no such schema, nor
+    its tables and functions).  The view keeps the table's name as its alias, and a column qualified as
+    ``pg_catalog.pg_class.relname`` loses the schema."""
     words = {token.word for token in found}
     wanted = {table for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
+    wanted |= words & {"PG_NAMESPACE"}
     if not wanted:
         return []
     replacements = []
