@@ -17,6 +17,8 @@ from typing import Any
 from sparkify.errors import UnsupportedStatementError
 from sparkify.redshift import SHIM_SCHEMA, shims
 from sparkify.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
+from sparkify.redshift.lexing import numbers_apart
 from sparkify.redshift.refusals import refusal
 from sparkify.redshift.rewrite import rewrite_expressions
 from sparkify.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -47,7 +49,11 @@ def translate(sql: str) -> str:
     try:
         found = tokens(sql)
     except SqlLexError:
-        return sql  # PostgreSQL reports the lexical error itself
+        sql = numbers_apart(sql)  # ``THEN 1WHEN``, as Redshift's lexer reads it
+        try:
+            found = tokens(sql)
+        except SqlLexError:
+            return sql  # PostgreSQL reports the lexical error itself
     try:
         message = refusal(sql, found)
     except (ValueError, IndexError):
@@ -61,6 +67,10 @@ def translate(sql: str) -> str:
 
 
 def _adapted(sql: str, found: list[Token]) -> str:
+    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
+        adapted = leader_sql(sql, found)
+        if adapted != sql:
+            sql, found = adapted, tokens(adapted)
     statement = rewrite_statement(found)
     if statement is not None:
         return statement
@@ -142,3 +152,4 @@ def prepare_database(connection: Any) -> None:
     """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
     shims.install(connection)
+    learn_catalog(connection)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sparkify import adapter
 from sparkify.endpoint import serverside
 from sparkify.errors import SparkifyError
+from sparkify.redshift.lexing import numbers_apart
 from sparkify.sqltext import first_keyword
 from sparkify.sqltokens import SqlLexError, split_statements, tokens
 
@@ -96,6 +97,10 @@ def statements_of(sql: str) -> tuple[str, ...]:
 def _statements(sql: str) -> tuple[str, ...]:
     try:
         return tuple(split_statements(sql))
+    except SqlLexError:
+        pass
+    try:  # ``THEN 1WHEN``, as Redshift's lexer reads it (translate puts the space in)
+        return tuple(split_statements(numbers_apart(sql)))
     except SqlLexError:
         return ()
 

@@ -202,10 +202,16 @@ SELECT table_catalog::text, table_schema::text, table_name::text, table_type::te
   FROM information_schema.tables
  WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
 
-CREATE OR REPLACE VIEW sparkify_redshift.svv_columns AS
+-- svv_columns with every column of Redshift's (redshift_connector's get_columns reads domain_name …).
+DROP VIEW IF EXISTS sparkify_redshift.svv_columns;
+CREATE VIEW sparkify_redshift.svv_columns AS
 SELECT table_catalog::text, table_schema::text, table_name::text, column_name::text,
        ordinal_position::integer, column_default::text, is_nullable::text, data_type::text,
-       character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
+       character_maximum_length::integer, numeric_precision::integer,
+       numeric_precision_radix::integer, numeric_scale::integer, datetime_precision::integer,
+       interval_type::text, interval_precision::text, character_set_catalog::text,
+       character_set_schema::text, character_set_name::text, collation_catalog::text,
+       collation_schema::text, collation_name::text, domain_name::text,
        NULL::text AS remarks
   FROM information_schema.columns
  WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
@@ -249,3 +255,77 @@ LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN include_implicit THEN shown ELSE array_remove(shown, 'pg_catalog'::name) END
     FROM (SELECT array_remove(pg_catalog.current_schemas(include_implicit), 'sparkify_redshift'::name) AS shown)
          AS schemas $$;
+
+-- Redshift's own columns of pg_class, pg_attribute and pg_attrdef, which PostgreSQL's catalog cannot take:
+-- a leader-node query that names one reads these views instead (sparkify/redshift/leader.py).  Each joins
+-- the recorded layout on its primary key, so a query that does not read the added column skips the join.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
+SELECT c.*,
+       CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
+            ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
+       END::integer AS reldiststyle
+  FROM pg_catalog.pg_class c
+  LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid;
+
+-- attencodingtype numbers the encodings in this order; format_encoding names them back.
+CREATE OR REPLACE FUNCTION sparkify_redshift.encoding_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY['none', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16',
+                 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'] $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.format_encoding(encoding integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (sparkify_redshift.encoding_names())[encoding + 1] $$;
+
+-- Every column of this server's pg_attribute but attmissingval (of pseudo-type anyarray, which a view
+-- cannot hold), then Redshift's three.
+DO $leader$ BEGIN
+EXECUTE format($view$
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attribute AS
+SELECT %s,
+       coalesce(l.distkey, false) AS attisdistkey,
+       coalesce(l.sortkey, 0) AS attsortkeyord,
+       CASE WHEN l.table_oid IS NULL THEN 0
+            ELSE coalesce(array_position(sparkify_redshift.encoding_names(),
+                                         coalesce(l.encoding, sparkify_redshift.default_encoding(a.atttypid, l.sortkey))) - 1, 0)
+       END::integer AS attencodingtype
+  FROM pg_catalog.pg_attribute a
+  LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = a.attrelid AND l.column_name = a.attname
+$view$, (SELECT string_agg(format('a.%I', attname), ', ' ORDER BY attnum) FROM pg_catalog.pg_attribute
+          WHERE attrelid = 'pg_catalog.pg_attribute'::regclass AND attnum > 0 AND attname <> 'attmissingval'));
+END $leader$;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attrdef AS
+SELECT d.*, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc FROM pg_catalog.pg_attrdef d;
+
+-- The schemas a catalog query sees: the shim schema stays out of sight, as in SHOW SCHEMAS.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_namespace AS
+SELECT * FROM pg_catalog.pg_namespace WHERE nspname <> 'sparkify_redshift';
+GRANT SELECT ON sparkify_redshift.leader_pg_namespace TO PUBLIC;
+
+-- Late-binding views (WITH NO SCHEMA BINDING) are ordinary views here: their columns are in pg_attribute.
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_late_binding_view_cols() RETURNS SETOF record
+LANGUAGE sql STABLE AS $$ SELECT NULL::name, NULL::name, NULL::name, NULL::varchar, NULL::integer WHERE false $$;
+
+-- Redshift Spectrum's catalog: the local engine has no external schemas, so these are empty.
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_schemas AS
+SELECT NULL::oid AS esoid, NULL::integer AS eskind, NULL::name AS schemaname, NULL::integer AS esowner,
+       NULL::text AS databasename, NULL::text AS esoptions
+ WHERE false;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_tables AS
+SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::text AS tablename,
+       NULL::text AS tabletype, NULL::text AS location, NULL::text AS input_format,
+       NULL::text AS output_format, NULL::text AS serialization_lib, NULL::text AS serde_parameters,
+       NULL::integer AS compressed, NULL::text AS parameters
+ WHERE false;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_columns AS
+SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::text AS tablename,
+       NULL::text AS columnname, NULL::text AS external_type, NULL::integer AS columnnum,
+       NULL::integer AS part_key, NULL::text AS is_nullable
+ WHERE false;
+GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
+                sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
+                sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
+   TO PUBLIC;
+
+-- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
+CREATE OR REPLACE VIEW sparkify_redshift.pg_proc_info AS SELECT p.oid AS prooid, p.* FROM pg_catalog.pg_proc p;
+GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;
