@@ -241,3 +241,43 @@ def test_pyarrow_is_imported_only_when_a_parquet_statement_runs() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_special_floats_and_a_one_column_null_round_trip(warehouse: Warehouse, tmp_path: Path) -> None:
+    warehouse.execute("CREATE TABLE floats (x DOUBLE PRECISION)")
+    warehouse.execute("INSERT INTO floats VALUES ('NaN'), ('Infinity'), ('-Infinity'), (NULL), (5e-324)")
+    warehouse.execute(f"UNLOAD ('select x from floats') TO '{tmp_path}/f/x_' PARQUET")
+    warehouse.execute("CREATE TABLE floats_back (x DOUBLE PRECISION)")
+    warehouse.execute(f"COPY floats_back FROM '{tmp_path}/f/' IAM_ROLE default FORMAT AS PARQUET")
+    both = "SELECT x::text FROM {} ORDER BY x NULLS LAST"
+    assert warehouse.query(both.format("floats_back"))[1] == warehouse.query(both.format("floats"))[1]
+    assert len(warehouse.query(both.format("floats_back"))[1]) == 5
+
+
+def test_a_computed_numeric_is_unloaded_with_redshifts_widest_precision(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse.execute(f"UNLOAD ('select sum(price) as total from every_type') TO '{tmp_path}/n/s_' PARQUET")
+    table = pq.read_table(tmp_path / "n" / "s_0000_part_00.parquet")
+    assert str(table.schema.field("total").type) == "decimal128(38, 18)"
+    assert str(table.column("total")[0].as_py()) == "123456789.124000000000000000"
+
+
+def test_row_groups_are_cut_only_between_records() -> None:
+    from sparkify.unload_parquet import _CsvRowGroups, _record_end
+
+    assert _record_end(bytearray(b'1,"a\nb"\n2,"c')) == len(b'1,"a\nb"\n')
+    assert _record_end(bytearray(b'1,"a\nb')) == 0
+    schema = pa.schema([("n", pa.int32()), ("text", pa.string())])
+    groups: list[Any] = []
+    writer = _CsvRowGroups(pa, schema, groups.append, group_bytes=8)
+    for byte in b'1,"two\nlines, ""quoted"""\n2,\n3,""\n':  # as PostgreSQL writes CSV, one byte at a time
+        writer.write(bytes([byte]))
+    writer.flush()
+    assert [group.num_rows for group in groups] == [1, 2]  # cut after 8 bytes, at a record's end
+    rows = pa.concat_tables(groups).to_pylist()
+    assert rows == [
+        {"n": 1, "text": 'two\nlines, "quoted"'},
+        {"n": 2, "text": None},
+        {"n": 3, "text": ""},
+    ]
