@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -19,6 +20,7 @@ from sparkify.config import load_config
 from sparkify.errors import CopyStatementError, LoadError, MissingOptionalDependency, UnloadError
 from sparkify.unload import parse_unload, run_unload
 from sparkify.warehouse import Warehouse, connect
+from tests.endpoint_process import RunningEndpoint, running_endpoint
 
 TYPES = """(
     small SMALLINT, whole INTEGER, big BIGINT, price DECIMAL(12,3), ratio REAL, score DOUBLE PRECISION,
@@ -281,3 +283,30 @@ def test_row_groups_are_cut_only_between_records() -> None:
         {"n": 2, "text": None},
         {"n": 3, "text": ""},
     ]
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("parquet-endpoint")) as running:
+        yield running
+
+
+def test_the_round_trip_through_the_endpoint(endpoint: RunningEndpoint, tmp_path: Path) -> None:
+    every = "SELECT * FROM {} ORDER BY small NULLS LAST"
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE every_type {TYPES}")
+        cursor.execute(f"INSERT INTO every_type VALUES {VALUES}")
+        cursor.execute(f"UNLOAD ('select * from every_type') TO '{tmp_path}/e/t_' FORMAT AS PARQUET MANIFEST")
+        cursor.execute(f"CREATE TABLE back {TYPES}")
+        cursor.execute(f"COPY back FROM '{tmp_path}/e/t_manifest' IAM_ROLE default MANIFEST FORMAT PARQUET")
+        cursor.execute("SELECT pg_last_copy_count()")
+        assert cursor.fetchone() == (4,)
+        cursor.execute(every.format("back"))
+        copied = cursor.fetchall()
+        cursor.execute(every.format("every_type"))
+        assert copied == cursor.fetchall()
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE narrow (small SMALLINT)")
+        failed = r"^Load into table 'narrow' failed at \S+: the file has 12 column\(s\) and the table 1"
+        with pytest.raises(psycopg2.Error, match=failed):
+            cursor.execute(f"COPY narrow FROM '{tmp_path}/e/t_0000' IAM_ROLE default PARQUET FILLRECORD")

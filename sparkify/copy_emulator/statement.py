@@ -157,7 +157,15 @@ def parse_copy(sql: str) -> CopyCommand:
 
 
 # Redshift's parameters for columnar data (COPY from columnar data formats); FORMAT names the format.
-_COLUMNAR_OPTIONS = {"FORMAT", "ACCEPTINVCHARS", "FILLRECORD", "STATUPDATE", "MANIFEST", "IAM_ROLE"}
+_COLUMNAR_OPTIONS = {
+    "FORMAT",
+    "PARQUET",
+    "ACCEPTINVCHARS",
+    "FILLRECORD",
+    "STATUPDATE",
+    "MANIFEST",
+    "IAM_ROLE",
+}
 
 
 def _check_columnar_options(command: CopyCommand) -> None:
@@ -172,6 +180,8 @@ def _check_columnar_options(command: CopyCommand) -> None:
 def _apply_option(tokens: _Tokens, command: CopyCommand, option: str) -> None:
     if option == "FILLRECORD":
         command.fill_record = True
+    elif option == "PARQUET" and not command.json_option:  # FORMAT AS is optional
+        command.data_format = "parquet"
     elif option in _FLAGS:
         setattr(command, _FLAGS[option], True)
     elif option in _COMPRESSIONS:
