@@ -68,6 +68,7 @@ def result_types(connection: Any, query: str) -> list[tuple[str, str]]:
     """Each result column's name and declared type (with its precision), from a temporary view's catalogue
     rows: the row description of the endpoint's shim carries no type modifiers."""
     cursor = connection.cursor()
+    cursor.execute("DROP VIEW IF EXISTS sparkify_unload_shape")  # one a failed UNLOAD may have left
     cursor.execute(f"CREATE TEMPORARY VIEW sparkify_unload_shape AS SELECT * FROM ({query}) AS unload_query")
     cursor.execute(
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
@@ -97,7 +98,8 @@ def write_parquet(connection: Any, query: str, part_names: Any, destination: Any
         rows.flush()
         return parts.finish()
     except pa.ArrowException as exc:
-        raise UnloadError(f"UNLOAD FORMAT PARQUET cannot convert the result: {exc}") from None
+        reason = " ".join(str(exc).split())  # pyarrow's message, on one line
+        raise UnloadError(f"UNLOAD FORMAT PARQUET cannot convert the result: {reason}") from None
     finally:
         parts.abandon()
 

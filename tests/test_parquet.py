@@ -310,3 +310,15 @@ def test_the_round_trip_through_the_endpoint(endpoint: RunningEndpoint, tmp_path
         failed = r"^Load into table 'narrow' failed at \S+: the file has 12 column\(s\) and the table 1"
         with pytest.raises(psycopg2.Error, match=failed):
             cursor.execute(f"COPY narrow FROM '{tmp_path}/e/t_0000' IAM_ROLE default PARQUET FILLRECORD")
+
+
+def test_a_value_parquet_cannot_hold_fails_the_unload_in_one_line(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    with pytest.raises(UnloadError) as raised:
+        warehouse.execute(f"UNLOAD ('select ''infinity''::timestamp as t') TO '{tmp_path}/inf/i_' PARQUET")
+    assert warehouse.query("SELECT 1")[1] == [(1,)]
+    assert str(raised.value) == (
+        "UNLOAD FORMAT PARQUET cannot convert the result: "
+        "In CSV column #0: CSV conversion error to timestamp[us]: invalid value 'infinity'"
+    )
