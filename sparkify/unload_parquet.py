@@ -9,6 +9,7 @@ temporary file and uploaded when complete.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import tempfile
@@ -79,7 +80,9 @@ def result_types(connection: Any, query: str) -> list[tuple[str, str]]:
     return types
 
 
-def write_parquet(connection: Any, query: str, part_names: Any, destination: Any, limits: tuple[int, int]):
+def write_parquet(
+    connection: Any, query: str, part_names: Any, destination: Any, limits: tuple[int, int]
+) -> list[tuple[str, tuple[int, int]]]:
     """Unload ``query`` as Parquet parts named by ``part_names(n)``; returns ``[(name, (size, rows))]``.
     ``limits`` is (MAXFILESIZE, ROWGROUPSIZE) in bytes."""
     pa = import_pyarrow("UNLOAD")
@@ -192,9 +195,14 @@ class _Parts:
         return self.done
 
     def abandon(self) -> None:
-        """After a failure: close what is open; a local part already written stays, as on S3."""
+        """After a failure: the part being written is incomplete (it has no footer), so it goes; the parts
+        already complete stay, as on S3."""
         if self.file is not None:
+            with contextlib.suppress(self.pa.ArrowException, OSError, ValueError):
+                self.writer.close()  # now, not when collected: by then its file is closed
             self.file.close()
+            if not is_s3(self.name):
+                Path(local_path(self.name)).unlink(missing_ok=True)
             self.writer = self.file = None
 
     def _open(self) -> None:
@@ -206,7 +214,10 @@ class _Parts:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.file = open(path, "wb")  # noqa: SIM115  (closed by _close or abandon)
         self.name = name
-        self.writer = self.pa.parquet.ParquetWriter(self.file, self.schema, compression="snappy")
+        # "Apache Parquet version 1.0 format … each row group is compressed using SNAPPY compression."
+        self.writer = self.pa.parquet.ParquetWriter(
+            self.file, self.schema, version="1.0", compression="snappy"
+        )
         self.rows = 0
 
     def _close(self) -> None:

@@ -63,9 +63,8 @@ def test_every_type_nulls_and_unicode_round_trip_on_a_local_path(
         "int16", "int32", "int64", "decimal128(12, 3)", "float", "double", "bool",
         "string", "string", "date32[day]", "timestamp[us]", "timestamp[us]",
     ]  # fmt: skip
-    assert pq.ParquetFile(prefix.parent / "types_000.parquet").metadata.row_group(0).column(
-        0
-    ).compression == ("SNAPPY")
+    metadata = pq.ParquetFile(prefix.parent / "types_000.parquet").metadata
+    assert (metadata.format_version, metadata.row_group(0).column(0).compression) == ("1.0", "SNAPPY")
     warehouse.execute(f"CREATE TABLE back {TYPES}")
     warehouse.execute(f"COPY back FROM '{prefix}' IAM_ROLE default FORMAT AS PARQUET")
     assert _all(warehouse, "back") == _all(warehouse, "every_type")
@@ -317,8 +316,20 @@ def test_a_value_parquet_cannot_hold_fails_the_unload_in_one_line(
 ) -> None:
     with pytest.raises(UnloadError) as raised:
         warehouse.execute(f"UNLOAD ('select ''infinity''::timestamp as t') TO '{tmp_path}/inf/i_' PARQUET")
+    assert list(tmp_path.rglob("i_*")) == []
     assert warehouse.query("SELECT 1")[1] == [(1,)]
     assert str(raised.value) == (
         "UNLOAD FORMAT PARQUET cannot convert the result: "
         "In CSV column #0: CSV conversion error to timestamp[us]: invalid value 'infinity'"
     )
+
+
+def test_a_part_left_incomplete_by_a_failure_is_removed(tmp_path: Path) -> None:
+    from sparkify.unload_parquet import _Parts
+
+    schema = pa.schema([("n", pa.int32())])
+    parts = _Parts(pa, schema, lambda number: f"{tmp_path}/p_{number:03d}.parquet", None, 1 << 30)
+    parts.write(pa.table({"n": pa.array([1, 2], pa.int32())}))
+    assert (tmp_path / "p_000.parquet").exists()
+    parts.abandon()
+    assert list(tmp_path.iterdir()) == []

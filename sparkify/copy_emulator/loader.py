@@ -34,15 +34,16 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
+    parquet = command.data_format == "parquet"
+    extractor = None if parquet else _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
     on_s3 = any(source.bucket for source in files)
     progress = copy_progress(command.table, len(files), sum(source.size for source in files), objects=on_s3)
-    if command.data_format == "parquet":
+    if extractor is None:
         from sparkify.copy_emulator.parquet import parquet_rows  # pyarrow only when a Parquet COPY runs
 
         rows = parquet_rows(command, columns, files, result, progress)
     else:
-        extractor = _extractor(command, [column.name for column in columns])
         rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
     with progress_closed(progress), connection.cursor() as cursor:
         cursor.execute("SAVEPOINT sparkify_copy")
@@ -51,8 +52,7 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
                 for _ in rows:
                     pass
             else:
-                csv = command.data_format == "parquet"
-                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows), csv=csv)
+                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows), csv=parquet)
         except LoadError as exc:
             _undo_copy(cursor)
             exc.rejected = result.rejected
