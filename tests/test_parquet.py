@@ -101,6 +101,11 @@ def test_round_trip_on_s3_with_a_manifest(warehouse: Warehouse, s3) -> None:
         "COPY back FROM 's3://sparkify-packed/pq/types_manifest' IAM_ROLE default MANIFEST FORMAT AS PARQUET"
     )
     assert _all(warehouse, "back") == _all(warehouse, "every_type")
+    # By prefix, the manifest is one more data file, as the guide warns: the COPY fails on it.
+    with pytest.raises(LoadError, match="types_manifest: the file is not a Parquet file"):
+        warehouse.execute("COPY back FROM 's3://sparkify-packed/pq/types_' IAM_ROLE default PARQUET")
+    warehouse.execute("COPY back FROM 's3://sparkify-packed/pq/types_0000' IAM_ROLE default PARQUET")
+    assert len(_all(warehouse, "back")) == 8
 
 
 def test_maxfilesize_ends_a_part_and_every_part_reads_back(warehouse: Warehouse, tmp_path: Path) -> None:
