@@ -192,7 +192,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             unit = found[index].word if index < len(found) and found[index].word in _SIZE_UNITS else "MB"
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
             command.max_file_size = _file_size(value, unit)
-        elif word == "ROWGROUPSIZE":
+        elif word == "ROWGROUPSIZE":  # the same form as MAXFILESIZE: a number, then MB (the default) or GB
             value, index = value_at(index)
             unit = found[index].word if index < len(found) and found[index].word in _SIZE_UNITS else "MB"
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0

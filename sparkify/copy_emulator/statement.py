@@ -171,9 +171,12 @@ _COLUMNAR_OPTIONS = {
 def _check_columnar_options(command: CopyCommand) -> None:
     for option in command.options:
         if option not in _COLUMNAR_OPTIONS and option not in _AUTH_STRINGS:
+            # Redshift's words, as the guide quotes them for REGION ("Region argument is not supported
+            # for PARQUET based COPY"), and what it takes instead.
+            shown = "Region" if option == "REGION" else option
             raise CopyStatementError(
-                f"COPY option {option} is not supported with FORMAT AS PARQUET: Redshift takes only "
-                "ACCEPTINVCHARS, FILLRECORD, MANIFEST, STATUPDATE and the authorization with columnar data"
+                f"{shown} argument is not supported for PARQUET based COPY (with columnar data Redshift "
+                "takes only ACCEPTINVCHARS, FILLRECORD, MANIFEST, STATUPDATE and the authorization)"
             )
 
 
