@@ -54,6 +54,12 @@ class UnloadError(SparkifyError):
     """An UNLOAD that the emulator cannot run as written, or whose destination refuses it."""
 
 
+class MissingOptionalDependency(SparkifyError):
+    """A statement needs a package that is an optional extra (pyarrow for FORMAT PARQUET), not installed."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnsupportedStatementError(SparkifyError):
     """A statement PostgreSQL would run but Redshift would reject."""
 

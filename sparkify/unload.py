@@ -5,6 +5,7 @@ Only ``cursor().execute / fetchall / description / copy_expert`` of the connecti
 endpoint can run it on its own connection shim.  PostgreSQL formats the values (``COPY … TO STDOUT``);
 this module names, compresses and writes the parts and the manifest.  The local engine is one slice: a
 PARALLEL ON unload writes one part, ``<prefix>0000_part_00``; PARALLEL OFF writes ``<prefix>000``.
+FORMAT PARQUET is written by :mod:`sparkify.unload_parquet` (pyarrow, imported only then).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import gzip
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,13 @@ _AUTHORIZATION = {
     "CREDENTIALS",
     "MASTER_SYMMETRIC_KEY",
 }
-_IGNORED_VALUES = {"REGION", "ROWGROUPSIZE", "KMS_KEY_ID"}
+_IGNORED_VALUES = {"REGION", "KMS_KEY_ID"}
+# The guide: "You can't use PARQUET with DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE, NULL AS, HEADER, GZIP,
+# BZIP2, or ZSTD."  (FIXEDWIDTH is refused in any format here.)
+_NOT_WITH_PARQUET = ("DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD")
 _SIZE_UNITS = {"MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
 MAX_FILE_SIZE = int(6.2 * _SIZE_UNITS["GB"])  # Redshift's default and largest part
+ROW_GROUP_SIZE = 32 * _SIZE_UNITS["MB"]  # Redshift's default ROWGROUPSIZE (Parquet)
 _TEMPORAL_TYPES = {1082, 1083, 1114, 1184, 1266}  # date, time, timestamp, timestamptz, timetz
 NOT_EMPTY = (
     "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually "
@@ -68,6 +73,8 @@ class UnloadCommand:
     extension: str = ""
     region: str | None = None
     max_file_size: int = MAX_FILE_SIZE
+    row_group_size: int = ROW_GROUP_SIZE
+    given: list[str] = field(default_factory=list)  # the option keywords, in order
 
 
 _SHAPE = "UNLOAD needs ('select …') TO 's3://bucket/prefix' as its first clauses"
@@ -84,9 +91,19 @@ def parse_unload(sql: str) -> UnloadCommand:
         raise UnloadError(_SHAPE)
     command = UnloadCommand(query=query, destination=_literal(found[1]))
     _read_options(command, found, 2)
-    if command.format == "parquet":
-        raise UnloadError("UNLOAD FORMAT PARQUET is not supported by the local engine (use CSV or JSON)")
+    _check_combinations(command)
     return command
+
+
+def _check_combinations(command: UnloadCommand) -> None:
+    """The option combinations the guide says UNLOAD refuses, in its words."""
+    if command.format == "parquet":
+        for word in command.given:
+            if word in _NOT_WITH_PARQUET:
+                shown = "NULL AS" if word == "NULL" else word
+                raise UnloadError(f"UNLOAD: you can't use PARQUET with {shown}")
+    elif "ROWGROUPSIZE" in command.given:
+        raise UnloadError("UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET")
 
 
 def _query_literal(sql: str) -> tuple[str, str]:
@@ -150,6 +167,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
     while index < len(found):
         word = found[index].word
         index += 1
+        command.given.append(word)
         if word in _AUTHORIZATION or word in _IGNORED_VALUES:
             value, index = value_at(index)
             if word == "REGION":
@@ -174,6 +192,13 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             unit = found[index].word if index < len(found) and found[index].word in _SIZE_UNITS else "MB"
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
             command.max_file_size = _file_size(value, unit)
+        elif word == "ROWGROUPSIZE":  # the same form as MAXFILESIZE: a number, then MB (the default) or GB
+            value, index = value_at(index)
+            unit = found[index].word if index < len(found) and found[index].word in _SIZE_UNITS else "MB"
+            index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
+            command.row_group_size = _row_group_size(value, unit)
+        elif word == "PARTITION":
+            raise UnloadError("UNLOAD option PARTITION BY is not supported by the local engine")
         elif word == "PARALLEL":
             value, index = value_at(index)
             command.parallel = value.upper() in ("ON", "TRUE")
@@ -206,6 +231,16 @@ def _file_size(value: str, unit: str) -> int:
     return size
 
 
+def _row_group_size(value: str, unit: str) -> int:
+    try:
+        size = int(float(value) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise UnloadError(f"UNLOAD ROWGROUPSIZE {value} is not a number") from None
+    if not 32 * _SIZE_UNITS["MB"] <= size <= 128 * _SIZE_UNITS["MB"]:
+        raise UnloadError("UNLOAD ROWGROUPSIZE must be from 32 MB to 128 MB")
+    return size
+
+
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
@@ -214,22 +249,38 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         destination.remove_all()
     elif not command.allow_overwrite and destination.has_files():
         raise UnloadError(NOT_EMPTY)
-    columns = _columns(connection, translate(command.query))
-    data = _query_output(connection, command, translate(command.query), columns)
-    parts = _split(data, command.max_file_size, header=command.header)
-    written, counts = [], []
-    for number, part in enumerate(parts):
-        name = _part_name(command, number)
-        destination.write(name, _compress(part, command.compression))
-        written.append(name)
-        counts.append((len(part), part.count(b"\n") - (1 if command.header else 0)))
-    rows = sum(count for _, count in counts)
+    query = translate(command.query)
+    columns = _columns(connection, query)
+    if command.format == "parquet":
+        from sparkify.unload_parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+
+        limits = (command.max_file_size, command.row_group_size)
+        parts = write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+    else:
+        parts = _write_text_parts(connection, command, query, columns, destination)
+    written = [name for name, _ in parts]
+    rows = sum(count for _, (_, count) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
     if command.manifest:
         manifest_name = command.destination + "manifest"
-        manifest = _manifest(list(zip(written, counts)), columns, verbose=command.manifest_verbose)
+        # COPY reads a manifest of Parquet files only with each entry's content_length: always written.
+        verbose, sizes = command.manifest_verbose, command.format == "parquet"
+        manifest = _manifest(parts, columns, verbose=verbose, sizes=sizes)
         destination.write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
+    return written
+
+
+def _write_text_parts(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]], destination: Any
+) -> list[tuple[str, tuple[int, int]]]:
+    """Text, CSV or JSON: the whole output made by PostgreSQL, split into parts, compressed, written."""
+    data = _query_output(connection, command, query, columns)
+    written = []
+    for number, part in enumerate(_split(data, command.max_file_size, header=command.header)):
+        name = _part_name(command, number)
+        destination.write(name, _compress(part, command.compression))
+        written.append((name, (len(part), part.count(b"\n") - (1 if command.header else 0))))
     return written
 
 
@@ -238,6 +289,8 @@ def _part_name(command: UnloadCommand, number: int) -> str:
     name = command.destination + (f"0000_part_{number:02d}" if command.parallel else f"{number:03d}")
     if command.extension:
         return f"{name}.{command.extension.lstrip('.')}"
+    if command.format == "parquet":
+        return name + ".parquet"
     return name + _COMPRESSIONS.get(command.compression, "")
 
 
@@ -320,8 +373,14 @@ def _compress(data: bytes, compression: str) -> bytes:
 
 
 def _manifest(
-    parts: list[tuple[str, tuple[int, int]]], columns: list[tuple[str, int]], *, verbose: bool
+    parts: list[tuple[str, tuple[int, int]]],
+    columns: list[tuple[str, int]],
+    *,
+    verbose: bool,
+    sizes: bool = False,
 ) -> dict[str, Any]:
+    if not verbose and sizes:
+        return {"entries": [{"url": name, "meta": {"content_length": size}} for name, (size, _) in parts]}
     if not verbose:
         return {"entries": [{"url": name} for name, _ in parts]}
     entries = [
@@ -367,6 +426,14 @@ class _Destination:
                 s3_client(self.region).delete_object(Bucket=bucket, Key=key)
             else:
                 Path(name).unlink()
+
+    def upload(self, name: str, file: Any) -> None:
+        """A complete part from an open file (a spooled Parquet part) to S3."""
+        bucket, key = split_s3(name)
+        try:
+            s3_client(self.region).upload_fileobj(file, bucket, key)
+        except Exception as exc:  # botocore's errors: one line, no traceback
+            raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
 
     def write(self, name: str, data: bytes) -> None:
         if is_s3(name):

@@ -7,7 +7,12 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SURFACE_TESTS = ("test_redshift_functions.py", "test_redshift_sql.py", "test_unload.py")
+SURFACE_TESTS = (
+    "test_redshift_functions.py",
+    "test_redshift_sql.py",
+    "test_unload.py",
+    "test_parquet.py",
+)
 STATUSES = {"supported", "refused", "differs", "not supported"}
 
 

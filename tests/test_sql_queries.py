@@ -86,7 +86,7 @@ def test_parser_takes_options_in_any_order_and_case() -> None:
         ("FORMAT AS CSV", "COPY format CSV is not supported by the local engine"),
         ("JSON 'auto' IGNOREHEADER 1", "COPY option IGNOREHEADER is not supported"),
         ("JSON 'maybe'", "neither 'auto', 'auto ignorecase' nor a JSONPaths file"),
-        ("MAXERROR 1", "the local engine loads JSON only"),
+        ("MAXERROR 1", "the local engine loads JSON and Parquet only"),
     ],
 )
 def test_parser_refuses_what_it_cannot_honour(tail: str, message: str) -> None:

@@ -113,10 +113,10 @@ def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse
 @pytest.mark.parametrize(
     ("tail", "message"),
     [
-        ("FORMAT PARQUET", "PARQUET is not supported by the local engine"),
+        ("FORMAT PARQUET HEADER", "you can't use PARQUET with HEADER"),
         ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
         ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
-        ("PARTITION BY (a)", "option PARTITION is not supported"),
+        ("PARTITION BY (a)", "option PARTITION BY is not supported"),
     ],
 )
 def test_options_the_local_engine_cannot_honour_are_refused(tail: str, message: str) -> None:

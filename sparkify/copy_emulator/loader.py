@@ -34,11 +34,17 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
-    extractor = _extractor(command, [column.name for column in columns])
+    parquet = command.data_format == "parquet"
+    extractor = None if parquet else _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
     on_s3 = any(source.bucket for source in files)
     progress = copy_progress(command.table, len(files), sum(source.size for source in files), objects=on_s3)
-    rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
+    if extractor is None:
+        from sparkify.copy_emulator.parquet import parquet_rows  # pyarrow only when a Parquet COPY runs
+
+        rows = parquet_rows(command, columns, files, result, progress)
+    else:
+        rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
     with progress_closed(progress), connection.cursor() as cursor:
         cursor.execute("SAVEPOINT sparkify_copy")
         try:
@@ -46,7 +52,7 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
                 for _ in rows:
                     pass
             else:
-                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows))
+                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows), csv=parquet)
         except LoadError as exc:
             _undo_copy(cursor)
             exc.rejected = result.rejected
@@ -73,10 +79,13 @@ def _undo_copy(cursor: Any) -> None:
         cursor.execute("ROLLBACK TO SAVEPOINT sparkify_copy")
 
 
-def _copy_from_stream(cursor: Any, table: str, columns: list[Column], stream: _ByteStream) -> None:
+def _copy_from_stream(
+    cursor: Any, table: str, columns: list[Column], stream: _ByteStream, *, csv: bool = False
+) -> None:
     target = f"{quote_ident(table)} ({', '.join(quote_ident(column.name) for column in columns)})"
+    options = " WITH (FORMAT csv)" if csv else ""
     try:
-        cursor.copy_expert(f"COPY {target} FROM STDIN", stream, _CHUNK_BYTES)
+        cursor.copy_expert(f"COPY {target} FROM STDIN{options}", stream, _CHUNK_BYTES)
     except Exception as exc:
         # psycopg2 wraps an exception raised by read() in QueryCanceled; the original says more.
         if stream.error is not None:
