@@ -22,7 +22,6 @@ import redshift_connector
 
 from tests.endpoint_process import (
     PASSWORD,
-    USER,
     RunningEndpoint,
     postgres_bin,
     query,
@@ -61,14 +60,7 @@ def _psycopg3_rows(endpoint: RunningEndpoint, sql: str) -> list[tuple[Any, ...]]
 
 def _redshift_connector_rows(endpoint: RunningEndpoint, sql: str) -> list[tuple[Any, ...]]:
     """Redshift's driver: md5 login, extended protocol, in a transaction it opens itself."""
-    connection = redshift_connector.connect(
-        host=endpoint.host,
-        port=endpoint.port,
-        database=endpoint.database,
-        user=USER,
-        password=PASSWORD,
-        ssl=False,
-    )
+    connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         cursor.execute(sql)
@@ -162,14 +154,7 @@ def test_redshift_connector_reads_and_sends_intervals_in_redshifts_binary_form(
 ) -> None:
     """redshift_connector reads a binary INTERVAL as Redshift sends it (12 bytes: time, months); the
     endpoint gives it that form, and takes its INTERVAL parameters in it."""
-    connection = redshift_connector.connect(
-        host=endpoint.host,
-        port=endpoint.port,
-        database=endpoint.database,
-        user=USER,
-        password=PASSWORD,
-        ssl=False,
-    )
+    connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         cursor.execute(

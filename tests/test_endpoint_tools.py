@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redshift_connector
 import sqlalchemy as sa
 
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, postgres_bin, running_endpoint
@@ -83,14 +82,7 @@ def test_sqlalchemy_reflects_a_table_made_with_redshift_ddl(endpoint: RunningEnd
 
 
 def test_redshift_connector_metadata_api(endpoint: RunningEndpoint) -> None:
-    connection = redshift_connector.connect(
-        host=endpoint.host,
-        port=endpoint.port,
-        database=endpoint.database,
-        user=USER,
-        password=PASSWORD,
-        ssl=False,
-    )
+    connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         database = endpoint.database
