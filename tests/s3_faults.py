@@ -43,27 +43,38 @@ class Faults:
     injected: Counter[str] = field(default_factory=Counter)  # faults injected, by kind
     lock: threading.Lock = field(default_factory=threading.Lock)
     total_gets: int = 0
+    struck_last: set[str] = field(default_factory=set)  # keys whose last GET was given a fault
 
     def choose(self, key: str) -> str:
-        """The fault for this GET of ``key``: "deny", "slow down", "cut" or "" (pass it through)."""
+        """The fault for this GET of ``key``: "deny", "slow down", "cut" or "" (pass it through).
+
+        The run-wide ``every`` rules never strike the same object twice in a row: with a few objects left
+        retrying in lockstep, every n-th GET could otherwise fall on one of them each time, a streak that
+        independent faults make vanishingly rare and that no bounded retry survives."""
         with self.lock:
             self.gets[key] += 1
             self.total_gets += 1
             seen, total = self.gets[key], self.total_gets
+            periodic = key not in self.struck_last
+
+            def every(n: int) -> bool:
+                return bool(n) and periodic and total % n == 0
+
             if key in self.denied:
                 kind = "deny"
-            elif seen <= self.slow_down_first or (self.slow_down_every and total % self.slow_down_every == 0):
+            elif seen <= self.slow_down_first or every(self.slow_down_every):
                 kind = "slow down"
-            elif seen <= self.slow_down_first + self.cut_first or (
-                self.cut_every and total % self.cut_every == 0
-            ):
+            elif seen <= self.slow_down_first + self.cut_first or every(self.cut_every):
                 kind = "cut"
-            elif self.short_every and total % self.short_every == 0:
+            elif every(self.short_every):
                 kind = "short"
             else:
                 kind = ""
             if kind:
                 self.injected[kind] += 1
+                self.struck_last.add(key)
+            else:
+                self.struck_last.discard(key)
             return kind
 
 

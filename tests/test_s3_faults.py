@@ -128,8 +128,8 @@ def test_a_bad_day_loads_exactly_what_a_good_day_loads_in_the_same_order(
         monkeypatch.setattr(produce, "PARALLEL_MIN_BYTES", 0)
         monkeypatch.setattr(produce, "BATCH_BYTES", 200)
     s3io.configure(max_concurrency=8)
-    faulty_s3.faults.cut_every = 3
-    faulty_s3.faults.slow_down_every = 4
+    faulty_s3.faults.cut_every = 2
+    faulty_s3.faults.slow_down_every = 3
     bad, bad_rows = copy_items(db)
     assert bad_rows == good_rows
     assert summary(bad) == summary(good)
