@@ -12,10 +12,14 @@ import dataclasses
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sparkify.errors import ConfigError
+
+T = TypeVar("T")
 
 PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
@@ -118,35 +122,34 @@ def read_ini(path: str | Path) -> configparser.ConfigParser:
 
 def load_config(path: str | Path) -> Config:
     """Read and validate every section of ``path``; raise :class:`ConfigError` listing every problem."""
-    reader = ConfigReader(path)
-    config = _warehouse_config(reader)
-    reader.raise_problems()
-    return config
+    return read_checked(path, _warehouse_config)
 
 
 def load_embedded_data_dir(path: str | Path) -> Path:
     """``[EMBEDDED] DATA_DIR`` alone (absolute), for stopping the server: whether the sources exist or
     the rest of the file is valid does not matter to that."""
-    reader = ConfigReader(path)
-    data_dir = reader.local_path(reader.value("EMBEDDED", "DATA_DIR"), "[EMBEDDED] DATA_DIR")
-    reader.raise_problems()
-    return data_dir
+    return read_checked(
+        path, lambda reader: reader.local_path(reader.value("EMBEDDED", "DATA_DIR"), "[EMBEDDED] DATA_DIR")
+    )
 
 
 def load_infra_layout(path: str | Path) -> InfraLayout:
     """``[INFRA]``'s kind, node type and node count (their defaults when absent), validated."""
-    reader = ConfigReader(path)
-    layout = infra_layout(reader)
-    reader.raise_problems()
-    return layout
+    return read_checked(path, infra_layout)
 
 
 def load_min_song_match_share(path: str | Path) -> float:
     """``[CHECKS] MIN_SONG_MATCH_SHARE``, validated (0 when absent)."""
+    return read_checked(path, min_song_match_share)
+
+
+def read_checked(path: str | Path, read: Callable[[ConfigReader], T]) -> T:
+    """What ``read`` takes from ``path`` through one :class:`ConfigReader`; :class:`ConfigError` listing
+    every problem it noted."""
     reader = ConfigReader(path)
-    share = min_song_match_share(reader)
+    value = read(reader)
     reader.raise_problems()
-    return share
+    return value
 
 
 def strip_quotes(value: str) -> str:
