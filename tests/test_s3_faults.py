@@ -250,13 +250,19 @@ def star_counts(config: Path) -> dict[str, int]:
         return pipeline.table_counts(warehouse)
 
 
+def created_on_s3(faulty_s3: FaultyS3, root: Path, write_config: Any) -> Path:
+    """The sample uploaded behind the faulty proxy and an empty warehouse whose dwh.cfg reads it."""
+    upload(faulty_s3, root)
+    config = s3_config(write_config)
+    assert create_tables.main(["--config", str(config)]) == 0
+    return config
+
+
 def test_etl_through_a_bad_day_gives_exact_counts_and_reports_retries(
     faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts], write_config: Any, capsys: Any
 ) -> None:
     root, expected = sample
-    upload(faulty_s3, root)
-    config = s3_config(write_config)
-    assert create_tables.main(["--config", str(config)]) == 0
+    config = created_on_s3(faulty_s3, root, write_config)
     faulty_s3.faults.cut_every = 5
     faulty_s3.faults.slow_down_every = 7
     capsys.readouterr()
@@ -274,9 +280,7 @@ def test_etl_with_a_denied_object_is_one_line_and_leaves_the_star(
     faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts], write_config: Any, capsys: Any
 ) -> None:
     root, _ = sample
-    upload(faulty_s3, root)
-    config = s3_config(write_config)
-    assert create_tables.main(["--config", str(config)]) == 0
+    config = created_on_s3(faulty_s3, root, write_config)
     assert etl.main(["--config", str(config)]) == 0
     before = star_counts(config)
     capsys.readouterr()
@@ -335,9 +339,7 @@ def test_verbose_logs_each_retry(
     faulty_s3: FaultyS3, sample: tuple[Path, ExpectedCounts], write_config: Any, capsys: Any
 ) -> None:
     root, _ = sample
-    upload(faulty_s3, root)
-    config = s3_config(write_config)
-    assert create_tables.main(["--config", str(config)]) == 0
+    config = created_on_s3(faulty_s3, root, write_config)
     faulty_s3.faults.cut_every = 9
     faulty_s3.faults.slow_down_every = 10
     capsys.readouterr()
