@@ -9,7 +9,7 @@ import sys
 
 from sparkify import cli, packing, pipeline
 from sparkify.config import load_config
-from sparkify.copy_emulator import s3io
+from sparkify.engine.copy import s3io
 from sparkify.log_days import log_sources_since, parse_day
 from sparkify.report import format_table
 from sparkify.warehouse import connect

@@ -1,8 +1,8 @@
 """All SQL of the Sparkify warehouse, once, in Amazon Redshift's dialect.
 
 On Redshift every statement runs as written.  On PostgreSQL (the embedded default or any PostgreSQL that
-HOST names) ``sparkify.adapter`` drops the Redshift-only DDL clauses and ``sparkify.copy_emulator`` runs
-the COPY statements; nothing here has a second, PostgreSQL-flavoured copy.
+HOST names) ``sparkify.engine.sql.adapter`` drops the Redshift-only DDL clauses and
+``sparkify.engine.copy`` runs the COPY statements; nothing here has a second, PostgreSQL-flavoured copy.
 
 Distribution and sort keys, chosen for the star's joins:
 - songplays and time share DISTKEY(start_time): they are the two tables that grow with every play and
@@ -20,7 +20,7 @@ Distribution and sort keys, chosen for the star's joins:
 from __future__ import annotations
 
 from sparkify.config import Config
-from sparkify.sqltext import quote_literal
+from sparkify.engine.sql.text import quote_literal
 
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 STAGING_TABLES = ("staging_events", "staging_songs")
@@ -710,7 +710,7 @@ analytics_queries = {
 
 # --- LOAD ERRORS ON REDSHIFT ----------------------------------------------------------------------------
 # Read right after a failed COPY, in the same session: pg_last_copy_id() names that COPY.  The columns
-# come in the order of sparkify.load_errors.RejectedRecord.
+# come in the order of sparkify.engine.sql.load_errors.RejectedRecord.
 
 provisioned_load_errors_query = """
 SELECT TRIM(filename), line_number, TRIM(colname), err_code, TRIM(err_reason), TRIM(raw_line),

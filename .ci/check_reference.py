@@ -49,7 +49,7 @@ def main(sample: str) -> int:
                     0
                 ][0]
         finally:
-            from sparkify.embedded import stop_server
+            from sparkify.engine.server.embedded import stop_server
 
             stop_server(config.embedded_data_dir)
     wrong = {key: (value, actual.get(key)) for key, value in EXPECTED.items() if actual.get(key) != value}

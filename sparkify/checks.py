@@ -19,7 +19,7 @@ from typing import Any
 import sql_queries as q
 from sparkify import pipeline
 from sparkify.config import load_min_song_match_share
-from sparkify.sqltext import collapse_whitespace
+from sparkify.engine.sql.text import collapse_whitespace
 from sparkify.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sparkify.engine.sql.load_errors import describe
+from sparkify.engine.sql.text import mask_secrets
 from sparkify.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILED,
@@ -23,8 +25,6 @@ from sparkify.errors import (
     SparkifyError,
     Terminated,
 )
-from sparkify.load_errors import describe
-from sparkify.sqltext import mask_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"

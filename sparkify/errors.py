@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparkify.load_errors import quoted_as_written
+from sparkify.engine.sql.load_errors import quoted_as_written
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a load, a check or an AWS operation failed

@@ -1,7 +1,7 @@
 """The load lock: ``LOCK staging_events`` inside the run's transaction, so two loads never interleave.
 
 The lock lives as long as the session that took it.  A run that dies ends its session with it (its COPY
-workers let go of the connection, see :mod:`sparkify.copy_emulator.workers`), but a session can still
+workers let go of the connection, see :mod:`sparkify.engine.copy.workers`), but a session can still
 outlive its client — a worker of an older version, a client stopped on another platform.  Each session
 names its client in ``application_name`` (``sparkify-dwh pid=1234 host=laptop``); a run that finds the
 lock held by a client of this machine that no longer runs ends that session, says so, and goes on.

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sparkify.config import Config
-from sparkify.copy_emulator.sources import list_sources, local_path
+from sparkify.engine.copy.sources import list_sources, local_path
 
 log = logging.getLogger(__name__)
 

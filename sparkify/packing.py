@@ -33,8 +33,8 @@ from typing import Any, Protocol
 
 import sql_queries as q
 from sparkify.config import S3_URI, Config, InfraLayout, load_infra_layout
-from sparkify.copy_emulator import prefetch, s3io
-from sparkify.copy_emulator.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
+from sparkify.engine.copy import prefetch, s3io
+from sparkify.engine.copy.sources import SourceFile, is_s3, list_sources, local_path, s3_client, split_s3
 from sparkify.errors import ConfigError, LoadError, PackError
 
 log = logging.getLogger(__name__)

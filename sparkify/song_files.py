@@ -18,7 +18,7 @@ from psycopg2.extras import execute_values
 
 import sql_queries as q
 from sparkify.config import Config
-from sparkify.copy_emulator.sources import is_s3, list_sources, local_path, s3_client, split_s3
+from sparkify.engine.copy.sources import is_s3, list_sources, local_path, s3_client, split_s3
 from sparkify.errors import LoadError
 from sparkify.warehouse import Warehouse
 

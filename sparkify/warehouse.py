@@ -2,7 +2,7 @@
 
 On Redshift (recognised from the server's version string) every statement is sent as written, and a
 failed COPY is explained from Redshift's own load-error tables.  On PostgreSQL, CREATE TABLE goes through
-:mod:`sparkify.adapter`, COPY through the emulator, and SQL that Redshift would reject is refused.
+:mod:`sparkify.engine.sql.adapter`, COPY through the emulator, and SQL that Redshift would reject is refused.
 """
 
 from __future__ import annotations
@@ -17,10 +17,20 @@ from typing import Any
 import psycopg2
 
 import sql_queries as q
-from sparkify import embedded, load_lock
-from sparkify.adapter import prepare_database, session_setup_statements, translate
+from sparkify import load_lock
 from sparkify.config import Config
-from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
+from sparkify.engine.copy import CopyResult, parse_copy, run_copy
+from sparkify.engine.server import embedded
+from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, translate
+from sparkify.engine.sql.load_errors import (
+    STL_LOAD_ERRORS_DDL,
+    RejectedRecord,
+    hint_for,
+    record_in_stl_load_errors,
+)
+from sparkify.engine.sql.redshift.load_commits import record_load_commits
+from sparkify.engine.sql.text import collapse_whitespace, first_keyword, mask_secrets
+from sparkify.engine.unload.statement import run_unload
 from sparkify.errors import (
     UNDEFINED_TABLE,
     LoadError,
@@ -28,10 +38,6 @@ from sparkify.errors import (
     WarehouseConnectionError,
     WarehouseStatementError,
 )
-from sparkify.load_errors import STL_LOAD_ERRORS_DDL, RejectedRecord, hint_for, record_in_stl_load_errors
-from sparkify.redshift.load_commits import record_load_commits
-from sparkify.sqltext import collapse_whitespace, first_keyword, mask_secrets
-from sparkify.unload import run_unload
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import psycopg2
 import pytest
 from moto import mock_aws
 
-from sparkify import embedded
-from sparkify.copy_emulator import s3io
+from sparkify.engine.copy import s3io
+from sparkify.engine.server import embedded
 from tests.redshift_session import RedshiftSession, database_names, session_on
 
 _database_numbers = itertools.count()

@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg2
 
-from sparkify import embedded
-from sparkify.adapter import prepare_database, session_setup_statements, translate
+from sparkify.engine.server import embedded
+from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, translate
 
 _numbers = itertools.count()
 

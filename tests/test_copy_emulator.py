@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sparkify.copy_emulator import run_copy
+from sparkify.engine.copy import run_copy
 from sparkify.errors import CopyStatementError, LoadError
 
 

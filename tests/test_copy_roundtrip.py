@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sparkify.copy_emulator import run_copy
+from sparkify.engine.copy import run_copy
 
 VARCHAR_BYTES = 24
 ERR_TOO_LONG, ERR_UTF8 = 1204, 1220

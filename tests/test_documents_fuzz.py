@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparkify.copy_emulator.manifest import manifest_sources
-from sparkify.copy_emulator.mapping import jsonpaths_extractor
+from sparkify.engine.copy.manifest import manifest_sources
+from sparkify.engine.copy.mapping import jsonpaths_extractor
 from sparkify.errors import LoadError
 
 leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=10)

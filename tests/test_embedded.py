@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg2
 
-from sparkify import embedded
+from sparkify.engine.server import embedded
 
 
 def test_start_reuse_and_stop(tmp_path: Path, write_config, capsys) -> None:

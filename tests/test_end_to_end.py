@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 import create_tables
 import etl
 import result_check
-from sparkify import embedded, pipeline
+from sparkify import pipeline
 from sparkify.config import load_config
+from sparkify.engine.server import embedded
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
 

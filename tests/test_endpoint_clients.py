@@ -16,7 +16,7 @@ import pytest
 import redshift_connector
 import sqlalchemy as sa
 
-from sparkify.endpoint.rewrite import REDSHIFT_VERSION
+from sparkify.engine.endpoint.rewrite import REDSHIFT_VERSION
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, postgres_bin, running_endpoint
 
 

@@ -10,9 +10,9 @@ import threading
 import pytest
 import scramp
 
-from sparkify.endpoint import messages as m
-from sparkify.endpoint.auth import AuthenticationFailed, MasterUser
-from sparkify.endpoint.rewrite import endpoint_sql
+from sparkify.engine.endpoint import messages as m
+from sparkify.engine.endpoint.auth import AuthenticationFailed, MasterUser
+from sparkify.engine.endpoint.rewrite import endpoint_sql
 
 VERSION = "PostgreSQL 8.0.2 on x86_64-pc-linux-gnu, compiled by GCC, Redshift 1.0 (sparkify local endpoint)"
 

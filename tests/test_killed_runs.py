@@ -19,8 +19,8 @@ import pytest
 
 import create_tables
 import etl
-from sparkify import embedded
 from sparkify.config import load_config
+from sparkify.engine.server import embedded
 from sparkify.sample_data import generate
 from sparkify.warehouse import connect
 from tests.star_rows import star

@@ -14,11 +14,11 @@ import create_tables
 import etl
 import sql_queries as q
 from sparkify.config import load_config
-from sparkify.copy_emulator import run_copy
+from sparkify.engine.copy import run_copy
+from sparkify.engine.sql.load_errors import RejectedRecord, hint_for
+from sparkify.engine.sql.text import collapse_whitespace
 from sparkify.errors import LoadError, UnsupportedStatementError
-from sparkify.load_errors import RejectedRecord, hint_for
 from sparkify.sample_data import generate
-from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import Warehouse, connect
 
 BAD_LINES = [

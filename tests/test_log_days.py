@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sparkify.config import Config
-from sparkify.copy_emulator.sources import list_sources
+from sparkify.engine.copy.sources import list_sources
 from sparkify.errors import LoadError
 from sparkify.log_days import log_sources_since
 

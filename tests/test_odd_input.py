@@ -24,10 +24,10 @@ import pytest
 
 import create_tables
 import etl
-import sparkify.embedded_recovery  # noqa: F401  # loaded before a fork drops the privileges to read it
+import sparkify.engine.server.recovery  # noqa: F401  # loaded before a fork drops the privileges to read it
 from sparkify.config import load_config
-from sparkify.copy_emulator import run_copy
-from sparkify.copy_emulator.sources import list_sources
+from sparkify.engine.copy import run_copy
+from sparkify.engine.copy.sources import list_sources
 from sparkify.errors import LoadError
 from sparkify.sample_data import generate
 from sparkify.warehouse import connect

@@ -17,13 +17,13 @@ import create_tables
 import etl
 import sql_queries as q
 from sparkify import packing
-from sparkify.adapter import postgres_ddl
 from sparkify.config import load_config
-from sparkify.copy_emulator import run_copy
-from sparkify.copy_emulator.sources import SourceFile
+from sparkify.engine.copy import run_copy
+from sparkify.engine.copy.sources import SourceFile
+from sparkify.engine.sql.adapter import postgres_ddl
+from sparkify.engine.sql.text import collapse_whitespace
 from sparkify.pipeline import table_counts
 from sparkify.sample_data import ExpectedCounts, generate
-from sparkify.sqltext import collapse_whitespace
 from sparkify.warehouse import connect
 from tests.redshift_config import REDSHIFT
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sparkify.copy_emulator import produce, run_copy
+from sparkify.engine.copy import produce, run_copy
 from sparkify.errors import LoadError
 
 LINES = [

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sparkify.config import load_config
+from sparkify.engine.unload.statement import parse_unload, run_unload
 from sparkify.errors import CopyStatementError, LoadError, MissingOptionalDependency, UnloadError
-from sparkify.unload import parse_unload, run_unload
 from sparkify.warehouse import Warehouse, connect
 from tests.endpoint_process import RunningEndpoint, running_endpoint
 
@@ -245,7 +245,8 @@ def test_without_pyarrow_a_parquet_statement_names_the_fix(
 
 def test_pyarrow_is_imported_only_when_a_parquet_statement_runs() -> None:
     code = (
-        "import sys, sparkify.unload, sparkify.copy_emulator, sparkify.endpoint.serverside; "
+        "import sys, sparkify.engine.unload.statement, sparkify.engine.copy, "
+        "sparkify.engine.endpoint.serverside; "
         "print('pyarrow' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -273,7 +274,7 @@ def test_a_computed_numeric_is_unloaded_with_redshifts_widest_precision(
 
 
 def test_row_groups_are_cut_only_between_records() -> None:
-    from sparkify.unload_parquet import _CsvRowGroups, _record_end
+    from sparkify.engine.unload.parquet import _CsvRowGroups, _record_end
 
     assert _record_end(bytearray(b'1,"a\nb"\n2,"c')) == len(b'1,"a\nb"\n')
     assert _record_end(bytearray(b'1,"a\nb')) == 0
@@ -333,7 +334,7 @@ def test_a_value_parquet_cannot_hold_fails_the_unload_in_one_line(
 
 
 def test_a_part_left_incomplete_by_a_failure_is_removed(tmp_path: Path) -> None:
-    from sparkify.unload_parquet import _Parts
+    from sparkify.engine.unload.parquet import _Parts
 
     schema = pa.schema([("n", pa.int32())])
     parts = _Parts(pa, schema, lambda number: f"{tmp_path}/p_{number:03d}.parquet", None, 1 << 30)

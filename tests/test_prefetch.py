@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from sparkify.copy_emulator import prefetch
+from sparkify.engine.copy import prefetch
 
 
 class Ledger:

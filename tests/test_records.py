@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparkify.copy_emulator.records import BadRecord, JsonRecords
+from sparkify.engine.copy.records import BadRecord, JsonRecords
 
 values = st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False)
 objects = st.dictionaries(st.text(max_size=5), values, max_size=4)

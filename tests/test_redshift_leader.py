@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sparkify.adapter import translate
+from sparkify.engine.sql.adapter import translate
 from sparkify.errors import UnsupportedStatementError
 from tests.redshift_session import RedshiftSession, database_names, session_on
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 import sql_queries as q
-from sparkify.adapter import translate
 from sparkify.config import load_config
+from sparkify.engine.sql.adapter import translate
 from sparkify.errors import UnsupportedStatementError
 from sparkify.warehouse import connect
 from tests.redshift_session import RedshiftSession

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 import create_tables
 import etl
 import sql_queries as q
-from sparkify import embedded, pipeline
+from sparkify import pipeline
 from sparkify.config import load_config
+from sparkify.engine.server import embedded
 from sparkify.sample_data import generate
 from sparkify.warehouse import Warehouse, connect
 from tests.star_rows import star

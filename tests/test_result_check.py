@@ -23,9 +23,9 @@ import create_tables
 import etl
 import result_check
 import sql_queries as q
-from sparkify import embedded
-from sparkify.adapter import postgres_only_feature
 from sparkify.checks import CheckResult, CheckSettings, check_definitions, load_check_settings
+from sparkify.engine.server import embedded
+from sparkify.engine.sql.adapter import postgres_only_feature
 from sparkify.errors import ConfigError
 from sparkify.report import format_checks
 from sparkify.sample_data import ExpectedCounts, generate

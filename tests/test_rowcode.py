@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparkify.copy_emulator.convert import Column, ValueRejected
-from sparkify.copy_emulator.mapping import auto_extractor
-from sparkify.copy_emulator.produce import RowConverter
-from sparkify.copy_emulator.statement import parse_copy
+from sparkify.engine.copy.convert import Column, ValueRejected
+from sparkify.engine.copy.mapping import auto_extractor
+from sparkify.engine.copy.produce import RowConverter
+from sparkify.engine.copy.statement import parse_copy
 
 COLUMNS = [
     Column("name", "character varying(8)", False, 8),

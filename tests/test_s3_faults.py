@@ -24,7 +24,7 @@ import create_tables
 import etl
 from sparkify import packing, pipeline
 from sparkify.config import load_config
-from sparkify.copy_emulator import produce, run_copy, s3io
+from sparkify.engine.copy import produce, run_copy, s3io
 from sparkify.errors import LoadError
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
@@ -355,7 +355,7 @@ def test_verbose_logs_each_retry(
 
 
 def test_the_progress_bar_counts_objects_their_rate_and_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sparkify import progress
+    from sparkify.engine.copy import progress
 
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     bar = progress.copy_progress("staging_songs", 3, 300, objects=True)

@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 import sql_queries as q
-from sparkify.adapter import postgres_ddl
-from sparkify.copy_emulator import parse_copy
+from sparkify.engine.copy import parse_copy
+from sparkify.engine.sql.adapter import postgres_ddl
+from sparkify.engine.sql.text import collapse_whitespace, mask_secrets, quote_ident, quote_literal
 from sparkify.errors import CopyStatementError
-from sparkify.sqltext import collapse_whitespace, mask_secrets, quote_ident, quote_literal
 from tests.redshift_config import REDSHIFT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify.sqltokens import (
+from sparkify.engine.sql.tokens import (
     SqlLexError,
     closing_paren,
     first_keyword,

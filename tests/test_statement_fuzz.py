@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparkify.copy_emulator.statement import parse_copy
+from sparkify.engine.copy.statement import parse_copy
 from sparkify.errors import CopyStatementError
 
 WORDS = [

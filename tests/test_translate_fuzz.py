@@ -11,9 +11,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparkify.adapter import translate
+from sparkify.engine.sql.adapter import translate
+from sparkify.engine.unload.statement import parse_unload
 from sparkify.errors import UnloadError, UnsupportedStatementError
-from sparkify.unload import parse_unload
 
 WORDS = [
     "SELECT",

@@ -13,8 +13,8 @@ import pytest
 import zstandard
 
 from sparkify.config import load_config
+from sparkify.engine.unload.statement import NOT_EMPTY, parse_unload, run_unload
 from sparkify.errors import UnloadError
-from sparkify.unload import NOT_EMPTY, parse_unload, run_unload
 from sparkify.warehouse import Warehouse, connect
 
 ROWS = [

@@ -1,6 +1,2 @@
-"""A Redshift on localhost: a PostgreSQL-wire endpoint in front of the embedded PostgreSQL.
-
-Any PostgreSQL or Redshift client connects to it as to a cluster: the master user's password is checked
-here, every statement goes through the one SQL emulation (:func:`sparkify.adapter.translate`), and COPY
-from S3 or local files runs server-side in the emulator, inside the client's own transaction.
-"""
+"""``python -m sparkify.endpoint``: the toolkit's command that runs the engine's endpoint
+(:mod:`sparkify.engine.endpoint`) with the settings ``dwh.cfg`` gives, in the foreground or the background."""

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings: EndpointSettings, *, pid_file: bool = False) -> int:
-    from sparkify.endpoint.server import Endpoint
+    from sparkify.engine.endpoint.server import Endpoint
 
     endpoint = Endpoint(settings)
 

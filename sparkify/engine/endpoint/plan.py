@@ -1,0 +1,108 @@
+"""What the endpoint does with one statement, decided once per text: forward it (translated by the one
+SQL emulation), run it here (COPY, UNLOAD), or refuse it as Redshift would."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sparkify.engine.endpoint import serverside
+from sparkify.engine.sql import adapter
+from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.text import first_keyword
+from sparkify.engine.sql.tokens import SqlLexError, split_statements, tokens
+from sparkify.errors import SparkifyError
+
+
+@dataclass(frozen=True)
+class Forward:
+    sql: str
+    unchanged: bool
+    #: The command tag Redshift answers with, where the translation's differs (None: the backend's).
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerSide:
+    handler: serverside.Handler
+    sql: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    message: str
+    sqlstate: str
+
+
+Step = Forward | ServerSide | Refuse
+
+
+_CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent twice: not kept
+
+
+def classify(sql: str) -> Step:
+    """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
+    texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
+    extended), and the verdict depends on the text alone."""
+    return _classify_cached(sql) if len(sql) <= _CACHED_TEXT else _classify(sql)
+
+
+def _classify(sql: str) -> Step:
+    try:
+        translated = adapter.translate(sql)
+    except SparkifyError as exc:
+        return Refuse(str(exc), "0A000")
+    except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
+        return Forward(sql, True)
+    handler = serverside.handler_for(first_keyword(sql), sql)
+    if handler is not None:
+        return ServerSide(handler, sql)
+    return Forward(translated, translated == sql, _redshift_tag(sql, translated))
+
+
+#: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
+_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
+
+
+def _redshift_tag(sql: str, translated: str) -> str | None:
+    """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
+    one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
+    (PostgreSQL 8.0's tag); VACUUM and ALTER TABLE's DISTSTYLE, SORTKEY and APPEND run as DO blocks too."""
+    keyword = first_keyword(sql)
+    if first_keyword(translated) != "DO" or keyword == "DO":
+        return None
+    if keyword != "CREATE":
+        return _TAGS_OF_DO_BLOCKS.get(keyword)
+    try:
+        found = tokens(sql)
+    except SqlLexError:
+        return None
+    depth = 0
+    for token in found:
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0 and token.word == "AS":
+            return "SELECT"
+    return "CREATE TABLE"
+
+
+_classify_cached = functools.lru_cache(maxsize=1024)(_classify)
+
+
+def statements_of(sql: str) -> tuple[str, ...]:
+    """The statements of one query text; () when it has none or is not lexically SQL (PostgreSQL then
+    answers it in its own words)."""
+    return _statements_cached(sql) if len(sql) <= _CACHED_TEXT else _statements(sql)
+
+
+def _statements(sql: str) -> tuple[str, ...]:
+    try:
+        return tuple(split_statements(sql))
+    except SqlLexError:
+        pass
+    try:  # ``THEN 1WHEN``, as Redshift's lexer reads it (translate puts the space in)
+        return tuple(split_statements(numbers_apart(sql)))
+    except SqlLexError:
+        return ()
+
+
+_statements_cached = functools.lru_cache(maxsize=1024)(_statements)

@@ -1,0 +1,86 @@
+"""Statements the endpoint runs itself instead of forwarding: Redshift's COPY and UNLOAD on the client's
+own backend session.
+
+The dispatch is one table, keyword → handler.  A handler gets a :class:`Context` (a psycopg2-like
+connection over the client's session, and the recorder of rejected records) and the statement text, and
+returns the command tag to answer with (``COPY 8056``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sparkify.engine.copy import run_copy
+from sparkify.engine.copy.loader import RejectionRecorder
+from sparkify.engine.sql.redshift.load_commits import record_load_commits
+from sparkify.engine.sql.tokens import SqlLexError, words
+from sparkify.engine.unload.statement import run_unload
+from sparkify.errors import LoadError
+
+
+@dataclass
+class Context:
+    connection: Any
+    record_rejections: RejectionRecorder
+    #: The query id of the last COPY, for pg_last_copy_id(); a handler sets it.
+    last_copy_id: int = -1
+
+
+Handler = Callable[[Context, str], str]
+
+
+def copy_handler(context: Context, sql: str) -> str:
+    try:
+        result = run_copy(context.connection, sql, record_rejections=context.record_rejections)
+    except LoadError as exc:
+        context.last_copy_id = exc.query_id  # the id its rows in stl_load_errors carry (0: none)
+        raise
+    context.last_copy_id = result.query_id
+    record_load_commits(context.connection, result.files)  # stl_load_commits, PG_LAST_COPY_COUNT()
+    return f"COPY {result.rows_loaded}"
+
+
+def unload_handler(context: Context, sql: str) -> str:
+    run_unload(context.connection, sql)
+    return "UNLOAD"
+
+
+#: Statement keyword → handler: the emulator's statements, the same ones the scripts' embedded path runs.
+HANDLERS: dict[str, Handler] = {"COPY": copy_handler, "UNLOAD": unload_handler}
+
+
+def handler_for(keyword: str, sql: str) -> Handler | None:
+    """The handler that runs ``sql`` server-side, or None when it is forwarded (PostgreSQL's own
+    ``COPY … FROM STDIN`` / ``TO STDOUT`` included: the client streams those itself)."""
+    handler = HANDLERS.get(keyword)
+    if handler is None:
+        return None
+    if keyword == "COPY":
+        try:
+            if {"STDIN", "STDOUT"} & set(words(sql)):
+                return None
+        except SqlLexError:
+            return None
+    return handler
+
+
+def error_of(exc: BaseException) -> tuple[str, str, str]:
+    """(message, SQLSTATE, detail) of a failed server-side statement, worded as Redshift words them."""
+    from sparkify.engine.endpoint.backend import BackendError
+    from sparkify.errors import SparkifyError
+
+    if isinstance(exc, LoadError) and exc.rejected:
+        # Redshift's own words, which clients (and our scripts' Redshift path) recognise; the emulator's
+        # explanation of the first rejected record goes in the detail.
+        return (
+            f"Load into table '{exc.table}' failed. Check 'stl_load_errors' system table for details.",
+            "XX000",
+            str(exc),
+        )
+    if isinstance(exc, BackendError):
+        return exc.pgerror, exc.pgcode, exc.fields.get("D", "")
+    if isinstance(exc, SparkifyError):
+        return str(exc), "XX000", ""
+    return f"the statement failed in the endpoint: {type(exc).__name__}: {exc}", "XX000", ""

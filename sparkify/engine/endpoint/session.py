@@ -1,0 +1,415 @@
+"""One client's session: its messages, after the startup, relayed to its own backend session.
+
+Messages that need no rewriting go through as the client sent them.  Every statement is first put
+through the one SQL emulation (:func:`sparkify.engine.sql.adapter.translate`); a statement Redshift
+would refuse is answered with an error and the session goes on; a Redshift COPY runs here, on the client's
+backend session and inside its transaction.
+
+The extended protocol's answers must keep the order of the requests.  Requests are forwarded as they
+come; before the endpoint answers one itself (a COPY's ParseComplete, a refusal), it first collects the
+backend's answers to everything forwarded before: ``pending`` counts the requests whose answer is due.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import psycopg2
+
+from sparkify.engine.endpoint import messages as m
+from sparkify.engine.endpoint import redshift_wire, serverside
+from sparkify.engine.endpoint.backend import Backend, BackendError
+from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
+from sparkify.engine.endpoint.rewrite import endpoint_sql
+from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.text import first_keyword
+
+if TYPE_CHECKING:
+    from sparkify.engine.endpoint.server import Endpoint
+
+log = logging.getLogger(__name__)
+
+#: Backend messages that end the answer to one extended-protocol request.
+_ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
+_ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
+
+
+class ClientSession:
+    """The relay loop of one client, after authentication, until it leaves or the endpoint stops."""
+
+    def __init__(
+        self, endpoint: Endpoint, client: m.Channel, backend: Backend, database: str, *, redshift_driver: bool
+    ) -> None:
+        self.endpoint = endpoint
+        self.client = client
+        self.backend = backend
+        self.database = database
+        self.pending = 0
+        self.skipping = False  # after an error in an extended-protocol batch, until its Sync
+        self.statements: dict[str, ServerSide] = {}  # prepared server-side statements, by name
+        self.portals: dict[str, ServerSide] = {}
+        #: Redshift's command tags for forwarded statements whose translation PostgreSQL tags otherwise:
+        #: by prepared statement and portal name.
+        self.statement_tags: dict[str, str] = {}
+        self.portal_tags: dict[str, str] = {}
+        #: For each forwarded statement whose answer is due, in order: its tag (None: the backend's) and the
+        #: columns whose binary INTERVAL a Redshift driver reads in Redshift's form.
+        self.due: deque[tuple[str | None, frozenset[int]]] = deque()
+        #: A Redshift driver (redshift_connector) reads binary INTERVALs as Redshift sends them: for it, the
+        #: parameter and column types of its statements, and the interval columns of its portals.
+        self.redshift_driver = redshift_driver
+        self.statement_types: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.portal_intervals: dict[str, frozenset[int]] = {}
+        self.due_describes: deque[str | None] = deque()
+        self.context = serverside.Context(backend.connection(), self._record_rejections)
+        self._side_connection: Any = None
+        client.before_block = self._flush_both
+        backend.channel.before_block = self._flush_both
+        self._handlers = {
+            b"Q": self.simple_query,
+            b"P": self.parse,
+            b"B": self.bind,
+            b"D": self.describe,
+            b"E": self.execute,
+            b"C": self.close,
+            b"H": self.flush,
+            b"S": self.sync,
+            b"F": self.function_call,
+        }
+
+    def _flush_both(self) -> None:
+        self.backend.channel.flush()
+        self.client.flush()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
+            except m.UnknownMessageType as exc:
+                self.client.write(m.error_response(str(exc), "08P01", severity="FATAL"))
+                raise
+            if kind == b"X":
+                return
+            handler = self._handlers.get(kind)
+            try:
+                if handler is not None:
+                    handler(payload)
+            except m.MalformedMessage as exc:
+                self.client.write(m.error_response(str(exc), "08P01", severity="FATAL"))
+                raise
+            # CopyData, CopyDone and CopyFail outside a COPY, and a stray password message: ignored, as by
+            # PostgreSQL.
+
+    def close_side_connection(self) -> None:
+        if self._side_connection is not None:
+            self._side_connection.close()
+
+    # --- planning ---------------------------------------------------------------------------------------
+
+    def plan(self, sql: str) -> Step:
+        """What to do with one statement."""
+        step = classify(sql)
+        if isinstance(step, Forward):
+            final = endpoint_sql(
+                step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+            )
+            return Forward(final, final == sql, step.tag)
+        return step
+
+    # --- simple query -----------------------------------------------------------------------------------
+
+    def simple_query(self, payload: bytes) -> None:
+        if (
+            self.skipping
+        ):  # after an error in an extended-protocol batch, discarded until Sync, as by PostgreSQL
+            return
+        sql, _ = m.read_cstring(payload)
+        statements = statements_of(sql)
+        if not statements:  # empty, or not lexically SQL: PostgreSQL answers it in its own words
+            self.send_to_backend(b"Q", payload)
+            self.relay_until_ready()
+            return
+        steps = [self.plan(statement) for statement in statements]
+        if all(isinstance(step, Forward) for step in steps):
+            if all(step.unchanged for step in steps):  # type: ignore[union-attr]
+                self.send_to_backend(b"Q", payload)
+            else:
+                self.send_to_backend(b"Q", m.cstring(";\n".join(step.sql for step in steps)))  # type: ignore[union-attr]
+                self.due.extend((step.tag, redshift_wire.NO_COLUMNS) for step in steps)  # type: ignore[union-attr]
+            self.relay_until_ready()
+            return
+        self._run_steps(steps)
+        self.skipping = False
+        self.client.write(m.ready_for_query(self.backend.status))
+
+    def _run_steps(self, steps: list[Step]) -> None:
+        """Statements of one query, some forwarded, some run here: in order, stopping at the first error."""
+        index = 0
+        while index < len(steps):
+            step = steps[index]
+            if isinstance(step, Forward):
+                group = []
+                while index < len(steps) and isinstance(steps[index], Forward):
+                    group.append(steps[index].sql)  # type: ignore[union-attr]
+                    self.due.append((steps[index].tag, redshift_wire.NO_COLUMNS))  # type: ignore[union-attr]
+                    index += 1
+                self.send_to_backend(b"Q", m.cstring(";\n".join(group)))
+                if self.relay_until_ready(forward_ready=False):
+                    return
+                continue
+            index += 1
+            failed = self.run_server_side(step) if isinstance(step, ServerSide) else self.refuse(step)
+            if failed:
+                return
+
+    # --- extended query ---------------------------------------------------------------------------------
+
+    def parse(self, payload: bytes) -> None:
+        if self.skipping:
+            return
+        name, offset = m.read_cstring(payload)
+        sql, rest = m.read_cstring(payload, offset)
+        self.statements.pop(name, None)
+        self.statement_tags.pop(name, None)
+        several = len(statements_of(sql)) != 1
+        step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
+        if isinstance(step, Forward):
+            if step.tag is not None:
+                self.statement_tags[name] = step.tag
+            if self.redshift_driver:
+                self.statement_types[name] = (_parameter_types(payload), ())
+            body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
+            self.forward_request(b"P", body)
+        elif isinstance(step, ServerSide):
+            self.statements[name] = step
+            self.answer(m.PARSE_COMPLETE)
+        else:
+            self.refuse(step)
+
+    def bind(self, payload: bytes) -> None:
+        if self.skipping:
+            return
+        portal, offset = m.read_cstring(payload)
+        statement, _ = m.read_cstring(payload, offset)
+        self.portals.pop(portal, None)
+        self.portal_tags.pop(portal, None)
+        if statement in self.statement_tags:
+            self.portal_tags[portal] = self.statement_tags[statement]
+        if statement in self.statements:
+            self.portals[portal] = self.statements[statement]
+            self.answer(m.BIND_COMPLETE)
+            return
+        if self.redshift_driver:
+            payload = self._bind_for_postgres(portal, statement, payload)
+        self.forward_request(b"B", payload)
+
+    def _bind_for_postgres(self, portal: str, statement: str, payload: bytes) -> bytes:
+        """A Redshift driver's Bind, its binary INTERVAL parameters in PostgreSQL's form; notes the portal's
+        binary INTERVAL columns.  A malformed Bind goes as it is: PostgreSQL answers it in its own words."""
+        parameters, columns = self.statement_types.get(statement, ((), ()))
+        self.portal_intervals.pop(portal, None)
+        try:
+            payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
+        except (struct.error, m.MalformedMessage):
+            return payload
+        intervals = redshift_wire.binary_interval_columns(columns, result_formats)
+        if intervals:
+            self.portal_intervals[portal] = intervals
+        return payload
+
+    def describe(self, payload: bytes) -> None:
+        if self.skipping:
+            return
+        name, _ = m.read_cstring(payload, 1)
+        if payload[:1] == b"S" and name in self.statements:
+            self.answer(m.NO_PARAMETERS + m.NO_DATA)
+        elif payload[:1] == b"P" and name in self.portals:
+            self.answer(m.NO_DATA)
+        else:
+            if self.redshift_driver:
+                self.due_describes.append(name if payload[:1] == b"S" else None)
+            self.forward_request(b"D", payload)
+
+    def execute(self, payload: bytes) -> None:
+        if self.skipping:
+            return
+        portal, _ = m.read_cstring(payload)
+        step = self.portals.get(portal)
+        if step is None:
+            self.due.append(
+                (self.portal_tags.get(portal), self.portal_intervals.get(portal, redshift_wire.NO_COLUMNS))
+            )
+            self.forward_request(b"E", payload)
+            return
+        self.collect_answers()
+        if self.skipping:
+            return
+        self.context.connection.cursor().execute("")  # learns the transaction status as of now
+        if self.run_server_side(step):
+            self.skipping = True
+
+    def close(self, payload: bytes) -> None:
+        if self.skipping:
+            return
+        name, _ = m.read_cstring(payload, 1)
+        (self.statement_tags if payload[:1] == b"S" else self.portal_tags).pop(name, None)
+        (self.statement_types if payload[:1] == b"S" else self.portal_intervals).pop(name, None)
+        table = self.statements if payload[:1] == b"S" else self.portals
+        if name in table:
+            del table[name]
+            self.answer(m.CLOSE_COMPLETE)
+        else:
+            self.forward_request(b"C", payload)
+
+    def flush(self, payload: bytes) -> None:
+        self.send_to_backend(b"H", payload)
+        self.collect_answers()
+
+    def sync(self, payload: bytes) -> None:
+        self.send_to_backend(b"S", payload)
+        self.relay_until_ready()
+
+    def function_call(self, payload: bytes) -> None:
+        self.send_to_backend(b"F", payload)
+        self.relay_until_ready()
+
+    def forward_request(self, kind: bytes, payload: bytes) -> None:
+        self.send_to_backend(kind, payload)
+        self.pending += 1
+
+    def answer(self, data: bytes) -> None:
+        """An answer the endpoint makes itself, after the backend's answers to earlier requests."""
+        self.collect_answers()
+        if not self.skipping:
+            self.client.write(data)
+
+    # --- relaying ---------------------------------------------------------------------------------------
+
+    def send_to_backend(self, kind: bytes, payload: bytes) -> None:
+        self.backend.send(m.message(kind, payload))
+
+    def collect_answers(self) -> None:
+        """Relay the backend's answers to every forwarded request; stop early at an error."""
+        if self.pending == 0:
+            return
+        self.send_to_backend(b"H", b"")
+        while self.pending > 0:
+            kind, payload = self.backend.read()
+            self.client.write(self.relayed(kind, payload))
+            if kind == b"E":
+                self.pending = 0
+                self.skipping = True
+            elif kind in _ANSWER_ENDS:
+                self.pending -= 1
+            elif kind == b"G":
+                self.relay_copy_in()
+
+    def relay_until_ready(self, *, forward_ready: bool = True) -> bool:
+        """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
+        failed = False
+        while True:
+            kind, payload = self.backend.read()
+            if kind == b"Z":
+                self.backend.status = payload[:1]
+                self.pending = 0
+                self.skipping = False
+                self.due.clear()  # what an error left unanswered is not answered any more
+                self.due_describes.clear()
+                if forward_ready:
+                    self.client.write(m.message(kind, payload))
+                return failed
+            self.client.write(self.relayed(kind, payload))
+            if kind == b"E":
+                failed = True
+            elif kind == b"G":
+                self.relay_copy_in()
+
+    def relayed(self, kind: bytes, payload: bytes) -> bytes:
+        """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
+        translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
+        Redshift's form."""
+        if kind == b"D":
+            if self.due and self.due[0][1]:
+                return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))
+        elif kind in (b"C", b"I", b"s") and self.due:
+            tag, _ = self.due.popleft()
+            if tag is not None and kind == b"C" and payload == b"DO\0":
+                return m.command_complete(tag)
+        elif kind in (b"T", b"n") and self.due_describes:
+            name = self.due_describes.popleft()
+            if name is not None and kind == b"T" and name in self.statement_types:
+                parameters, _ = self.statement_types[name]
+                self.statement_types[name] = (parameters, redshift_wire.column_types(payload))
+        return m.message(kind, payload)
+
+    def relay_copy_in(self) -> None:
+        """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
+        while True:
+            kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
+            self.send_to_backend(kind, payload)
+            if kind not in (b"d", b"H", b"S"):
+                return
+
+    # --- statements run here ----------------------------------------------------------------------------
+
+    def run_server_side(self, step: ServerSide) -> bool:
+        """Run ``step`` in the client's transaction, or in one of its own; answer it; True on failure."""
+        status = self.backend.status
+        if status == b"E":
+            return self.refuse(
+                Refuse(
+                    "current transaction is aborted, commands ignored until end of transaction block", "25P02"
+                )
+            )
+        cursor = self.context.connection.cursor()
+        try:
+            if status == b"I":
+                cursor.execute("BEGIN")
+            tag = step.handler(self.context, step.sql)
+            if status == b"I":
+                cursor.execute("COMMIT")
+        except (Exception, KeyboardInterrupt) as exc:
+            if isinstance(exc, m.ProtocolError):
+                raise
+            message, sqlstate, detail = serverside.error_of(exc)
+            log.info("%s: %s", first_keyword(step.sql), message)
+            self._end_failed_transaction(cursor, status)
+            self.client.write(m.error_response(message, sqlstate, detail=detail))
+            return True
+        self.client.write(m.command_complete(tag))
+        return False
+
+    def refuse(self, step: Refuse) -> bool:
+        self.collect_answers()
+        if self.skipping:  # the backend failed earlier in this batch and discards all until Sync
+            return True
+        self.client.write(m.error_response(step.message, step.sqlstate))
+        if self.backend.status != b"E":
+            # Fails the backend's transaction as the refused statement would have: an open block is
+            # aborted, and so is the implicit one of an extended-protocol batch (what it ran is undone).
+            self._end_failed_transaction(self.context.connection.cursor(), b"T")
+        self.skipping = True
+        return True
+
+    def _end_failed_transaction(self, cursor: Any, status: bytes) -> None:
+        """A failed statement ends the transaction as on Redshift: rolled back if it was the statement's
+        own, aborted (until the client's ROLLBACK) if the client had opened it."""
+        with contextlib.suppress(BackendError):
+            cursor.execute("ROLLBACK" if status == b"I" else _ABORT)
+
+    def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
+        """stl_load_errors outlives the COPY's transaction, as on Redshift: written on its own connection."""
+        if self._side_connection is None:
+            self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
+        return record_in_stl_load_errors(self._side_connection, table, rejected)
+
+
+def _parameter_types(parse_payload: bytes) -> tuple[int, ...]:
+    try:
+        return redshift_wire.parameter_types(parse_payload)
+    except (struct.error, m.MalformedMessage):
+        return ()

@@ -1,0 +1,1 @@
+"""The embedded PostgreSQL: starting, reusing, recovering and stopping it."""

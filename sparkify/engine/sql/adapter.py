@@ -1,0 +1,155 @@
+"""Redshift SQL as the local PostgreSQL should run it: the one entry point of the emulation's SQL side.
+
+The scripts' embedded path (:mod:`sparkify.warehouse`) and the endpoint both call :func:`translate`,
+:func:`session_setup_statements` and :func:`prepare_database`, so the two cannot drift apart.  Every
+rewrite works on tokens (:mod:`sparkify.engine.sql.tokens`); the pieces live in
+:mod:`sparkify.engine.sql.redshift`: refusals, CREATE TABLE, expressions, and the function and catalog shims.
+
+Backslashes: PostgreSQL reads a backslash in a plain literal as itself, Redshift as an escape.  The
+adapter gives Redshift's reading: a plain literal with a backslash becomes an ``E''`` literal before
+PostgreSQL's lexer sees it (``'it\\'s'`` is ``it's``, ``'a\\\\.b'`` is ``a\\.b``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
+from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
+from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.refusals import refusal
+from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
+from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
+from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
+from sparkify.errors import UnsupportedStatementError
+
+__all__ = [
+    "IDENTITY_CACHE",
+    "SHIM_SCHEMA",
+    "postgres_ddl",
+    "postgres_only_feature",
+    "postgres_statement",
+    "prepare_database",
+    "session_setup_statements",
+    "translate",
+]
+
+_EMULATED = frozenset(["COPY", "UNLOAD"])
+
+
+def translate(sql: str) -> str:
+    """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
+    Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
+    the emulators execute them."""
+    if first_keyword(sql) in _EMULATED:
+        return sql
+    sql = with_redshift_escapes(sql)
+    try:
+        found = tokens(sql)
+    except SqlLexError:
+        sql = numbers_apart(sql)  # ``THEN 1WHEN``, as Redshift's lexer reads it
+        try:
+            found = tokens(sql)
+        except SqlLexError:
+            return sql  # PostgreSQL reports the lexical error itself
+    try:
+        message = refusal(sql, found)
+    except (ValueError, IndexError):
+        message = None  # not well-formed: PostgreSQL reports the syntax error itself
+    if message:
+        raise UnsupportedStatementError(message)
+    try:
+        return _adapted(sql, found)
+    except (ValueError, IndexError):
+        return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
+
+
+def _adapted(sql: str, found: list[Token]) -> str:
+    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
+        adapted = leader_sql(sql, found)
+        if adapted != sql:
+            sql, found = adapted, tokens(adapted)
+    statement = rewrite_statement(found)
+    if statement is not None:
+        return statement
+    adapted = postgres_statement(sql)
+    layout = adapt_create_table(sql)[1]
+    adapted = rewrite_expressions(adapted)
+    return _with_layout(adapted, layout) if layout is not None else adapted
+
+
+def postgres_ddl(sql: str) -> str:
+    """``sql`` with Redshift-only table clauses taken out and Redshift's types and identity columns
+    spelt PostgreSQL's way; statements other than CREATE TABLE are returned unchanged."""
+    adapted, layout = adapt_create_table(sql)
+    return adapted if layout is not None else adapt_other_ddl(sql)
+
+
+def postgres_statement(sql: str) -> str:
+    """``sql`` as PostgreSQL should run it: DDL adapted, and a DELETE of a whole table as TRUNCATE.
+
+    Inside a transaction the two mean the same on PostgreSQL, where TRUNCATE does not leave a million dead
+    rows behind; Redshift gets the DELETE as written, since its TRUNCATE would commit the transaction.
+    """
+    found = tokens(sql)
+    words = [token.word for token in found if token.text != ";"]
+    if words[:2] == ["DELETE", "FROM"] and len(found) - found.count(";") >= 3:
+        rest = [token for token in found[2:] if token.text != ";"]
+        if len(rest) == 1 and rest[0].word:
+            return f"TRUNCATE {rest[0].text}"
+    return postgres_ddl(sql)
+
+
+def postgres_only_feature(sql: str) -> str | None:
+    """Redshift's error message for ``sql`` if Redshift would reject it (PostgreSQL would not), else None."""
+    try:
+        return refusal(sql, tokens(sql))
+    except SqlLexError:
+        return None
+
+
+def _with_layout(sql: str, layout: TableLayout) -> str:
+    """The CREATE TABLE ``sql`` and the recording of its layout, as one statement (a DO block)."""
+    body = sql.strip().rstrip(";").strip()
+    tag = "ddl"
+    while f"${tag}$" in body:
+        tag += "_"
+    name = quote_literal(layout.table)
+    sortkeys = "ARRAY[" + ", ".join(quote_literal(key) for key in layout.sortkeys) + "]::text[]"
+    columns = "ARRAY[" + ", ".join(quote_literal(column) for column in layout.encodings) + "]::text[]"
+    encodings = (
+        "ARRAY[" + ", ".join(quote_literal(value) for value in layout.encodings.values()) + "]::text[]"
+    )
+    like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
+    record = (
+        f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
+        f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
+        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like});"
+    )
+    return (
+        "DO $sparkify$ DECLARE existed boolean; BEGIN "
+        f"existed := to_regclass({name}) IS NOT NULL; "
+        f"EXECUTE ${tag}${body}${tag}$; "
+        f"IF NOT existed THEN {record} END IF; END $sparkify$"
+    )
+
+
+def session_setup_statements() -> list[str]:
+    """Statements each session runs before the client's first one: Redshift's functions before
+    PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
+    and the endpoint alike."""
+    return [
+        f'SET search_path TO "$user", public, {SHIM_PATH}',
+        "SET TimeZone TO 'UTC'",
+        "SET DateStyle TO 'ISO, MDY'",
+        *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
+    ]
+
+
+def prepare_database(connection: Any) -> None:
+    """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
+    views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
+    shims.install(connection)
+    learn_catalog(connection)

@@ -1,0 +1,331 @@
+-- Redshift's catalog, as far as tutorials and tools read it: pg_table_def, svv_table_info, stv_sessions,
+-- stl_load_commits; and the record of each table's distribution, sort keys and encodings as its DDL wrote them.
+
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_style (
+    table_oid  oid PRIMARY KEY,
+    diststyle  text NOT NULL,
+    sortstyle  text
+);
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_layout (
+    table_oid   oid NOT NULL,
+    column_name name NOT NULL,
+    distkey     boolean NOT NULL DEFAULT false,
+    sortkey     integer NOT NULL DEFAULT 0,
+    encoding    text,
+    PRIMARY KEY (table_oid, column_name)
+);
+
+-- Redshift's default encodings (ENCODE AUTO): none for sort keys, booleans and floats, az64 for numbers
+-- and times, lzo for strings.
+CREATE OR REPLACE FUNCTION sparkify_redshift.default_encoding(type_oid oid, sortkey integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN sortkey <> 0 THEN 'none'
+        WHEN type_oid IN ('boolean'::regtype, 'real'::regtype, 'double precision'::regtype) THEN 'none'
+        WHEN type_oid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+                          'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+                          'timetz'::regtype) THEN 'az64'
+        WHEN type_oid IN ('character'::regtype, 'character varying'::regtype, 'text'::regtype) THEN 'lzo'
+        ELSE 'none'
+    END $$;
+
+-- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
+-- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
+    target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
+    encoded_columns text[], encoding_names text[], like_table regclass
+) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    position int;
+BEGIN
+    DELETE FROM sparkify_redshift.table_style s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.table_oid);
+    DELETE FROM sparkify_redshift.table_layout l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.table_oid);
+    DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
+    DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
+    IF like_table IS NOT NULL THEN
+        INSERT INTO sparkify_redshift.table_style
+            SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
+        INSERT INTO sparkify_redshift.table_layout
+            SELECT target, l.column_name, l.distkey, l.sortkey, l.encoding
+            FROM sparkify_redshift.table_layout l WHERE l.table_oid = like_table;
+        SELECT array_agg(l.column_name::text ORDER BY abs(l.sortkey)) INTO sort_keys
+            FROM sparkify_redshift.table_layout l WHERE l.table_oid = target AND l.sortkey <> 0;
+    ELSE
+        INSERT INTO sparkify_redshift.table_style VALUES (target, dist_style, sort_style);
+        INSERT INTO sparkify_redshift.table_layout (table_oid, column_name)
+            SELECT target, a.attname FROM pg_attribute a
+            WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
+        UPDATE sparkify_redshift.table_layout SET distkey = true
+            WHERE table_oid = target AND column_name = dist_key;
+        FOR position IN 1..coalesce(array_length(sort_keys, 1), 0) LOOP
+            UPDATE sparkify_redshift.table_layout
+               SET sortkey = CASE WHEN sort_style = 'interleaved' AND position % 2 = 0 THEN -position ELSE position END
+             WHERE table_oid = target AND column_name = sort_keys[position];
+        END LOOP;
+        FOR position IN 1..coalesce(array_length(encoded_columns, 1), 0) LOOP
+            UPDATE sparkify_redshift.table_layout SET encoding = lower(encoding_names[position])
+             WHERE table_oid = target AND column_name = encoded_columns[position];
+        END LOOP;
+    END IF;
+    IF coalesce(array_length(sort_keys, 1), 0) > 0 THEN
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING brin (%I)',
+                       left((SELECT relname FROM pg_class WHERE oid = target), 50) || '_sortkey_brin',
+                       target, sort_keys[1]);
+    END IF;
+END $$;
+
+-- ALTER TABLE target APPEND FROM source: moves the rows, matching columns by name.
+CREATE OR REPLACE FUNCTION sparkify_redshift.append_table(target regclass, source regclass, mode text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    shared text;
+    missing text;
+BEGIN
+    SELECT string_agg(format('%I', t.attname), ', ' ORDER BY t.attnum) INTO shared
+      FROM pg_attribute t JOIN pg_attribute s ON s.attrelid = source AND s.attname = t.attname
+                                               AND s.attnum > 0 AND NOT s.attisdropped
+     WHERE t.attrelid = target AND t.attnum > 0 AND NOT t.attisdropped;
+    SELECT string_agg(s.attname, ', ') INTO missing FROM pg_attribute s
+     WHERE s.attrelid = source AND s.attnum > 0 AND NOT s.attisdropped
+       AND NOT EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = target AND t.attname = s.attname
+                                                    AND NOT t.attisdropped);
+    IF missing IS NOT NULL AND mode <> 'IGNOREEXTRA' THEN
+        RAISE EXCEPTION 'Source table has columns (%) that the target table does not have', missing
+              USING HINT = 'Use IGNOREEXTRA to drop them.';
+    END IF;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', target, shared, shared, source);
+    EXECUTE format('DELETE FROM %s', source);
+END $$;
+
+CREATE OR REPLACE VIEW sparkify_redshift.pg_table_def AS
+SELECT n.nspname AS schemaname,
+       c.relname AS tablename,
+       a.attname AS "column",
+       CASE WHEN a.atttypid = 'json'::regtype THEN 'super' ELSE format_type(a.atttypid, a.atttypmod) END
+           AS type,
+       coalesce(l.encoding, sparkify_redshift.default_encoding(a.atttypid, coalesce(l.sortkey, 0))) AS encoding,
+       coalesce(l.distkey, false) AS distkey,
+       coalesce(l.sortkey, 0) AS sortkey,
+       a.attnotnull AS notnull
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname
+ WHERE c.relkind IN ('r', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
+   AND pg_table_is_visible(c.oid)
+ ORDER BY n.nspname, c.relname, a.attnum;
+
+CREATE OR REPLACE FUNCTION sparkify_redshift.table_rows(target regclass) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    counted bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', target) INTO counted;
+    RETURN counted;
+END $$;
+
+-- svv_table_info lists tables that hold rows, as Redshift's does.
+DROP VIEW IF EXISTS sparkify_redshift.svv_table_info;
+CREATE VIEW sparkify_redshift.svv_table_info AS
+SELECT * FROM (
+SELECT current_database()::text AS database,
+       n.nspname::text AS schema,
+       c.oid::bigint AS table_id,
+       c.relname::text AS "table",
+       CASE WHEN EXISTS (SELECT FROM sparkify_redshift.table_layout l
+                          WHERE l.table_oid = c.oid AND l.encoding IS NOT NULL AND l.encoding <> 'raw')
+            THEN 'Y' ELSE 'Y, AUTO(ENCODE)' END AS encoded,
+       CASE coalesce(s.diststyle, 'auto')
+            WHEN 'key' THEN 'KEY(' || (SELECT l.column_name FROM sparkify_redshift.table_layout l
+                                        WHERE l.table_oid = c.oid AND l.distkey LIMIT 1) || ')'
+            WHEN 'auto' THEN 'AUTO(ALL)'
+            ELSE upper(s.diststyle) END AS diststyle,
+       (SELECT l.column_name::text FROM sparkify_redshift.table_layout l
+         WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1,
+       (SELECT coalesce(l.encoding, 'none') FROM sparkify_redshift.table_layout l
+         WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1_enc,
+       (SELECT max(a.atttypmod - 4) FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND a.atttypid = 'character varying'::regtype AND a.attnum > 0)::integer
+           AS max_varchar,
+       (SELECT count(*) FROM sparkify_redshift.table_layout l WHERE l.table_oid = c.oid AND l.sortkey <> 0)::integer
+           AS sortkey_num,
+       greatest(1, ceil(pg_total_relation_size(c.oid) / 1048576.0))::bigint AS size,
+       0::numeric(10, 4) AS pct_used,
+       0::bigint AS empty,
+       0::numeric(10, 4) AS unsorted,
+       0::numeric(10, 2) AS stats_off,
+       sparkify_redshift.table_rows(c.oid) AS tbl_rows,
+       NULL::numeric(10, 4) AS skew_sortkey1,
+       NULL::numeric(10, 4) AS skew_rows,
+       c.reltuples::bigint AS estimated_visible_rows,
+       NULL::character(100) AS risk_event,
+       NULL::numeric(12, 2) AS vacuum_sort_benefit,
+       NULL::timestamp AS create_time
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid
+ WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
+   AND has_table_privilege(c.oid, 'SELECT')
+) AS tables WHERE tbl_rows > 0;
+
+CREATE OR REPLACE VIEW sparkify_redshift.stv_sessions AS
+SELECT backend_start::timestamp AS starttime,
+       pid AS process,
+       rpad(usename::text, 50)::character(50) AS user_name,
+       rpad(datname::text, 50)::character(50) AS db_name,
+       (now() - backend_start)::interval AS session_duration
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+
+CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_load_commits (
+    userid        integer,
+    query         integer,
+    slice         integer DEFAULT 0,
+    name          character(256),
+    filename      character(256),
+    byte_offset   integer DEFAULT 0,
+    lines_scanned integer,
+    errors        integer DEFAULT 0,
+    curtime       timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
+    status        integer DEFAULT 0,
+    file_format   character(16)
+);
+GRANT SELECT, INSERT ON sparkify_redshift.stl_load_commits TO PUBLIC;
+GRANT SELECT ON sparkify_redshift.pg_table_def, sparkify_redshift.svv_table_info,
+                sparkify_redshift.stv_sessions, sparkify_redshift.table_layout, sparkify_redshift.table_style
+   TO PUBLIC;
+
+CREATE OR REPLACE VIEW sparkify_redshift.svv_tables AS
+SELECT table_catalog::text, table_schema::text, table_name::text, table_type::text, NULL::text AS remarks
+  FROM information_schema.tables
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+-- svv_columns with every column of Redshift's (redshift_connector's get_columns reads domain_name …).
+DROP VIEW IF EXISTS sparkify_redshift.svv_columns;
+CREATE VIEW sparkify_redshift.svv_columns AS
+SELECT table_catalog::text, table_schema::text, table_name::text, column_name::text,
+       ordinal_position::integer, column_default::text, is_nullable::text, data_type::text,
+       character_maximum_length::integer, numeric_precision::integer,
+       numeric_precision_radix::integer, numeric_scale::integer, datetime_precision::integer,
+       interval_type::text, interval_precision::text, character_set_catalog::text,
+       character_set_schema::text, character_set_name::text, collation_catalog::text,
+       collation_schema::text, collation_name::text, domain_name::text,
+       NULL::text AS remarks
+  FROM information_schema.columns
+ WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift');
+
+CREATE OR REPLACE VIEW sparkify_redshift.stv_recents AS
+SELECT usesysid::integer AS userid,
+       CASE WHEN state = 'active' THEN 'Running' ELSE 'Done' END::character(20) AS status,
+       query_start::timestamp AS starttime,
+       (extract(epoch FROM now() - query_start) * 1000000)::bigint AS duration,
+       rpad(usename::text, 50)::character(50) AS user_name,
+       rpad(datname::text, 50)::character(50) AS db_name,
+       query::character(600) AS query,
+       pid
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+
+GRANT SELECT ON sparkify_redshift.svv_tables, sparkify_redshift.svv_columns, sparkify_redshift.stv_recents
+   TO PUBLIC;
+
+CREATE OR REPLACE VIEW sparkify_redshift.stl_query AS
+SELECT usesysid::integer AS userid, pid AS query, ''::character(320) AS label, 0::bigint AS xid, pid,
+       rpad(datname::text, 32)::character(32) AS database, query::character(4000) AS querytxt,
+       query_start::timestamp AS starttime,
+       CASE WHEN state = 'active' THEN NULL ELSE state_change::timestamp END AS endtime,
+       0 AS aborted
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend';
+GRANT SELECT ON sparkify_redshift.stl_query TO PUBLIC;
+
+-- The session's last COPY and UNLOAD (set by the emulators; 0 / -1 before any, as on Redshift).
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_count', true), ''), '0')::bigint $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_id() RETURNS integer
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_copy_id', true), ''), '-1')::integer $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_unload_count() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('redshift.last_unload_count', true), ''), '0')::bigint $$;
+
+-- The schemas a client sees on its path: the shim schema stays out of sight, as in SHOW search_path.
+CREATE OR REPLACE FUNCTION sparkify_redshift.current_schemas(include_implicit boolean) RETURNS name[]
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN include_implicit THEN shown ELSE array_remove(shown, 'pg_catalog'::name) END
+    FROM (SELECT array_remove(pg_catalog.current_schemas(include_implicit), 'sparkify_redshift'::name) AS shown)
+         AS schemas $$;
+
+-- Redshift's own columns of pg_class, pg_attribute and pg_attrdef, which PostgreSQL's catalog cannot take:
+-- a leader-node query that names one reads these views instead (sparkify/engine/sql/redshift/leader.py).  Each joins
+-- the recorded layout on its primary key, so a query that does not read the added column skips the join.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
+SELECT c.*,
+       CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
+            ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
+       END::integer AS reldiststyle
+  FROM pg_catalog.pg_class c
+  LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid;
+
+-- attencodingtype numbers the encodings in this order; format_encoding names them back.
+CREATE OR REPLACE FUNCTION sparkify_redshift.encoding_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY['none', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16',
+                 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'] $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.format_encoding(encoding integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (sparkify_redshift.encoding_names())[encoding + 1] $$;
+
+-- Every column of this server's pg_attribute but attmissingval (of pseudo-type anyarray, which a view
+-- cannot hold), then Redshift's three.
+DO $leader$ BEGIN
+EXECUTE format($view$
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attribute AS
+SELECT %s,
+       coalesce(l.distkey, false) AS attisdistkey,
+       coalesce(l.sortkey, 0) AS attsortkeyord,
+       CASE WHEN l.table_oid IS NULL THEN 0
+            ELSE coalesce(array_position(sparkify_redshift.encoding_names(),
+                                         coalesce(l.encoding, sparkify_redshift.default_encoding(a.atttypid, l.sortkey))) - 1, 0)
+       END::integer AS attencodingtype
+  FROM pg_catalog.pg_attribute a
+  LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = a.attrelid AND l.column_name = a.attname
+$view$, (SELECT string_agg(format('a.%I', attname), ', ' ORDER BY attnum) FROM pg_catalog.pg_attribute
+          WHERE attrelid = 'pg_catalog.pg_attribute'::regclass AND attnum > 0 AND attname <> 'attmissingval'));
+END $leader$;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attrdef AS
+SELECT d.*, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc FROM pg_catalog.pg_attrdef d;
+
+-- The schemas a catalog query sees: the shim schema stays out of sight, as in SHOW SCHEMAS.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_namespace AS
+SELECT * FROM pg_catalog.pg_namespace WHERE nspname <> 'sparkify_redshift';
+GRANT SELECT ON sparkify_redshift.leader_pg_namespace TO PUBLIC;
+
+-- Late-binding views (WITH NO SCHEMA BINDING) are ordinary views here: their columns are in pg_attribute.
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_late_binding_view_cols() RETURNS SETOF record
+LANGUAGE sql STABLE AS $$ SELECT NULL::name, NULL::name, NULL::name, NULL::varchar, NULL::integer WHERE false $$;
+
+-- Redshift Spectrum's catalog: the local engine has no external schemas, so these are empty.
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_schemas AS
+SELECT NULL::oid AS esoid, NULL::integer AS eskind, NULL::name AS schemaname, NULL::integer AS esowner,
+       NULL::text AS databasename, NULL::text AS esoptions
+ WHERE false;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_tables AS
+SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::text AS tablename,
+       NULL::text AS tabletype, NULL::text AS location, NULL::text AS input_format,
+       NULL::text AS output_format, NULL::text AS serialization_lib, NULL::text AS serde_parameters,
+       NULL::integer AS compressed, NULL::text AS parameters
+ WHERE false;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_external_columns AS
+SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::text AS tablename,
+       NULL::text AS columnname, NULL::text AS external_type, NULL::integer AS columnnum,
+       NULL::integer AS part_key, NULL::text AS is_nullable
+ WHERE false;
+GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
+                sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
+                sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
+   TO PUBLIC;
+
+-- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
+CREATE OR REPLACE VIEW sparkify_redshift.pg_proc_info AS SELECT p.oid AS prooid, p.* FROM pg_catalog.pg_proc p;
+GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;

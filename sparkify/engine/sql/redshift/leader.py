@@ -1,0 +1,207 @@
+"""Which statements Redshift runs on its leader node alone: those that read only catalog tables.
+
+The developer guide: a query that references only catalog tables (a PG prefix, such as PG_TABLE_DEF) runs
+exclusively on the leader node, which is PostgreSQL and takes PostgreSQL's functions, arrays and
+operators; the "not supported on Redshift tables" refusals are about queries on user and system tables.
+Tools rely on this: SQLAlchemy's reflection asks ``pg_class`` with ``= ANY (ARRAY[…])``.
+
+Such a query is then given Redshift's catalog (:func:`leader_sql`): ``pg_class.reldiststyle``,
+``pg_attribute.attisdistkey`` / ``attsortkeyord`` / ``attencodingtype`` and ``pg_attrdef.adsrc`` are read
+from the shim schema's views of those tables, ``pg_namespace`` from a view without the shim schema,
+``pg_catalog.pg_proc_info`` from the shim schema, an integer condition (``WHERE 1``) is a boolean, and an
+alias of the select list may stand in its WHERE clause and later items
+(:mod:`sparkify.engine.sql.redshift.aliases`), as Redshift allows.  The Spectrum views
+(``svv_external_*``), ``svv_tables`` and ``svv_columns`` count as catalog tables: they are leader-node views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.aliases import lateral_aliases
+from sparkify.engine.sql.tokens import Token, replace_spans
+
+_READS = frozenset(["SELECT", "WITH", "SHOW"])
+_CATALOG_SCHEMAS = frozenset(["PG_CATALOG", "INFORMATION_SCHEMA"])
+_LEADER_VIEWS = frozenset(
+    ["SVV_EXTERNAL_SCHEMAS", "SVV_EXTERNAL_TABLES", "SVV_EXTERNAL_COLUMNS", "SVV_TABLES", "SVV_COLUMNS"]
+)
+# Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
+_REDSHIFT_COLUMNS = {
+    "PG_CLASS": frozenset(["RELDISTSTYLE"]),
+    "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
+    "PG_ATTRDEF": frozenset(["ADSRC"]),
+}
+# The columns of the catalog's tables and views, by (schema, name) upper-cased: a column of the FROM tables
+# has priority over a select-list alias.  Read once per process by learn_catalog (prepare_database).
+_catalog_columns: dict[tuple[str, str], frozenset[str]] = {}
+_CATALOG_COLUMNS_SQL = f"""
+SELECT n.nspname, c.relname, array_agg(a.attname::text)
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname IN ('pg_catalog', 'information_schema', '{SHIM_SCHEMA}') AND c.relkind IN ('r', 'v', 'm')
+ GROUP BY n.nspname, c.relname
+"""
+# Redshift's own catalog views that it keeps in pg_catalog: the shim schema has them.
+_SHIM_CATALOG = frozenset(["PG_PROC_INFO"])
+
+
+def reads_only_catalog(found: list[Token]) -> bool:
+    """True for a query whose every table (after FROM or JOIN, at any depth) is a catalog table."""
+    if not found or found[0].word not in _READS:
+        return False
+    relations = [relation for relation, _, _ in _relations(found)]
+    return bool(relations) and all(_is_catalog(relation) for relation in relations)
+
+
+def learn_catalog(connection: Any) -> None:
+    """Read the catalog's column names (once per process): ``connection`` is a psycopg2 connection."""
+    if _catalog_columns:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOG_COLUMNS_SQL)
+        rows = cursor.fetchall()
+    _catalog_columns.update(
+        {(schema.upper(), name.upper()): frozenset(columns) for schema, name, columns in rows}
+    )
+
+
+def _columns_of(found: list[Token], low: int, high: int) -> frozenset[str]:
+    """The columns of the catalog tables named in ``found[low:high]`` (those of unknown ones: none)."""
+    columns: set[str] = set()
+    for (schema, name), _, _ in _relations(found[low:high]):
+        if schema:
+            columns |= _catalog_columns.get((schema.upper(), name.upper()), frozenset())
+        else:
+            key = name.upper()
+            columns |= _catalog_columns.get((SHIM_SCHEMA.upper(), key)) or _catalog_columns.get(
+                ("PG_CATALOG", key), frozenset()
+            )
+    return frozenset(columns)
+
+
+def leader_sql(sql: str, found: list[Token]) -> str:
+    """The catalog-only query ``sql`` (its tokens ``found``) with Redshift's catalog, integer conditions
+    and lateral aliases made PostgreSQL's."""
+    replacements = (
+        _redshift_catalog_tables(found)
+        + _shim_catalog(found)
+        + _integer_conditions(found)
+        + lateral_aliases(sql, found, lambda low, high: _columns_of(found, low, high))
+    )
+    return replace_spans(sql, replacements) if replacements else sql
+
+
+def _relations(found: list[Token]) -> Iterator[tuple[tuple[str, str], int, int]]:
+    """The tables after each FROM and JOIN, and after each comma of a FROM list: (schema, name) and the
+    index range of the tokens that name it."""
+    index = 0
+    while index < len(found):
+        if found[index].word not in ("FROM", "JOIN"):
+            index += 1
+            continue
+        index += 1
+        while index < len(found):
+            start = index
+            relation, index = _relation_at(found, index)
+            if relation is not None:
+                yield relation, start, index
+            comma = _comma_after(found, index)
+            if comma is None:
+                break
+            index = comma + 1
+
+
+def _relation_at(found: list[Token], index: int) -> tuple[tuple[str, str] | None, int]:
+    """The table named at ``index`` (None for a subquery or a function) and the index after its name."""
+    token = found[index]
+    following = found[index + 1] if index + 1 < len(found) else None
+    if token.text == "(" or (following is not None and following.text == "("):
+        return None, index + 1  # a subquery (its own FROMs come later) or a function such as generate_series
+    if following is not None and following.text == "." and index + 2 < len(found):
+        return (_name(token), _name(found[index + 2])), index + 3
+    return ("", _name(token)), index + 1
+
+
+def _comma_after(found: list[Token], index: int) -> int | None:
+    """The index of a comma that follows at once (after an optional alias): another table of the list."""
+    for position in range(index, min(index + 3, len(found))):
+        token = found[position]
+        if token.text == ",":
+            return position
+        if token.word != "AS" and token.name != "IDENT":
+            return None
+    return None
+
+
+def _name(token: Token) -> str:
+    text = token.text
+    return text[1:-1] if text.startswith('"') else text.upper()
+
+
+def _is_catalog(relation: tuple[str, str]) -> bool:
+    schema, name = relation
+    if schema:
+        return schema.upper() in _CATALOG_SCHEMAS
+    return name.upper().startswith("PG_") or name.upper() in _LEADER_VIEWS
+
+
+# --- Redshift's catalog on PostgreSQL's ---------------------------------------------------------------
+
+
+def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
+    """pg_class, pg_attribute and pg_attrdef (bare or in pg_catalog) read from the shim's views when the
+    query names one of Redshift's own columns of that table, and pg_namespace always: its view leaves the
+    shim schema out, as ``SHOW SCHEMAS`` and ``current_schemas`` do (the tools list no such schema, nor
+    its tables and functions).  The view keeps the table's name as its alias, and a column qualified as
+    ``pg_catalog.pg_class.relname`` loses the schema."""
+    words = {token.word for token in found}
+    wanted = {table for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
+    wanted |= words & {"PG_NAMESPACE"}
+    if not wanted:
+        return []
+    replacements = []
+    named = set()
+    for (schema, name), start, end in _relations(found):
+        if name.upper() in wanted and schema.upper() in ("", "PG_CATALOG"):
+            view = f"{SHIM_SCHEMA}.leader_{name.lower()}"
+            aliased = end < len(found) and (found[end].word == "AS" or found[end].name == "IDENT")
+            replacements.append(
+                (found[start].start, found[end - 1].end, view if aliased else f"{view} AS {name.lower()}")
+            )
+            named.update(range(start, end))
+    for index in range(len(found) - 3):
+        if index in named or found[index].word != "PG_CATALOG" or found[index + 1].text != ".":
+            continue
+        if found[index + 2].word in wanted and found[index + 3].text == ".":
+            replacements.append((found[index].start, found[index + 2].start, ""))
+    return replacements
+
+
+def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
+    """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds."""
+    return [
+        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
+        for (schema, name), start, end in _relations(found)
+        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
+    ]
+
+
+_CONDITION_ENDS = frozenset(
+    ["AND", "OR", "GROUP", "ORDER", "UNION", "INTERSECT", "EXCEPT", "LIMIT", "HAVING", "WINDOW"]
+)
+
+
+def _integer_conditions(found: list[Token]) -> list[tuple[int, int, str]]:
+    """``WHERE 1 AND …``: Redshift takes an integer as a condition; the literal becomes a boolean."""
+    replacements = []
+    for index, token in enumerate(found):
+        if token.name != "ICONST" or index == 0 or found[index - 1].word != "WHERE":
+            continue
+        following = found[index + 1] if index + 1 < len(found) else None
+        if following is None or following.word in _CONDITION_ENDS or following.text in (")", ";"):
+            replacements.append((token.start, token.end, "false" if int(token.text) == 0 else "true"))
+    return replacements

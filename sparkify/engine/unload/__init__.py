@@ -1,0 +1,1 @@
+"""UNLOAD: a query's result written as Redshift writes it, to S3 or a local path."""
