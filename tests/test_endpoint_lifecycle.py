@@ -94,3 +94,11 @@ def _wait_gone(pid: int) -> None:
         time.sleep(0.05)
     if Path(f"/proc/{pid}").exists():
         pytest.fail(f"process {pid} survived SIGKILL")
+
+
+def test_status_and_stop_need_no_password(pg_data_dir: Path, tmp_path: Path) -> None:
+    config = write_endpoint_config(tmp_path, pg_data_dir, "nopw-status", password="")
+    status = endpoint_cli("status", "--config", str(config))
+    assert (status.returncode, status.stderr) == (1, "sparkify.endpoint: not running\n")
+    stopped = endpoint_cli("stop", "--config", str(config))
+    assert (stopped.returncode, stopped.stderr) == (0, "sparkify.endpoint: not running\n")

@@ -10,10 +10,12 @@ import argparse
 import contextlib
 import signal
 import sys
+from pathlib import Path
 
 from sparkify import cli
 from sparkify.endpoint import lifecycle
-from sparkify.endpoint.settings import EndpointSettings, load_settings
+from sparkify.endpoint.settings import EndpointLocation, load_location, load_settings
+from sparkify.engine.endpoint.settings import EndpointSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,19 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def action() -> int:
+        if args.command in ("stop", "status"):  # only where it runs: no password needed
+            location = load_location(args.config, host=args.host, port=args.port)
+            return lifecycle.stop(location) if args.command == "stop" else lifecycle.status(location)
         settings = load_settings(args.config, host=args.host, port=args.port)
+        location = EndpointLocation(
+            Path(args.config).resolve(), settings.data_dir, settings.host, settings.port
+        )
         if args.command == "start":
-            return lifecycle.start(settings)
-        if args.command == "stop":
-            return lifecycle.stop(settings)
-        if args.command == "status":
-            return lifecycle.status(settings)
-        return serve(settings, pid_file=args.pid_file)
+            return lifecycle.start(location)
+        return serve(settings, location if args.pid_file else None)
 
     return cli.run("sparkify.endpoint", action, verbose=args.verbose)
 
 
-def serve(settings: EndpointSettings, *, pid_file: bool = False) -> int:
+def serve(settings: EndpointSettings, pid_file_of: EndpointLocation | None = None) -> int:
+    """Serve until SIGTERM or Ctrl-C; with ``pid_file_of``, its pid file says where, once it listens."""
     from sparkify.engine.endpoint.server import Endpoint
 
     endpoint = Endpoint(settings)
@@ -47,7 +52,7 @@ def serve(settings: EndpointSettings, *, pid_file: bool = False) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    with lifecycle.pid_file(settings, endpoint.port) if pid_file else contextlib.nullcontext():
+    with lifecycle.pid_file(pid_file_of, endpoint.port) if pid_file_of else contextlib.nullcontext():
         print(
             f"sparkify.endpoint: serving Redshift SQL on {settings.host}:{endpoint.port} "
             f"(database {settings.db_name}, user {settings.db_user}); Ctrl-C stops",

@@ -15,39 +15,39 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sparkify.endpoint.settings import EndpointSettings
+from sparkify.endpoint.settings import EndpointLocation
 from sparkify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 _START_TIMEOUT = 120.0
 _STOP_TIMEOUT = 30.0
 
 
-def pid_path(settings: EndpointSettings) -> Path:
-    return settings.data_dir.parent / "endpoint.pid"
+def pid_path(location: EndpointLocation) -> Path:
+    return location.data_dir.parent / "endpoint.pid"
 
 
-def log_path(settings: EndpointSettings) -> Path:
-    return settings.data_dir.parent / "endpoint.log"
+def log_path(location: EndpointLocation) -> Path:
+    return location.data_dir.parent / "endpoint.log"
 
 
 @contextlib.contextmanager
-def pid_file(settings: EndpointSettings, port: int) -> Iterator[None]:
-    path = pid_path(settings)
+def pid_file(location: EndpointLocation, port: int) -> Iterator[None]:
+    path = pid_path(location)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_text(f"{os.getpid()} {settings.host} {port}\n")
+    partial.write_text(f"{os.getpid()} {location.host} {port}\n")
     partial.replace(path)
     try:
         yield
     finally:
-        if running(settings) == (os.getpid(), settings.host, port):
+        if running(location) == (os.getpid(), location.host, port):
             path.unlink(missing_ok=True)
 
 
-def running(settings: EndpointSettings) -> tuple[int, str, int] | None:
+def running(location: EndpointLocation) -> tuple[int, str, int] | None:
     """(pid, host, port) of the endpoint of this data folder, or None (a stale pid file is ignored)."""
     try:
-        pid_text, host, port_text = pid_path(settings).read_text().split()
+        pid_text, host, port_text = pid_path(location).read_text().split()
         pid, port = int(pid_text), int(port_text)
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
@@ -55,18 +55,18 @@ def running(settings: EndpointSettings) -> tuple[int, str, int] | None:
     return (pid, host, port) if b"sparkify.endpoint" in command_line else None
 
 
-def start(settings: EndpointSettings) -> int:
-    found = running(settings)
+def start(location: EndpointLocation) -> int:
+    found = running(location)
     if found:
         print(
             f"sparkify.endpoint: already running on {found[1]}:{found[2]} (pid {found[0]})", file=sys.stderr
         )
-        return EXIT_OK if found[2] == settings.port else EXIT_USAGE
-    log_file = log_path(settings)
+        return EXIT_OK if found[2] == location.port else EXIT_USAGE
+    log_file = log_path(location)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "sparkify.endpoint", "run", "--config", str(settings.config_path),
-        "--host", settings.host, "--port", str(settings.port), "--pid-file",
+        sys.executable, "-m", "sparkify.endpoint", "run", "--config", str(location.config_path),
+        "--host", location.host, "--port", str(location.port), "--pid-file",
     ]  # fmt: skip
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
@@ -78,7 +78,7 @@ def start(settings: EndpointSettings) -> int:
             tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
             print(f"sparkify.endpoint: did not start: {tail[0]}", file=sys.stderr)
             return EXIT_FAILED
-        found = running(settings)
+        found = running(location)
         if found and found[0] == process.pid and _accepts(found[1], found[2]):
             print(
                 f"sparkify.endpoint: running on {found[1]}:{found[2]} (pid {process.pid}); "
@@ -92,10 +92,10 @@ def start(settings: EndpointSettings) -> int:
     return EXIT_FAILED
 
 
-def stop(settings: EndpointSettings) -> int:
-    found = running(settings)
+def stop(location: EndpointLocation) -> int:
+    found = running(location)
     if not found:
-        pid_path(settings).unlink(missing_ok=True)
+        pid_path(location).unlink(missing_ok=True)
         print("sparkify.endpoint: not running", file=sys.stderr)
         return EXIT_OK
     pid = found[0]
@@ -105,13 +105,13 @@ def stop(settings: EndpointSettings) -> int:
         time.sleep(0.1)
     if Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
         os.kill(pid, signal.SIGKILL)
-    pid_path(settings).unlink(missing_ok=True)
+    pid_path(location).unlink(missing_ok=True)
     print(f"sparkify.endpoint: stopped (pid {pid})", file=sys.stderr)
     return EXIT_OK
 
 
-def status(settings: EndpointSettings) -> int:
-    found = running(settings)
+def status(location: EndpointLocation) -> int:
+    found = running(location)
     if not found:
         print("sparkify.endpoint: not running", file=sys.stderr)
         return EXIT_FAILED

@@ -16,18 +16,18 @@ from typing import Any
 
 import psycopg2
 
-from sparkify.endpoint.settings import EndpointSettings
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint import tls
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.engine.endpoint.rewrite import version_text
 from sparkify.engine.endpoint.session import ClientSession
+from sparkify.engine.endpoint.settings import EndpointSettings
+from sparkify.engine.errors import WarehouseConnectionError
 from sparkify.engine.server import embedded
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import STL_LOAD_ERRORS_DDL
 from sparkify.engine.sql.text import quote_ident
-from sparkify.errors import WarehouseConnectionError
 
 log = logging.getLogger("sparkify.endpoint")
 
