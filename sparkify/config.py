@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from sparkify.engine.copy.s3io import DEFAULT_S3_MAX_CONCURRENCY
 from sparkify.errors import ConfigError
 
 T = TypeVar("T")
@@ -24,7 +25,6 @@ T = TypeVar("T")
 PASSWORD_ENV = "DWH_DB_PASSWORD"
 DEFAULT_REGION = "us-west-2"
 DEFAULT_EMBEDDED_DIR = ".warehouse/pgdata"
-DEFAULT_S3_MAX_CONCURRENCY = 16  # S3 answers each GET in 20-50 ms: 16 in flight keep a core busy
 MAX_S3_MAX_CONCURRENCY = 256
 
 #: Every optional key and the value it takes when absent or blank; a key not listed here is required.

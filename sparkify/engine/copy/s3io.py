@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sparkify.config import DEFAULT_S3_MAX_CONCURRENCY
-
 log = logging.getLogger(__name__)
 
 #: botocore's retries per request — its ``max_attempts`` counts retries, not the first try (standard
@@ -50,6 +48,7 @@ TRANSIENT_CODES = frozenset(
     }
 )
 
+DEFAULT_S3_MAX_CONCURRENCY = 16  # S3 answers each GET in 20-50 ms: 16 in flight keep a core busy
 _settings = {"max_concurrency": DEFAULT_S3_MAX_CONCURRENCY}
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
@@ -57,7 +56,7 @@ _NEVER_SET = threading.Event()  # waits out a backoff when nobody can cancel it
 
 
 def configure(*, max_concurrency: int) -> None:
-    """Set how many S3 requests one process keeps in flight (``[S3] MAX_CONCURRENCY`` in dwh.cfg)."""
+    """Set how many S3 requests one process keeps in flight (the caller's setting)."""
     if max_concurrency < 1:
         raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
     _settings["max_concurrency"] = max_concurrency
