@@ -73,7 +73,7 @@ lock: $(VENV)/.runtime
 	$(VENV)/bin/uv pip compile -q --universal --python-version 3.10 pyproject.toml --extra bench -o requirements-bench.txt
 
 stop: $(VENV)/.runtime
-	$(PY) -m sparkify.engine.server.embedded stop
+	$(PY) -m sparkify.embedded stop
 
 # The locked versions first, then the project itself (editable, no further dependencies): the scripts,
 # iac/, bench/ and the tests import the installed package, nothing edits sys.path.
@@ -89,5 +89,5 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Stops the embedded server only when the venv that can stop it exists: cleaning installs nothing.
 clean:
-	if [ -x $(PY) ]; then $(PY) -m sparkify.engine.server.embedded stop; fi
+	if [ -x $(PY) ]; then $(PY) -m sparkify.embedded stop; fi
 	rm -rf $(SAMPLE) .warehouse .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sparkify.engine.sql.load_errors import describe
+from sparkify.advice import in_toolkit_words
 from sparkify.engine.sql.text import mask_secrets
 from sparkify.errors import (
     EXIT_BROKEN_PIPE,
@@ -25,6 +25,7 @@ from sparkify.errors import (
     SparkifyError,
     Terminated,
 )
+from sparkify.load_errors import describe
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "dwh.cfg"
@@ -92,13 +93,13 @@ def run(prog: str, action: Callable[[], int], *, verbose: bool = False) -> int:
             sys.stdout.flush()  # a full disk under stdout shows here, not in Python's exit
             return code
     except LoadError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {in_toolkit_words(exc)}", file=sys.stderr)
         if exc.rejected:
             print(f"{prog}: rejected record(s):", file=sys.stderr)
             print("\n".join(describe(exc.rejected)), file=sys.stderr)
         return exc.exit_code
     except SparkifyError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {in_toolkit_words(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"

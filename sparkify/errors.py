@@ -1,4 +1,4 @@
-"""Typed exceptions of the toolkit.
+"""Typed exceptions of the toolkit, and the engine's (:mod:`sparkify.engine.errors`) named again here.
 
 The library raises these; each script's ``main()`` turns them into one line on stderr and an exit code
 (see :mod:`sparkify.cli`).  Nothing in the message may carry a secret.
@@ -6,13 +6,23 @@ The library raises these; each script's ``main()`` turns them into one line on s
 
 from __future__ import annotations
 
-from typing import Any
+from sparkify.engine.errors import EXIT_FAILED as EXIT_FAILED
+from sparkify.engine.errors import EXIT_OK as EXIT_OK
+from sparkify.engine.errors import EXIT_USAGE as EXIT_USAGE
+from sparkify.engine.errors import CopySourceMissing as CopySourceMissing
+from sparkify.engine.errors import CopyStatementError as CopyStatementError
+from sparkify.engine.errors import CopyTargetMissing as CopyTargetMissing
+from sparkify.engine.errors import DataFolderUnusable as DataFolderUnusable
+from sparkify.engine.errors import EmbeddedPostgresMissing as EmbeddedPostgresMissing
+from sparkify.engine.errors import EngineError
+from sparkify.engine.errors import LoadError as LoadError
+from sparkify.engine.errors import MissingOptionalDependency as MissingOptionalDependency
+from sparkify.engine.errors import ServerDidNotStart as ServerDidNotStart
+from sparkify.engine.errors import Terminated as Terminated
+from sparkify.engine.errors import UnloadError as UnloadError
+from sparkify.engine.errors import UnsupportedStatementError as UnsupportedStatementError
+from sparkify.engine.errors import WarehouseConnectionError as WarehouseConnectionError
 
-from sparkify.engine.sql.load_errors import quoted_as_written
-
-EXIT_OK = 0
-EXIT_FAILED = 1  # a load, a check or an AWS operation failed
-EXIT_USAGE = 2  # the command line or the configuration must change
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM: `kill PID`, a service manager stopping the job
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left early (| head)
@@ -22,10 +32,8 @@ UNDEFINED_TABLE = "42P01"
 QUERY_CANCELED = "57014"  # also what a statement_timeout running out gives
 
 
-class SparkifyError(Exception):
-    """Base class: a problem the user can act on, reported without a traceback."""
-
-    exit_code = EXIT_FAILED
+#: The toolkit's failures and the engine's share one base, so that one ``except`` reports either.
+SparkifyError = EngineError
 
 
 class ConfigError(SparkifyError):
@@ -38,82 +46,6 @@ class ConfigError(SparkifyError):
         self.problems = list(problems)
         listed = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"{path}: {len(self.problems)} problem(s) in the configuration:\n{listed}")
-
-
-class WarehouseConnectionError(SparkifyError):
-    """The warehouse named by the configuration cannot be reached."""
-
-    exit_code = EXIT_USAGE
-
-
-class CopyStatementError(SparkifyError):
-    """A COPY statement that the emulator cannot run as written (syntax, unsupported option, bad source)."""
-
-
-class UnloadError(SparkifyError):
-    """An UNLOAD that the emulator cannot run as written, or whose destination refuses it."""
-
-
-class MissingOptionalDependency(SparkifyError):
-    """A statement needs a package that is an optional extra (pyarrow for FORMAT PARQUET), not installed."""
-
-    exit_code = EXIT_USAGE
-
-
-class UnsupportedStatementError(SparkifyError):
-    """A statement PostgreSQL would run but Redshift would reject."""
-
-
-class LoadError(SparkifyError):
-    """A COPY that failed on its input data; nothing of it stays in the target table."""
-
-    def __init__(
-        self,
-        table: str,
-        reason: str,
-        *,
-        filename: str | None = None,
-        line: int | None = None,
-        column: str | None = None,
-        value: str | None = None,
-        hint: str | None = None,
-        rejected: list[Any] | None = None,
-    ) -> None:
-        self.table = table
-        self.rejected = rejected or []
-        self.query_id = 0
-        self.reason = reason
-        self.filename = filename
-        self.line = line
-        self.column = column
-        self.value = value
-        self.hint = hint
-        super().__init__(self._describe())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuilt from its fields, so that a worker process can hand it to the main process.
-        return (_rebuild_load_error, (self.__class__, dict(self.__dict__)))
-
-    def _describe(self) -> str:
-        where = f"{self.filename}:{self.line}" if self.filename and self.line else self.filename or ""
-        parts = [f"Load into table '{self.table}' failed" + (f" at {where}" if where else "")]
-        if self.column:
-            parts.append(f"column {self.column}")
-        if self.value is not None:
-            parts.append(f"value {quoted_as_written(_shorten(self.value))}")
-        message = ", ".join(parts) + f": {self.reason}"
-        return f"{message}. {self.hint}" if self.hint else message
-
-
-def _rebuild_load_error(cls: type[LoadError], state: dict[str, Any]) -> LoadError:
-    fields = ("filename", "line", "column", "value", "hint", "rejected")
-    error = cls(state["table"], state["reason"], **{name: state.get(name) for name in fields})
-    error.__dict__.update(state)
-    return error
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill PID``, a service manager stopping the job): unwinds the run as Ctrl-C does."""
 
 
 class CheckFailed(SparkifyError):
@@ -215,7 +147,3 @@ class UnsafeIngress(SparkifyError):
     """The ingress would open the warehouse port to the whole internet without ``--allow-anywhere``."""
 
     exit_code = EXIT_USAGE
-
-
-def _shorten(value: str, limit: int = 80) -> str:
-    return value if len(value) <= limit else value[: limit - 3] + "..."

@@ -14,8 +14,8 @@ import sql_queries as q
 from sparkify import load_lock, song_files
 from sparkify.config import Config
 from sparkify.engine.copy import CopyResult
-from sparkify.engine.sql.load_errors import describe
 from sparkify.errors import StarHoldsData
+from sparkify.load_errors import describe
 from sparkify.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from sparkify.engine.sql.adapter import prepare_database, session_setup_statemen
 from sparkify.engine.sql.load_errors import (
     STL_LOAD_ERRORS_DDL,
     RejectedRecord,
-    hint_for,
     record_in_stl_load_errors,
 )
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
@@ -38,6 +37,7 @@ from sparkify.errors import (
     WarehouseConnectionError,
     WarehouseStatementError,
 )
+from sparkify.load_errors import hint_for
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ import pytest
 
 import create_tables
 import etl
+from sparkify import embedded as embedded_command
 from sparkify.config import load_config
 from sparkify.engine.server import embedded
 from sparkify.sample_data import generate
@@ -248,7 +249,7 @@ def test_a_server_whose_postmaster_pid_was_deleted_is_found_stopped_and_restarte
     (own_server / "postmaster.pid").unlink()
     config = _config(tmp_path, big_sample, own_server, "unused")
     capfd.readouterr()
-    assert embedded.main(["stop", "--config", str(config)]) == 0
+    assert embedded_command.main(["stop", "--config", str(config)]) == 0
     assert capfd.readouterr().err == f"stopped {own_server}\n"
     assert not restarted.is_running()
 

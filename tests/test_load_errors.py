@@ -15,9 +15,10 @@ import etl
 import sql_queries as q
 from sparkify.config import load_config
 from sparkify.engine.copy import run_copy
-from sparkify.engine.sql.load_errors import RejectedRecord, hint_for
+from sparkify.engine.sql.load_errors import RejectedRecord
 from sparkify.engine.sql.text import collapse_whitespace
 from sparkify.errors import LoadError, UnsupportedStatementError
+from sparkify.load_errors import hint_for
 from sparkify.sample_data import generate
 from sparkify.warehouse import Warehouse, connect
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sparkify.engine.copy.statement import CopyCommand
-from sparkify.errors import CopyStatementError
+from sparkify.engine.errors import CopyStatementError
 
 ERR_TOO_LONG = 1204
 ERR_DATE = 1205

@@ -18,9 +18,9 @@ from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
 from sparkify.engine.copy.progress import copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
 from sparkify.engine.copy.statement import CopyCommand, parse_copy
+from sparkify.engine.errors import CopyStatementError, CopyTargetMissing, LoadError, Terminated
 from sparkify.engine.sql.load_errors import RejectedRecord
 from sparkify.engine.sql.text import quote_ident
-from sparkify.errors import CopyStatementError, LoadError, Terminated
 
 _CHUNK_BYTES = 1 << 20
 
@@ -122,7 +122,7 @@ def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
         )
         catalogue = cursor.fetchall()
     if not catalogue:
-        raise LoadError(command.table, "the table does not exist", hint="Run create_tables.py first.")
+        raise CopyTargetMissing(command.table, "the table does not exist")
     columns = {
         column: Column(column, type_name, not_null, _varchar_bytes(type_name))
         for column, type_name, not_null, automatic in catalogue

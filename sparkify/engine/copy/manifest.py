@@ -11,7 +11,7 @@ import os
 
 from sparkify.engine.copy import prefetch
 from sparkify.engine.copy.sources import SourceFile, is_s3, list_sources, local_path, read_text_document
-from sparkify.errors import LoadError
+from sparkify.engine.errors import LoadError
 
 
 def manifest_sources(uri: str, *, table: str, region: str | None) -> list[SourceFile]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sparkify.errors import LoadError
+from sparkify.engine.errors import LoadError
 
 Extractor = Callable[[dict[str, Any]], list[Any]]
 

@@ -19,7 +19,7 @@ from sparkify.engine.copy.convert import ERR_NOT_NULL, ERR_OVERFLOW, ERR_TOO_LON
 from sparkify.engine.copy.produce import CopyResult, FileStats
 from sparkify.engine.copy.sources import SourceFile
 from sparkify.engine.copy.statement import CopyCommand
-from sparkify.errors import LoadError, MissingOptionalDependency
+from sparkify.engine.errors import LoadError, MissingOptionalDependency
 
 BATCH_ROWS = 65536
 INSTALL_HINT = "pip install 'sparkify-dwh[parquet]' (or pip install pyarrow)"

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from sparkify.engine.copy import s3io
 from sparkify.engine.copy.sources import SourceFile
-from sparkify.errors import LoadError
+from sparkify.engine.errors import LoadError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

@@ -26,8 +26,8 @@ from sparkify.engine.copy.sniff import check_whole_file
 from sparkify.engine.copy.sources import SourceFile, read_source
 from sparkify.engine.copy.statement import CopyCommand
 from sparkify.engine.copy.workers import become_worker
+from sparkify.engine.errors import LoadError
 from sparkify.engine.sql.load_errors import RejectedRecord
-from sparkify.errors import LoadError
 
 ERR_NOT_OBJECT = 1216
 BATCH_BYTES = 8 << 20

@@ -7,7 +7,7 @@ characters, invalid JSON); its first bytes say what it is.
 
 from __future__ import annotations
 
-from sparkify.errors import LoadError
+from sparkify.engine.errors import LoadError
 
 _COMPRESSED = {
     b"\x1f\x8b": ("gzip", "GZIP"),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkify.engine.copy import s3io
-from sparkify.errors import LoadError
+from sparkify.engine.errors import CopySourceMissing, LoadError
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ def list_sources(uri: str, *, table: str, region: str | None = None) -> list[Sou
     except LocalListingError as exc:
         raise LoadError(table, exc.reason, hint=exc.hint) from None
     if not files:
-        raise LoadError(
-            table, f"the prefix {uri!r} matches no file", hint="Check LOG_DATA / SONG_DATA in dwh.cfg."
-        )
+        raise CopySourceMissing(table, f"the prefix {uri!r} matches no file", hint="Check the COPY's FROM.")
     return files
 
 
@@ -150,9 +148,7 @@ def _list_s3(uri: str, table: str, region: str | None) -> list[SourceFile]:
     return found
 
 
-_S3_HINT = (
-    "Check the bucket name, REGION in dwh.cfg and your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)."
-)
+_S3_HINT = "Check the bucket name, the region and your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID)."
 
 
 def _s3_reason(exc: Any, bucket: str) -> str:

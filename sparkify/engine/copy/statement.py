@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sparkify.errors import CopyStatementError
+from sparkify.engine.errors import CopyStatementError
 
 _TOKEN = re.compile(
     r"""\s*(?:

