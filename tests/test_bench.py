@@ -41,7 +41,7 @@ def test_run_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
 
 
 def test_a_wrong_count_is_named() -> None:
-    from bench.run_bench import compare
+    from bench.scripts import compare
     from sparkify.sample_data import ExpectedCounts
 
     expected = ExpectedCounts(10, 2, 8, 1, 3, 1, 2, 2, 8)

@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 
 from sparkify.sample_data.log_format import encode
-from sparkify.sample_data.schedule import DAY_S
 from sparkify.sample_data.vocabulary import (
     FIRST_NAMES_F,
     FIRST_NAMES_M,
@@ -18,6 +17,8 @@ from sparkify.sample_data.vocabulary import (
     USER_AGENTS,
     USER_LOCATIONS,
 )
+
+DAY_S = 86_400
 
 # (initial level, levels it switches to in turn): free -> paid, paid -> free -> paid, paid -> free.
 _LEVEL_PLANS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -11,12 +11,9 @@ import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sparkify.sample_data.listeners import Listener
+from sparkify.sample_data.listeners import DAY_S, Listener
 
-DAY_S = 86_400
 _MAX_SESSION = 150
 # Nominal seconds per event when laying sessions out; a song is about four minutes long.
 _NOMINAL_GAP_S = 260

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import struct
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import psycopg2
 
@@ -28,8 +28,15 @@ from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.text import first_keyword
 
-if TYPE_CHECKING:
-    from sparkify.engine.endpoint.server import Endpoint
+
+class EndpointView(Protocol):
+    """What a session needs of the endpoint that accepted it (:class:`~.server.Endpoint` is one): the
+    version text clients see, and how to open a connection of its own to the embedded server."""
+
+    version_text: str
+
+    def connect_args(self, database: str, *, user: str | None = None) -> dict[str, Any]: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +49,13 @@ class ClientSession:
     """The relay loop of one client, after authentication, until it leaves or the endpoint stops."""
 
     def __init__(
-        self, endpoint: Endpoint, client: m.Channel, backend: Backend, database: str, *, redshift_driver: bool
+        self,
+        endpoint: EndpointView,
+        client: m.Channel,
+        backend: Backend,
+        database: str,
+        *,
+        redshift_driver: bool,
     ) -> None:
         self.endpoint = endpoint
         self.client = client
