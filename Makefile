@@ -16,6 +16,7 @@ run: $(VENV)/.runtime $(SAMPLE)/expected_counts.json
 test: browser $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev
