@@ -1,8 +1,8 @@
 """Typed exceptions of the engine, each carrying the exit code a command reports it with.
 
-The engine raises these; whoever runs it (the toolkit's scripts, the endpoint's command) turns them into one
-line and an exit code, and may add advice of its own.  Messages speak of Redshift, SQL and the plain values
-the engine was given; nothing in a message may carry a secret.
+The engine raises these; whoever runs it turns them into one line and an exit code, and may add advice of
+its own.  Messages speak of Redshift, SQL and the plain values the engine was given; nothing in a message
+may carry a secret.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The endpoint's own two rewrites, on tokens: ``version()`` names Redshift, and ``pg_last_copy_id()``
-gives the id of the session's last COPY.  Only the endpoint does them: the scripts' embedded path must
-keep seeing PostgreSQL in ``version()``, which is how the Warehouse tells the engines apart."""
+gives the id of the session's last COPY.  Only the endpoint does them: the in-process path must keep
+seeing PostgreSQL in ``version()``, which is how a caller of the adapter tells the engines apart."""
 
 from __future__ import annotations
 

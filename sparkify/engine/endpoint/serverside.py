@@ -47,7 +47,7 @@ def unload_handler(context: Context, sql: str) -> str:
     return "UNLOAD"
 
 
-#: Statement keyword → handler: the emulator's statements, the same ones the scripts' embedded path runs.
+#: Statement keyword → handler: the emulator's statements, the same ones the in-process path runs.
 HANDLERS: dict[str, Handler] = {"COPY": copy_handler, "UNLOAD": unload_handler}
 
 
@@ -72,7 +72,7 @@ def error_of(exc: BaseException) -> tuple[str, str, str]:
     from sparkify.engine.errors import EngineError
 
     if isinstance(exc, LoadError) and exc.rejected:
-        # Redshift's own words, which clients (and our scripts' Redshift path) recognise; the emulator's
+        # Redshift's own words, which clients written for Redshift recognise; the emulator's
         # explanation of the first rejected record goes in the detail.
         return (
             f"Load into table '{exc.table}' failed. Check 'stl_load_errors' system table for details.",

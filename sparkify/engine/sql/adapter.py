@@ -138,8 +138,8 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
 
 def session_setup_statements() -> list[str]:
     """Statements each session runs before the client's first one: Redshift's functions before
-    PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the scripts' embedded path
-    and the endpoint alike."""
+    PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the in-process path (the
+    adapter, COPY and UNLOAD called directly) and the endpoint alike."""
     return [
         f'SET search_path TO "$user", public, {SHIM_PATH}',
         "SET TimeZone TO 'UTC'",

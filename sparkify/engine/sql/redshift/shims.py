@@ -51,7 +51,7 @@ def install(connection: Any) -> bool:
             # COLLATE CASE_INSENSITIVE columns: this build has no ICU for a nondeterministic collation.
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS citext SCHEMA {SHIM_SCHEMA}")
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA {SHIM_SCHEMA}")  # SOUNDEX
-            # stl_load_errors for sessions that never ran a load (the scripts make their own in public)
+            # stl_load_errors for sessions that never ran a load (an in-process load makes its own in public)
             cursor.execute(f"SET LOCAL search_path TO {SHIM_SCHEMA}")
             cursor.execute(STL_LOAD_ERRORS_DDL)
             cursor.execute(f"GRANT SELECT ON {SHIM_SCHEMA}.stl_load_errors TO PUBLIC")
