@@ -29,19 +29,44 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE 'none'
     END $$;
 
+-- Each table's primary key as its DDL wrote it: informational on Redshift, so PostgreSQL gets no
+-- constraint (it would refuse duplicates); the leader node's catalog views show it (leader_pg_constraint …).
+-- Its constraint oid comes from a range PostgreSQL's own counter does not reach in practice.
+CREATE SEQUENCE IF NOT EXISTS sparkify_redshift.constraint_oids
+    AS bigint MINVALUE 4000000000 MAXVALUE 4294967295 START 4000000000 CYCLE;
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_keys (
+    constraint_oid  oid PRIMARY KEY DEFAULT nextval('sparkify_redshift.constraint_oids')::oid,
+    table_oid       oid NOT NULL,
+    constraint_name name NOT NULL,
+    contype         "char" NOT NULL DEFAULT 'p',
+    columns         smallint[] NOT NULL
+);
+CREATE INDEX IF NOT EXISTS table_keys_table ON sparkify_redshift.table_keys (table_oid);
+
 -- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
 -- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
+DROP FUNCTION IF EXISTS sparkify_redshift.record_table_layout(regclass, text, text, text[], text, text[], text[], regclass);
 CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
     target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
-    encoded_columns text[], encoding_names text[], like_table regclass
+    encoded_columns text[], encoding_names text[], like_table regclass, primary_key text[], primary_key_name text
 ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     position int;
 BEGIN
     DELETE FROM sparkify_redshift.table_style s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.table_oid);
     DELETE FROM sparkify_redshift.table_layout l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.table_oid);
+    DELETE FROM sparkify_redshift.table_keys k WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = k.table_oid);
     DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
+    DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
+    IF coalesce(array_length(primary_key, 1), 0) > 0 THEN
+        INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, columns)
+        SELECT target,
+               coalesce(primary_key_name, left((SELECT relname FROM pg_class WHERE oid = target), 58) || '_pkey'),
+               ARRAY(SELECT a.attnum FROM unnest(primary_key) WITH ORDINALITY AS k(column_name, ord)
+                       JOIN pg_attribute a ON a.attrelid = target AND a.attname = k.column_name
+                      ORDER BY k.ord);
+    END IF;
     IF like_table IS NOT NULL THEN
         INSERT INTO sparkify_redshift.table_style
             SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
@@ -324,6 +349,99 @@ SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::tex
 GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
                 sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
+   TO PUBLIC;
+
+-- Keys and indexes as a cluster shows them: the recorded primary keys (informational, never enforced)
+-- join PostgreSQL's constraints, and the sort key's BRIN index (the emulation's, not the client's; a cluster
+-- has none) leaves pg_index and pg_indexes, where tools would take it for the table's key.
+CREATE OR REPLACE VIEW sparkify_redshift.sortkey_indexes AS
+SELECT i.indexrelid, ic.relname AS indexname, ic.relnamespace
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+  JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+ WHERE am.amname = 'brin' AND ic.relname = left(t.relname, 50) || '_sortkey_brin';
+
+CREATE OR REPLACE VIEW sparkify_redshift.key_columns AS
+SELECT k.constraint_oid, k.table_oid, k.constraint_name, k.contype, n.nspname AS schema_name,
+       c.relname AS table_name, a.attname AS column_name, p.ord::integer AS ordinal_position
+  FROM sparkify_redshift.table_keys k
+  JOIN pg_catalog.pg_class c ON c.oid = k.table_oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN LATERAL unnest(k.columns) WITH ORDINALITY AS p(attnum, ord)
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = k.table_oid AND a.attnum = p.attnum
+ WHERE has_table_privilege(c.oid, 'SELECT');
+
+CREATE OR REPLACE VIEW sparkify_redshift.key_definitions AS
+SELECT constraint_oid, table_oid, constraint_name, contype, schema_name, table_name,
+       string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS column_list
+  FROM sparkify_redshift.key_columns
+ GROUP BY constraint_oid, table_oid, constraint_name, contype, schema_name, table_name;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_index AS
+SELECT * FROM pg_catalog.pg_index i
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s WHERE s.indexrelid = i.indexrelid);
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_indexes AS
+SELECT x.* FROM pg_catalog.pg_indexes x
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s
+                    JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+                   WHERE s.indexname = x.indexname AND n.nspname = x.schemaname)
+UNION ALL
+SELECT d.schema_name, d.table_name, d.constraint_name, NULL::name,
+       format('CREATE UNIQUE INDEX %I ON %I.%I USING btree (%s)', d.constraint_name, d.schema_name,
+              d.table_name, d.column_list)
+  FROM sparkify_redshift.key_definitions d;
+
+-- PostgreSQL 18 lists each NOT NULL as a constraint (contype 'n'); a cluster's pg_constraint does not.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_constraint AS
+SELECT * FROM pg_catalog.pg_constraint WHERE contype <> 'n'
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.table_keys k
+  JOIN pg_catalog.pg_class c ON c.oid = k.table_oid
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::pg_catalog.pg_constraint, jsonb_build_object(
+       'oid', k.constraint_oid, 'conname', k.constraint_name, 'connamespace', c.relnamespace,
+       'contype', k.contype, 'condeferrable', false, 'condeferred', false, 'convalidated', true,
+       'conrelid', k.table_oid, 'contypid', 0, 'conindid', 0, 'conparentid', 0, 'confrelid', 0,
+       'confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ', 'conislocal', true, 'coninhcount', 0,
+       'connoinherit', true, 'conenforced', false, 'conperiod', false, 'conkey', k.columns)) AS r;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_table_constraints AS
+SELECT * FROM information_schema.table_constraints
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.key_definitions d
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints, jsonb_build_object(
+       'constraint_catalog', current_database(), 'constraint_schema', d.schema_name,
+       'constraint_name', d.constraint_name, 'table_catalog', current_database(),
+       'table_schema', d.schema_name, 'table_name', d.table_name, 'constraint_type', 'PRIMARY KEY',
+       'is_deferrable', 'NO', 'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_key_column_usage AS
+SELECT * FROM information_schema.key_column_usage
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.key_columns k
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.key_column_usage, jsonb_build_object(
+       'constraint_catalog', current_database(), 'constraint_schema', k.schema_name,
+       'constraint_name', k.constraint_name, 'table_catalog', current_database(),
+       'table_schema', k.schema_name, 'table_name', k.table_name, 'column_name', k.column_name,
+       'ordinal_position', k.ordinal_position)) AS r;
+
+-- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT 'PRIMARY KEY (' || d.column_list || ')' FROM sparkify_redshift.key_definitions d
+                      WHERE d.constraint_oid = $1),
+                    pg_catalog.pg_get_constraintdef($1, $2)) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_constraintdef($1, false) $$;
+
+GRANT SELECT ON sparkify_redshift.table_keys, sparkify_redshift.sortkey_indexes, sparkify_redshift.key_columns,
+                sparkify_redshift.key_definitions, sparkify_redshift.leader_pg_index,
+                sparkify_redshift.leader_pg_indexes, sparkify_redshift.leader_pg_constraint,
+                sparkify_redshift.leader_table_constraints, sparkify_redshift.leader_key_column_usage
    TO PUBLIC;
 
 -- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
