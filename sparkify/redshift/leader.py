@@ -172,8 +172,9 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     query names one of Redshift's own columns of that table, and the tables of ``_ALWAYS_SHIMMED`` always:
     pg_namespace's view leaves the shim schema out, as ``SHOW SCHEMAS`` and ``current_schemas`` do (the
     tools list no such schema, nor its tables and functions); the key views show the recorded primary keys
-    and hide the sort key's BRIN index (awswrangler's upsert takes a table's key from pg_indexes).  The view keeps the table's name as its alias, and a column qualified as
-    ``pg_catalog.pg_class.relname`` loses the schema."""
+    and hide the sort key's BRIN index (awswrangler's upsert takes a table's key from pg_indexes).  The
+    view keeps the table's name as its alias, and a column qualified as ``pg_catalog.pg_class.relname``
+    (or ``information_schema.table_constraints.constraint_name``) loses the schema."""
     words = {token.word for token in found}
     wanted = {table: "PG_CATALOG" for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
     wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in words}
