@@ -407,27 +407,32 @@ SELECT r.*
        'confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ', 'conislocal', true, 'coninhcount', 0,
        'connoinherit', true, 'conenforced', false, 'conperiod', false, 'conkey', k.columns)) AS r;
 
+-- The columns that name a constraint and its table in information_schema's views.
+CREATE OR REPLACE FUNCTION sparkify_redshift.constraint_identity(schema_name name, constraint_name name,
+                                                                 table_name name)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('constraint_catalog', current_database(), 'constraint_schema', schema_name,
+                              'constraint_name', constraint_name, 'table_catalog', current_database(),
+                              'table_schema', schema_name, 'table_name', table_name) $$;
+
 CREATE OR REPLACE VIEW sparkify_redshift.leader_table_constraints AS
 SELECT * FROM information_schema.table_constraints
 UNION ALL
 SELECT r.*
   FROM sparkify_redshift.key_definitions d
- CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints, jsonb_build_object(
-       'constraint_catalog', current_database(), 'constraint_schema', d.schema_name,
-       'constraint_name', d.constraint_name, 'table_catalog', current_database(),
-       'table_schema', d.schema_name, 'table_name', d.table_name, 'constraint_type', 'PRIMARY KEY',
-       'is_deferrable', 'NO', 'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints,
+       sparkify_redshift.constraint_identity(d.schema_name, d.constraint_name, d.table_name)
+       || jsonb_build_object('constraint_type', 'PRIMARY KEY', 'is_deferrable', 'NO',
+                             'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_key_column_usage AS
 SELECT * FROM information_schema.key_column_usage
 UNION ALL
 SELECT r.*
   FROM sparkify_redshift.key_columns k
- CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.key_column_usage, jsonb_build_object(
-       'constraint_catalog', current_database(), 'constraint_schema', k.schema_name,
-       'constraint_name', k.constraint_name, 'table_catalog', current_database(),
-       'table_schema', k.schema_name, 'table_name', k.table_name, 'column_name', k.column_name,
-       'ordinal_position', k.ordinal_position)) AS r;
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.key_column_usage,
+       sparkify_redshift.constraint_identity(k.schema_name, k.constraint_name, k.table_name)
+       || jsonb_build_object('column_name', k.column_name, 'ordinal_position', k.ordinal_position)) AS r;
 
 -- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
