@@ -122,13 +122,16 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     columns = _text_array(layout.encodings)
     encodings = _text_array(layout.encodings.values())
     like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
-    primary_key = _text_array(layout.primary_key)
-    key_name = quote_literal(layout.primary_key_name) if layout.primary_key_name else "NULL"
+    keys = ", ".join(
+        f"jsonb_build_object('kind', {quote_literal(key.kind)}, 'columns', {_text_array(key.columns)}, "
+        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text)"
+        for key in layout.keys
+    )
     record = (
         f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
         f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
-        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, {primary_key}, "
-        f"{key_name});"
+        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, "
+        f"jsonb_build_array({keys}));"
     )
     return (
         "DO $sparkify$ DECLARE existed boolean; BEGIN "

@@ -1,7 +1,7 @@
 """The AWS SDK for pandas (awswrangler) through a real endpoint process on redshift_connector: a table made
 by ``to_sql`` with ``primary_keys`` (and a sort key) is upserted by its key, which awswrangler reads back
 from ``pg_indexes``, exactly as on a cluster (issue #27: the sort key's BRIN index was taken for the key);
-SQLAlchemy's inspector finds the same key, and no index."""
+SQLAlchemy's inspector finds the same key, a unique key, and no index."""
 
 from __future__ import annotations
 
@@ -72,10 +72,13 @@ def test_an_upsert_without_primary_keys_replaces_rows_by_the_tables_key(
     assert _rows(connection, table) == EXPECTED
 
 
-def test_sqlalchemy_finds_the_primary_key_and_no_index(endpoint: RunningEndpoint, connection: Any) -> None:
+def test_sqlalchemy_finds_the_keys_and_no_index(endpoint: RunningEndpoint, connection: Any) -> None:
     wr.redshift.to_sql(
         FIRST, connection, table="keyed_plays", schema="public", mode="overwrite", primary_keys=["id"]
     )
+    cursor = connection.cursor()
+    cursor.execute("CREATE TABLE keyed_codes (code CHAR(2) PRIMARY KEY, name VARCHAR(8) UNIQUE)")
+    connection.commit()
     url = (
         f"redshift+redshift_connector://{USER}:{PASSWORD}@{endpoint.host}:{endpoint.port}/{endpoint.database}"
     )
@@ -87,5 +90,8 @@ def test_sqlalchemy_finds_the_primary_key_and_no_index(endpoint: RunningEndpoint
             "name": "keyed_plays_pkey",
         }
         assert inspector.get_indexes("keyed_plays") == []
+        assert inspector.get_unique_constraints("keyed_codes") == [
+            {"name": "keyed_codes_name_key", "column_names": ["name"]}
+        ]
     finally:
         engine.dispose()

@@ -196,11 +196,27 @@ def test_the_catalog_shows_a_table_level_primary_key_and_not_the_sort_key_index(
     assert rs.run("SELECT count(*) FROM pg_constraint WHERE conname = 'keyed_t_pkey'") == [(0,)]
 
 
-def test_a_named_column_level_key_and_a_table_without_keys(rs: RedshiftSession) -> None:
+def test_named_and_unique_keys_and_a_table_without_keys(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS named_key_t, keyless_t")
-    rs.run("CREATE TABLE named_key_t (code CHAR(2), CONSTRAINT named_key PRIMARY KEY (code))")
+    rs.run(
+        "CREATE TABLE named_key_t (code CHAR(2), name VARCHAR(8) UNIQUE, a INT, b INT, "
+        "CONSTRAINT named_key PRIMARY KEY (code), UNIQUE (a, b))"
+    )
     rs.run("CREATE TABLE keyless_t (code CHAR(2) SORTKEY)")
-    assert _primary_key_catalog(rs, "named_key_t")["key_column_usage"] == [("named_key", "code", 1)]
+    catalog = _primary_key_catalog(rs, "named_key_t")
+    assert catalog["pg_constraint"] == [
+        ("named_key", "p", "code", "PRIMARY KEY (code)"),
+        ("named_key_t_name_key", "u", "name", "UNIQUE (name)"),
+        ("named_key_t_a_b_key", "u", "a", "UNIQUE (a, b)"),
+        ("named_key_t_a_b_key", "u", "b", "UNIQUE (a, b)"),
+    ]
+    assert sorted(catalog["table_constraints"]) == [
+        ("named_key", "PRIMARY KEY"),
+        ("named_key_t_a_b_key", "UNIQUE"),
+        ("named_key_t_name_key", "UNIQUE"),
+    ]
+    assert [row[0] for row in catalog["pg_indexes"]] == ["named_key"]  # the primary key only
+    rs.run("INSERT INTO named_key_t VALUES ('aa', 'x', 1, 1), ('bb', 'x', 1, 1)")  # unique: informational
     assert _primary_key_catalog(rs, "keyless_t") == {
         "pg_constraint": [],
         "table_constraints": [],

@@ -29,8 +29,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE 'none'
     END $$;
 
--- Each table's primary key as its DDL wrote it: informational on Redshift, so PostgreSQL gets no
--- constraint (it would refuse duplicates); the leader node's catalog views show it (leader_pg_constraint …).
+-- Each table's primary and unique keys as its DDL wrote them: informational on Redshift, so PostgreSQL gets
+-- no constraint (it would refuse duplicates); the leader node's catalog views show them (leader_pg_constraint …).
 -- Its constraint oid comes from a range PostgreSQL's own counter does not reach in practice.
 CREATE SEQUENCE IF NOT EXISTS sparkify_redshift.constraint_oids
     AS bigint MINVALUE 4000000000 MAXVALUE 4294967295 START 4000000000 CYCLE;
@@ -45,10 +45,11 @@ CREATE INDEX IF NOT EXISTS table_keys_table ON sparkify_redshift.table_keys (tab
 
 -- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
 -- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
+-- keys: [{"kind": "p" or "u", "columns": [...], "name": null or the DDL's}, ...]
 DROP FUNCTION IF EXISTS sparkify_redshift.record_table_layout(regclass, text, text, text[], text, text[], text[], regclass);
 CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
     target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
-    encoded_columns text[], encoding_names text[], like_table regclass, primary_key text[], primary_key_name text
+    encoded_columns text[], encoding_names text[], like_table regclass, keys jsonb
 ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     position int;
@@ -59,14 +60,20 @@ BEGIN
     DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
-    IF coalesce(array_length(primary_key, 1), 0) > 0 THEN
-        INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, columns)
-        SELECT target,
-               coalesce(primary_key_name, left((SELECT relname FROM pg_class WHERE oid = target), 58) || '_pkey'),
-               ARRAY(SELECT a.attnum FROM unnest(primary_key) WITH ORDINALITY AS k(column_name, ord)
-                       JOIN pg_attribute a ON a.attrelid = target AND a.attname = k.column_name
-                      ORDER BY k.ord);
-    END IF;
+    -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key.
+    INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns)
+    SELECT target,
+           coalesce(k.key ->> 'name',
+                    left((SELECT relname FROM pg_class WHERE oid = target)
+                         || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
+                                 ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
+                            END, 58)
+                    || CASE WHEN k.key ->> 'kind' = 'p' THEN '_pkey' ELSE '_key' END),
+           (k.key ->> 'kind')::"char",
+           ARRAY(SELECT a.attnum FROM jsonb_array_elements_text(k.key -> 'columns') WITH ORDINALITY AS c(column_name, ord)
+                   JOIN pg_attribute a ON a.attrelid = target AND a.attname = c.column_name
+                  ORDER BY c.ord)
+      FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key);
     IF like_table IS NOT NULL THEN
         INSERT INTO sparkify_redshift.table_style
             SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
@@ -351,7 +358,7 @@ GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_a
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
    TO PUBLIC;
 
--- Keys and indexes as a cluster shows them: the recorded primary keys (informational, never enforced)
+-- Keys and indexes as a cluster shows them: the recorded keys (informational, never enforced)
 -- join PostgreSQL's constraints, and the sort key's BRIN index (the emulation's, not the client's; a cluster
 -- has none) leaves pg_index and pg_indexes, where tools would take it for the table's key.
 CREATE OR REPLACE VIEW sparkify_redshift.sortkey_indexes AS
@@ -391,7 +398,8 @@ UNION ALL
 SELECT d.schema_name, d.table_name, d.constraint_name, NULL::name,
        format('CREATE UNIQUE INDEX %I ON %I.%I USING btree (%s)', d.constraint_name, d.schema_name,
               d.table_name, d.column_list)
-  FROM sparkify_redshift.key_definitions d;
+  FROM sparkify_redshift.key_definitions d
+ WHERE d.contype = 'p';  -- tools read the first index of a table as its primary key
 
 -- PostgreSQL 18 lists each NOT NULL as a constraint (contype 'n'); a cluster's pg_constraint does not.
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_constraint AS
@@ -422,7 +430,8 @@ SELECT r.*
   FROM sparkify_redshift.key_definitions d
  CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints,
        sparkify_redshift.constraint_identity(d.schema_name, d.constraint_name, d.table_name)
-       || jsonb_build_object('constraint_type', 'PRIMARY KEY', 'is_deferrable', 'NO',
+       || jsonb_build_object('constraint_type', CASE d.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+                             'is_deferrable', 'NO',
                              'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_key_column_usage AS
@@ -437,8 +446,9 @@ SELECT r.*
 -- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
 RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT 'PRIMARY KEY (' || d.column_list || ')' FROM sparkify_redshift.key_definitions d
-                      WHERE d.constraint_oid = $1),
+    SELECT coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END
+                            || d.column_list || ')'
+                       FROM sparkify_redshift.key_definitions d WHERE d.constraint_oid = $1),
                     pg_catalog.pg_get_constraintdef($1, $2)) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_constraintdef($1, false) $$;

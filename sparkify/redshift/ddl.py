@@ -5,7 +5,7 @@ DDL and returned as a :class:`TableLayout` (pg_table_def shows them; the first s
 index).  Redshift's types become their PostgreSQL equal (TEXT is VARCHAR(256) there), ``IDENTITY(seed,
 step)`` an identity column, and the informational constraints (primary, unique and foreign keys, which
 Redshift never enforces) disappear from the DDL, leaving a primary key's NOT NULL (column or table form);
-the primary key itself is recorded in the layout, for the catalog to show as Redshift's does.
+primary and unique keys are recorded in the layout, for the catalog to show as Redshift's does.
 """
 
 from __future__ import annotations
@@ -50,8 +50,21 @@ class TableLayout:
     sortstyle: str | None = None
     encodings: dict[str, str] = field(default_factory=dict)
     like: str | None = None
-    primary_key: list[str] = field(default_factory=list)
-    primary_key_name: str | None = None
+    keys: list[TableKey] = field(default_factory=list)
+
+    @property
+    def primary_key(self) -> list[str]:
+        return next((key.columns for key in self.keys if key.kind == "p"), [])
+
+
+@dataclass
+class TableKey:
+    """An informational key: its kind as pg_constraint spells it ('p' primary, 'u' unique), its columns,
+    and the name the DDL gave it (None: the catalog names it as Redshift does)."""
+
+    kind: str
+    columns: list[str]
+    name: str | None = None
 
 
 @dataclass
@@ -169,7 +182,7 @@ def _adapt_elements(edit: _Edit, layout: TableLayout, low: int, high: int) -> No
     found = edit.found
     items = split_arguments(found, low, high)
     for first, last in items:
-        _record_table_primary_key(found, layout, first, last)
+        _record_table_key(found, layout, first, last)
     for number, (first, last) in enumerate(items):
         word = found[first].word
         if word in _CONSTRAINT_WORDS:
@@ -186,14 +199,15 @@ def _adapt_elements(edit: _Edit, layout: TableLayout, low: int, high: int) -> No
             _adapt_column(edit, layout, first, last)
 
 
-def _record_table_primary_key(found: list[Token], layout: TableLayout, first: int, last: int) -> None:
-    """``[CONSTRAINT name] PRIMARY KEY (columns)``: the key's columns (and name) into ``layout``."""
+def _record_table_key(found: list[Token], layout: TableLayout, first: int, last: int) -> None:
+    """``[CONSTRAINT name] PRIMARY KEY (columns)`` or ``… UNIQUE (columns)``: the key into ``layout``."""
     name = None
     if found[first].word == "CONSTRAINT" and first + 2 < last:
         name, first = _identifier(found[first + 1]), first + 2
-    if found[first].word == "PRIMARY" and first + 2 < last and found[first + 2].text == "(":
-        layout.primary_key = _column_names(found, first + 3, closing_paren(found, first + 2))
-        layout.primary_key_name = name
+    opening = first + (2 if found[first].word == "PRIMARY" else 1)
+    if found[first].word in ("PRIMARY", "UNIQUE") and opening < last and found[opening].text == "(":
+        columns = _column_names(found, opening + 1, closing_paren(found, opening))
+        layout.keys.append(TableKey("p" if found[first].word == "PRIMARY" else "u", columns, name))
 
 
 def _identifier(token: Token) -> str:
@@ -242,10 +256,11 @@ def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> Non
         elif word == "PRIMARY" and index + 1 < end and found[index + 1].word == "KEY":
             edit.replace(index, index + 1, "" if has_not_null else "NOT NULL")
             has_not_null = True
-            layout.primary_key = [column]
+            layout.keys.append(TableKey("p", [column]))
             index += 2
         elif word == "UNIQUE":
             edit.replace(index, index, "")
+            layout.keys.append(TableKey("u", [column]))
             index += 1
         elif word == "REFERENCES":
             last = index + 1
