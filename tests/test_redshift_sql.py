@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
 import sql_queries as q
@@ -100,12 +101,22 @@ def test_pg_table_def_shows_the_layout_the_ddl_wrote(rs: RedshiftSession) -> Non
     assert rows["location"] == ("character varying(512)", "lzo", False, 0, False)
 
 
-def test_the_first_sort_key_gets_a_brin_index(rs: RedshiftSession) -> None:
+def test_the_first_sort_key_gets_a_brin_index_that_the_catalog_does_not_show(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS songplays")
     rs.run(q.songplay_table_create)
     rs.run(q.songplay_table_create)  # IF NOT EXISTS: a second run changes nothing
-    indexes = rs.run("SELECT indexdef FROM pg_indexes WHERE tablename = 'songplays'")
-    assert indexes == [("CREATE INDEX songplays_sortkey_brin ON public.songplays USING brin (start_time)",)]
+    with rs.connection.cursor() as cursor:  # PostgreSQL's own catalog, past the adapter
+        cursor.execute("SELECT indexdef FROM pg_catalog.pg_indexes WHERE tablename = 'songplays'")
+        assert cursor.fetchall() == [
+            ("CREATE INDEX songplays_sortkey_brin ON public.songplays USING brin (start_time)",)
+        ]
+    # A cluster has no index there, only the informational primary key: a tool must not take the sort key
+    # for the key (awswrangler's upsert reads pg_indexes).
+    indexes = rs.run("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'songplays'")
+    assert indexes == [
+        ("songplays_pkey", "CREATE UNIQUE INDEX songplays_pkey ON public.songplays USING btree (songplay_id)")
+    ]
+    assert rs.run("SELECT count(*) FROM pg_index WHERE indrelid = 'songplays'::regclass") == [(0,)]
 
 
 def test_types_table_attributes_and_interleaved_keys(rs: RedshiftSession) -> None:
@@ -116,7 +127,7 @@ def test_types_table_attributes_and_interleaved_keys(rs: RedshiftSession) -> Non
         "BACKUP NO"
     )
     rows = {row[0]: row[1:] for row in _table_def(rs, "layout_demo")}
-    assert rows["a"] == ("integer", "zstd", False, 1, False)
+    assert rows["a"] == ("integer", "zstd", False, 1, True)  # a primary key column is NOT NULL
     assert rows["b"] == ("character varying(256)", "none", True, -2, False)
     assert rows["c"] == ("character(256)", "none", False, 3, False)
     assert rows["d"][0] == "character varying(10)"
@@ -136,6 +147,82 @@ def test_compound_sortkey_like_and_informational_keys(rs: RedshiftSession) -> No
     assert [row[4] for row in _table_def(rs, "copy_t")] == [0, 1, 2]
     rs.run("INSERT INTO base_t (k, v) VALUES (1, 'a'), (1, 'a')")  # keys are informational on Redshift
     assert rs.run("SELECT id, k FROM base_t ORDER BY id") == [(1, 1), (2, 1)]
+
+
+def _primary_key_catalog(rs: RedshiftSession, table: str) -> dict[str, list[tuple]]:
+    """What each catalog a tool reads says about ``table``'s keys."""
+    where = f"'{table}'"
+    return {
+        "pg_constraint": rs.run(
+            "SELECT c.conname, c.contype, a.attname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+            f"WHERE c.conrelid = {where}::regclass ORDER BY a.attnum"
+        ),
+        "table_constraints": rs.run(
+            "SELECT constraint_name, constraint_type FROM information_schema.table_constraints "
+            f"WHERE table_name = {where} AND constraint_type <> 'CHECK'"
+        ),
+        "key_column_usage": rs.run(
+            "SELECT constraint_name, column_name, ordinal_position FROM information_schema.key_column_usage "
+            f"WHERE table_name = {where} ORDER BY ordinal_position"
+        ),
+        "pg_indexes": rs.run(f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = {where}"),
+    }
+
+
+def test_the_catalog_shows_a_table_level_primary_key_and_not_the_sort_key_index(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS keyed_t")
+    rs.run(
+        'CREATE TABLE keyed_t ("id" BIGINT, "part" INT, "ts" TIMESTAMP, v VARCHAR(8), '
+        'PRIMARY KEY ("id", "part")) DISTSTYLE AUTO SORTKEY ("ts")'
+    )
+    assert _primary_key_catalog(rs, "keyed_t") == {
+        "pg_constraint": [
+            ("keyed_t_pkey", "p", "id", "PRIMARY KEY (id, part)"),
+            ("keyed_t_pkey", "p", "part", "PRIMARY KEY (id, part)"),
+        ],
+        "table_constraints": [("keyed_t_pkey", "PRIMARY KEY")],
+        "key_column_usage": [("keyed_t_pkey", "id", 1), ("keyed_t_pkey", "part", 2)],
+        "pg_indexes": [
+            ("keyed_t_pkey", "CREATE UNIQUE INDEX keyed_t_pkey ON public.keyed_t USING btree (id, part)")
+        ],
+    }
+    # Informational, as on Redshift: duplicates insert; but a primary key column is NOT NULL.
+    rs.run("INSERT INTO keyed_t VALUES (1, 1, '2018-11-01', 'a'), (1, 1, '2018-11-01', 'b')")
+    assert rs.value("SELECT count(*) FROM keyed_t WHERE id = 1") == 2
+    with pytest.raises(psycopg2.errors.NotNullViolation, match='column "id"'):
+        rs.run("INSERT INTO keyed_t (part) VALUES (1)")
+    rs.run("DROP TABLE keyed_t")
+    assert rs.run("SELECT count(*) FROM pg_constraint WHERE conname = 'keyed_t_pkey'") == [(0,)]
+
+
+def test_named_and_unique_keys_and_a_table_without_keys(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS named_key_t, keyless_t")
+    rs.run(
+        "CREATE TABLE named_key_t (code CHAR(2), name VARCHAR(8) UNIQUE, a INT, b INT, "
+        "CONSTRAINT named_key PRIMARY KEY (code), UNIQUE (a, b))"
+    )
+    rs.run("CREATE TABLE keyless_t (code CHAR(2) SORTKEY)")
+    catalog = _primary_key_catalog(rs, "named_key_t")
+    assert catalog["pg_constraint"] == [
+        ("named_key", "p", "code", "PRIMARY KEY (code)"),
+        ("named_key_t_name_key", "u", "name", "UNIQUE (name)"),
+        ("named_key_t_a_b_key", "u", "a", "UNIQUE (a, b)"),
+        ("named_key_t_a_b_key", "u", "b", "UNIQUE (a, b)"),
+    ]
+    assert sorted(catalog["table_constraints"]) == [
+        ("named_key", "PRIMARY KEY"),
+        ("named_key_t_a_b_key", "UNIQUE"),
+        ("named_key_t_name_key", "UNIQUE"),
+    ]
+    assert [row[0] for row in catalog["pg_indexes"]] == ["named_key"]  # the primary key only
+    rs.run("INSERT INTO named_key_t VALUES ('aa', 'x', 1, 1), ('bb', 'x', 1, 1)")  # unique: informational
+    assert _primary_key_catalog(rs, "keyless_t") == {
+        "pg_constraint": [],
+        "table_constraints": [],
+        "key_column_usage": [],
+        "pg_indexes": [],
+    }
 
 
 def test_alter_table_append_moves_the_rows(rs: RedshiftSession) -> None:

@@ -12,6 +12,7 @@ PostgreSQL's lexer sees it (``'it\\'s'`` is ``it's``, ``'a\\\\.b'`` is ``a\\.b``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
@@ -117,16 +118,20 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     while f"${tag}$" in body:
         tag += "_"
     name = quote_literal(layout.table)
-    sortkeys = "ARRAY[" + ", ".join(quote_literal(key) for key in layout.sortkeys) + "]::text[]"
-    columns = "ARRAY[" + ", ".join(quote_literal(column) for column in layout.encodings) + "]::text[]"
-    encodings = (
-        "ARRAY[" + ", ".join(quote_literal(value) for value in layout.encodings.values()) + "]::text[]"
-    )
+    sortkeys = _text_array(layout.sortkeys)
+    columns = _text_array(layout.encodings)
+    encodings = _text_array(layout.encodings.values())
     like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
+    keys = ", ".join(
+        f"jsonb_build_object('kind', {quote_literal(key.kind)}, 'columns', {_text_array(key.columns)}, "
+        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text)"
+        for key in layout.keys
+    )
     record = (
         f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
         f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
-        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like});"
+        f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, "
+        f"jsonb_build_array({keys}));"
     )
     return (
         "DO $sparkify$ DECLARE existed boolean; BEGIN "
@@ -134,6 +139,10 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
         f"EXECUTE ${tag}${body}${tag}$; "
         f"IF NOT existed THEN {record} END IF; END $sparkify$"
     )
+
+
+def _text_array(values: Iterable[str]) -> str:
+    return "ARRAY[" + ", ".join(quote_literal(value) for value in values) + "]::text[]"
 
 
 def session_setup_statements() -> list[str]:

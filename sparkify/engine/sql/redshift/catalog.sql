@@ -29,19 +29,51 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE 'none'
     END $$;
 
+-- Each table's primary and unique keys as its DDL wrote them: informational on Redshift, so PostgreSQL gets
+-- no constraint (it would refuse duplicates); the leader node's catalog views show them (leader_pg_constraint …).
+-- Its constraint oid comes from a range PostgreSQL's own counter does not reach in practice.
+CREATE SEQUENCE IF NOT EXISTS sparkify_redshift.constraint_oids
+    AS bigint MINVALUE 4000000000 MAXVALUE 4294967295 START 4000000000 CYCLE;
+CREATE TABLE IF NOT EXISTS sparkify_redshift.table_keys (
+    constraint_oid  oid PRIMARY KEY DEFAULT nextval('sparkify_redshift.constraint_oids')::oid,
+    table_oid       oid NOT NULL,
+    constraint_name name NOT NULL,
+    contype         "char" NOT NULL DEFAULT 'p',
+    columns         smallint[] NOT NULL
+);
+CREATE INDEX IF NOT EXISTS table_keys_table ON sparkify_redshift.table_keys (table_oid);
+
 -- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
 -- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
+-- keys: [{"kind": "p" or "u", "columns": [...], "name": null or the DDL's}, ...]
+DROP FUNCTION IF EXISTS sparkify_redshift.record_table_layout(regclass, text, text, text[], text, text[], text[], regclass);
 CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
     target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
-    encoded_columns text[], encoding_names text[], like_table regclass
+    encoded_columns text[], encoding_names text[], like_table regclass, keys jsonb
 ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     position int;
 BEGIN
     DELETE FROM sparkify_redshift.table_style s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.table_oid);
     DELETE FROM sparkify_redshift.table_layout l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.table_oid);
+    DELETE FROM sparkify_redshift.table_keys k WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = k.table_oid);
     DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
+    DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
+    -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key.
+    INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns)
+    SELECT target,
+           coalesce(k.key ->> 'name',
+                    left((SELECT relname FROM pg_class WHERE oid = target)
+                         || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
+                                 ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
+                            END, 58)
+                    || CASE WHEN k.key ->> 'kind' = 'p' THEN '_pkey' ELSE '_key' END),
+           (k.key ->> 'kind')::"char",
+           ARRAY(SELECT a.attnum FROM jsonb_array_elements_text(k.key -> 'columns') WITH ORDINALITY AS c(column_name, ord)
+                   JOIN pg_attribute a ON a.attrelid = target AND a.attname = c.column_name
+                  ORDER BY c.ord)
+      FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key);
     IF like_table IS NOT NULL THEN
         INSERT INTO sparkify_redshift.table_style
             SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
@@ -324,6 +356,107 @@ SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::tex
 GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
                 sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
+   TO PUBLIC;
+
+-- Keys and indexes as a cluster shows them: the recorded keys (informational, never enforced)
+-- join PostgreSQL's constraints, and the sort key's BRIN index (the emulation's, not the client's; a cluster
+-- has none) leaves pg_index and pg_indexes, where tools would take it for the table's key.
+CREATE OR REPLACE VIEW sparkify_redshift.sortkey_indexes AS
+SELECT i.indexrelid, ic.relname AS indexname, ic.relnamespace
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+  JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+ WHERE am.amname = 'brin' AND ic.relname = left(t.relname, 50) || '_sortkey_brin';
+
+CREATE OR REPLACE VIEW sparkify_redshift.key_columns AS
+SELECT k.constraint_oid, k.table_oid, k.constraint_name, k.contype, n.nspname AS schema_name,
+       c.relname AS table_name, a.attname AS column_name, p.ord::integer AS ordinal_position
+  FROM sparkify_redshift.table_keys k
+  JOIN pg_catalog.pg_class c ON c.oid = k.table_oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN LATERAL unnest(k.columns) WITH ORDINALITY AS p(attnum, ord)
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = k.table_oid AND a.attnum = p.attnum
+ WHERE has_table_privilege(c.oid, 'SELECT');
+
+CREATE OR REPLACE VIEW sparkify_redshift.key_definitions AS
+SELECT constraint_oid, table_oid, constraint_name, contype, schema_name, table_name,
+       string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS column_list
+  FROM sparkify_redshift.key_columns
+ GROUP BY constraint_oid, table_oid, constraint_name, contype, schema_name, table_name;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_index AS
+SELECT * FROM pg_catalog.pg_index i
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s WHERE s.indexrelid = i.indexrelid);
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_indexes AS
+SELECT x.* FROM pg_catalog.pg_indexes x
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s
+                    JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+                   WHERE s.indexname = x.indexname AND n.nspname = x.schemaname)
+UNION ALL
+SELECT d.schema_name, d.table_name, d.constraint_name, NULL::name,
+       format('CREATE UNIQUE INDEX %I ON %I.%I USING btree (%s)', d.constraint_name, d.schema_name,
+              d.table_name, d.column_list)
+  FROM sparkify_redshift.key_definitions d
+ WHERE d.contype = 'p';  -- tools read the first index of a table as its primary key
+
+-- PostgreSQL 18 lists each NOT NULL as a constraint (contype 'n'); a cluster's pg_constraint does not.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_constraint AS
+SELECT * FROM pg_catalog.pg_constraint WHERE contype <> 'n'
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.table_keys k
+  JOIN pg_catalog.pg_class c ON c.oid = k.table_oid
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::pg_catalog.pg_constraint, jsonb_build_object(
+       'oid', k.constraint_oid, 'conname', k.constraint_name, 'connamespace', c.relnamespace,
+       'contype', k.contype, 'condeferrable', false, 'condeferred', false, 'convalidated', true,
+       'conrelid', k.table_oid, 'contypid', 0, 'conindid', 0, 'conparentid', 0, 'confrelid', 0,
+       'confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ', 'conislocal', true, 'coninhcount', 0,
+       'connoinherit', true, 'conenforced', false, 'conperiod', false, 'conkey', k.columns)) AS r;
+
+-- The columns that name a constraint and its table in information_schema's views.
+CREATE OR REPLACE FUNCTION sparkify_redshift.constraint_identity(schema_name name, constraint_name name,
+                                                                 table_name name)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('constraint_catalog', current_database(), 'constraint_schema', schema_name,
+                              'constraint_name', constraint_name, 'table_catalog', current_database(),
+                              'table_schema', schema_name, 'table_name', table_name) $$;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_table_constraints AS
+SELECT * FROM information_schema.table_constraints
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.key_definitions d
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints,
+       sparkify_redshift.constraint_identity(d.schema_name, d.constraint_name, d.table_name)
+       || jsonb_build_object('constraint_type', CASE d.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+                             'is_deferrable', 'NO',
+                             'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_key_column_usage AS
+SELECT * FROM information_schema.key_column_usage
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.key_columns k
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.key_column_usage,
+       sparkify_redshift.constraint_identity(k.schema_name, k.constraint_name, k.table_name)
+       || jsonb_build_object('column_name', k.column_name, 'ordinal_position', k.ordinal_position)) AS r;
+
+-- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END
+                            || d.column_list || ')'
+                       FROM sparkify_redshift.key_definitions d WHERE d.constraint_oid = $1),
+                    pg_catalog.pg_get_constraintdef($1, $2)) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_constraintdef($1, false) $$;
+
+GRANT SELECT ON sparkify_redshift.table_keys, sparkify_redshift.sortkey_indexes, sparkify_redshift.key_columns,
+                sparkify_redshift.key_definitions, sparkify_redshift.leader_pg_index,
+                sparkify_redshift.leader_pg_indexes, sparkify_redshift.leader_pg_constraint,
+                sparkify_redshift.leader_table_constraints, sparkify_redshift.leader_key_column_usage
    TO PUBLIC;
 
 -- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.

@@ -4,7 +4,8 @@ Distribution, sort keys, encodings and BACKUP steer Redshift's physical layout: 
 DDL and returned as a :class:`TableLayout` (pg_table_def shows them; the first sort key gets a BRIN
 index).  Redshift's types become their PostgreSQL equal (TEXT is VARCHAR(256) there), ``IDENTITY(seed,
 step)`` an identity column, and the informational constraints (primary, unique and foreign keys, which
-Redshift never enforces) disappear, leaving a primary key's NOT NULL.
+Redshift never enforces) disappear from the DDL, leaving a primary key's NOT NULL (column or table form);
+primary and unique keys are recorded in the layout, for the catalog to show as Redshift's does.
 """
 
 from __future__ import annotations
@@ -49,6 +50,21 @@ class TableLayout:
     sortstyle: str | None = None
     encodings: dict[str, str] = field(default_factory=dict)
     like: str | None = None
+    keys: list[TableKey] = field(default_factory=list)
+
+    @property
+    def primary_key(self) -> list[str]:
+        return next((key.columns for key in self.keys if key.kind == "p"), [])
+
+
+@dataclass
+class TableKey:
+    """An informational key: its kind as pg_constraint spells it ('p' primary, 'u' unique), its columns,
+    and the name the DDL gave it (None: the catalog names it as Redshift does)."""
+
+    kind: str
+    columns: list[str]
+    name: str | None = None
 
 
 @dataclass
@@ -59,6 +75,10 @@ class _Edit:
     def replace(self, first: int, last: int, text: str) -> None:
         """Replace tokens ``first`` to ``last`` (inclusive) with ``text``."""
         self.replacements.append((self.found[first].start, self.found[last].end, text))
+
+    def append(self, last: int, text: str) -> None:
+        """Add ``text`` right after token ``last``."""
+        self.replacements.append((self.found[last].end, self.found[last].end, text))
 
 
 def adapt_create_table(sql: str) -> tuple[str, TableLayout | None]:
@@ -161,6 +181,8 @@ def _name(found: list[Token], first: int, last: int) -> str:
 def _adapt_elements(edit: _Edit, layout: TableLayout, low: int, high: int) -> None:
     found = edit.found
     items = split_arguments(found, low, high)
+    for first, last in items:
+        _record_table_key(found, layout, first, last)
     for number, (first, last) in enumerate(items):
         word = found[first].word
         if word in _CONSTRAINT_WORDS:
@@ -177,6 +199,22 @@ def _adapt_elements(edit: _Edit, layout: TableLayout, low: int, high: int) -> No
             _adapt_column(edit, layout, first, last)
 
 
+def _record_table_key(found: list[Token], layout: TableLayout, first: int, last: int) -> None:
+    """``[CONSTRAINT name] PRIMARY KEY (columns)`` or ``… UNIQUE (columns)``: the key into ``layout``."""
+    name = None
+    if found[first].word == "CONSTRAINT" and first + 2 < last:
+        name, first = _identifier(found[first + 1]), first + 2
+    opening = first + (2 if found[first].word == "PRIMARY" else 1)
+    if found[first].word in ("PRIMARY", "UNIQUE") and opening < last and found[opening].text == "(":
+        columns = _column_names(found, opening + 1, closing_paren(found, opening))
+        layout.keys.append(TableKey("p" if found[first].word == "PRIMARY" else "u", columns, name))
+
+
+def _identifier(token: Token) -> str:
+    """A name as Redshift folds it: quoted or not, lower case."""
+    return token.text.strip('"').lower() if token.text.startswith('"') else token.text.lower()
+
+
 def _name_end(found: list[Token], first: int) -> int:
     index = first
     while index + 2 < len(found) and found[index + 1].text == ".":
@@ -186,11 +224,7 @@ def _name_end(found: list[Token], first: int) -> int:
 
 def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> None:
     found = edit.found
-    column = (
-        found[first].text.strip('"').lower()
-        if found[first].text.startswith('"')
-        else found[first].text.lower()
-    )
+    column = _identifier(found[first])
     if _case_insensitive(found, first, end):
         type_end = first + 1
         while type_end < end and found[type_end].word not in _COLUMN_ATTRIBUTES:
@@ -202,6 +236,9 @@ def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> Non
     has_not_null = any(
         found[k].word == "NOT" and k + 1 < end and found[k + 1].word == "NULL" for k in range(index, end)
     )
+    if column in layout.primary_key and not has_not_null:  # Redshift: a primary key column is NOT NULL
+        edit.append(end - 1, " NOT NULL")
+        has_not_null = True
     while index < end:
         word = found[index].word
         if word == "ENCODE" and index + 1 < end:
@@ -219,9 +256,11 @@ def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> Non
         elif word == "PRIMARY" and index + 1 < end and found[index + 1].word == "KEY":
             edit.replace(index, index + 1, "" if has_not_null else "NOT NULL")
             has_not_null = True
+            layout.keys.append(TableKey("p", [column]))
             index += 2
         elif word == "UNIQUE":
             edit.replace(index, index, "")
+            layout.keys.append(TableKey("u", [column]))
             index += 1
         elif word == "REFERENCES":
             last = index + 1
@@ -356,7 +395,4 @@ def _adapt_table_attributes(edit: _Edit, layout: TableLayout, index: int) -> boo
 
 
 def _column_names(found: list[Token], low: int, high: int) -> list[str]:
-    return [
-        found[a].text.strip('"').lower() if found[a].text.startswith('"') else found[a].text.lower()
-        for a, _ in split_arguments(found, low, high)
-    ]
+    return [_identifier(found[a]) for a, _ in split_arguments(found, low, high)]

@@ -8,6 +8,8 @@ Tools rely on this: SQLAlchemy's reflection asks ``pg_class`` with ``= ANY (ARRA
 Such a query is then given Redshift's catalog (:func:`leader_sql`): ``pg_class.reldiststyle``,
 ``pg_attribute.attisdistkey`` / ``attsortkeyord`` / ``attencodingtype`` and ``pg_attrdef.adsrc`` are read
 from the shim schema's views of those tables, ``pg_namespace`` from a view without the shim schema,
+``pg_constraint``, ``pg_index``, ``pg_indexes`` and information_schema's ``table_constraints`` and
+``key_column_usage`` from views with the recorded primary keys and without the sort key's BRIN index,
 ``pg_catalog.pg_proc_info`` from the shim schema, an integer condition (``WHERE 1``) is a boolean, and an
 alias of the select list may stand in its WHERE clause and later items
 (:mod:`sparkify.engine.sql.redshift.aliases`), as Redshift allows.  The Spectrum views
@@ -34,6 +36,19 @@ _REDSHIFT_COLUMNS = {
     "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
     "PG_ATTRDEF": frozenset(["ADSRC"]),
 }
+# Catalog tables read from the shim's view of them whenever named, by name and the schema that holds them:
+# what a cluster shows and PostgreSQL does not (recorded primary keys), less what it does not show (the shim
+# schema, the sort key's BRIN index).
+_ALWAYS_SHIMMED = {
+    "PG_NAMESPACE": "PG_CATALOG",
+    "PG_INDEX": "PG_CATALOG",
+    "PG_INDEXES": "PG_CATALOG",
+    "PG_CONSTRAINT": "PG_CATALOG",
+    "TABLE_CONSTRAINTS": "INFORMATION_SCHEMA",
+    "KEY_COLUMN_USAGE": "INFORMATION_SCHEMA",
+}
+# Functions of pg_catalog that the shim schema extends (to the recorded keys), called by qualified name.
+_SHIM_FUNCTIONS = frozenset(["PG_GET_CONSTRAINTDEF"])
 # The columns of the catalog's tables and views, by (schema, name) upper-cased: a column of the FROM tables
 # has priority over a select-list alias.  Read once per process by learn_catalog (prepare_database).
 _catalog_columns: dict[tuple[str, str], frozenset[str]] = {}
@@ -154,19 +169,22 @@ def _is_catalog(relation: tuple[str, str]) -> bool:
 
 def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     """pg_class, pg_attribute and pg_attrdef (bare or in pg_catalog) read from the shim's views when the
-    query names one of Redshift's own columns of that table, and pg_namespace always: its view leaves the
-    shim schema out, as ``SHOW SCHEMAS`` and ``current_schemas`` do (the tools list no such schema, nor
-    its tables and functions).  The view keeps the table's name as its alias, and a column qualified as
-    ``pg_catalog.pg_class.relname`` loses the schema."""
+    query names one of Redshift's own columns of that table, and the tables of ``_ALWAYS_SHIMMED`` always:
+    pg_namespace's view leaves the shim schema out, as ``SHOW SCHEMAS`` and ``current_schemas`` do (the
+    tools list no such schema, nor its tables and functions); the key views show the recorded primary keys
+    and hide the sort key's BRIN index (awswrangler's upsert takes a table's key from pg_indexes).  The
+    view keeps the table's name as its alias, and a column qualified as ``pg_catalog.pg_class.relname``
+    (or ``information_schema.table_constraints.constraint_name``) loses the schema."""
     words = {token.word for token in found}
-    wanted = {table for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
-    wanted |= words & {"PG_NAMESPACE"}
+    wanted = {table: "PG_CATALOG" for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
+    wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in words}
     if not wanted:
         return []
     replacements = []
     named = set()
     for (schema, name), start, end in _relations(found):
-        if name.upper() in wanted and schema.upper() in ("", "PG_CATALOG"):
+        home = wanted.get(name.upper())
+        if home is not None and (schema.upper() == home or (not schema and home == "PG_CATALOG")):
             view = f"{SHIM_SCHEMA}.leader_{name.lower()}"
             aliased = end < len(found) and (found[end].word == "AS" or found[end].name == "IDENT")
             replacements.append(
@@ -174,20 +192,30 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
             )
             named.update(range(start, end))
     for index in range(len(found) - 3):
-        if index in named or found[index].word != "PG_CATALOG" or found[index + 1].text != ".":
+        if index in named or found[index].word not in wanted.values() or found[index + 1].text != ".":
             continue
-        if found[index + 2].word in wanted and found[index + 3].text == ".":
+        if wanted.get(found[index + 2].word) == found[index].word and found[index + 3].text == ".":
             replacements.append((found[index].start, found[index + 2].start, ""))
     return replacements
 
 
 def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
-    """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds."""
-    return [
+    """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds;
+    ``pg_catalog.pg_get_constraintdef(…)``, which the shim schema's knows the recorded keys."""
+    views = [
         (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
         for (schema, name), start, end in _relations(found)
         if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
     ]
+    functions = [
+        (found[index].start, found[index].end, SHIM_SCHEMA)
+        for index in range(len(found) - 3)
+        if found[index].word == "PG_CATALOG"
+        and found[index + 1].text == "."
+        and found[index + 2].word in _SHIM_FUNCTIONS
+        and found[index + 3].text == "("
+    ]
+    return views + functions
 
 
 _CONDITION_ENDS = frozenset(
