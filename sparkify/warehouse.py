@@ -18,7 +18,7 @@ import psycopg2
 
 import sql_queries as q
 from sparkify import embedded, load_lock
-from sparkify.adapter import prepare_database, session_setup_statements, translate
+from sparkify.adapter import prepare_database, session_setup_statements, startup_options, translate
 from sparkify.config import Config
 from sparkify.copy_emulator import CopyResult, parse_copy, run_copy
 from sparkify.errors import (
@@ -237,9 +237,10 @@ def connect(config: Config) -> Warehouse:
             prepare_database(owner)  # Redshift's functions and catalog, installed once per database
         finally:
             owner.close()
-        host = socket_dir
+        host, options = socket_dir, startup_options()  # Redshift's reading of string literals
     else:
         host, port, where = config.host, config.db_port, f"{config.host}:{config.db_port}"
+        options = None
 
     def reopen() -> Any:
         return _open(
@@ -249,14 +250,18 @@ def connect(config: Config) -> Warehouse:
             user=config.db_user,
             password=config.db_password,
             where=where,
+            options=options,
         )
 
     return Warehouse(reopen(), where, reopen=reopen, serverless="redshift-serverless" in config.host)
 
 
-def _open(*, host: str, port: int, dbname: str, user: str, password: str, where: str) -> Any:
+def _open(
+    *, host: str, port: int, dbname: str, user: str, password: str, where: str, options: str | None = None
+) -> Any:
     try:
         return psycopg2.connect(
+            options=options,
             host=host,
             port=port,
             dbname=dbname,
