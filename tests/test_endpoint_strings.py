@@ -62,6 +62,14 @@ def new_table(cursor: Any) -> str:
     return name
 
 
+def insert_each(cursor: Any) -> str:
+    """A fresh table with each hostile value inserted by one statement, as the driver sends parameters."""
+    table = new_table(cursor)
+    for index, value in enumerate(HOSTILE):
+        cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", (index, value))
+    return table
+
+
 def assert_stored_exactly(endpoint: RunningEndpoint, table: str) -> None:
     """Read back through psycopg2 (server-side values, so its own quoting plays no part) and by length."""
     connection = endpoint.connect()
@@ -95,9 +103,7 @@ def test_psycopg2_quoting_on_the_client(endpoint: RunningEndpoint) -> None:
     connection = endpoint.connect()
     try:
         with connection, connection.cursor() as cursor:
-            table = new_table(cursor)
-            for index, value in enumerate(HOSTILE):
-                cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", (index, value))
+            table = insert_each(cursor)
     finally:
         connection.close()
     assert_stored_exactly(endpoint, table)
@@ -123,17 +129,13 @@ def psycopg3(endpoint: RunningEndpoint, **options: Any) -> psycopg.Connection[An
 
 def test_psycopg3_binding_on_the_server(endpoint: RunningEndpoint) -> None:
     with psycopg3(endpoint) as connection, connection.cursor() as cursor:
-        table = new_table(cursor)
-        for index, value in enumerate(HOSTILE):
-            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", (index, value))
+        table = insert_each(cursor)
     assert_stored_exactly(endpoint, table)
 
 
 def test_psycopg3_client_cursor_quoting_on_the_client(endpoint: RunningEndpoint) -> None:
     with psycopg3(endpoint, cursor_factory=psycopg.ClientCursor) as connection, connection.cursor() as cursor:
-        table = new_table(cursor)
-        for index, value in enumerate(HOSTILE):
-            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", (index, value))
+        table = insert_each(cursor)
     assert_stored_exactly(endpoint, table)
 
 
@@ -152,9 +154,7 @@ def test_redshift_connector(endpoint: RunningEndpoint) -> None:
     connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
-        table = new_table(cursor)
-        for index, value in enumerate(HOSTILE):
-            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", (index, value))
+        table = insert_each(cursor)
         connection.commit()
     finally:
         connection.close()
