@@ -142,7 +142,8 @@ peer-sqlalchemy-redshift: $(VENV)/.runtime
 		--dbdriver psycopg2 --dbdriver redshift_connector $(PEER_ARGS)
 
 # dbt-redshift's functional adapter tests: the basic ones (materializations, incremental, snapshots, seeds,
-# adapter methods, catalog, persist docs, empty, show), with dbt-redshift of the tests' own version.
+# adapter methods, catalog, persist docs, empty, show), with dbt-redshift of the tests' own version.  dbt-core
+# stays on 1.11: 1.12's parser package downloads a wheel from GitHub while it installs (no registry mirror).
 DBT_SRC := peers/src/dbt-redshift
 DBT_VENV := peers/venv-dbt-redshift
 DBT_TESTS ?= tests/functional/adapter/test_basic.py tests/functional/adapter/incremental/test_incremental_strategies.py \
