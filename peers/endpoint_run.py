@@ -3,7 +3,7 @@
     python peers/endpoint_run.py --name NAME --junit out/NAME.xml [--cwd DIR] [--connector-config PATH] \
         -- COMMAND ...
 
-Starts ``python -m sparkify.endpoint`` (or ``sparkify.engine.endpoint`` once the engine moves there) on a
+Starts ``python -m sparkify.endpoint`` (the toolkit's command for the engine's endpoint) on a
 free loopback port with a throw-away config and data folder, hands its address to COMMAND in each peer's
 own spelling (environment variables, or redshift_connector's test/config.ini), waits for COMMAND, stops
 the endpoint and the embedded PostgreSQL behind it, and prints the junit report's counts.  Only the
@@ -13,7 +13,6 @@ standard library: it runs with the project's interpreter, the suite with its own
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import shutil
@@ -32,14 +31,6 @@ DATABASE = "dev"
 PASSWORD = "Peer-suite-pw1"
 
 
-def engine_module(name: str) -> str:
-    """The engine's module path, before or after its move under sparkify.engine."""
-    for candidate in (f"sparkify.engine.{name}", f"sparkify.{name}"):
-        if importlib.util.find_spec(candidate.rsplit(".", 1)[0]) and importlib.util.find_spec(candidate):
-            return candidate
-    raise SystemExit(f"endpoint_run: no sparkify.{name} module in {sys.executable}'s environment")
-
-
 def write_config(folder: Path) -> Path:
     config = folder / "endpoint.cfg"
     config.write_text(
@@ -52,7 +43,7 @@ def write_config(folder: Path) -> Path:
 def start_endpoint(config: Path, log: Path) -> tuple[subprocess.Popen[bytes], str, int]:
     with open(log, "wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", engine_module("endpoint"), "--config", str(config), "--port", "0"],
+            [sys.executable, "-m", "sparkify.endpoint", "--config", str(config), "--port", "0"],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=sink,
@@ -79,7 +70,7 @@ def stop_endpoint(process: subprocess.Popen[bytes], config: Path) -> None:
             process.kill()
             process.wait()
     # The endpoint leaves its embedded PostgreSQL running for the scripts; a peer run leaves nothing.
-    stop_server = [sys.executable, "-m", engine_module("embedded"), "stop", "--config", str(config)]
+    stop_server = [sys.executable, "-m", "sparkify.embedded", "stop", "--config", str(config)]
     subprocess.run(stop_server, check=False)
 
 
