@@ -17,7 +17,7 @@ from sparkify.engine.copy.mapping import Extractor, auto_extractor, jsonpaths_ex
 from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
 from sparkify.engine.copy.progress import copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
-from sparkify.engine.copy.statement import CopyCommand, parse_copy
+from sparkify.engine.copy.statement import TEXT_FORMATS, CopyCommand, parse_copy
 from sparkify.engine.errors import CopyStatementError, CopyTargetMissing, LoadError, Terminated
 from sparkify.engine.sql.load_errors import RejectedRecord
 from sparkify.engine.sql.text import quote_ident
@@ -31,6 +31,10 @@ RejectionRecorder = Callable[[str, list[RejectedRecord]], int]
 def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder | None = None) -> CopyResult:
     """Execute the Redshift COPY ``sql`` on the PostgreSQL ``connection`` (inside its open transaction)."""
     command = parse_copy(sql)
+    if command.data_format in TEXT_FORMATS:
+        raise CopyStatementError(
+            "COPY statement: the local engine loads JSON and Parquet only; add FORMAT AS JSON 'auto'"
+        )
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
@@ -52,12 +56,12 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
                 for _ in rows:
                     pass
             else:
-                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows), csv=parquet)
+                _copy_from_stream(cursor, command.relation, columns, _ByteStream(rows), csv=parquet)
         except LoadError as exc:
             _undo_copy(cursor)
             exc.rejected = result.rejected
             if record_rejections and result.rejected:
-                exc.query_id = record_rejections(command.table, result.rejected)
+                exc.query_id = record_rejections(command.relation, result.rejected)
             raise
         except BaseException:
             _undo_copy(cursor)
@@ -66,9 +70,9 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
         if not command.noload:
             # Redshift plans from the rows a COPY loaded; PostgreSQL needs fresh statistics to do the same,
             # or it plans the next joins for an empty table.
-            cursor.execute(f"ANALYZE {quote_ident(command.table)}")
+            cursor.execute(f"ANALYZE {command.relation}")
     if record_rejections and result.rejected:
-        result.query_id = record_rejections(command.table, result.rejected)
+        result.query_id = record_rejections(command.relation, result.rejected)
     return result
 
 
@@ -80,9 +84,9 @@ def _undo_copy(cursor: Any) -> None:
 
 
 def _copy_from_stream(
-    cursor: Any, table: str, columns: list[Column], stream: _ByteStream, *, csv: bool = False
+    cursor: Any, relation: str, columns: list[Column], stream: _ByteStream, *, csv: bool = False
 ) -> None:
-    target = f"{quote_ident(table)} ({', '.join(quote_ident(column.name) for column in columns)})"
+    target = f"{relation} ({', '.join(quote_ident(column.name) for column in columns)})"
     options = " WITH (FORMAT csv)" if csv else ""
     try:
         cursor.copy_expert(f"COPY {target} FROM STDIN{options}", stream, _CHUNK_BYTES)
@@ -111,14 +115,13 @@ def _read_failure(message: str) -> str:
 
 def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     """The columns a COPY fills: the listed ones, or all but IDENTITY and generated columns."""
-    name = command.table if "." in command.table else quote_ident(command.table)
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
                       attidentity <> '' OR attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",
-            (name,),
+            (command.relation,),
         )
         catalogue = cursor.fetchall()
     if not catalogue:
