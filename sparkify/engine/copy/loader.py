@@ -18,6 +18,7 @@ from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
 from sparkify.engine.copy.progress import copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
 from sparkify.engine.copy.statement import TEXT_FORMATS, CopyCommand, parse_copy
+from sparkify.engine.copy.text_rows import TextRowConverter
 from sparkify.engine.errors import CopyStatementError, CopyTargetMissing, LoadError, Terminated
 from sparkify.engine.sql.load_errors import RejectedRecord
 from sparkify.engine.sql.text import quote_ident
@@ -31,19 +32,18 @@ RejectionRecorder = Callable[[str, list[RejectedRecord]], int]
 def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder | None = None) -> CopyResult:
     """Execute the Redshift COPY ``sql`` on the PostgreSQL ``connection`` (inside its open transaction)."""
     command = parse_copy(sql)
-    if command.data_format in TEXT_FORMATS:
-        raise CopyStatementError(
-            "COPY statement: the local engine loads JSON and Parquet only; add FORMAT AS JSON 'auto'"
-        )
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
     parquet = command.data_format == "parquet"
-    extractor = None if parquet else _extractor(command, [column.name for column in columns])
+    text = command.data_format in TEXT_FORMATS
+    extractor = None if parquet or text else _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
     on_s3 = any(source.bucket for source in files)
     progress = copy_progress(command.table, len(files), sum(source.size for source in files), objects=on_s3)
-    if extractor is None:
+    if text:
+        rows = produce_rows(TextRowConverter(command, columns), files, result, progress)
+    elif extractor is None:
         from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a Parquet COPY runs
 
         rows = parquet_rows(command, columns, files, result, progress)
@@ -118,7 +118,7 @@ def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
-                      attidentity <> '' OR attgenerated <> ''
+                      attidentity <> '', attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",
             (command.relation,),
@@ -128,8 +128,9 @@ def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
         raise CopyTargetMissing(command.table, "the table does not exist")
     columns = {
         column: Column(column, type_name, not_null, _varchar_bytes(type_name))
-        for column, type_name, not_null, automatic in catalogue
-        if not (automatic and command.columns is None)
+        for column, type_name, not_null, identity, generated in catalogue
+        # EXPLICIT_IDS: the file gives the IDENTITY columns' values too.
+        if command.columns is not None or not (generated or (identity and not command.explicit_ids))
     }
     if command.columns is None:
         return list(columns.values())

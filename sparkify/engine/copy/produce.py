@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sparkify.engine.copy.convert import Column, ValueRejected, build_converter
 from sparkify.engine.copy.mapping import Extractor, KeyExtractor
@@ -157,8 +157,16 @@ class RowConverter:
         raise AssertionError("a value was rejected once and accepted on the second look")
 
 
+class Converter(Protocol):
+    """What turns a COPY's files into messages: :class:`RowConverter` (JSON) or a text format's."""
+
+    command: CopyCommand
+
+    def messages(self, batch: list[SourceFile]) -> Iterator[tuple[Any, ...]]: ...
+
+
 def produce_rows(
-    converter: RowConverter, files: list[SourceFile], result: CopyResult, progress: FileProgress | None = None
+    converter: Converter, files: list[SourceFile], result: CopyResult, progress: FileProgress | None = None
 ) -> Iterator[bytes]:
     """Chunks of COPY text for ``files`` in order; books stats and rejections into ``result``."""
     batches = _batches(files)
@@ -178,7 +186,7 @@ def produce_rows(
         stream.close()
 
 
-def _serial_messages(converter: RowConverter, batches: list[list[SourceFile]]) -> Iterator[tuple[Any, ...]]:
+def _serial_messages(converter: Converter, batches: list[list[SourceFile]]) -> Iterator[tuple[Any, ...]]:
     for batch in batches:
         yield from converter.messages(batch)
 
@@ -196,7 +204,7 @@ def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
 
 
 def _parallel_messages(
-    converter: RowConverter, batches: list[list[SourceFile]], workers: int
+    converter: Converter, batches: list[list[SourceFile]], workers: int
 ) -> Iterator[tuple[Any, ...]]:
     """Worker k converts batches k, k+W, …; the main process reads their queues in batch order."""
     context = multiprocessing.get_context("fork")  # the converter and its compiled code are inherited
@@ -222,7 +230,7 @@ def _parallel_messages(
             process.join()
 
 
-def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
+def _work(converter: Converter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
     become_worker(parent_pid)
     try:
         for batch in batches:
