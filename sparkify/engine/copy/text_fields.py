@@ -63,7 +63,8 @@ def _split_escaped(text: str, delimiter: str, escape: bool, remove_quotes: bool)
             position += 2
             continue
         if quote:
-            if char == quote:
+            # The closing quote is the one a delimiter (or the line's end) follows: a quote inside stays.
+            if char == quote and (position + 1 == len(text) or text[position + 1] == delimiter):
                 quote = ""
             else:
                 value.append(char)
@@ -83,6 +84,8 @@ def _split_escaped(text: str, delimiter: str, escape: bool, remove_quotes: bool)
 
 def _csv_splitter(delimiter: str, quote: str) -> Splitter:
     def split(text: str) -> list[Field]:
+        if text.endswith("\r"):  # CSV's CRLF line end (a quoted CR stays: the record is not done)
+            text = text[:-1]
         if quote not in text:
             return [(part, part) for part in text.split(delimiter)]
         return _split_csv(text, delimiter, quote)

@@ -47,7 +47,6 @@ class TextRowConverter:
         self.null = DEFAULT_NULL if command.null_as is None else command.null_as
         self.escaped_default_null = command.escape and command.null_as is None
         self.fixed = command.data_format == "fixedwidth"
-        self.csv = command.data_format == "csv"
 
     def messages(self, batch: list[SourceFile]) -> Iterator[tuple[Any, ...]]:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
@@ -85,8 +84,6 @@ class TextRowConverter:
             table=command.table,
             name=source.name,
         )
-        if self.csv:
-            lines = _without_carriage_returns(lines)
         for line in lines:
             if line.number <= command.ignore_header:
                 continue
@@ -141,12 +138,6 @@ class TextRowConverter:
         if self.command.trim_blanks and self.text_columns[index]:
             return value.rstrip(" ")
         return value
-
-
-def _without_carriage_returns(lines: Iterator[Line]) -> Iterator[Line]:
-    """CSV's CRLF line ends, read as line ends."""
-    for line in lines:
-        yield Line(line.number, line.text[:-1], line.problem) if line.text.endswith("\r") else line
 
 
 def _head(stream: IO[bytes]) -> bytes:
