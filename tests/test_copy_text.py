@@ -494,3 +494,52 @@ def test_noload_checks_without_loading(venue: Any, tmp_path: Path) -> None:
 def test_text_options_with_json_are_refused(venue: Any, tmp_path: Path) -> None:
     with pytest.raises(CopyStatementError, match="NULL AS is not supported with JSON"):
         copy(venue, "venue", write(tmp_path / "v.json", "{}"), "json 'auto' null as 'x'")
+
+
+@pytest.fixture
+def scores(db: Any) -> Any:
+    execute(db, "create table scores(id bigint, name varchar(12), score float8, note text)")
+    return db
+
+
+def test_plain_files_go_straight_into_postgres_copy(scores: Any, tmp_path: Path) -> None:
+    write(tmp_path / "in" / "a.csv", 'id,name,score,note\n1,Ann,2.5,"a, ""b"""\n2,,\\N,\n')
+    write(tmp_path / "in" / "b.csv.gz", gzip.compress(b'id,name,score,note\n3,"Bo\nb",-1e3,x'))
+    result = copy(scores, "scores", tmp_path / "in", "csv ignoreheader 1")
+    assert result.fast_path
+    assert [(stats.read, stats.loaded) for stats in result.files] == [(2, 2), (1, 1)]
+    assert rows(scores, "select * from scores order by id") == [
+        (1, "Ann", 2.5, 'a, "b"'),
+        (2, "", None, ""),
+        (3, "Bo\nb", -1000.0, "x"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "expected"),
+    [
+        ('1, "Ann" ,1,x\n', "csv", [(1, "Ann", 1.0, "x")]),  # white space round a quote
+        ("1|Ann\r|1|x\r\n", "", [(1, "Ann\r", 1.0, "x\r")]),  # a CR is data in text
+        ("1|Zoë Zoë Zoë|1|x\n", "truncatecolumns", [(1, "Zoë Zoë Zo", 1.0, "x")]),  # bytes, not characters
+        ("1||1|x|\n", "", [(1, "", 1.0, "x")]),  # a trailing delimiter
+        ("1|Ann||x\n", "", [(1, "Ann", None, "x")]),  # an empty number is NULL
+    ],
+)
+def test_what_postgres_would_read_otherwise_goes_the_careful_way(
+    scores: Any, tmp_path: Path, data: str, options: str, expected: list[tuple[Any, ...]]
+) -> None:
+    result = copy(scores, "scores", write(tmp_path / "in.txt", data), options)
+    assert not result.fast_path
+    assert rows(scores, "select * from scores") == expected
+
+
+def test_a_bad_line_on_the_fast_path_is_found_and_recorded_on_the_careful_one(
+    scores: Any, tmp_path: Path
+) -> None:
+    data = write(tmp_path / "in.csv", "1,a,1,x\n2,b,two,x\n3,c,3,x\n")
+    result = copy(scores, "scores", data, "csv maxerror 1")
+    assert not result.fast_path
+    assert [(item.line, item.code, item.column, item.raw_value) for item in result.rejected] == [
+        (2, 1208, "score", "two")
+    ]
+    assert rows(scores, "select id from scores order by 1") == [(1,), (3,)]

@@ -15,9 +15,10 @@ from sparkify.engine.copy.convert import Column
 from sparkify.engine.copy.manifest import manifest_sources
 from sparkify.engine.copy.mapping import Extractor, auto_extractor, jsonpaths_extractor
 from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
-from sparkify.engine.copy.progress import copy_progress, progress_closed
+from sparkify.engine.copy.progress import FileProgress, copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
 from sparkify.engine.copy.statement import TEXT_FORMATS, CopyCommand, parse_copy
+from sparkify.engine.copy.text_fast import copy_files_fast, fast_path_fits
 from sparkify.engine.copy.text_rows import TextRowConverter
 from sparkify.engine.errors import CopyStatementError, CopyTargetMissing, LoadError, Terminated
 from sparkify.engine.sql.load_errors import RejectedRecord
@@ -55,7 +56,7 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
             if command.noload:
                 for _ in rows:
                     pass
-            else:
+            elif not (text and _fast_copy(cursor, command, columns, files, result, progress)):
                 _copy_from_stream(cursor, command.relation, columns, _ByteStream(rows), csv=parquet)
         except LoadError as exc:
             _undo_copy(cursor)
@@ -74,6 +75,27 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     if record_rejections and result.rejected:
         result.query_id = record_rejections(command.relation, result.rejected)
     return result
+
+
+def _fast_copy(
+    cursor: Any,
+    command: CopyCommand,
+    columns: list[Column],
+    files: list[SourceFile],
+    result: CopyResult,
+    progress: FileProgress,
+) -> bool:
+    """Load text files with PostgreSQL's own COPY; False (rolled back) when the careful path must."""
+    if not fast_path_fits(command, columns):
+        return False
+    try:
+        copy_files_fast(cursor, command, columns, files, result, progress)
+        result.fast_path = True
+        return True
+    except Exception:  # PostgreSQL refused a line, or a check a chunk: the careful path finds out which
+        _undo_copy(cursor)
+        result.files.clear()
+        return False
 
 
 def _undo_copy(cursor: Any) -> None:

@@ -58,6 +58,7 @@ class CopyResult:
     rejected: list[RejectedRecord] = field(default_factory=list)
     query_id: int = 0
     request_retries: int = 0  # S3 retries of the listing, manifest and JSONPaths requests
+    fast_path: bool = False  # a text COPY that PostgreSQL's own COPY loaded file by file
 
     @property
     def s3_retries(self) -> int:
