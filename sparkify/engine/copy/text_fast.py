@@ -13,8 +13,10 @@ careful path, line by line, which finds, records and counts each bad line.  All 
 from __future__ import annotations
 
 import io
+import queue
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sparkify.engine.copy.convert import Column
@@ -27,6 +29,7 @@ from sparkify.engine.copy.text_lines import open_binary
 from sparkify.engine.sql.text import quote_ident
 
 READ_BYTES = 1 << 20
+_CHUNKS_AHEAD = 4
 _TEXT_QUOTE = b"\x01"  # PostgreSQL's CSV needs a quote character; text has none, so one it never holds
 # Types PostgreSQL reads as Redshift does from the same text (dates, times, booleans and DECIMAL scale
 # differ in what each accepts; those go the careful way).
@@ -79,7 +82,10 @@ def copy_files_fast(
     check = _chunk_check(command, ascii_only=limited)
     for source, fetched in source_bodies(files, table=command.table, region=command.region):
         stream = _CheckedBytes(_file_chunks(source, fetched.data if fetched else None, command), check)
-        cursor.copy_expert(sql, stream, READ_BYTES)
+        try:
+            cursor.copy_expert(sql, stream, READ_BYTES)
+        finally:
+            stream.stop()
         if stream.error is not None:
             raise stream.error
         retries = fetched.retries if fetched else 0
@@ -104,7 +110,7 @@ def _escaped(text: str) -> str:
     return "".join(f"\\x{ord(char):02x}" if ord(char) < 0x80 else char for char in text)
 
 
-def _chunk_check(command: CopyCommand, *, ascii_only: bool) -> Any:
+def _chunk_check(command: CopyCommand, *, ascii_only: bool) -> Callable[[bytes], None]:
     """A function that raises :class:`FastPathAbandoned` for a chunk PostgreSQL may read differently."""
     # "\." alone on a line ends PostgreSQL's input.
     forbidden: tuple[bytes, ...] = (b"\\.\n", b"\\.\r")
@@ -113,9 +119,33 @@ def _chunk_check(command: CopyCommand, *, ascii_only: bool) -> Any:
         misplaced = None
     else:
         quote, delimiter = re.escape(command.quote.encode()), re.escape(command.field_delimiter.encode())
-        # A quote with neither side at a field's edge (delimiter, line end, another quote).
+        # A quote with neither side at a field's edge (delimiter, line end, another quote), or white space
+        # between a quote and a delimiter (Redshift skips it; PostgreSQL keeps it).  Every alternative
+        # starts with the quote, which the regular expression engine searches for at C speed.
         edge = rb"[^" + delimiter + rb"\r\n" + quote + rb"]"
-        misplaced = re.compile(edge + quote + edge)
+        blank = rb"[ \t]".replace(re.escape(command.field_delimiter.encode()), b"")
+        misplaced = re.compile(
+            quote
+            + rb"(?:(?<="
+            + edge
+            + quote
+            + rb")(?="
+            + edge
+            + rb")|(?="
+            + blank
+            + rb"+(?:"
+            + delimiter
+            + rb"|\r|\n))|(?<=[\n"
+            + delimiter
+            + rb"]"
+            + blank
+            + quote
+            + rb")|(?<="
+            + blank
+            + blank
+            + quote
+            + rb"))"
+        )
 
     def check(chunk: bytes) -> None:
         if ascii_only and not chunk.isascii():
@@ -146,24 +176,50 @@ def _file_chunks(source: SourceFile, fetched: bytes | None, command: CopyCommand
 
 
 class _CheckedBytes(io.RawIOBase):
-    """A readable file over checked chunks, for ``copy_expert``; keeps what stopped it."""
+    """A readable file over checked chunks, for ``copy_expert``.  A thread reads, decompresses and checks
+    the next chunks while PostgreSQL takes this one (the checks would otherwise leave it waiting); what
+    stopped the reading is kept, as psycopg2 reports only "error in .read() call"."""
 
-    def __init__(self, chunks: Iterator[bytes], check: Any) -> None:
-        self.chunks = chunks
-        self.check = check
+    def __init__(self, chunks: Iterator[bytes], check: Callable[[bytes], None]) -> None:
+        self.ready: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_CHUNKS_AHEAD)
+        self.stopped = threading.Event()
         self.error: BaseException | None = None
-        self.seam = b""  # the end of the last chunk: a check must also see what spans two chunks
+        self.thread = threading.Thread(target=self._produce, args=(chunks, check), daemon=True)
+        self.thread.start()
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        item = self.ready.get()
+        if isinstance(item, BaseException):
+            self.error = item
+            raise item
+        return item
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _produce(self, chunks: Iterator[bytes], check: Callable[[bytes], None]) -> None:
+        seam = b""  # the end of the last chunk: a check must also see what spans two chunks
         try:
-            chunk = next(self.chunks, b"")
-            if chunk:
-                self.check(self.seam + chunk)
-                self.seam = chunk[-2:]
-            return chunk
-        except BaseException as exc:
-            self.error = exc
-            raise
+            for chunk in chunks:
+                check(seam + chunk)
+                seam = chunk[-2:]
+                if not self._hand_over(chunk):
+                    return
+            self._hand_over(b"")
+        except Exception as exc:  # raised in the reader's thread, by read()
+            self._hand_over(exc)
+        finally:
+            chunks.close()  # type: ignore[attr-defined]  # a generator: closes its file
+
+    def _hand_over(self, item: bytes | BaseException) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
