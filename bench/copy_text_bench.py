@@ -136,9 +136,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, indent=2))
     verdict = "within" if results["fast_ratio"] <= FAST_RATIO_TARGET else "over"  # type: ignore[operator]
-    print(
-        f"fast path: x{results['fast_ratio']} PostgreSQL's own COPY, {verdict} the x{FAST_RATIO_TARGET} target"
-    )
+    ratio = results["fast_ratio"]
+    print(f"fast path: x{ratio} PostgreSQL's own COPY, {verdict} the x{FAST_RATIO_TARGET} target")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2))
