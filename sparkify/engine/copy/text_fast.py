@@ -20,12 +20,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sparkify.engine.copy.convert import Column
-from sparkify.engine.copy.prefetch import source_bodies
 from sparkify.engine.copy.produce import CopyResult, FileStats
 from sparkify.engine.copy.progress import FileProgress
 from sparkify.engine.copy.sources import SourceFile
 from sparkify.engine.copy.statement import CopyCommand
-from sparkify.engine.copy.text_lines import open_binary
+from sparkify.engine.copy.text_lines import open_binary, source_bodies_streamed
 from sparkify.engine.sql.text import quote_ident
 
 READ_BYTES = 1 << 20
@@ -80,7 +79,7 @@ def copy_files_fast(
     sql = f"COPY {target} FROM STDIN WITH ({_postgres_options(command)})"
     limited = any(column.type_name.split("(")[0] in _LIMITED_TYPES for column in columns)
     check = _chunk_check(command, ascii_only=limited)
-    for source, fetched in source_bodies(files, table=command.table, region=command.region):
+    for source, fetched in source_bodies_streamed(files, table=command.table, region=command.region):
         stream = _CheckedBytes(_file_chunks(source, fetched.data if fetched else None, command), check)
         try:
             cursor.copy_expert(sql, stream, READ_BYTES)
@@ -161,7 +160,7 @@ def _chunk_check(command: CopyCommand, *, ascii_only: bool) -> Callable[[bytes],
 
 def _file_chunks(source: SourceFile, fetched: bytes | None, command: CopyCommand) -> Iterator[bytes]:
     """The file's bytes in chunks, after its IGNOREHEADER lines, ending with a newline."""
-    stream = open_binary(source, fetched, command.compression)
+    stream = open_binary(source, fetched, command.compression, table=command.table, region=command.region)
     try:
         for _ in range(command.ignore_header):
             stream.readline()

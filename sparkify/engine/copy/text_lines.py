@@ -13,15 +13,18 @@ import codecs
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
+from sparkify.engine.copy import s3io
+from sparkify.engine.copy.prefetch import source_bodies
 from sparkify.engine.copy.sources import SourceFile
 from sparkify.engine.errors import LoadError
 
 ERR_UTF8 = 1220
 READ_BYTES = 1 << 20
+STREAM_ABOVE_BYTES = 64 << 20  # a larger S3 object is streamed rather than fetched ahead whole
 _UTF16_CODECS = {"utf16": "utf-16", "utf16le": "utf-16-le", "utf16be": "utf-16-be"}
 
 
@@ -34,9 +37,32 @@ class Line:
     problem: str = ""
 
 
-def open_binary(source: SourceFile, fetched: bytes | None, compression: str | None) -> IO[bytes]:
+def source_bodies_streamed(
+    sources: Sequence[SourceFile], *, table: str, region: str | None
+) -> Iterator[tuple[SourceFile, s3io.Fetched | None]]:
+    """Each source with its S3 object's bytes fetched ahead, as JSON's are, except an object larger than
+    :data:`STREAM_ABOVE_BYTES`: that one (``None``) is streamed by :func:`open_binary`, never held whole."""
+    small = [source for source in sources if source.bucket is None or source.size <= STREAM_ABOVE_BYTES]
+    fetched = source_bodies(small, table=table, region=region)
+    for source in sources:
+        if source.bucket is None or source.size <= STREAM_ABOVE_BYTES:
+            yield next(fetched)
+        else:
+            yield source, None
+
+
+def open_binary(
+    source: SourceFile, fetched: bytes | None, compression: str | None, *, table: str, region: str | None
+) -> IO[bytes]:
     """The source's bytes as a stream, decompressed by the COPY's GZIP, BZIP2 or ZSTD option."""
-    raw: IO[bytes] = io.BytesIO(fetched) if fetched is not None else open(source.location, "rb")  # noqa: SIM115
+    raw: IO[bytes]
+    if fetched is not None:
+        raw = io.BytesIO(fetched)
+    elif source.bucket is not None:
+        chunks = s3io.stream_object(source.bucket, source.location, region=region, chunk_bytes=READ_BYTES)
+        raw = io.BufferedReader(_ObjectChunks(chunks, table, source.name), READ_BYTES)
+    else:
+        raw = open(source.location, "rb")  # noqa: SIM115  # closed by whoever reads the stream
     if compression == "gzip":
         return gzip.GzipFile(fileobj=raw)
     if compression == "bzip2":
@@ -47,6 +73,30 @@ def open_binary(source: SourceFile, fetched: bytes | None, compression: str | No
         reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
         return io.BufferedReader(reader, READ_BYTES)  # type: ignore[arg-type]  # lines need a buffer
     return raw
+
+
+class _ObjectChunks(io.RawIOBase):
+    """An S3 object streamed in chunks, as a raw file; a read that fails is the COPY's LoadError."""
+
+    def __init__(self, chunks: Iterator[bytes], table: str, name: str) -> None:
+        self.chunks = chunks
+        self.table = table
+        self.name = name
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.pending:
+            try:
+                self.pending = next(self.chunks, b"")
+            except s3io.S3ObjectError as exc:
+                raise LoadError(self.table, f"cannot read the file: {exc}", filename=self.name) from None
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
 
 
 def physical_lines(

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from sparkify.engine.copy.convert import Column, ValueRejected, build_converter
-from sparkify.engine.copy.prefetch import source_bodies
 from sparkify.engine.copy.produce import CHUNK_BYTES, FileStats
 from sparkify.engine.copy.sniff import check_whole_file
 from sparkify.engine.copy.sources import SourceFile
@@ -25,7 +24,13 @@ from sparkify.engine.copy.text_fields import (
     NeedsMoreText,
     splitter_for,
 )
-from sparkify.engine.copy.text_lines import ERR_UTF8, Line, open_binary, physical_lines
+from sparkify.engine.copy.text_lines import (
+    ERR_UTF8,
+    Line,
+    open_binary,
+    physical_lines,
+    source_bodies_streamed,
+)
 
 ERR_EXTRA_COLUMN = 1202
 ERR_MISSING_COLUMN = 1203
@@ -51,7 +56,7 @@ class TextRowConverter:
     def messages(self, batch: list[SourceFile]) -> Iterator[tuple[Any, ...]]:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
         command = self.command
-        for source, fetched in source_bodies(batch, table=command.table, region=command.region):
+        for source, fetched in source_bodies_streamed(batch, table=command.table, region=command.region):
             stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
             pending = bytearray()
             for line, record, outcome in self._records(source, fetched.data if fetched else None):
@@ -72,7 +77,7 @@ class TextRowConverter:
     def _records(self, source: SourceFile, fetched: bytes | None) -> Iterator[tuple[int, str, Any]]:
         """(first line number, record text, row bytes or (code, reason, column, value)) per record."""
         command = self.command
-        stream = open_binary(source, fetched, command.compression)
+        stream = open_binary(source, fetched, command.compression, table=command.table, region=command.region)
         if command.encoding == "utf8":
             check_whole_file(
                 _head(stream), name=source.name, table=command.table, compression=command.compression
