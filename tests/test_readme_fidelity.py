@@ -14,6 +14,7 @@ SURFACE_TESTS = (
     "test_parquet.py",
     "test_copy_text.py",
     "test_copy_statement.py",
+    "test_copy_orc.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

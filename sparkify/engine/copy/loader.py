@@ -36,7 +36,7 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
-    parquet = command.data_format == "parquet"
+    parquet = command.data_format in ("parquet", "orc")  # columnar: pyarrow reads both
     text = command.data_format in TEXT_FORMATS
     extractor = None if parquet or text else _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
@@ -45,7 +45,7 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     if text:
         rows = produce_rows(TextRowConverter(command, columns), files, result, progress)
     elif extractor is None:
-        from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a Parquet COPY runs
+        from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a columnar COPY runs
 
         rows = parquet_rows(command, columns, files, result, progress)
     else:

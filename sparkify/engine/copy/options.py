@@ -39,7 +39,7 @@ _NO_EFFECT_STRINGS = {"MASTER_SYMMETRIC_KEY"}
 _NO_EFFECT_NUMBERS = {"COMPROWS"}
 _AUTH_STRINGS = {"ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS", "WITH"}
 _ENCODINGS = {"UTF8": "utf8", "UTF16": "utf16", "UTF16LE": "utf16le", "UTF16BE": "utf16be"}
-_UNSUPPORTED_FORMATS = {"AVRO", "ORC", "SHAPEFILE", "RCFILE", "TEXTFILE", "SEQUENCEFILE"}
+_UNSUPPORTED_FORMATS = {"AVRO", "SHAPEFILE", "RCFILE", "TEXTFILE", "SEQUENCEFILE"}
 
 
 def apply_option(tokens: StatementTokens, command: CopyCommand, option: str) -> None:
@@ -150,7 +150,7 @@ _VALUE_OPTIONS = {
     "NULL": _null_as,
     "ENCODING": _encoding,
 }
-_FORMAT_WORDS = {"JSON", "PARQUET", "CSV", "FIXEDWIDTH", *_UNSUPPORTED_FORMATS}
+_FORMAT_WORDS = {"JSON", "PARQUET", "ORC", "CSV", "FIXEDWIDTH", *_UNSUPPORTED_FORMATS}
 
 
 def _apply_format(tokens: StatementTokens, command: CopyCommand, option: str) -> None:
@@ -212,6 +212,7 @@ def _fixed_widths(spec: str) -> tuple[int, ...]:
 _COLUMNAR_OPTIONS = {
     "FORMAT",
     "PARQUET",
+    "ORC",
     "ACCEPTINVCHARS",
     "FILLRECORD",
     "STATUPDATE",
@@ -231,7 +232,7 @@ _NOT_WITH = {
 
 def check_combinations(command: CopyCommand) -> None:
     """Refuse the combinations Redshift refuses, in its words where the guide gives them."""
-    if command.data_format == "parquet":
+    if command.data_format in ("parquet", "orc"):
         _check_columnar_options(command)
     elif command.data_format == "json":
         for option in (*_NOT_WITH_JSON, *_NOT_WITH_JSON_LOCALLY):
@@ -270,6 +271,7 @@ def _check_columnar_options(command: CopyCommand) -> None:
             # for PARQUET based COPY"), and what it takes instead.
             shown = "Region" if option == "REGION" else option
             raise CopyStatementError(
-                f"{shown} argument is not supported for PARQUET based COPY (with columnar data Redshift "
-                "takes only ACCEPTINVCHARS, FILLRECORD, MANIFEST, STATUPDATE and the authorization)"
+                f"{shown} argument is not supported for {command.data_format.upper()} based COPY (with "
+                "columnar data Redshift takes only ACCEPTINVCHARS, FILLRECORD, MANIFEST, STATUPDATE and the "
+                "authorization)"
             )
