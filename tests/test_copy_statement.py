@@ -110,7 +110,7 @@ def test_a_literal_with_an_escaped_quote_is_one_literal() -> None:
 
 @pytest.mark.parametrize(
     "tail",
-    ["AVRO 'auto'", "SHAPEFILE", "LZOP", "FORMAT AS TEXTFILE", "READRATIO 50", "SSH"],
+    ["SHAPEFILE", "LZOP", "FORMAT AS TEXTFILE", "READRATIO 50", "SSH"],
 )
 def test_what_the_local_engine_cannot_load_is_refused_by_name(tail: str) -> None:
     with pytest.raises(CopyStatementError, match="not supported by the local engine"):

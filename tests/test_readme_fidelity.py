@@ -15,6 +15,7 @@ SURFACE_TESTS = (
     "test_copy_text.py",
     "test_copy_statement.py",
     "test_copy_orc.py",
+    "test_copy_avro.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -48,6 +48,11 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
         from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a columnar COPY runs
 
         rows = parquet_rows(command, columns, files, result, progress)
+    elif command.data_format == "avro":
+        from sparkify.engine.copy.avro import AvroRowConverter, import_fastavro  # only for Avro
+
+        import_fastavro()  # its absence is one line before anything is read
+        rows = produce_rows(AvroRowConverter(command, columns, extractor), files, result, progress)
     else:
         rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
     with progress_closed(progress), connection.cursor() as cursor:

@@ -39,7 +39,7 @@ _NO_EFFECT_STRINGS = {"MASTER_SYMMETRIC_KEY"}
 _NO_EFFECT_NUMBERS = {"COMPROWS"}
 _AUTH_STRINGS = {"ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS", "WITH"}
 _ENCODINGS = {"UTF8": "utf8", "UTF16": "utf16", "UTF16LE": "utf16le", "UTF16BE": "utf16be"}
-_UNSUPPORTED_FORMATS = {"AVRO", "SHAPEFILE", "RCFILE", "TEXTFILE", "SEQUENCEFILE"}
+_UNSUPPORTED_FORMATS = {"SHAPEFILE", "RCFILE", "TEXTFILE", "SEQUENCEFILE"}
 
 
 def apply_option(tokens: StatementTokens, command: CopyCommand, option: str) -> None:
@@ -150,7 +150,7 @@ _VALUE_OPTIONS = {
     "NULL": _null_as,
     "ENCODING": _encoding,
 }
-_FORMAT_WORDS = {"JSON", "PARQUET", "ORC", "CSV", "FIXEDWIDTH", *_UNSUPPORTED_FORMATS}
+_FORMAT_WORDS = {"JSON", "AVRO", "PARQUET", "ORC", "CSV", "FIXEDWIDTH", *_UNSUPPORTED_FORMATS}
 
 
 def _apply_format(tokens: StatementTokens, command: CopyCommand, option: str) -> None:
@@ -170,8 +170,8 @@ def _apply_format(tokens: StatementTokens, command: CopyCommand, option: str) ->
             f"COPY statement: {name} can't be used with {command.data_format.upper()} (one format per COPY)"
         )
     command.data_format = name.lower()
-    if name == "JSON":
-        _json_option(tokens, command)
+    if name in ("JSON", "AVRO"):  # the same argument: 'auto', 'auto ignorecase' or a JSONPaths file
+        _json_option(tokens, command, name)
     elif name == "FIXEDWIDTH":
         command.fixed_widths = _fixed_widths(tokens.expect_string("FIXEDWIDTH"))
     elif name == "CSV" and tokens.take_word("QUOTE"):
@@ -179,16 +179,18 @@ def _apply_format(tokens: StatementTokens, command: CopyCommand, option: str) ->
         _quote(tokens, command)
 
 
-def _json_option(tokens: StatementTokens, command: CopyCommand) -> None:
+def _json_option(tokens: StatementTokens, command: CopyCommand, name: str) -> None:
     command.json_option = tokens.optional_string() or "auto"
     lowered = command.json_option.lower()
     if lowered not in ("auto", "auto ignorecase", "noshred") and not re.match(
         r"^(s3|file)://|^/", command.json_option
     ):
         raise CopyStatementError(
-            f"COPY option JSON: {command.json_option!r} is neither 'auto', 'auto ignorecase' "
+            f"COPY option {name}: {command.json_option!r} is neither 'auto', 'auto ignorecase' "
             "nor a JSONPaths file"
         )
+    if lowered == "noshred" and name == "AVRO":
+        raise CopyStatementError("COPY option AVRO: 'noshred' is JSON's only")
     if lowered == "noshred":
         raise CopyStatementError(
             "COPY option JSON 'noshred' (SUPER columns) is not supported by the local engine"
@@ -234,12 +236,13 @@ def check_combinations(command: CopyCommand) -> None:
     """Refuse the combinations Redshift refuses, in its words where the guide gives them."""
     if command.data_format in ("parquet", "orc"):
         _check_columnar_options(command)
-    elif command.data_format == "json":
+    elif command.data_format in ("json", "avro"):
         for option in (*_NOT_WITH_JSON, *_NOT_WITH_JSON_LOCALLY):
             if option in command.options:
                 shown = "NULL AS" if option == "NULL" else option
                 local = "" if option in _NOT_WITH_JSON else " by the local engine"
-                raise CopyStatementError(f"COPY option {shown} is not supported with JSON{local}")
+                form = command.data_format.upper()
+                raise CopyStatementError(f"COPY option {shown} is not supported with {form}{local}")
     else:
         for option in _NOT_WITH[command.data_format]:
             if option in command.options:

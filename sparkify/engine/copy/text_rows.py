@@ -1,6 +1,6 @@
 """Turn a text COPY's files (delimited, CSV, fixed-width) into COPY text rows, record by record.
 
-The same messages as JSON's :class:`~sparkify.copy_emulator.produce.RowConverter` — rows, rejected
+The same messages as JSON's :class:`~sparkify.engine.copy.produce.RowConverter` — rows, rejected
 records, per-file stats — so that MAXERROR, stl_load_errors and the parallel workers work alike.  Values
 go through the same column converters as JSON's (Redshift's rules for each type); what is particular to
 text is here: NULL AS, the field count, the header, blank lines and records over several lines.
