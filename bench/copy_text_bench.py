@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import psycopg2
-from sparkify.copy_emulator import run_copy
 
-from sparkify import embedded
+from sparkify.engine.copy import run_copy
+from sparkify.engine.server import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_RATIO_TARGET = 1.30

@@ -7,13 +7,10 @@ accepted and have their documented local meaning, which is none.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from sparkify.engine.copy.command import CopyCommand
 from sparkify.engine.copy.tokens import StatementTokens
 from sparkify.engine.errors import CopyStatementError
-
-if TYPE_CHECKING:
-    from sparkify.engine.copy.statement import CopyCommand
 
 _FLAGS = {
     "BLANKSASNULL": "blanks_as_null",
