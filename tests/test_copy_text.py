@@ -147,25 +147,25 @@ def test_fields_beyond_the_column_list_fail_the_copy(db: Any, tmp_path: Path) ->
     assert (error.rejected[0].code, error.rejected[0].reason) == (1202, "Extra column(s) found")
 
 
-def test_category_from_csv_with_quoted_commas_and_doubled_quotes(category: Any, tmp_path: Path) -> None:
-    data = write(
-        tmp_path / "category_csv.txt",
-        '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,"All ""non-musical"" theatre"\n'
-        '14,Shows,Opera,"All opera, light, and ""rock"" opera"\n'
-        '15,Concerts,Classical,"All symphony, concerto, and choir concerts"\n',
-    )
-    copy(category, "category", data, "csv")
-    assert rows(category, "SELECT * FROM category ORDER BY 1") == CATEGORY_ROWS
-
-
-def test_category_from_csv_with_quote_as(category: Any, tmp_path: Path) -> None:
-    data = write(
-        tmp_path / "category_csv.txt",
-        '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,%All "non-musical" theatre%\n'
-        '14,Shows,Opera,%All opera, light, and "rock" opera%\n'
-        "15,Concerts,Classical,%All symphony, concerto, and choir concerts%\n",
-    )
-    copy(category, "category", data, "csv quote as '%'")
+@pytest.mark.parametrize(
+    ("data", "options"),
+    [
+        (  # the guide's file with doubled quotes
+            '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,"All ""non-musical"" theatre"\n'
+            '14,Shows,Opera,"All opera, light, and ""rock"" opera"\n'
+            '15,Concerts,Classical,"All symphony, concerto, and choir concerts"\n',
+            "csv",
+        ),
+        (  # the same with '%' as the quotation mark
+            '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,%All "non-musical" theatre%\n'
+            '14,Shows,Opera,%All opera, light, and "rock" opera%\n'
+            "15,Concerts,Classical,%All symphony, concerto, and choir concerts%\n",
+            "csv quote as '%'",
+        ),
+    ],
+)
+def test_category_from_csv(category: Any, tmp_path: Path, data: str, options: str) -> None:
+    copy(category, "category", write(tmp_path / "category_csv.txt", data), options)
     assert rows(category, "SELECT * FROM category ORDER BY 1") == CATEGORY_ROWS
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sparkify.engine.copy.produce import CHUNK_BYTES, FileStats, RowConverter
+from sparkify.engine.copy.produce import RowConverter, file_messages
 from sparkify.engine.copy.sources import SourceFile
 from sparkify.engine.copy.text_lines import open_binary, source_bodies_streamed
 from sparkify.engine.errors import LoadError, MissingOptionalDependency
@@ -39,7 +39,6 @@ class AvroRowConverter(RowConverter):
         fastavro = import_fastavro()
         command = self.command
         for source, fetched in source_bodies_streamed(batch, table=command.table, region=command.region):
-            stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
             stream = open_binary(
                 source,
                 fetched.data if fetched else None,
@@ -47,26 +46,17 @@ class AvroRowConverter(RowConverter):
                 table=command.table,
                 region=command.region,
             )
-            pending = bytearray()
             with stream:
-                for number, record in enumerate(_records(fastavro, stream, command.table, source.name), 1):
-                    stats.read += 1
-                    plain = {key: _plain(value) for key, value in record.items()}
-                    row = self._row(plain)
-                    if row.__class__ is bytes:
-                        stats.loaded += 1
-                        pending += row
-                        if len(pending) >= CHUNK_BYTES:
-                            yield "rows", bytes(pending)
-                            pending.clear()
-                    else:
-                        stats.rejected += 1
-                        code, reason, column, value = row
-                        raw = json.dumps(plain, ensure_ascii=False, default=str)
-                        yield "reject", source.name, number, raw, code, reason, column, value
-            if pending:
-                yield "rows", bytes(pending)
-            yield "file", stats
+                outcomes = self._outcomes(_records(fastavro, stream, command.table, source.name))
+                yield from file_messages(source.name, fetched.retries if fetched else 0, outcomes)
+
+    def _outcomes(self, records: Iterator[dict[str, Any]]) -> Iterator[tuple[int, str, Any]]:
+        """(record number, the record as JSON text when rejected, the row or why not) per record."""
+        for number, record in enumerate(records, 1):
+            plain = {key: _plain(value) for key, value in record.items()}
+            row = self._row(plain)
+            raw = "" if row.__class__ is bytes else json.dumps(plain, ensure_ascii=False, default=str)
+            yield number, raw, row
 
 
 def _records(fastavro: Any, stream: Any, table: str, name: str) -> Iterator[dict[str, Any]]:

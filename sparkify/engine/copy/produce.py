@@ -90,7 +90,6 @@ class RowConverter:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
         table, region = self.command.table, self.command.region
         for source, fetched in source_bodies(batch, table=table, region=region):
-            stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
             data = read_source(
                 source,
                 table=table,
@@ -102,25 +101,22 @@ class RowConverter:
                 data, name=source.name, table=self.command.table, compression=self.command.compression
             )
             records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
-            pending = bytearray()
             try:
-                for line, record in records:
-                    stats.read += 1
-                    row = self._row(record)
-                    if row.__class__ is bytes:
-                        stats.loaded += 1
-                        pending += row
-                        if len(pending) >= CHUNK_BYTES:
-                            yield "rows", bytes(pending)
-                            pending.clear()
-                    else:
-                        stats.rejected += 1
-                        yield ("reject", source.name, line, *self._as_written(records.line_text(line), row))
+                yield from file_messages(
+                    source.name, fetched.retries if fetched else 0, self._outcomes(records)
+                )
             except OversizedRecord as exc:
                 raise LoadError(self.command.table, str(exc), filename=source.name, line=exc.line) from None
-            if pending:
-                yield "rows", bytes(pending)
-            yield "file", stats
+
+    def _outcomes(self, records: JsonRecords) -> Iterator[tuple[int, str, Any]]:
+        """(line, the line's text when rejected, the row or (code, reason, column, value)) per record."""
+        for line, record in records:
+            row = self._row(record)
+            if row.__class__ is bytes:
+                yield line, "", row
+            else:
+                written = self._as_written(records.line_text(line), row)
+                yield line, written[0], written[1:]
 
     def _as_written(self, line: str, rejection: tuple[Any, ...]) -> tuple[Any, ...]:
         """The line and (code, reason, column, value), the value as the line writes it where it can."""
@@ -156,6 +152,29 @@ class RowConverter:
             except ValueRejected as exc:
                 return exc.code, exc.reason, column, value
         raise AssertionError("a value was rejected once and accepted on the second look")
+
+
+def file_messages(
+    name: str, retries: int, outcomes: Iterator[tuple[int, str, Any]]
+) -> Iterator[tuple[Any, ...]]:
+    """A file's messages from its records' outcomes — (line, raw text, the COPY text row or (code, reason,
+    column, value)) — rows gathered into chunks, then the file's stats (the text formats and Avro)."""
+    stats = FileStats(name, retries=retries)
+    pending = bytearray()
+    for line, raw, outcome in outcomes:
+        stats.read += 1
+        if outcome.__class__ is bytes:
+            stats.loaded += 1
+            pending += outcome
+            if len(pending) >= CHUNK_BYTES:
+                yield "rows", bytes(pending)
+                pending.clear()
+        else:
+            stats.rejected += 1
+            yield ("reject", name, line, raw, *outcome)
+    if pending:
+        yield "rows", bytes(pending)
+    yield "file", stats
 
 
 class Converter(Protocol):

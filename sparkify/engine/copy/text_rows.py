@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from sparkify.engine.copy.convert import Column, ValueRejected, build_converter
-from sparkify.engine.copy.produce import CHUNK_BYTES, FileStats
+from sparkify.engine.copy.produce import file_messages
 from sparkify.engine.copy.sniff import check_whole_file
 from sparkify.engine.copy.sources import SourceFile
 from sparkify.engine.copy.statement import CopyCommand
@@ -57,22 +57,8 @@ class TextRowConverter:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
         command = self.command
         for source, fetched in source_bodies_streamed(batch, table=command.table, region=command.region):
-            stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
-            pending = bytearray()
-            for line, record, outcome in self._records(source, fetched.data if fetched else None):
-                stats.read += 1
-                if outcome.__class__ is bytes:
-                    stats.loaded += 1
-                    pending += outcome
-                    if len(pending) >= CHUNK_BYTES:
-                        yield "rows", bytes(pending)
-                        pending.clear()
-                else:
-                    stats.rejected += 1
-                    yield ("reject", source.name, line, record, *outcome)
-            if pending:
-                yield "rows", bytes(pending)
-            yield "file", stats
+            outcomes = self._records(source, fetched.data if fetched else None)
+            yield from file_messages(source.name, fetched.retries if fetched else 0, outcomes)
 
     def _records(self, source: SourceFile, fetched: bytes | None) -> Iterator[tuple[int, str, Any]]:
         """(first line number, record text, row bytes or (code, reason, column, value)) per record."""
