@@ -21,7 +21,13 @@ from sparkify import load_lock
 from sparkify.config import Config
 from sparkify.engine.copy import CopyResult, parse_copy, run_copy
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, startup_options, translate
+from sparkify.engine.sql.adapter import (
+    columns_in_session,
+    prepare_database,
+    session_setup_statements,
+    startup_options,
+    translate,
+)
 from sparkify.engine.sql.load_errors import (
     STL_LOAD_ERRORS_DDL,
     RejectedRecord,
@@ -107,7 +113,7 @@ class Warehouse:
                 record_load_commits(self.connection, result.files)
             return result
         with self.connection.cursor() as cursor:
-            cursor.execute(translate(sql))
+            cursor.execute(translate(sql, columns_in_session(cursor)))
             created = _CREATE_TABLE_AS.match(sql)
             if created:
                 # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.

@@ -25,6 +25,7 @@ from sparkify.engine.endpoint import redshift_wire, serverside
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.engine.endpoint.rewrite import endpoint_sql
+from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.text import first_keyword
 
@@ -127,11 +128,22 @@ class ClientSession:
         """What to do with one statement."""
         step = classify(sql, standard_strings=self.backend.standard_strings)
         if isinstance(step, Forward):
+            translated = (self.with_session_columns(sql) if step.lateral else None) or step.sql
             final = endpoint_sql(
-                step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+                translated, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
             )
             return Forward(final, final == sql, step.tag)
         return step
+
+    def with_session_columns(self, sql: str) -> str | None:
+        """``sql`` translated with its lateral aliases decided by the columns of the session's tables (None
+        when the backend cannot be asked: its transaction failed, the statement will fail anyway).  The
+        backend answers everything forwarded before first; the question is one simple query."""
+        self.collect_answers()
+        if self.skipping or self.backend.status == b"E":
+            return None
+        lookup = adapter.columns_in_session(self.context.connection.cursor())
+        return adapter.translate(sql, lookup, standard_strings=self.backend.standard_strings)
 
     # --- simple query -----------------------------------------------------------------------------------
 

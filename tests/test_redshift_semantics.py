@@ -1,0 +1,114 @@
+"""Redshift's semantics where PostgreSQL's differ, so that a user's own SQL runs unchanged: lateral column
+aliases (the developer guide's SELECT list and WHERE clause pages) — through the adapter, each statement's
+aliases decided by the session's own tables, on the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from sparkify.engine.sql.adapter import translate
+from tests.redshift_session import RedshiftSession
+
+
+@pytest.fixture
+def raw_data(rs: RedshiftSession) -> RedshiftSession:
+    rs.run("CREATE TEMP TABLE raw_data (clicks DECIMAL(8, 2), impressions DECIMAL(8, 2))")
+    rs.run("INSERT INTO raw_data VALUES (1, 8), (3, 4)")
+    return rs
+
+
+def test_the_guides_lateral_alias_example(raw_data: RedshiftSession) -> None:
+    sql = (
+        "select clicks / impressions as probability, round(100 * probability, 1) as percentage "
+        "from raw_data order by 1"
+    )
+    assert raw_data.columns(sql) == ["probability", "percentage"]
+    assert [row[1] for row in raw_data.run(sql)] == [Decimal("12.5"), Decimal("75.0")]
+
+
+def test_a_column_of_the_from_table_takes_priority_over_the_alias(rs: RedshiftSession) -> None:
+    # The guide: "if there is a column named 'probability' in table raw_data, the 'probability' in the
+    # second expression in the target list refers to that column instead of the alias name".
+    rs.run("CREATE TEMP TABLE raw_data (clicks INTEGER, impressions INTEGER, probability INTEGER)")
+    rs.run("INSERT INTO raw_data VALUES (1, 4, 7)")
+    sql = "select clicks / impressions as probability, 100 * probability as percentage from raw_data"
+    assert rs.run(sql) == [(0, 700)]
+
+
+def test_an_alias_in_the_where_clause(raw_data: RedshiftSession) -> None:
+    sql = "select clicks / impressions as probability from raw_data where probability > 0.5"
+    assert raw_data.run(sql) == [(Decimal("0.75000000000000000000"),)]
+
+
+def test_an_alias_of_an_alias_and_a_bare_use_keeps_its_name(raw_data: RedshiftSession) -> None:
+    sql = "select clicks * 2 as twice, twice + 1 as more, more from raw_data order by 1"
+    assert raw_data.columns(sql) == ["twice", "more", "more"]
+    assert raw_data.run(sql) == [
+        (Decimal("2.00"), Decimal("3.00"), Decimal("3.00")),
+        (Decimal("6.00"), Decimal("7.00"), Decimal("7.00")),
+    ]
+
+
+def test_an_alias_in_group_by(raw_data: RedshiftSession) -> None:
+    sql = "select clicks > 2 as many, count(*) from raw_data group by many order by 1"
+    assert raw_data.run(sql) == [(False, 1), (True, 1)]
+    sql = "select clicks * 2 as twice, twice > 5 as big, count(*) from raw_data group by 1, big order by 1"
+    assert raw_data.run(sql) == [(Decimal("2.00"), False, 1), (Decimal("6.00"), True, 1)]
+
+
+def test_aliases_in_subqueries_and_with_queries(raw_data: RedshiftSession) -> None:
+    sql = (
+        "with shares as (select clicks / impressions as share, share * 100 as pct from raw_data) "
+        "select pct as p, p + 1 as q from (select pct from shares where pct > 50) s"
+    )
+    assert raw_data.run(sql) == [(Decimal("75.00000000000000000000"), Decimal("76.00000000000000000000"))]
+
+
+def test_a_subquerys_output_column_takes_priority(raw_data: RedshiftSession) -> None:
+    sql = "select clicks + 100 as clicks, clicks from (select clicks from raw_data where clicks = 1) s"
+    assert raw_data.run(sql) == [(Decimal("101.00"), Decimal("1.00"))]
+
+
+def test_the_students_insert_select_with_a_timestamp_alias(rs: RedshiftSession) -> None:
+    rs.run("CREATE TEMP TABLE staging_events (ts BIGINT, page VARCHAR(20))")
+    rs.run(
+        "INSERT INTO staging_events VALUES (1541105830796, 'NextSong'), (1541106106796, 'NextSong'), "
+        "(1541106106796, 'Home')"
+    )
+    rs.run("CREATE TEMP TABLE time (start_time TIMESTAMP, hour SMALLINT, day SMALLINT)")
+    rs.run(
+        "INSERT INTO time (start_time, hour, day) "
+        "SELECT DISTINCT TIMESTAMP 'epoch' + ts/1000 * INTERVAL '1 second' AS start_time, "
+        "EXTRACT(hour FROM start_time), EXTRACT(day FROM start_time) "
+        "FROM staging_events WHERE page = 'NextSong' AND start_time >= '2018-11-01'"
+    )
+    assert rs.run("SELECT * FROM time ORDER BY 1") == [
+        (datetime.datetime(2018, 11, 1, 20, 57, 10), 20, 1),
+        (datetime.datetime(2018, 11, 1, 21, 1, 46), 21, 1),
+    ]
+
+
+def test_create_table_as_with_an_alias(raw_data: RedshiftSession) -> None:
+    raw_data.run("CREATE TEMP TABLE doubled AS SELECT clicks * 2 AS twice, twice + 1 AS more FROM raw_data")
+    assert raw_data.run("SELECT more FROM doubled ORDER BY 1") == [(Decimal("3.00"),), (Decimal("7.00"),)]
+
+
+def test_a_name_nothing_defines_is_postgresqls_error(raw_data: RedshiftSession) -> None:
+    with pytest.raises(Exception, match='column "nothing" does not exist'):
+        raw_data.run("select clicks as c from raw_data where nothing > 1")
+
+
+def test_the_session_is_asked_only_when_an_alias_is_used() -> None:
+    asked = []
+
+    def lookup(relations: object) -> dict:
+        asked.append(relations)
+        return {}
+
+    assert translate("SELECT a AS b FROM t WHERE a > 1", lookup) == "SELECT a AS b FROM t WHERE a > 1"
+    assert asked == []
+    assert translate("SELECT a AS b FROM s.t WHERE b > 1", lookup) == "SELECT a AS b FROM s.t WHERE (a) > 1"
+    assert asked == [[("s", "t")]]
