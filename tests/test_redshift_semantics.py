@@ -112,3 +112,83 @@ def test_the_session_is_asked_only_when_an_alias_is_used() -> None:
     assert asked == []
     assert translate("SELECT a AS b FROM s.t WHERE b > 1", lookup) == "SELECT a AS b FROM s.t WHERE (a) > 1"
     assert asked == [[("s", "t")]]
+
+
+# --- conversions: the guide's "Type compatibility and conversion" -------------------------------------
+
+
+@pytest.fixture
+def typed(rs: RedshiftSession) -> RedshiftSession:
+    rs.run(
+        "CREATE TEMP TABLE typed (s SMALLINT, i INTEGER, b BIGINT, d DECIMAL(5, 2), r REAL, "
+        "f DOUBLE PRECISION, ts TIMESTAMP, dt DATE, flag BOOLEAN)"
+    )
+    rs.run(
+        "INSERT INTO typed VALUES (1, 1, 1, 1.25, 1, 1, '2008-01-05 14:00:00', '2008-01-05', true), "
+        "(2, 2, 4, 2.50, 2, 2, '2009-12-31 23:59:59', '2009-12-31', false)"
+    )
+    return rs
+
+
+def type_codes(rs: RedshiftSession, sql: str) -> list[int]:
+    with rs.connection.cursor() as cursor:
+        cursor.execute(translate(sql))
+        return [column.type_code for column in cursor.description]
+
+
+BIGINT, NUMERIC, DOUBLE, REAL_TYPE = 20, 1700, 701, 700
+
+
+def test_an_integer_goes_into_a_boolean_column(typed: RedshiftSession) -> None:
+    # Implicit conversions in assignments: SMALLINT, INTEGER and BIGINT to BOOLEAN.
+    typed.run("CREATE TEMP TABLE days (weekday BOOLEAN, hour SMALLINT)")
+    typed.run("INSERT INTO days SELECT EXTRACT(dow FROM ts) IN (0, 6), EXTRACT(hour FROM ts) FROM typed")
+    typed.run("INSERT INTO days SELECT EXTRACT(dow FROM ts), EXTRACT(hour FROM ts) FROM typed")
+    typed.run("INSERT INTO days (weekday) VALUES (1)")
+    typed.run("INSERT INTO days (weekday) SELECT s - 1 FROM typed")
+    assert typed.run("SELECT weekday, hour FROM days") == [
+        (True, 14),
+        (False, 23),
+        (True, 14),
+        (True, 23),
+        (True, None),
+        (False, None),
+        (True, None),
+    ]
+    typed.run("UPDATE days SET weekday = 0 WHERE hour = 14")
+    assert typed.run("SELECT COUNT(*) FROM days WHERE NOT weekday") == [(4,)]
+
+
+def test_avg_of_integers_is_a_bigint_and_of_decimals_keeps_the_scale(typed: RedshiftSession) -> None:
+    # The guide's AVG: "BIGINT for any integer type argument"; "an AVG of a DEC(5,2) column returns a
+    # DEC(38,2)"; DOUBLE PRECISION for a floating point argument.
+    sql = "SELECT AVG(s), AVG(i), AVG(b), AVG(d), AVG(r), AVG(f) FROM typed"
+    assert typed.run(sql) == [(1, 1, 2, Decimal("1.88"), 1.5, 1.5)]
+    assert type_codes(typed, sql) == [BIGINT, BIGINT, BIGINT, NUMERIC, DOUBLE, DOUBLE]
+    assert typed.run("SELECT AVG(i) OVER (ORDER BY i) FROM typed ORDER BY 1") == [(1,), (1,)]
+
+
+def test_sum_of_a_bigint_is_a_bigint(typed: RedshiftSession) -> None:
+    # The guide's SUM: BIGINT for SMALLINT, INTEGER and BIGINT arguments; the argument's type otherwise.
+    sql = "SELECT SUM(s), SUM(i), SUM(b), SUM(d), SUM(r), SUM(f) FROM typed"
+    assert typed.run(sql) == [(3, 3, 5, Decimal("3.75"), 3.0, 3.0)]
+    assert type_codes(typed, sql) == [BIGINT, BIGINT, BIGINT, NUMERIC, REAL_TYPE, DOUBLE]
+
+
+def test_string_functions_take_numbers_and_times(typed: RedshiftSession) -> None:
+    # "you can convert a date, time, timestamp, or numeric value to a … character string".
+    sql = (
+        "SELECT REPEAT(s, 3), SPLIT_PART(ts, '-', 1), LEFT(dt, 4), SUBSTRING(ts, 6, 2), LENGTH(b), "
+        "UPPER(d), LPAD(i, 3, '0') FROM typed ORDER BY s"
+    )
+    assert typed.run(sql) == [
+        ("111", "2008", "2008", "01", 1, "1.25", "001"),
+        ("222", "2009", "2009", "12", 1, "2.50", "002"),
+    ]
+    sql = (
+        "SELECT RIGHT(dt, 2), SUBSTR(f, 1, 1), LOWER(ts), RPAD(s, 2, '*'), STRPOS(ts, '-'), "
+        "REPLACE(dt, '-', '/'), BTRIM(i) FROM typed WHERE s = 1"
+    )
+    assert typed.run(sql) == [("05", "1", "2008-01-05 14:00:00", "1*", 5, "2008/01/05", "1")]
+    # A literal still finds PostgreSQL's text function.
+    assert typed.run("SELECT REPEAT('ab', 2), LENGTH('abc'), UPPER('x')") == [("abab", 3, "X")]
