@@ -182,3 +182,12 @@ def test_errors_point_into_the_clients_own_text(endpoint: RunningEndpoint) -> No
         with pytest.raises(psycopg2.errors.UndefinedTable) as missing:
             cursor.execute(query)
         assert int(missing.value.diag.statement_position) == query.index("nowhere") + 1
+
+
+def test_an_explicit_identity_value_is_refused_in_redshifts_words(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE plays (play_id INTEGER IDENTITY(0, 1), who VARCHAR(8))")
+        with pytest.raises(psycopg2.Error) as refused:
+            cursor.execute("INSERT INTO plays VALUES (5, 'me')")
+        assert refused.value.diag.message_primary == "cannot set an identity column to a value"
+        assert refused.value.diag.message_hint is None

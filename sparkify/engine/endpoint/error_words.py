@@ -9,14 +9,26 @@ from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.positions import DO_BLOCK_CONTEXT, original_position
 from sparkify.engine.sql.tokens import first_keyword
 
+# PostgreSQL's message where a cluster words the same refusal its own way, by SQLSTATE and opening words.
+_REDSHIFT_MESSAGES = {
+    # An explicit value for an IDENTITY column (GENERATED ALWAYS here), as a cluster refuses it.
+    ("428C9", "cannot insert a non-DEFAULT value into column"): "cannot set an identity column to a value",
+}
+
 
 def in_clients_words(payload: bytes, sent_texts: tuple[str, str] | None) -> bytes:
     """An ErrorResponse payload for the client; ``sent_texts`` is (the client's text, the translation
     sent for it), None when the text went as written."""
+    fields = m.error_fields(payload)
+    for (sqlstate, opening), message in _REDSHIFT_MESSAGES.items():
+        if fields.get("C") == sqlstate and fields.get("M", "").startswith(opening):
+            fields["M"] = message
+            fields.pop("D", None)  # PostgreSQL's detail and hint (OVERRIDING SYSTEM VALUE): not Redshift's
+            fields.pop("H", None)
+            payload = _payload(fields)
     if sent_texts is None:
         return payload
     original, sent = sent_texts
-    fields = m.error_fields(payload)
     context = fields.get("W", "")
     ours = SHIM_SCHEMA in context or (DO_BLOCK_CONTEXT in context and first_keyword(original) != "DO")
     if not ours and "P" not in fields:
@@ -31,6 +43,10 @@ def in_clients_words(payload: bytes, sent_texts: tuple[str, str] | None) -> byte
             mapped = True
     if not mapped and fields.get("P", "").isdigit() and sent != original:
         _set_position(fields, original_position(original, sent, int(fields["P"])))
+    return _payload(fields)
+
+
+def _payload(fields: dict[str, str]) -> bytes:
     return b"".join(code.encode() + m.cstring(value) for code, value in fields.items()) + b"\0"
 
 
