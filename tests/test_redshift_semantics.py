@@ -10,6 +10,7 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
+from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.adapter import translate
 from tests.redshift_session import RedshiftSession
 
@@ -211,3 +212,15 @@ def test_an_identity_column_takes_no_explicit_value(rs: RedshiftSession) -> None
     rs.run("INSERT INTO more_ids SELECT hist_id + 10, base_id, note FROM ids")
     rs.run("ALTER TABLE ids APPEND FROM more_ids")  # the rows move with their values, as on Redshift
     assert rs.run("SELECT hist_id FROM ids ORDER BY 1") == [(1,), (11,)]
+
+
+def test_generate_series_runs_where_the_leader_node_would(rs: RedshiftSession) -> None:
+    # The guide: a query "that does not reference any tables, runs exclusively on the leader node", whose
+    # PostgreSQL has generate_series; with a user table Redshift refuses it (test_redshift_sql's REFUSED).
+    assert rs.run("SELECT * FROM generate_series(1, 3)") == [(1,), (2,), (3,)]
+    assert rs.run("SELECT generate_series(1, 5, 2) AS n") == [(1,), (3,), (5,)]
+    assert rs.run("SELECT COUNT(*) FROM generate_series(1, 10) g, pg_catalog.pg_namespace n WHERE false") == [
+        (0,)
+    ]
+    with pytest.raises(UnsupportedStatementError, match="generate_series"):
+        translate("CREATE TABLE numbers AS SELECT * FROM generate_series(1, 3)")
