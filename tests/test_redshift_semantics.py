@@ -12,6 +12,7 @@ import pytest
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.positions import original_position
 from tests.redshift_session import RedshiftSession
 
 
@@ -224,3 +225,30 @@ def test_generate_series_runs_where_the_leader_node_would(rs: RedshiftSession) -
     ]
     with pytest.raises(UnsupportedStatementError, match="generate_series"):
         translate("CREATE TABLE numbers AS SELECT * FROM generate_series(1, 3)")
+
+
+# --- errors: positions in the client's own text -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("original", "translated", "at", "expected"),
+    [
+        # A token both texts have: the client's.
+        ("SELECT a AS c, c + 1 FROM nowhere", "SELECT a AS c, (a) + 1 FROM nowhere", "nowhere", "nowhere"),
+        # A token the translation made: where what it replaced stands.
+        ("SELECT a AS c, c + 1 FROM t", "SELECT a AS c, (a) + 1 FROM t", "(a)", "c + 1"),
+        # The CREATE TABLE a DO block ran, without the Redshift clauses.
+        (
+            "CREATE TABLE x (id INT SORTKEY, v VARCHAR,, w INT) DISTSTYLE ALL",
+            "CREATE TABLE x (id INT , v VARCHAR(256),, w INT)",
+            ",, w",
+            ",, w",
+        ),
+    ],
+)
+def test_an_error_position_is_carried_back_to_the_clients_text(
+    original: str, translated: str, at: str, expected: str
+) -> None:
+    position = original_position(original, translated, translated.index(at) + 1)
+    assert position is not None and original[position - 1 :].startswith(expected)
+    assert original_position(original, translated, len(translated) + 1) == len(original) + 1
