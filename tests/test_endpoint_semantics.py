@@ -191,3 +191,12 @@ def test_an_explicit_identity_value_is_refused_in_redshifts_words(endpoint: Runn
             cursor.execute("INSERT INTO plays VALUES (5, 'me')")
         assert refused.value.diag.message_primary == "cannot set an identity column to a value"
         assert refused.value.diag.message_hint is None
+
+
+def test_a_copy_into_a_missing_table_is_redshifts_undefined_table(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        with pytest.raises(psycopg2.errors.UndefinedTable) as missing:
+            cursor.execute(
+                f"COPY no_such_table FROM 's3://{BUCKET}/song_data' JSON 'auto' REGION 'us-west-2'"
+            )
+        assert missing.value.diag.message_primary == 'relation "no_such_table" does not exist'
