@@ -29,7 +29,7 @@ from sparkify.engine.sql.adapter import (
     translate,
 )
 from sparkify.engine.sql.load_errors import (
-    STL_LOAD_ERRORS_DDL,
+    STL_LOAD_ERRORS,
     RejectedRecord,
     record_in_stl_load_errors,
 )
@@ -153,14 +153,13 @@ class Warehouse:
 
         On Redshift it is a system table that keeps a few days of history by itself: left alone.
         """
-        if not self.is_redshift:
+        if self._shims_ready:  # the local engine's: the shim schema holds it
             with self.connection.cursor() as cursor:
-                cursor.execute(STL_LOAD_ERRORS_DDL)
-                cursor.execute("TRUNCATE stl_load_errors")
+                cursor.execute(f"TRUNCATE {STL_LOAD_ERRORS}")
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction on Redshift: write it on its own connection."""
-        if self._reopen is None:
+        if self._reopen is None or not self._shims_ready:
             return 0
         if self._side_connection is None:
             self._side_connection = self._reopen()
