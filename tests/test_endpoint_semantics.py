@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import datetime
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import psycopg2
 import pytest
-from moto.server import ThreadedMotoServer
 
 from sparkify.sample_data import ExpectedCounts, generate
-from tests.endpoint_process import RunningEndpoint, running_endpoint
+from tests.endpoint_process import RunningEndpoint, moto_s3_holding, running_endpoint
 
 BUCKET = "student-bucket"
 
@@ -80,30 +77,11 @@ def endpoint(
     pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, sample: tuple[Path, ExpectedCounts]
 ) -> Iterator[RunningEndpoint]:
     """An endpoint whose COPY reads the sample from moto's S3 server (AWS_ENDPOINT_URL)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    aws = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-west-2",
-    }
-    try:
-        client = boto3.client(
-            "s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-west-2",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )  # fmt: skip
-        client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-        root, _ = sample
-        for path in root.rglob("*.json"):
-            client.upload_file(str(path), BUCKET, str(path.relative_to(root)))
-        with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("semantics"), environment=aws) as running:
-            yield running
-    finally:
-        server.stop()
+    with (
+        moto_s3_holding(BUCKET, sample[0]) as aws,
+        running_endpoint(pg_data_dir, tmp_path_factory.mktemp("semantics"), environment=aws) as running,
+    ):
+        yield running
 
 
 def next_song_seconds(root: Path) -> set[int]:
