@@ -21,9 +21,15 @@ from sparkify import load_lock
 from sparkify.config import Config
 from sparkify.engine.copy import CopyResult, parse_copy, run_copy
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, startup_options, translate
+from sparkify.engine.sql.adapter import (
+    columns_in_session,
+    prepare_database,
+    session_setup_statements,
+    startup_options,
+    translate,
+)
 from sparkify.engine.sql.load_errors import (
-    STL_LOAD_ERRORS_DDL,
+    STL_LOAD_ERRORS,
     RejectedRecord,
     record_in_stl_load_errors,
 )
@@ -107,7 +113,7 @@ class Warehouse:
                 record_load_commits(self.connection, result.files)
             return result
         with self.connection.cursor() as cursor:
-            cursor.execute(translate(sql))
+            cursor.execute(translate(sql, columns_in_session(cursor)))
             created = _CREATE_TABLE_AS.match(sql)
             if created:
                 # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
@@ -147,14 +153,13 @@ class Warehouse:
 
         On Redshift it is a system table that keeps a few days of history by itself: left alone.
         """
-        if not self.is_redshift:
+        if self._shims_ready:  # the local engine's: the shim schema holds it
             with self.connection.cursor() as cursor:
-                cursor.execute(STL_LOAD_ERRORS_DDL)
-                cursor.execute("TRUNCATE stl_load_errors")
+                cursor.execute(f"TRUNCATE {STL_LOAD_ERRORS}")
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction on Redshift: write it on its own connection."""
-        if self._reopen is None:
+        if self._reopen is None or not self._shims_ready:
             return 0
         if self._side_connection is None:
             self._side_connection = self._reopen()

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg2
+from moto.server import ThreadedMotoServer
 
 PASSWORD = "endpoint-test-pw"
 USER = "dwhuser"
@@ -96,6 +98,34 @@ def running_endpoint(
         yield RunningEndpoint(process, host, port, database, config, log, data_dir)
     finally:
         stop_process(process)
+
+
+@contextlib.contextmanager
+def moto_s3_holding(bucket: str, root: Path) -> Iterator[dict[str, str]]:
+    """moto's S3 server on a free loopback port, with the JSON files under ``root`` in ``bucket``; yields
+    the environment (AWS_ENDPOINT_URL, fake credentials) an endpoint process reads it with."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    aws = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-west-2",
+    }
+    try:
+        client = boto3.client(
+            "s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-west-2",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        for path in root.rglob("*.json"):
+            client.upload_file(str(path), bucket, str(path.relative_to(root)))
+        yield aws
+    finally:
+        server.stop()
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

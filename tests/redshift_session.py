@@ -11,7 +11,12 @@ from typing import Any
 import psycopg2
 
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, translate
+from sparkify.engine.sql.adapter import (
+    columns_in_session,
+    prepare_database,
+    session_setup_statements,
+    translate,
+)
 
 _numbers = itertools.count()
 
@@ -29,7 +34,7 @@ class RedshiftSession:
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         """All rows of one Redshift statement (none for a statement without a result)."""
         with self.connection.cursor() as cursor:
-            cursor.execute(translate(sql))
+            cursor.execute(translate(sql, columns_in_session(cursor)))
             return cursor.fetchall() if cursor.description else []
 
     def value(self, sql: str) -> Any:
@@ -40,7 +45,7 @@ class RedshiftSession:
 
     def columns(self, sql: str) -> list[str]:
         with self.connection.cursor() as cursor:
-            cursor.execute(translate(sql))
+            cursor.execute(translate(sql, columns_in_session(cursor)))
             return [column.name for column in cursor.description]
 
 

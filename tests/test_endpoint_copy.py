@@ -5,16 +5,13 @@ scripts taking their Redshift path."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import psycopg
 import psycopg2
 import pytest
-from moto.server import ThreadedMotoServer
 
 import create_tables
 import etl
@@ -23,7 +20,7 @@ from sparkify import pipeline
 from sparkify.config import load_config
 from sparkify.sample_data import ExpectedCounts, generate
 from sparkify.warehouse import connect
-from tests.endpoint_process import PASSWORD, RunningEndpoint, running_endpoint
+from tests.endpoint_process import PASSWORD, RunningEndpoint, moto_s3_holding, running_endpoint
 
 STUDENT_DDL = """
 CREATE TABLE IF NOT EXISTS stage_log (
@@ -276,32 +273,11 @@ def s3_endpoint(
     pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, sample: tuple[Path, ExpectedCounts]
 ) -> Iterator[RunningEndpoint]:
     """An endpoint whose COPY reads S3 from moto's server (AWS_ENDPOINT_URL), holding the sample's files."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    aws = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-west-2",
-    }
-    try:
-        client = boto3.client(
-            "s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-west-2",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )  # fmt: skip
-        client.create_bucket(
-            Bucket="udacity-dend", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
-        )
-        root, _ = sample
-        for path in root.rglob("*.json"):
-            client.upload_file(str(path), "udacity-dend", str(path.relative_to(root)))
-        with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("s3endpoint"), environment=aws) as running:
-            yield running
-    finally:
-        server.stop()
+    with (
+        moto_s3_holding("udacity-dend", sample[0]) as aws,
+        running_endpoint(pg_data_dir, tmp_path_factory.mktemp("s3endpoint"), environment=aws) as running,
+    ):
+        yield running
 
 
 def test_copy_from_s3_runs_server_side(

@@ -35,7 +35,11 @@ REFUSED = [
     ("SELECT '{}'::json", f'{TYPES} Type "json" not supported.'),
     ("SELECT string_agg(name, ',') FROM t", f'{TYPES} Function "string_agg()" not supported.'),
     ("SELECT array_agg(name) FROM t", f'{TYPES} Function "array_agg()" not supported.'),
-    ("SELECT * FROM generate_series(1, 3)", f'{TYPES} Function "generate_series()" not supported.'),
+    ("SELECT generate_series(1, n) FROM t", f'{TYPES} Function "generate_series()" not supported.'),
+    (
+        "INSERT INTO t SELECT * FROM generate_series(1, 3)",
+        f'{TYPES} Function "generate_series()" not supported.',
+    ),
     ("SELECT nextval('s')", f'{TYPES} Function "nextval()" not supported.'),
     ("SELECT regexp_matches('a', 'a')", f'{TYPES} Function "regexp_matches()" not supported.'),
     ("SELECT doc->>'a' FROM t", f'{TYPES} Operator "->>" not supported.'),

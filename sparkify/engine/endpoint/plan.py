@@ -20,6 +20,9 @@ class Forward:
     unchanged: bool
     #: The command tag Redshift answers with, where the translation's differs (None: the backend's).
     tag: str | None = None
+    #: The statement uses a select-list alias whose meaning depends on the session's tables: ``sql`` is
+    #: its translation with no table columns known; the session translates it again, asking its backend.
+    lateral: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,14 @@ def classify(sql: str, *, standard_strings: bool = False) -> Step:
 
 
 def _classify(sql: str, standard_strings: bool = False) -> Step:
+    asked: list[bool] = []
+
+    def no_columns(relations: object) -> dict[tuple[str, str], frozenset[str]]:
+        asked.append(True)
+        return {}
+
     try:
-        translated = adapter.translate(sql, standard_strings=standard_strings)
+        translated = adapter.translate(sql, no_columns, standard_strings=standard_strings)
     except EngineError as exc:
         return Refuse(str(exc), "0A000")
     except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
@@ -59,7 +68,7 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
     handler = serverside.handler_for(first_keyword(sql), sql)
     if handler is not None:
         return ServerSide(handler, sql)
-    return Forward(translated, translated == sql, _redshift_tag(sql, translated))
+    return Forward(translated, translated == sql, _redshift_tag(sql, translated), bool(asked))
 
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).

@@ -26,7 +26,6 @@ from sparkify.engine.endpoint.settings import EndpointSettings
 from sparkify.engine.errors import WarehouseConnectionError
 from sparkify.engine.server import embedded
 from sparkify.engine.sql import adapter
-from sparkify.engine.sql.load_errors import STL_LOAD_ERRORS_DDL
 from sparkify.engine.sql.text import quote_ident
 
 log = logging.getLogger("sparkify.endpoint")
@@ -291,7 +290,7 @@ class Endpoint:
                 log.info("cancel request not delivered: %s", exc.strerror)
 
     def _prepare_database(self, database: str) -> None:
-        """Once per database the endpoint serves: the emulation's shims, and stl_load_errors to read."""
+        """Once per database the endpoint serves: the emulation's shims, stl_load_errors among them."""
         with self._prepare_lock:
             if database in self._prepared:
                 return
@@ -308,12 +307,6 @@ class Endpoint:
                 adapter.prepare_database(admin)
             finally:
                 admin.close()
-            owner = _connect(self.connect_args(database))
-            try:
-                with owner.cursor() as cursor:
-                    cursor.execute(STL_LOAD_ERRORS_DDL)
-            finally:
-                owner.close()
             self._prepared.add(database)
 
 

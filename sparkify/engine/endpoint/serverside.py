@@ -69,8 +69,10 @@ def handler_for(keyword: str, sql: str) -> Handler | None:
 def error_of(exc: BaseException) -> tuple[str, str, str]:
     """(message, SQLSTATE, detail) of a failed server-side statement, worded as Redshift words them."""
     from sparkify.engine.endpoint.backend import BackendError
-    from sparkify.engine.errors import EngineError
+    from sparkify.engine.errors import CopyTargetMissing, EngineError
 
+    if isinstance(exc, CopyTargetMissing):  # as PostgreSQL and a cluster answer for any missing table
+        return f'relation "{exc.table}" does not exist', "42P01", ""
     if isinstance(exc, LoadError) and exc.rejected:
         # Redshift's own words, which clients written for Redshift recognise; the emulator's
         # explanation of the first rejected record goes in the detail.

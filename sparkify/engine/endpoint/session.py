@@ -20,11 +20,12 @@ from typing import Any, Protocol
 
 import psycopg2
 
+from sparkify.engine.endpoint import error_words, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint import redshift_wire, serverside
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.engine.endpoint.rewrite import endpoint_sql
+from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.text import first_keyword
 
@@ -80,6 +81,9 @@ class ClientSession:
         self.due_describes: deque[str | None] = deque()
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
+        #: The client's text and the translation last sent for it, when they differ: an error's position
+        #: is given in the client's text (errors come back before anything else is sent).
+        self.sent_texts: tuple[str, str] | None = None
         client.before_block = self._flush_both
         backend.channel.before_block = self._flush_both
         self._handlers = {
@@ -127,11 +131,22 @@ class ClientSession:
         """What to do with one statement."""
         step = classify(sql, standard_strings=self.backend.standard_strings)
         if isinstance(step, Forward):
+            translated = (self.with_session_columns(sql) if step.lateral else None) or step.sql
             final = endpoint_sql(
-                step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+                translated, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
             )
             return Forward(final, final == sql, step.tag)
         return step
+
+    def with_session_columns(self, sql: str) -> str | None:
+        """``sql`` translated with its lateral aliases decided by the columns of the session's tables (None
+        when the backend cannot be asked: its transaction failed, the statement will fail anyway).  The
+        backend answers everything forwarded before first; the question is one simple query."""
+        self.collect_answers()
+        if self.skipping or self.backend.status == b"E":
+            return None
+        lookup = adapter.columns_in_session(self.context.connection.cursor())
+        return adapter.translate(sql, lookup, standard_strings=self.backend.standard_strings)
 
     # --- simple query -----------------------------------------------------------------------------------
 
@@ -149,18 +164,22 @@ class ClientSession:
         steps = [self.plan(statement) for statement in statements]
         if all(isinstance(step, Forward) for step in steps):
             if all(step.unchanged for step in steps):  # type: ignore[union-attr]
+                self.sent_texts = None
                 self.send_to_backend(b"Q", payload)
             else:
-                self.send_to_backend(b"Q", m.cstring(";\n".join(step.sql for step in steps)))  # type: ignore[union-attr]
+                sent = ";\n".join(step.sql for step in steps)  # type: ignore[union-attr]
+                self.sent_texts = (sql, sent)
+                self.send_to_backend(b"Q", m.cstring(sent))
                 self.due.extend((step.tag, redshift_wire.NO_COLUMNS) for step in steps)  # type: ignore[union-attr]
             self.relay_until_ready()
             return
-        self._run_steps(steps)
+        self._run_steps(steps, sql)
         self.skipping = False
         self.client.write(m.ready_for_query(self.backend.status))
 
-    def _run_steps(self, steps: list[Step]) -> None:
-        """Statements of one query, some forwarded, some run here: in order, stopping at the first error."""
+    def _run_steps(self, steps: list[Step], sql: str) -> None:
+        """Statements of one query (``sql``), some forwarded, some run here: in order, stopping at the
+        first error."""
         index = 0
         while index < len(steps):
             step = steps[index]
@@ -170,6 +189,7 @@ class ClientSession:
                     group.append(steps[index].sql)  # type: ignore[union-attr]
                     self.due.append((steps[index].tag, redshift_wire.NO_COLUMNS))  # type: ignore[union-attr]
                     index += 1
+                self.sent_texts = (sql, ";\n".join(group))
                 self.send_to_backend(b"Q", m.cstring(";\n".join(group)))
                 if self.relay_until_ready(forward_ready=False):
                     return
@@ -196,6 +216,7 @@ class ClientSession:
             if self.redshift_driver:
                 self.statement_types[name] = (_parameter_types(payload), ())
             body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
+            self.sent_texts = None if step.unchanged else (sql, step.sql)
             self.forward_request(b"P", body)
         elif isinstance(step, ServerSide):
             self.statements[name] = step
@@ -345,6 +366,8 @@ class ClientSession:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
         translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
         Redshift's form."""
+        if kind == b"E":
+            return m.message(kind, error_words.in_clients_words(payload, self.sent_texts))
         if kind == b"D":
             if self.due and self.due[0][1]:
                 return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))

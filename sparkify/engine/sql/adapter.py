@@ -18,6 +18,7 @@ from typing import Any
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.engine.sql.redshift.lateral import ColumnLookup, columns_in_session, with_lateral_aliases
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.refusals import refusal
@@ -30,6 +31,8 @@ __all__ = [
     "IDENTITY_CACHE",
     "REDSHIFT_STRING_SETTINGS",
     "SHIM_SCHEMA",
+    "ColumnLookup",
+    "columns_in_session",
     "postgres_ddl",
     "postgres_only_feature",
     "postgres_statement",
@@ -54,13 +57,17 @@ def startup_options() -> str:
     return " ".join(f"-c {name}={value}" for name, value in REDSHIFT_STRING_SETTINGS.items())
 
 
-def translate(sql: str, *, standard_strings: bool = False) -> str:
+def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_strings: bool = False) -> str:
     """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
     Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
     the emulators execute them.
 
     ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
-    backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape."""
+    backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape.
+
+    ``columns_of`` tells the columns of the session's tables (:func:`columns_in_session`): with it, a
+    select-list alias used in a later item or in WHERE becomes its expression, as on Redshift, unless a
+    FROM table has a column of that name.  It is asked only for a statement with such a use."""
     if first_keyword(sql) in _EMULATED:
         return sql
     if not standard_strings:
@@ -80,13 +87,14 @@ def translate(sql: str, *, standard_strings: bool = False) -> str:
     if message:
         raise UnsupportedStatementError(message)
     try:
-        return _adapted(sql, found)
+        return _adapted(sql, found, columns_of)
     except (ValueError, IndexError):
         return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
 
 
-def _adapted(sql: str, found: list[Token]) -> str:
-    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
+def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:
+    catalog = reads_only_catalog(found)
+    if catalog:  # the leader node's catalog: Redshift's columns and clauses, its aliases included
         adapted = leader_sql(sql, found)
         if adapted != sql:
             sql, found = adapted, tokens(adapted)
@@ -96,6 +104,8 @@ def _adapted(sql: str, found: list[Token]) -> str:
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
     adapted = rewrite_expressions(adapted)
+    if columns_of is not None and not catalog:
+        adapted = with_lateral_aliases(adapted, columns_of)
     return _with_layout(adapted, layout) if layout is not None else adapted
 
 

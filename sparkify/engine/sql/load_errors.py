@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-STL_LOAD_ERRORS_DDL = """
-CREATE TABLE IF NOT EXISTS stl_load_errors (
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+
+#: Where the emulation keeps it: in the shim schema, out of the user's schemas as a cluster's system tables
+#: are (psql's table list and the tools' do not show it), and on every emulated session's search path.
+STL_LOAD_ERRORS = f"{SHIM_SCHEMA}.stl_load_errors"
+
+STL_LOAD_ERRORS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {STL_LOAD_ERRORS} (
     userid          INTEGER,
     slice           INTEGER,
     tbl             INTEGER,
@@ -50,10 +56,9 @@ def record_in_stl_load_errors(connection: Any, table: str, rejected: list[Reject
     Redshift keeps these rows whatever happens to the COPY's transaction, hence a connection of its own.
     """
     with connection.cursor() as cursor:
-        cursor.execute(STL_LOAD_ERRORS_DDL)
-        cursor.execute("LOCK TABLE stl_load_errors IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"LOCK TABLE {STL_LOAD_ERRORS} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(
-            "SELECT COALESCE(MAX(query), 0) + 1, to_regclass(%s)::oid FROM stl_load_errors", (table,)
+            f"SELECT COALESCE(MAX(query), 0) + 1, to_regclass(%s)::oid FROM {STL_LOAD_ERRORS}", (table,)
         )
         query_id, table_oid = cursor.fetchone()
         rows = [
@@ -75,7 +80,7 @@ def record_in_stl_load_errors(connection: Any, table: str, rejected: list[Reject
             for item in rejected
         ]
         cursor.executemany(
-            """INSERT INTO stl_load_errors (userid, slice, tbl, starttime, session, query, filename,
+            f"""INSERT INTO {STL_LOAD_ERRORS} (userid, slice, tbl, starttime, session, query, filename,
                    line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code,
                    err_reason, is_partial, start_offset)
                VALUES (%s, %s, %s, now() AT TIME ZONE 'UTC', pg_backend_pid(), %s, %s, %s, %s, %s, %s, 0,

@@ -125,7 +125,8 @@ BEGIN
         RAISE EXCEPTION 'Source table has columns (%) that the target table does not have', missing
               USING HINT = 'Use IGNOREEXTRA to drop them.';
     END IF;
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', target, shared, shared, source);
+    -- The rows move with their IDENTITY values, as Redshift's APPEND moves them.
+    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', target, shared, shared, source);
     EXECUTE format('DELETE FROM %s', source);
 END $$;
 

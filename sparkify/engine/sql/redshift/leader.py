@@ -72,6 +72,15 @@ def reads_only_catalog(found: list[Token]) -> bool:
     return bool(relations) and all(_is_catalog(relation) for relation in relations)
 
 
+def reads_no_user_table(found: list[Token]) -> bool:
+    """True for a query that names no table but catalog ones (none at all, or a function in FROM): the
+    guide's "query that references only catalog tables … or that does not reference any tables", which
+    runs on the leader node alone."""
+    if not found or found[0].word not in _READS:
+        return False
+    return all(_is_catalog(relation) for relation, _, _ in _relations(found))
+
+
 def learn_catalog(connection: Any) -> None:
     """Read the catalog's column names (once per process): ``connection`` is a psycopg2 connection."""
     if _catalog_columns:

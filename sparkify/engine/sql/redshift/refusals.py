@@ -6,7 +6,7 @@ pass then predicts a cluster pass.
 
 from __future__ import annotations
 
-from sparkify.engine.sql.redshift.leader import reads_only_catalog
+from sparkify.engine.sql.redshift.leader import reads_no_user_table, reads_only_catalog
 from sparkify.engine.sql.tokens import Token, is_call
 
 # Statements Redshift does not have: "SQL command "…" not supported on Redshift tables."
@@ -170,7 +170,8 @@ def refusal(sql: str, found: list[Token]) -> str | None:
     """Redshift's error message for ``sql`` (its tokens ``found``) if Redshift refuses it, else None."""
     if reads_only_catalog(found):  # the leader node's PostgreSQL runs it as is
         return None
-    return _command_refusal(sql, found) or _clause_refusal(found) or _function_or_type_refusal(found)
+    leader = reads_no_user_table(found)
+    return _command_refusal(sql, found) or _clause_refusal(found) or _function_or_type_refusal(found, leader)
 
 
 def _command_refusal(sql: str, found: list[Token]) -> str | None:
@@ -263,9 +264,17 @@ def _syntax_error(token: Token, why: str) -> str:
     return f'syntax error at or near "{token.text}" ({why})'
 
 
-def _function_or_type_refusal(found: list[Token]) -> str | None:
+# Functions of the leader node's PostgreSQL that a query reading no user table may call (the guide's
+# GENERATE_SERIES examples, rows made from nothing); with a user or system table they are refused.
+_LEADER_NODE_FUNCTIONS = frozenset(["generate_series"])
+
+
+def _function_or_type_refusal(found: list[Token], leader: bool) -> str | None:
+    """``leader``: the query reads no user table, and runs on the leader node."""
     for index, token in enumerate(found):
         name = token.word.lower()
+        if leader and name in _LEADER_NODE_FUNCTIONS:
+            continue
         if name in _UNSUPPORTED_FUNCTIONS and is_call(found, index):
             return f'{FUNCTIONS_MESSAGE} Function "{name}()" not supported.'
         if name in _UNSUPPORTED_TYPES and _in_type_position(found, index):

@@ -49,6 +49,8 @@ SHIM_FUNCTIONS = frozenset(
         "json_parse",
         "json_serialize",
         "json_typeof",
+        "sum",  # Redshift's result types (aggregates.sql)
+        "avg",
     ]
 )
 _DATEPART_FIRST = frozenset(["DATEADD", "DATEDIFF", "DATE_PART", "DATEPART", "DATE_TRUNC"])

@@ -8,10 +8,23 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sparkify.engine.sql.load_errors import STL_LOAD_ERRORS_DDL
+from sparkify.engine.sql.load_errors import STL_LOAD_ERRORS, STL_LOAD_ERRORS_DDL
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
-_SQL_FILES = ("functions_datetime.sql", "functions_text.sql", "catalog.sql")
+_SQL_FILES = (
+    "functions_datetime.sql",
+    "functions_text.sql",
+    "catalog.sql",
+    "conversions.sql",
+    "aggregates.sql",
+)
+_MOVE_PUBLIC_LOAD_ERRORS = f"""
+DO $move$ BEGIN
+    IF to_regclass('public.stl_load_errors') IS NOT NULL THEN
+        INSERT INTO {STL_LOAD_ERRORS} SELECT * FROM public.stl_load_errors;
+        DROP TABLE public.stl_load_errors;
+    END IF;
+END $move$"""
 # Two sessions preparing the same database at once would race on CREATE OR REPLACE: one waits.
 _LOCK_KEY = 0x5EDB_17F1
 
@@ -51,10 +64,12 @@ def install(connection: Any) -> bool:
             # COLLATE CASE_INSENSITIVE columns: this build has no ICU for a nondeterministic collation.
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS citext SCHEMA {SHIM_SCHEMA}")
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA {SHIM_SCHEMA}")  # SOUNDEX
-            # stl_load_errors for sessions that never ran a load (an in-process load makes its own in public)
-            cursor.execute(f"SET LOCAL search_path TO {SHIM_SCHEMA}")
             cursor.execute(STL_LOAD_ERRORS_DDL)
-            cursor.execute(f"GRANT SELECT ON {SHIM_SCHEMA}.stl_load_errors TO PUBLIC")
+            # Written by the loading user's own connection (a rejected record outlives the COPY), emptied by
+            # a new warehouse; LOCK's SHARE ROW EXCLUSIVE asks for TRUNCATE (or UPDATE) as well.
+            cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON {STL_LOAD_ERRORS} TO PUBLIC")
+            # Earlier versions kept it in public, where psql and the tools list it as the user's own.
+            cursor.execute(_MOVE_PUBLIC_LOAD_ERRORS)
             cursor.execute(f"GRANT USAGE ON SCHEMA {SHIM_SCHEMA} TO PUBLIC")
             cursor.execute(f"COMMENT ON SCHEMA {SHIM_SCHEMA} IS %s", (marker,))
             if autocommit:
