@@ -21,3 +21,22 @@ def test_start_reuse_and_stop(tmp_path: Path, write_config, capsys) -> None:
     assert "stopped" in capsys.readouterr().err
     assert not (data_dir / "postmaster.pid").exists()
     assert embedded.stop_server(data_dir) is False
+
+
+def test_a_start_failure_waits_for_the_log_line_the_collector_writes_late(tmp_path: Path) -> None:
+    from sparkify.engine.server import recovery
+
+    log_file = tmp_path / "log"
+    log_file.write_text("LOG:  starting\n")
+    naps: list[float] = []
+
+    def collector_writes_during_the_second_nap(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 2:
+            with log_file.open("a") as log:
+                log.write('FATAL:  configuration file "x" contains errors\n')
+
+    reason = recovery.start_failure(log_file, 0, sleep=collector_writes_during_the_second_nap)
+    assert reason == 'configuration file "x" contains errors'
+    assert len(naps) == 2
+    assert recovery.start_failure(log_file, log_file.stat().st_size, patience=0.3, sleep=naps.append) == ""

@@ -190,8 +190,20 @@ def retry_note(reason: str) -> str:
     return f"did not start ({reason}); trying again"
 
 
-def start_failure(log_file: Path, offset: int) -> str:
-    """The reason PostgreSQL gave, from what it logged since ``offset``: its last FATAL or PANIC line."""
+def start_failure(log_file: Path, offset: int, *, patience: float = 3.0, sleep=time.sleep) -> str:
+    """The reason PostgreSQL gave, from what it logged since ``offset``: its last FATAL or PANIC line.
+
+    The server's log collector writes on its own schedule: pg_ctl may report the failure before the line
+    is in the file (seen on a busy machine), so an empty answer is asked again for a few seconds."""
+    for _ in range(max(1, int(patience / 0.1))):
+        reason = _last_fatal_line(log_file, offset)
+        if reason:
+            return reason
+        sleep(0.1)
+    return ""
+
+
+def _last_fatal_line(log_file: Path, offset: int) -> str:
     try:
         with log_file.open("rb") as stream:
             stream.seek(offset)
