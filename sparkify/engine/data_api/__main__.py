@@ -1,0 +1,94 @@
+"""``python -m sparkify.engine.data_api --endpoint-port 5439 [--port 0]``: the Redshift Data API on
+localhost, in front of a running endpoint; Ctrl-C or SIGTERM stops it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+from sparkify import cli
+from sparkify.engine.data_api.database import Endpoint
+from sparkify.engine.data_api.logins import Logins
+from sparkify.engine.data_api.service import DataApi
+from sparkify.engine.data_api.statements import Limits
+from sparkify.errors import EXIT_USAGE, SparkifyError
+
+PROG = "sparkify.engine.data_api"
+
+
+class DataApiStartError(SparkifyError):
+    """The service cannot listen where it was asked to."""
+
+    exit_code = EXIT_USAGE
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROG, description="The Redshift Data API on localhost.")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="the port (default 0: a free one, printed)")
+    parser.add_argument("--endpoint-host", default="127.0.0.1", help="the endpoint's address")
+    parser.add_argument("--endpoint-port", type=int, default=5439, help="the endpoint's port (default 5439)")
+    parser.add_argument(
+        "--password-env",
+        default="DWH_DB_PASSWORD",
+        metavar="NAME",
+        help="the variable holding the master password that DbUser logins use (default DWH_DB_PASSWORD)",
+    )
+    defaults = Limits()
+    parser.add_argument("--max-active-statements", type=int, default=defaults.active_statements)
+    parser.add_argument("--max-statement-bytes", type=int, default=defaults.statement_bytes)
+    parser.add_argument("--max-result-bytes", type=int, default=defaults.result_bytes)
+    parser.add_argument("--result-retention-seconds", type=float, default=defaults.retention_seconds)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    return cli.run(PROG, lambda: serve(args), verbose=args.verbose)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from sparkify.engine.data_api.server import DataApiServer
+
+    limits = Limits(
+        statement_bytes=args.max_statement_bytes,
+        result_bytes=args.max_result_bytes,
+        retention_seconds=args.result_retention_seconds,
+        active_statements=args.max_active_statements,
+    )
+    service = DataApi(
+        Endpoint(args.endpoint_host, args.endpoint_port),
+        Logins(os.environ.get(args.password_env, "")),
+        limits,
+    )
+    try:
+        server = DataApiServer(service, args.host, args.port)
+    except OSError as exc:
+        raise DataApiStartError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+
+    def stop(_signum: int, _frame: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(
+        f"{PROG}: serving the Redshift Data API on http://{args.host}:{server.port} "
+        f"(endpoint {args.endpoint_host}:{args.endpoint_port}); Ctrl-C stops",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        service.close()
+    print(f"{PROG}: stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
