@@ -122,7 +122,8 @@ def test_a_statement_runs_asynchronously_and_returns_typed_fields(
     inserted = execute(
         client, target,
         "INSERT INTO typed VALUES (1, 9000000000, 7, 0.5, 2.25, true, 12.50, 'zoë', '2024-02-29',"
-        " '2024-02-29 13:45:00'), (2, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, '2024-03-01 00:00:00.25')",
+        " '2024-02-29 13:45:00'),"
+        " (2, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, '2024-03-01 00:00:00.25')",
     )  # fmt: skip
     assert inserted["ResultRows"] == 2
     started = client.execute_statement(Sql="SELECT * FROM typed ORDER BY id", **target)
@@ -202,3 +203,303 @@ def test_a_long_statement_is_cancelled(
     code, message = error_of(client.cancel_statement, Id=waiting["Id"])
     assert code == "ValidationException" and "ABORTED" in message
     assert rows(client, target, "SELECT 1") == [[{"longValue": 1}]]  # the endpoint goes on
+
+
+# --- batches, results, listings ------------------------------------------------------------------------
+
+
+def test_a_batch_runs_in_one_transaction_and_rolls_back_on_a_failing_statement(
+    client: Any, target: dict[str, str]
+) -> None:
+    sqls = [
+        "CREATE TABLE batch_rolled (n INTEGER)",
+        "INSERT INTO batch_rolled VALUES (1), (2)",
+        "INSERT INTO batch_rolled SELECT n FROM no_such_table",
+        "INSERT INTO batch_rolled VALUES (3)",
+    ]
+    batch = client.batch_execute_statement(Sqls=sqls, **target, StatementName="rollback-batch")
+    described = wait(client, batch["Id"])
+    assert described["Status"] == "FAILED"
+    assert described["Error"].startswith('ERROR: relation "no_such_table" does not exist')
+    subs = described["SubStatements"]
+    assert [sub["Id"] for sub in subs] == [f"{batch['Id']}:{n}" for n in range(1, 5)]
+    assert [sub["Status"] for sub in subs] == ["FINISHED", "FINISHED", "FAILED", "ABORTED"]
+    assert [sub["QueryString"] for sub in subs] == sqls
+    assert subs[2]["Error"] == described["Error"]
+    missing = execute(client, target, "SELECT COUNT(*) FROM batch_rolled")
+    assert missing["Status"] == "FAILED" and 'relation "batch_rolled" does not exist' in missing["Error"]
+
+
+def test_a_batch_gives_each_statement_its_result(client: Any, target: dict[str, str]) -> None:
+    sqls = [
+        "CREATE TABLE batch_kept (n INTEGER)",
+        "INSERT INTO batch_kept VALUES (1), (2)",
+        "SELECT SUM(n) FROM batch_kept",
+    ]
+    batch = client.batch_execute_statement(Sqls=sqls, **target)
+    described = wait(client, batch["Id"])
+    assert described["Status"] == "FINISHED" and described["HasResultSet"] is True
+    assert [sub["HasResultSet"] for sub in described["SubStatements"]] == [False, False, True]
+    assert described["SubStatements"][1]["ResultRows"] == 2
+    assert client.get_statement_result(Id=f"{batch['Id']}:3")["Records"] == [[{"longValue": 3}]]
+    code, message = error_of(client.get_statement_result, Id=batch["Id"])
+    assert (code, message) == (
+        "ValidationException",
+        "BatchExecuteStatement result can only be retrieved with sub-statement id.",
+    )
+    assert rows(client, target, "SELECT COUNT(*) FROM batch_kept") == [[{"longValue": 2}]]
+
+
+def test_a_large_result_comes_in_pages(client: Any, target: dict[str, str]) -> None:
+    digits = "CREATE TABLE digits (d INTEGER); INSERT INTO digits VALUES " + ", ".join(
+        f"({d})" for d in range(10)
+    )
+    assert execute(client, target, digits)["Status"] == "FINISHED"
+    numbers = (
+        "SELECT a.d * 10000 + b.d * 1000 + c.d * 100 + e.d * 10 + f.d AS n"
+        " FROM digits a, digits b, digits c, digits e, digits f"
+    )
+    sql = (
+        f"SELECT n, REPEAT('x', 40) || n AS padding FROM ({numbers}) AS numbers"
+        " WHERE n BETWEEN 1 AND 40000 ORDER BY n"
+    )
+    described = execute(client, target, sql)
+    assert described["Status"] == "FINISHED" and described["ResultRows"] == 40000
+    pages = list(client.get_paginator("get_statement_result").paginate(Id=described["Id"]))
+    assert len(pages) > 1 and all(page["TotalNumRows"] == 40000 for page in pages)
+    numbers = [record[0]["longValue"] for page in pages for record in page["Records"]]
+    assert numbers == list(range(1, 40001))
+    assert pages[-1]["Records"][-1][1] == {"stringValue": "x" * 40 + "40000"}
+    code, _ = error_of(client.get_statement_result, Id=described["Id"], NextToken="bm90IG1pbmU=")
+    assert code == "ValidationException"
+
+
+def test_a_csv_result_comes_from_get_statement_result_v2(client: Any, target: dict[str, str]) -> None:
+    sql = "SELECT 1 AS n, 'a,b' AS text, NULL AS nothing UNION ALL SELECT 2, 'say \"hi\"', 'x' ORDER BY n"
+    described = execute(client, target, sql, ResultFormat="CSV")
+    assert described["Status"] == "FINISHED" and described["ResultFormat"] == "CSV"
+    result = client.get_statement_result_v2(Id=described["Id"])
+    assert result["ResultFormat"] == "CSV" and result["TotalNumRows"] == 2
+    assert result["Records"] == [{"CSVRecords": '1,"a,b",\n2,"say ""hi""",x\n'}]
+    assert [column["name"] for column in result["ColumnMetadata"]] == ["n", "text", "nothing"]
+    code, message = error_of(client.get_statement_result, Id=described["Id"])
+    assert code == "ValidationException" and "GetStatementResultV2" in message
+
+
+def test_list_statements_filters_by_name_and_status_and_pages(client: Any, target: dict[str, str]) -> None:
+    ids = [execute(client, target, f"SELECT {n}", StatementName=f"listed-{n}")["Id"] for n in range(3)]
+    failed = execute(client, target, "SELECT nothing FROM nowhere", StatementName="listed-bad")["Id"]
+    named = client.list_statements(StatementName="listed-")["Statements"]
+    assert [statement["Id"] for statement in named] == [failed, *reversed(ids)]
+    assert named[1]["QueryString"] == "SELECT 2" and named[1]["IsBatchStatement"] is False
+    assert named[1]["StatementName"] == "listed-2" and named[1]["Status"] == "FINISHED"
+    failures = client.list_statements(StatementName="listed-", Status="FAILED")["Statements"]
+    assert [statement["Id"] for statement in failures] == [failed]
+    first = client.list_statements(StatementName="listed-", MaxResults=3)
+    second = client.list_statements(StatementName="listed-", MaxResults=3, NextToken=first["NextToken"])
+    assert [s["Id"] for s in first["Statements"] + second["Statements"]] == [failed, *reversed(ids)]
+    assert "NextToken" not in second
+    batches = client.list_statements(StatementName="rollback-batch")["Statements"]
+    assert batches[0]["IsBatchStatement"] is True and len(batches[0]["QueryStrings"]) == 4
+
+
+def test_describe_and_cancel_of_an_unknown_statement(client: Any) -> None:
+    unknown = "0b8c7f4e-95a2-4a7e-9b4e-6f3b1f3c2d10"
+    for call in (client.describe_statement, client.get_statement_result, client.cancel_statement):
+        code, message = error_of(call, Id=unknown)
+        assert (code, message) == ("ResourceNotFoundException", "Query does not exist.")
+
+
+# --- the catalog -------------------------------------------------------------------------------------------
+
+
+def test_list_databases_schemas_and_tables(
+    client: Any, target: dict[str, str], endpoint: RunningEndpoint
+) -> None:
+    assert (
+        execute(
+            client,
+            target,
+            "CREATE TABLE listed_t (id INTEGER DISTKEY, label VARCHAR(8) DEFAULT 'none') SORTKEY (id)",
+        )["Status"]
+        == "FINISHED"
+    )
+    assert execute(client, target, "CREATE VIEW listed_v AS SELECT id FROM listed_t")["Status"] == "FINISHED"
+    assert endpoint.database in client.list_databases(**target)["Databases"]
+    schemas = client.list_schemas(**target)["Schemas"]
+    assert {"public", "pg_catalog", "information_schema"} <= set(
+        schemas
+    ) and "sparkify_redshift" not in schemas
+    assert client.list_schemas(**target, SchemaPattern="pub%")["Schemas"] == ["public"]
+    tables = client.list_tables(**target, SchemaPattern="public", TablePattern="listed%")["Tables"]
+    assert tables == [
+        {"name": "listed_t", "schema": "public", "type": "TABLE"},
+        {"name": "listed_v", "schema": "public", "type": "VIEW"},
+    ]
+    first = client.list_tables(**target, SchemaPattern="public", TablePattern="listed%", MaxResults=1)
+    assert first["Tables"] == tables[:1] and "NextToken" in first
+    second = client.list_tables(
+        **target, SchemaPattern="public", TablePattern="listed%", NextToken=first["NextToken"]
+    )
+    assert second["Tables"] == tables[1:]
+    assert {"name": "pg_class", "schema": "pg_catalog", "type": "SYSTEM TABLE"} in client.list_tables(
+        **target, SchemaPattern="pg_catalog", TablePattern="pg_cla%"
+    )["Tables"]
+
+
+def test_describe_table(client: Any, target: dict[str, str]) -> None:
+    described = client.describe_table(**target, Schema="public", Table="listed_t")
+    assert described["TableName"] == "listed_t"
+    id_column, label = described["ColumnList"]
+    assert (id_column["name"], id_column["typeName"], id_column["precision"], id_column["nullable"]) == (
+        "id",
+        "int4",
+        10,
+        1,
+    )
+    assert (label["name"], label["typeName"], label["precision"]) == ("label", "varchar", 8)
+    assert label["columnDefault"].startswith("'none'") and label["schemaName"] == "public"
+
+
+# --- logins ------------------------------------------------------------------------------------------------
+
+
+def test_a_secret_from_secrets_manager_logs_in(
+    client: Any, endpoint: RunningEndpoint, secrets_url: str
+) -> None:
+    manager = secrets(secrets_url)
+    good = manager.create_secret(
+        Name="dwh-good", SecretString=json.dumps({"username": USER, "password": PASSWORD})
+    )
+    bad = manager.create_secret(
+        Name="dwh-bad", SecretString=json.dumps({"username": USER, "password": "wrong"})
+    )
+    where = {"ClusterIdentifier": CLUSTER, "Database": endpoint.database}
+    assert rows(client, {**where, "SecretArn": good["ARN"]}, "SELECT 41 + 1") == [[{"longValue": 42}]]
+    assert client.list_schemas(**where, SecretArn=good["ARN"], SchemaPattern="public")["Schemas"] == [
+        "public"
+    ]
+    refused = execute(client, {**where, "SecretArn": bad["ARN"]}, "SELECT 1")
+    assert refused["Status"] == "FAILED"
+    assert refused["Error"] == f'FATAL: password authentication failed for user "{USER}"'
+    code, message = error_of(client.list_schemas, **where, SecretArn=bad["ARN"])
+    assert code == "DatabaseConnectionException" and "password authentication failed" in message
+    code, message = error_of(
+        client.execute_statement,
+        Sql="SELECT 1",
+        **where,
+        SecretArn="arn:aws:secretsmanager:us-west-2:123456789012:secret:gone-AbCdEf",
+    )
+    assert code == "ValidationException" and "can't find the specified secret" in message
+
+
+def test_a_db_user_other_than_the_master_user_is_refused(client: Any, endpoint: RunningEndpoint) -> None:
+    where = {"ClusterIdentifier": CLUSTER, "Database": endpoint.database, "DbUser": "intruder"}
+    refused = execute(client, where, "SELECT 1")
+    assert (
+        refused["Status"] == "FAILED"
+        and refused["Error"] == 'FATAL: password authentication failed for user "intruder"'
+    )
+    code, message = error_of(
+        client.execute_statement, Sql="SELECT 1", ClusterIdentifier=CLUSTER, Database=endpoint.database
+    )
+    assert code == "ValidationException" and "DbUser or SecretArn" in message
+
+
+# --- bad requests ------------------------------------------------------------------------------------------
+
+
+def test_requests_the_model_refuses_are_validation_errors(client: Any, target: dict[str, str]) -> None:
+    code, message = error_of(
+        client.execute_statement,
+        Sql="SELECT 1",
+        ClusterIdentifier="Not_A_Cluster",
+        Database="dev",
+        DbUser=USER,
+    )
+    assert code == "ValidationException"
+    assert message.startswith(
+        "1 validation error detected: Value 'Not_A_Cluster' at 'clusterIdentifier' failed to satisfy"
+        " constraint: Member must satisfy regular expression pattern"
+    )
+    code, message = error_of(client.execute_statement, Sql="SELECT 1", Database="dev", DbUser=USER)
+    assert code == "ValidationException" and "ClusterIdentifier or WorkgroupName" in message
+    code, message = error_of(
+        client.execute_statement,
+        Sql="SELECT 1",
+        ClusterIdentifier=CLUSTER,
+        WorkgroupName="wg1",
+        Database="dev",
+        DbUser=USER,
+    )
+    assert code == "ValidationException"
+    too_long = "SELECT 1 /*" + "x" * 100 * 1024 + "*/"
+    code, message = error_of(client.execute_statement, Sql=too_long, **target)
+    assert code == "ValidationException" and "100 KB" in message
+    code, message = error_of(client.batch_execute_statement, Sqls=["SELECT 1"] * 41, **target)
+    assert (
+        code == "ValidationException"
+        and "'sqls' failed to satisfy constraint: Member must have length less than or equal to 40" in message
+    )
+
+
+def test_an_unsigned_request_or_an_unknown_operation_is_refused(data_api: RunningDataApi) -> None:
+    request = urllib.request.Request(
+        data_api.url, data=b"{}", method="POST",
+        headers={"X-Amz-Target": "RedshiftData.ListStatements", "Content-Type": "application/x-amz-json-1.1"},
+    )  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert caught.value.code == 403
+    assert json.loads(caught.value.read())["__type"] == "MissingAuthenticationTokenException"
+    request.add_header(
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-west-2/redshift-data/aws4_request,"
+        " SignedHeaders=host, Signature=0",
+    )
+    request.add_header("X-Amz-Target", "RedshiftData.DropEverything")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert json.loads(caught.value.read())["__type"] == "UnknownOperationException"
+
+
+# --- sessions ----------------------------------------------------------------------------------------------
+
+
+def test_a_session_keeps_its_connection_between_statements(client: Any, target: dict[str, str]) -> None:
+    first = client.execute_statement(
+        Sql="CREATE TEMP TABLE mine (n INTEGER)", **target, SessionKeepAliveSeconds=60
+    )
+    assert wait(client, first["Id"])["Status"] == "FINISHED"
+    session_id = first["SessionId"]
+    second = client.execute_statement(Sql="INSERT INTO mine VALUES (7)", SessionId=session_id)
+    assert second["SessionId"] == session_id and wait(client, second["Id"])["Status"] == "FINISHED"
+    third = client.execute_statement(
+        Sql="SELECT n FROM mine", SessionId=session_id, SessionKeepAliveSeconds=0
+    )
+    described = wait(client, third["Id"])
+    assert described["SessionId"] == session_id
+    assert client.get_statement_result(Id=third["Id"])["Records"] == [[{"longValue": 7}]]
+    code, _ = error_of(client.execute_statement, Sql="SELECT 1", SessionId=session_id)
+    assert code == "ResourceNotFoundException"  # kept alive for 0 s after its last statement: closed
+
+
+# --- the documented limits ---------------------------------------------------------------------------------
+
+
+def test_active_statements_and_result_size_are_limited(
+    endpoint: RunningEndpoint, target: dict[str, str], tmp_path: Path
+) -> None:
+    limits = ("--max-active-statements", "2", "--max-result-bytes", "1000")
+    with running_data_api(endpoint, tmp_path, *limits) as limited, locked_table(endpoint, "held"):
+        client = limited.client()
+        waiting = [
+            client.execute_statement(Sql="SELECT COUNT(*) FROM held", **target)["Id"] for _ in range(2)
+        ]
+        code, message = error_of(client.execute_statement, Sql="SELECT 1", **target)
+        assert code == "ActiveStatementsExceededException" and "(2)" in message
+        for statement_id in waiting:
+            client.cancel_statement(Id=statement_id)
+        assert [wait(client, statement_id)["Status"] for statement_id in waiting] == ["ABORTED", "ABORTED"]
+        large = execute(client, target, "SELECT REPEAT('x', 600) UNION ALL SELECT REPEAT('y', 600)")
+        assert large["Status"] == "FAILED" and "exceeds the limit of 1000 bytes" in large["Error"]

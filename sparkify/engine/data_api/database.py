@@ -137,7 +137,8 @@ def error_text(exc: psycopg2.Error) -> str:
         return "\n".join(lines)
     message = str(exc).strip()
     if "FATAL:" in message:
-        return "FATAL: " + message.split("FATAL:", 1)[1].strip()
+        # libpq may try the host twice (each address, with and without TLS) and repeat the refusal
+        return "FATAL: " + message.split("FATAL:", 1)[1].strip().splitlines()[0]
     return message
 
 
