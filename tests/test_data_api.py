@@ -5,6 +5,8 @@ transactions, paging, sessions, logins through moto's Secrets Manager, and the d
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
 import json
 import time
 import urllib.error
@@ -18,6 +20,11 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+import create_tables
+import etl
+import sql_queries
+from sparkify.checks import CheckSettings, check_definitions
+from sparkify.sample_data import generate
 from tests.data_api_process import REGION, RunningDataApi, running_data_api, wait
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
@@ -503,3 +510,50 @@ def test_active_statements_and_result_size_are_limited(
         assert [wait(client, statement_id)["Status"] for statement_id in waiting] == ["ABORTED", "ABORTED"]
         large = execute(client, target, "SELECT REPEAT('x', 600) UNION ALL SELECT REPEAT('y', 600)")
         assert large["Status"] == "FAILED" and "exceeds the limit of 1000 bytes" in large["Error"]
+
+
+# --- the same answers as a driver's -------------------------------------------------------------------------
+
+
+def test_result_check_queries_answer_as_they_do_through_psycopg2(
+    client: Any, target: dict[str, str], endpoint: RunningEndpoint, write_config: Any, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    root = tmp_path / "sample"
+    generate(root, events=600, song_files=20, seed=7, days=2)
+    monkeypatch.setenv("DWH_DB_PASSWORD", PASSWORD)
+    config = write_config(root, HOST=endpoint.host, DB_PORT=str(endpoint.port), DB_NAME=endpoint.database)
+    for script in (create_tables, etl):
+        assert script.main(["--config", str(config)]) == 0
+    queries = [check.sql for check in check_definitions(CheckSettings())]
+    queries += [*sql_queries.analytics_queries.values(), *sql_queries.count_queries.values()]
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        for sql in queries:
+            cursor.execute(sql)
+            expected = [list(row) for row in cursor.fetchall()]
+            described = execute(client, target, sql)
+            assert described["Status"] == "FINISHED", (sql, described)
+            result = client.get_statement_result(Id=described["Id"])
+            types = [column["typeName"] for column in result["ColumnMetadata"]]
+            answered = [
+                [as_python(field, kind) for field, kind in zip(record, types)] for record in result["Records"]
+            ]
+            assert answered == expected, sql
+            assert [column["name"] for column in result["ColumnMetadata"]] == [
+                c.name for c in cursor.description
+            ]
+
+
+def as_python(field: dict[str, Any], type_name: str) -> Any:
+    """A Field as a client reads it, knowing the column's type from ColumnMetadata."""
+    if field.get("isNull"):
+        return None
+    ((kind, value),) = field.items()
+    if kind != "stringValue":
+        return value
+    readers = {
+        "numeric": decimal.Decimal,
+        "date": datetime.date.fromisoformat,
+        "timestamp": datetime.datetime.fromisoformat,
+    }
+    return readers.get(type_name, str)(value)
