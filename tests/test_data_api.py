@@ -5,9 +5,11 @@ transactions, paging, sessions, logins through moto's Secrets Manager, and the d
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import decimal
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -497,7 +499,7 @@ def test_a_session_keeps_its_connection_between_statements(client: Any, target: 
 def test_active_statements_and_result_size_are_limited(
     endpoint: RunningEndpoint, target: dict[str, str], tmp_path: Path
 ) -> None:
-    limits = ("--max-active-statements", "2", "--max-result-bytes", "1000")
+    limits = ("--max-active-statements", "2", "--max-result-bytes", "1000", "--result-retention-seconds", "4")
     with running_data_api(endpoint, tmp_path, *limits) as limited, locked_table(endpoint, "held"):
         client = limited.client()
         waiting = [
@@ -510,6 +512,35 @@ def test_active_statements_and_result_size_are_limited(
         assert [wait(client, statement_id)["Status"] for statement_id in waiting] == ["ABORTED", "ABORTED"]
         large = execute(client, target, "SELECT REPEAT('x', 600) UNION ALL SELECT REPEAT('y', 600)")
         assert large["Status"] == "FAILED" and "exceeds the limit of 1000 bytes" in large["Error"]
+        time.sleep(4.5)
+        code, _ = error_of(client.describe_statement, Id=large["Id"])
+        assert code == "ResourceNotFoundException"  # results are kept for the retention time only
+
+
+def test_an_unreachable_cluster_is_the_callers_exception(
+    endpoint: RunningEndpoint, target: dict[str, str], tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    nowhere = dataclasses.replace(endpoint, port=closed)
+    with running_data_api(nowhere, tmp_path) as stranded:
+        client = stranded.client()
+        code, message = error_of(client.execute_statement, Sql="SELECT 1", **target)
+        assert code == "ExecuteStatementException" and "cannot be reached" in message
+        code, _ = error_of(client.batch_execute_statement, Sqls=["SELECT 1"], **target)
+        assert code == "BatchExecuteStatementException"
+        code, _ = error_of(client.list_databases, **target)
+        assert code == "DatabaseConnectionException"
+
+
+def test_a_retried_request_with_its_client_token_runs_once(client: Any, target: dict[str, str]) -> None:
+    assert execute(client, target, "CREATE TABLE retried (n INTEGER)")["Status"] == "FINISHED"
+    token = "retry-0b8c7f4e-95a2-4a7e"
+    first = client.execute_statement(Sql="INSERT INTO retried VALUES (1)", **target, ClientToken=token)
+    again = client.execute_statement(Sql="INSERT INTO retried VALUES (1)", **target, ClientToken=token)
+    assert again["Id"] == first["Id"] and wait(client, first["Id"])["Status"] == "FINISHED"
+    assert rows(client, target, "SELECT COUNT(*) FROM retried") == [[{"longValue": 1}]]
 
 
 # --- the same answers as a driver's -------------------------------------------------------------------------

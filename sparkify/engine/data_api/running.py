@@ -16,7 +16,12 @@ import psycopg2
 import psycopg2.errors
 
 from sparkify.engine.data_api.database import Endpoint, ResultTooLarge, error_text, quote_for, run
-from sparkify.engine.data_api.faults import ResourceNotFoundException, ValidationException
+from sparkify.engine.data_api.faults import (
+    BatchExecuteStatementException,
+    ExecuteStatementException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from sparkify.engine.data_api.logins import Login
 from sparkify.engine.data_api.parameters import bind
 from sparkify.engine.data_api.statements import ACTIVE, Limits, Part, Statement
@@ -98,8 +103,23 @@ class Runner:
         self.limits = limits
 
     def submit(self, statement: Statement, login: Login, database: str, session: Session | None) -> None:
+        """Connect (here, so that an endpoint that cannot be reached is the caller's exception, as an
+        unavailable cluster is), then run the statement on a worker thread.  A login the database refuses
+        fails the statement, as it does on the service."""
+        statement.set_status("PICKED")
+        try:
+            connection = self._connection(login, database, session)
+        except psycopg2.Error as exc:
+            self._end(statement, statement.parts, "FAILED", error_text(exc))
+            if session is not None:
+                self.sessions.release(session, broken=True)
+            if "FATAL:" not in str(exc):
+                unreachable = BatchExecuteStatementException if statement.batch else ExecuteStatementException
+                reason = str(exc).strip().splitlines()[0]
+                raise unreachable(f"The cluster cannot be reached: {reason}", statement.id) from None
+            return
         worker = threading.Thread(
-            target=self._run, args=(statement, login, database, session), name=f"data-api-{statement.id}"
+            target=self._run, args=(statement, connection, session), name=f"data-api-{statement.id}"
         )
         worker.daemon = True
         worker.start()
@@ -119,15 +139,7 @@ class Runner:
                     connection.cancel()
             time.sleep(0.1)
 
-    def _run(self, statement: Statement, login: Login, database: str, session: Session | None) -> None:
-        statement.set_status("PICKED")
-        try:
-            connection = self._connection(login, database, session)
-        except psycopg2.Error as exc:
-            self._end(statement, statement.parts, "FAILED", error_text(exc))
-            if session is not None:
-                self.sessions.release(session, broken=True)
-            return
+    def _run(self, statement: Statement, connection: Any, session: Session | None) -> None:
         statement.pid = connection.get_backend_pid()
         broken = False
         try:

@@ -3,6 +3,8 @@ model) and gives the response's members, or raises one of the service's exceptio
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ from sparkify.engine.data_api.shapes import check_input, operation
 from sparkify.engine.data_api.statements import ACTIVE, Limits, Part, Registry, Statement
 
 TARGET_MEMBERS = ("ClusterIdentifier", "WorkgroupName", "Database", "DbUser", "SecretArn")
+CLIENT_TOKEN_SECONDS = 8 * 3600  # "The maximum retention time for a client token … is 8 hours."
 NO_RESULT = "Query does not have result. Please check query status with DescribeStatement API."
 
 
@@ -26,6 +29,8 @@ class DataApi:
         self.registry = Registry(limits)
         self.sessions = Sessions()
         self.runner = Runner(endpoint, self.sessions, limits)
+        self._answered: dict[str, tuple[float, dict[str, Any]]] = {}  # ClientToken: (until, answer)
+        self._answered_lock = threading.Lock()
         self._operations: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "ExecuteStatement": self.execute_statement,
             "BatchExecuteStatement": self.batch_execute_statement,
@@ -57,6 +62,22 @@ class DataApi:
         return self._submit(request["Sqls"], request, region, batch=True)
 
     def _submit(
+        self, sqls: list[str], request: dict[str, Any], region: str, *, batch: bool
+    ) -> dict[str, Any]:
+        """Run a request once: a retry with the same ClientToken (the SDKs send one) gets the first answer."""
+        token = request.get("ClientToken")
+        with self._answered_lock:
+            now = time.monotonic()
+            self._answered = {key: kept for key, kept in self._answered.items() if kept[0] > now}
+            if token in self._answered:
+                return self._answered[token][1]
+        answer = self._submit_once(sqls, request, region, batch=batch)
+        if token:
+            with self._answered_lock:
+                self._answered[token] = (time.monotonic() + CLIENT_TOKEN_SECONDS, answer)
+        return answer
+
+    def _submit_once(
         self, sqls: list[str], request: dict[str, Any], region: str, *, batch: bool
     ) -> dict[str, Any]:
         for sql in sqls:
