@@ -308,8 +308,12 @@ def test_list_statements_filters_by_name_and_status_and_pages(client: Any, targe
     second = client.list_statements(StatementName="listed-", MaxResults=3, NextToken=first["NextToken"])
     assert [s["Id"] for s in first["Statements"] + second["Statements"]] == [failed, *reversed(ids)]
     assert "NextToken" not in second
-    batches = client.list_statements(StatementName="rollback-batch")["Statements"]
-    assert batches[0]["IsBatchStatement"] is True and len(batches[0]["QueryStrings"]) == 4
+    batch = client.batch_execute_statement(
+        Sqls=["SELECT 1", "SELECT 2"], **target, StatementName="listed-batch"
+    )
+    wait(client, batch["Id"])
+    batches = client.list_statements(StatementName="listed-batch")["Statements"]
+    assert batches[0]["IsBatchStatement"] is True and batches[0]["QueryStrings"] == ["SELECT 1", "SELECT 2"]
 
 
 def test_describe_and_cancel_of_an_unknown_statement(client: Any) -> None:
