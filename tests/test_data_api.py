@@ -171,13 +171,20 @@ def test_a_statement_runs_asynchronously_and_returns_typed_fields(
 
 
 def test_named_parameters_are_values_and_stay_exactly_as_sent(client: Any, target: dict[str, str]) -> None:
-    hostile = "it's'); DROP TABLE typed; --"
+    assert (
+        execute(client, target, "CREATE TABLE params_t (id INTEGER, name VARCHAR(8))")["Status"] == "FINISHED"
+    )
+    assert (
+        execute(client, target, "INSERT INTO params_t VALUES (1, 'zoë'), (2, 'other')")["Status"]
+        == "FINISHED"
+    )
+    hostile = "it's'); DROP TABLE params_t; --"
     parameters = [
         {"name": "id", "value": "1"},
         {"name": "text", "value": hostile},
         {"name": "unused", "value": "x"},
     ]
-    sql = "SELECT :id::int + 1, :text, ':id', name /* :id */ FROM typed WHERE id = :id"
+    sql = "SELECT :id::int + 1, :text, ':id', name /* :id */ FROM params_t WHERE id = :id"
     described = execute(client, target, sql, Parameters=parameters)
     assert described["Status"] == "FINISHED", described
     assert described["QueryString"] == sql and described["QueryParameters"] == parameters
@@ -185,7 +192,7 @@ def test_named_parameters_are_values_and_stay_exactly_as_sent(client: Any, targe
     assert records == [
         [{"longValue": 2}, {"stringValue": hostile}, {"stringValue": ":id"}, {"stringValue": "zoë"}]
     ]
-    assert rows(client, target, "SELECT COUNT(*) FROM typed") == [[{"longValue": 2}]]
+    assert rows(client, target, "SELECT COUNT(*) FROM params_t") == [[{"longValue": 2}]]
 
 
 def test_a_failed_statement_reports_the_database_error(client: Any, target: dict[str, str]) -> None:
@@ -194,9 +201,12 @@ def test_a_failed_statement_reports_the_database_error(client: Any, target: dict
     assert described["Error"].startswith('ERROR: relation "no_such_table" does not exist')
     code, message = error_of(client.get_statement_result, Id=described["Id"])
     assert code == "ResourceNotFoundException" and "Query does not have result" in message
-    refused = execute(client, target, "CREATE INDEX i ON typed (id)")
+    assert execute(client, target, "CREATE TABLE indexed (id INTEGER)")["Status"] == "FINISHED"
+    refused = execute(client, target, "CREATE INDEX i ON indexed (id)")
     assert refused["Status"] == "FAILED"
-    assert 'SQL command "CREATE INDEX i ON typed (id)" not supported on Redshift tables.' in refused["Error"]
+    assert (
+        'SQL command "CREATE INDEX i ON indexed (id)" not supported on Redshift tables.' in refused["Error"]
+    )
 
 
 def test_a_long_statement_is_cancelled(
@@ -361,8 +371,10 @@ def test_list_databases_schemas_and_tables(
 
 
 def test_describe_table(client: Any, target: dict[str, str]) -> None:
-    described = client.describe_table(**target, Schema="public", Table="listed_t")
-    assert described["TableName"] == "listed_t"
+    ddl = "CREATE TABLE described_t (id INTEGER DISTKEY, label VARCHAR(8) DEFAULT 'none') SORTKEY (id)"
+    assert execute(client, target, ddl)["Status"] == "FINISHED"
+    described = client.describe_table(**target, Schema="public", Table="described_t")
+    assert described["TableName"] == "described_t"
     id_column, label = described["ColumnList"]
     assert (id_column["name"], id_column["typeName"], id_column["precision"], id_column["nullable"]) == (
         "id",
