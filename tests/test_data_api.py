@@ -10,6 +10,8 @@ import datetime
 import decimal
 import json
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -604,3 +606,23 @@ def as_python(field: dict[str, Any], type_name: str) -> Any:
         "timestamp": datetime.datetime.fromisoformat,
     }
     return readers.get(type_name, str)(value)
+
+
+# --- the command line ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["--port=99999", "--port=busy"])
+def test_a_port_it_cannot_listen_on_is_one_line_and_exit_2(bad: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        argument = bad.replace("busy", str(busy.getsockname()[1]))
+        done = subprocess.run(
+            [sys.executable, "-m", "sparkify.engine.data_api", argument],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("sparkify.engine.data_api: error:") and "Traceback" not in done.stderr

@@ -11,26 +11,21 @@ import threading
 
 from sparkify import cli
 from sparkify.engine.data_api.database import Endpoint
-from sparkify.engine.data_api.logins import Logins
-from sparkify.engine.data_api.service import DataApi
 from sparkify.engine.data_api.statements import Limits
-from sparkify.errors import EXIT_USAGE, SparkifyError
 
 PROG = "sparkify.engine.data_api"
-
-
-class DataApiStartError(SparkifyError):
-    """The service cannot listen where it was asked to."""
-
-    exit_code = EXIT_USAGE
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description="The Redshift Data API on localhost.")
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="the port (default 0: a free one, printed)")
+    parser.add_argument(
+        "--port", type=port_number, default=0, help="the port (default 0: a free one, printed)"
+    )
     parser.add_argument("--endpoint-host", default="127.0.0.1", help="the endpoint's address")
-    parser.add_argument("--endpoint-port", type=int, default=5439, help="the endpoint's port (default 5439)")
+    parser.add_argument(
+        "--endpoint-port", type=port_number, default=5439, help="the endpoint's port (default 5439)"
+    )
     parser.add_argument(
         "--password-env",
         default="DWH_DB_PASSWORD",
@@ -38,12 +33,21 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         help="the variable holding the master password that DbUser logins use (default DWH_DB_PASSWORD)",
     )
     defaults = Limits()
-    parser.add_argument("--max-active-statements", type=int, default=defaults.active_statements)
-    parser.add_argument("--max-statement-bytes", type=int, default=defaults.statement_bytes)
-    parser.add_argument("--max-result-bytes", type=int, default=defaults.result_bytes)
-    parser.add_argument("--result-retention-seconds", type=float, default=defaults.retention_seconds)
+    limits = "(default: the Data API's documented %(default)s)"
+    parser.add_argument("--max-active-statements", type=int, default=defaults.active_statements, help=limits)
+    parser.add_argument("--max-statement-bytes", type=int, default=defaults.statement_bytes, help=limits)
+    parser.add_argument("--max-result-bytes", type=int, default=defaults.result_bytes, help=limits)
+    parser.add_argument(
+        "--result-retention-seconds", type=float, default=defaults.retention_seconds, help=limits
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     return parser.parse_args(argv)
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number from 0 to 65535")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from sparkify.engine.data_api.server import DataApiServer
+    from sparkify.engine.data_api.server import data_api_server
 
     limits = Limits(
         statement_bytes=args.max_statement_bytes,
@@ -60,15 +64,8 @@ def serve(args: argparse.Namespace) -> int:
         retention_seconds=args.result_retention_seconds,
         active_statements=args.max_active_statements,
     )
-    service = DataApi(
-        Endpoint(args.endpoint_host, args.endpoint_port),
-        Logins(os.environ.get(args.password_env, "")),
-        limits,
-    )
-    try:
-        server = DataApiServer(service, args.host, args.port)
-    except OSError as exc:
-        raise DataApiStartError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    endpoint = Endpoint(args.endpoint_host, args.endpoint_port)
+    server = data_api_server(endpoint, os.environ.get(args.password_env, ""), args.host, args.port, limits)
 
     def stop(_signum: int, _frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -84,8 +81,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
-        server.server_close()
-        service.close()
+        server.close()
     print(f"{PROG}: stopped", file=sys.stderr)
     return 0
 

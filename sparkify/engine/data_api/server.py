@@ -12,6 +12,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from sparkify.engine.data_api.database import Endpoint
 from sparkify.engine.data_api.faults import (
     DataApiFault,
     InternalServerException,
@@ -19,7 +20,10 @@ from sparkify.engine.data_api.faults import (
     UnknownOperationException,
     ValidationException,
 )
+from sparkify.engine.data_api.logins import Logins
 from sparkify.engine.data_api.service import DataApi
+from sparkify.engine.data_api.statements import Limits
+from sparkify.errors import EXIT_USAGE, SparkifyError
 
 LOG = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024 * 1024  # 40 statements of 100 KB and their parameters fit many times over
@@ -37,6 +41,30 @@ class DataApiServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def close(self) -> None:
+        """Stop listening and close the sessions' backend connections (after ``serve_forever`` returned)."""
+        self.server_close()
+        self.service.close()
+
+
+def data_api_server(
+    endpoint: Endpoint, master_password: str, host: str, port: int, limits: Limits | None = None
+) -> DataApiServer:
+    """The service bound to ``host:port`` (``0``: a free port) for the endpoint at ``endpoint``; the caller
+    runs ``serve_forever`` (on a thread of its own beside an endpoint, or in the foreground).  Raises
+    DataApiStartError when it cannot listen there."""
+    service = DataApi(endpoint, Logins(master_password), limits or Limits())
+    try:
+        return DataApiServer(service, host, port)
+    except OSError as exc:
+        raise DataApiStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+class DataApiStartError(SparkifyError):
+    """The service cannot listen where it was asked to."""
+
+    exit_code = EXIT_USAGE
 
 
 class _Handler(BaseHTTPRequestHandler):
