@@ -420,6 +420,16 @@ def test_a_secret_from_secrets_manager_logs_in(
     assert code == "ValidationException" and "can't find the specified secret" in message
 
 
+def test_a_serverless_workgroup_is_named_instead_of_a_cluster(client: Any, endpoint: RunningEndpoint) -> None:
+    where = {"WorkgroupName": "sparkify-wg", "Database": endpoint.database, "DbUser": USER}
+    answer = client.execute_statement(Sql="SELECT 'serverless'", **where)
+    assert answer["WorkgroupName"] == "sparkify-wg" and "ClusterIdentifier" not in answer
+    described = wait(client, answer["Id"])
+    assert described["Status"] == "FINISHED" and described["WorkgroupName"] == "sparkify-wg"
+    listed = client.list_statements(WorkgroupName="sparkify-wg")["Statements"]
+    assert [statement["Id"] for statement in listed] == [answer["Id"]]
+
+
 def test_a_db_user_other_than_the_master_user_is_refused(client: Any, endpoint: RunningEndpoint) -> None:
     where = {"ClusterIdentifier": CLUSTER, "Database": endpoint.database, "DbUser": "intruder"}
     refused = execute(client, where, "SELECT 1")
