@@ -4,14 +4,15 @@ localhost, in front of a running endpoint; Ctrl-C or SIGTERM stops it."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import threading
 
-from sparkify import cli
 from sparkify.engine.data_api.database import Endpoint
 from sparkify.engine.data_api.statements import Limits
+from sparkify.errors import SparkifyError
 
 PROG = "sparkify.engine.data_api"
 
@@ -51,8 +52,16 @@ def port_number(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM or Ctrl-C; a start that cannot be is one line on stderr and its exit code."""
     args = arguments(argv)
-    return cli.run(PROG, lambda: serve(args), verbose=args.verbose)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=f"{PROG}: %(message)s")
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return serve(args)
+    except SparkifyError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 def serve(args: argparse.Namespace) -> int:
