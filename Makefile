@@ -53,6 +53,7 @@ bench: $(VENV)/.bench
 	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --days-on-history $(BENCH_DAYS_EVENTS) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 	$(PY) -m bench.endpoint_bench --json bench/out/endpoint.json
 	$(PY) -m bench.copy_text_bench --json bench/out/copy-text.json
+	$(PY) -m bench.data_api_bench --json bench/out/data_api.json
 	$(PY) -m bench.run_bench --s3 --s3-song-files $(BENCH_S3_SONG_FILES) --json bench/out/bench-s3.json
 
 # S3 reads (make bench-s3): etl.py from a moto server in its own process against a 16-thread plain reader.

@@ -72,11 +72,11 @@ def run(cursor: Any, sql: str, result_bytes: int) -> tuple[Result | None, int]:
     if cursor.description is None:
         return None, cursor.rowcount
     rows = cursor.fetchall()
-    size = sum(value_size(value) for row in rows for value in row)
-    if size > result_bytes:
+    row_sizes = [sum(value_size(value) for value in row) for row in rows]
+    if sum(row_sizes) > result_bytes:
         raise ResultTooLarge(f"Query result size exceeds the limit of {result_bytes} bytes.")
     type_oids = [column.type_code for column in cursor.description]
-    return Result(describe_columns(cursor), type_oids, rows, size), len(rows)
+    return Result(describe_columns(cursor), type_oids, rows, row_sizes), len(rows)
 
 
 def describe_columns(cursor: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from sparkify.engine.data_api.faults import ValidationException
@@ -31,6 +32,7 @@ FIXED_PRECISION = {
     "timestamptz": (35, 6),
 }
 UNBOUNDED = 2147483647
+NULL = {"isNull": True}
 
 
 def column_metadata(
@@ -66,18 +68,17 @@ def _precision(type_name: str, typmod: int) -> tuple[int, int]:
     return UNBOUNDED, 0
 
 
-def field(value: Any, type_oid: int) -> dict[str, Any]:
-    """One value as a Field: the JDBC mapping of the Data API (integers long, floats double, booleans
-    boolean, everything else — DECIMAL, dates and times included — the database's text)."""
-    if value is None:
-        return {"isNull": True}
+def _field_maker(type_oid: int) -> Callable[[Any], dict[str, Any]]:
+    """How a column's values become Fields — the Data API's JDBC mapping: integers long, floats double,
+    booleans boolean, everything else (DECIMAL, dates and times included) the database's text; chosen once
+    a column rather than once a value."""
     if type_oid in LONG_TYPES:
-        return {"longValue": int(value)}
+        return lambda value: NULL if value is None else {"longValue": int(value)}
     if type_oid in DOUBLE_TYPES:
-        return {"doubleValue": float(value)}
+        return lambda value: NULL if value is None else {"doubleValue": float(value)}
     if type_oid == BOOL:
-        return {"booleanValue": bool(value)}
-    return {"stringValue": text(value, type_oid)}
+        return lambda value: NULL if value is None else {"booleanValue": bool(value)}
+    return lambda value: NULL if value is None else {"stringValue": text(value, type_oid)}
 
 
 def text(value: Any, type_oid: int) -> str:
@@ -97,27 +98,31 @@ def value_size(value: Any) -> int:
 
 def json_page(result: Result, start: int, page_bytes: int) -> tuple[list[list[dict[str, Any]]], int]:
     """The records from row ``start`` up to about ``page_bytes`` of values; the next start row."""
-    records, size, row = [], 0, start
-    while row < len(result.rows) and (size < page_bytes or not records):
-        values = result.rows[row]
-        records.append([field(value, oid) for value, oid in zip(values, result.type_oids)])
-        size += sum(value_size(value) for value in values)
+    end = _page_end(result, start, page_bytes)
+    makers = [_field_maker(oid) for oid in result.type_oids]
+    records = [[make(value) for make, value in zip(makers, values)] for values in result.rows[start:end]]
+    return records, end
+
+
+def _page_end(result: Result, start: int, page_bytes: int) -> int:
+    """The row after the last of a page from ``start``: at least one row, then up to ``page_bytes``."""
+    size, row = 0, start
+    while row < len(result.rows) and (size < page_bytes or row == start):
+        size += result.row_sizes[row]
         row += 1
-    return records, row
+    return row
 
 
 def csv_page(result: Result, start: int, page_bytes: int) -> tuple[str, int]:
     """CSV lines from row ``start`` up to about ``page_bytes``: NULL as an empty field."""
+    end = _page_end(result, start, page_bytes)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    row = start
-    while row < len(result.rows) and (out.tell() < page_bytes or row == start):
-        values = result.rows[row]
+    for values in result.rows[start:end]:
         writer.writerow(
             ["" if value is None else text(value, oid) for value, oid in zip(values, result.type_oids)]
         )
-        row += 1
-    return out.getvalue(), row
+    return out.getvalue(), end
 
 
 def next_token(key: str, row: int) -> str:

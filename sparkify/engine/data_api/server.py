@@ -12,6 +12,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import orjson
+
 from sparkify.engine.data_api.database import Endpoint
 from sparkify.engine.data_api.faults import (
     DataApiFault,
@@ -86,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             LOG.exception("the Data API failed on a request")
             fault = InternalServerException("The service failed on this request; see its log.")
             status, payload = fault.status, fault.body()
-        body = json.dumps(payload).encode()
+        body = orjson.dumps(payload)
         self.send_response(status)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("Content-Length", str(len(body)))

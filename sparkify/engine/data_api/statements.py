@@ -29,12 +29,16 @@ class Limits:
 @dataclass
 class Result:
     """A finished part's result set: ColumnMetadata, each column's type OID, the rows as the driver gave
-    them, and their size in bytes (the values' text)."""
+    them, and each row's size in bytes (its values' text), which pages are cut by."""
 
     columns: list[dict[str, Any]]
     type_oids: list[int]
     rows: list[tuple[Any, ...]]
-    size: int
+    row_sizes: list[int]
+
+    @property
+    def size(self) -> int:
+        return sum(self.row_sizes)
 
 
 @dataclass
