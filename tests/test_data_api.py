@@ -521,6 +521,27 @@ def test_a_session_keeps_its_connection_between_statements(client: Any, target: 
     assert code == "ResourceNotFoundException"  # kept alive for 0 s after its last statement: closed
 
 
+def test_an_idle_session_is_closed_when_its_keep_alive_runs_out(
+    client: Any, target: dict[str, str], endpoint: RunningEndpoint
+) -> None:
+    def data_api_backends() -> int:
+        with endpoint.connect() as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'sparkify-data-api'"
+            )
+            return cursor.fetchone()[0]
+
+    kept = client.execute_statement(Sql="SELECT 1", **target, SessionKeepAliveSeconds=1)
+    assert wait(client, kept["Id"])["Status"] == "FINISHED"
+    assert data_api_backends() == 1
+    deadline = time.monotonic() + 20
+    while data_api_backends() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert data_api_backends() == 0  # closed by the service itself, with no request to prompt it
+    code, _ = error_of(client.execute_statement, Sql="SELECT 1", SessionId=kept["SessionId"])
+    assert code == "ResourceNotFoundException"
+
+
 # --- the documented limits ---------------------------------------------------------------------------------
 
 

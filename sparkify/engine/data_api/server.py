@@ -44,6 +44,11 @@ class DataApiServer(ThreadingHTTPServer):
     def port(self) -> int:
         return int(self.server_address[1])
 
+    def service_actions(self) -> None:
+        """Between requests (``serve_forever`` calls this every poll): close the sessions whose keep-alive
+        has run out, so that an idle service holds no backend session longer than it was asked to."""
+        self.service.sessions.reap()
+
     def close(self) -> None:
         """Stop listening and close the sessions' backend connections (after ``serve_forever`` returned)."""
         self.server_close()
