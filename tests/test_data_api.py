@@ -527,7 +527,8 @@ def test_an_idle_session_is_closed_when_its_keep_alive_runs_out(
     def data_api_backends() -> int:
         with endpoint.connect() as connection, connection.cursor() as cursor:
             cursor.execute(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'sparkify-data-api'"
+                "SELECT COUNT(*) FROM pg_stat_activity"
+                " WHERE application_name = 'sparkify-data-api' AND datname = current_database()"
             )
             return cursor.fetchone()[0]
 
