@@ -498,6 +498,13 @@ def test_an_unsigned_request_or_an_unknown_operation_is_refused(data_api: Runnin
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=30)
     assert json.loads(caught.value.read())["__type"] == "UnknownOperationException"
+    request.add_header("X-Amz-Target", "RedshiftData.ListStatements")
+    for garbage in (b"{not json", b"[1, 2]", json.dumps({"MaxResults": "many"}).encode()):
+        request.data = garbage
+        request.add_header("Content-Length", str(len(garbage)))
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=30)
+        assert caught.value.code == 400 and json.loads(caught.value.read())["__type"] == "ValidationException"
 
 
 # --- sessions ----------------------------------------------------------------------------------------------
