@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sparkify import embedded
+from sparkify.engine.server import embedded
 from tests.data_api_process import running_data_api
 from tests.endpoint_process import USER, RunningEndpoint, running_endpoint
 

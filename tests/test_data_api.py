@@ -180,7 +180,7 @@ def test_named_parameters_are_values_and_stay_exactly_as_sent(client: Any, targe
         execute(client, target, "INSERT INTO params_t VALUES (1, 'zoë'), (2, 'other')")["Status"]
         == "FINISHED"
     )
-    hostile = "it's'); DROP TABLE params_t; --"
+    hostile = "it's'); DROP TABLE params_t; -- \\' \\\\ end"
     parameters = [
         {"name": "id", "value": "1"},
         {"name": "text", "value": hostile},

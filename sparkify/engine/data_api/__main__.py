@@ -12,7 +12,7 @@ import threading
 
 from sparkify.engine.data_api.database import Endpoint
 from sparkify.engine.data_api.statements import Limits
-from sparkify.errors import SparkifyError
+from sparkify.engine.errors import EngineError
 
 PROG = "sparkify.engine.data_api"
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return serve(args)
-    except SparkifyError as exc:
+    except EngineError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
 

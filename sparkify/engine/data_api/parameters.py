@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from sparkify.sqltokens import SqlLexError, replace_spans, tokens
+from sparkify.engine.sql.tokens import SqlLexError, replace_spans, tokens
 
 
 def bind(sql: str, values: dict[str, str], quote: Callable[[str], str]) -> str:

@@ -25,7 +25,7 @@ from sparkify.engine.data_api.faults import (
 from sparkify.engine.data_api.logins import Logins
 from sparkify.engine.data_api.service import DataApi
 from sparkify.engine.data_api.statements import Limits
-from sparkify.errors import EXIT_USAGE, SparkifyError
+from sparkify.engine.errors import EXIT_USAGE, EngineError
 
 LOG = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024 * 1024  # 40 statements of 100 KB and their parameters fit many times over
@@ -68,7 +68,7 @@ def data_api_server(
         raise DataApiStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-class DataApiStartError(SparkifyError):
+class DataApiStartError(EngineError):
     """The service cannot listen where it was asked to."""
 
     exit_code = EXIT_USAGE
