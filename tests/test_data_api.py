@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import decimal
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -665,3 +666,16 @@ def test_a_port_it_cannot_listen_on_is_one_line_and_exit_2(bad: str) -> None:
     assert done.returncode == 2
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("sparkify.engine.data_api: error:") and "Traceback" not in done.stderr
+
+
+def test_the_endpoint_command_serves_the_data_api_beside_it(pg_data_dir: Path, tmp_path: Path) -> None:
+    with running_endpoint(pg_data_dir, tmp_path, "--data-api-port", "0") as beside:
+        found = re.search(r"serving the Redshift Data API on (http://\S+) ", beside.log.read_text())
+        assert found, beside.log.read_text()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ENDPOINT_URL_REDSHIFT_DATA", found.group(1))
+            client = boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+            ).client("redshift-data")
+        where = {"ClusterIdentifier": CLUSTER, "Database": beside.database, "DbUser": USER}
+        assert rows(client, where, "SELECT version() LIKE 'PostgreSQL 8.0.2%'") == [[{"booleanValue": True}]]

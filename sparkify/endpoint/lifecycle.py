@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sparkify.endpoint.settings import EndpointLocation
@@ -55,7 +55,9 @@ def running(location: EndpointLocation) -> tuple[int, str, int] | None:
     return (pid, host, port) if b"sparkify.endpoint" in command_line else None
 
 
-def start(location: EndpointLocation) -> int:
+def start(location: EndpointLocation, beside: Sequence[str] = ()) -> int:
+    """Run the endpoint in the background (``beside``: more of ``run``'s options, such as the Data API's
+    port); return once it accepts clients."""
     found = running(location)
     if found:
         print(
@@ -66,7 +68,7 @@ def start(location: EndpointLocation) -> int:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "sparkify.endpoint", "run", "--config", str(location.config_path),
-        "--host", location.host, "--port", str(location.port), "--pid-file",
+        "--host", location.host, "--port", str(location.port), "--pid-file", *beside,
     ]  # fmt: skip
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
