@@ -668,6 +668,32 @@ def test_a_port_it_cannot_listen_on_is_one_line_and_exit_2(bad: str) -> None:
     assert last.startswith("sparkify.engine.data_api: error:") and "Traceback" not in done.stderr
 
 
+def test_aws_sdk_for_pandas_reads_through_the_data_api(
+    data_api: RunningDataApi, client: Any, target: dict[str, str], endpoint: RunningEndpoint
+) -> None:
+    import awswrangler as wr
+
+    ddl = "CREATE TABLE wrangled (id INTEGER, name VARCHAR(10), price DECIMAL(6,2), seen DATE) DISTSTYLE ALL"
+    assert execute(client, target, ddl)["Status"] == "FINISHED"
+    insert = "INSERT INTO wrangled VALUES (1, 'one', 1.50, '2024-01-02'), (2, NULL, 2.25, NULL)"
+    assert execute(client, target, insert)["Status"] == "FINISHED"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL_REDSHIFT_DATA", data_api.url)
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        con = wr.data_api.redshift.connect(
+            cluster_id=CLUSTER, database=endpoint.database, db_user=USER, boto3_session=session
+        )
+    frame = wr.data_api.redshift.read_sql_query(
+        "SELECT * FROM wrangled WHERE id >= :low ORDER BY id", con, parameters=[{"name": "low", "value": "1"}]
+    )
+    assert list(frame.columns) == ["id", "name", "price", "seen"]
+    assert frame["id"].tolist() == [1, 2] and frame["price"].tolist() == ["1.50", "2.25"]
+    assert frame["name"].isna().tolist() == [False, True] and frame["name"][0] == "one"
+    assert frame["seen"].isna().tolist() == [False, True] and frame["seen"][0] == "2024-01-02"
+
+
 def test_the_endpoint_command_serves_the_data_api_beside_it(pg_data_dir: Path, tmp_path: Path) -> None:
     with running_endpoint(pg_data_dir, tmp_path, "--data-api-port", "0") as beside:
         found = re.search(r"serving the Redshift Data API on (http://\S+) ", beside.log.read_text())
