@@ -1,3 +1,3 @@
-"""The engine: a Redshift on localhost (SQL emulation, COPY, UNLOAD, the embedded PostgreSQL and
-the wire-protocol endpoint).  It never imports the toolkit around it; it takes its settings as plain
-values."""
+"""The engine: a Redshift on localhost (SQL emulation, COPY, UNLOAD, the embedded PostgreSQL, the
+wire-protocol endpoint and the Data API in front of it).  It never imports the toolkit around it; it takes
+its settings as plain values."""
