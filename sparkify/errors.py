@@ -12,6 +12,7 @@ from sparkify.engine.errors import EXIT_USAGE as EXIT_USAGE
 from sparkify.engine.errors import CopySourceMissing as CopySourceMissing
 from sparkify.engine.errors import CopyStatementError as CopyStatementError
 from sparkify.engine.errors import CopyTargetMissing as CopyTargetMissing
+from sparkify.engine.errors import DataApiStartError as DataApiStartError
 from sparkify.engine.errors import DataFolderUnusable as DataFolderUnusable
 from sparkify.engine.errors import EmbeddedPostgresMissing as EmbeddedPostgresMissing
 from sparkify.engine.errors import EngineError

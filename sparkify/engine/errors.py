@@ -90,6 +90,12 @@ class MissingOptionalDependency(EngineError):
     exit_code = EXIT_USAGE
 
 
+class DataApiStartError(EngineError):
+    """The Data API cannot listen where it was asked to (a port in use, an address not of this machine)."""
+
+    exit_code = EXIT_USAGE
+
+
 class UnsupportedStatementError(EngineError):
     """A statement PostgreSQL would run but Redshift would reject."""
 

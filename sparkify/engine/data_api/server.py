@@ -25,7 +25,7 @@ from sparkify.engine.data_api.faults import (
 from sparkify.engine.data_api.logins import Logins
 from sparkify.engine.data_api.service import DataApi
 from sparkify.engine.data_api.statements import Limits
-from sparkify.engine.errors import EXIT_USAGE, EngineError
+from sparkify.engine.errors import DataApiStartError
 
 LOG = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024 * 1024  # 40 statements of 100 KB and their parameters fit many times over
@@ -66,12 +66,6 @@ def data_api_server(
         return DataApiServer(service, host, port)
     except OSError as exc:
         raise DataApiStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
-class DataApiStartError(EngineError):
-    """The service cannot listen where it was asked to."""
-
-    exit_code = EXIT_USAGE
 
 
 class _Handler(BaseHTTPRequestHandler):
