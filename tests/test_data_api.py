@@ -58,7 +58,8 @@ def secrets_url() -> Iterator[str]:
 def data_api(
     endpoint: RunningEndpoint, secrets_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningDataApi]:
-    with running_data_api(endpoint, tmp_path_factory.mktemp("data_api"), secrets_url=secrets_url) as running:
+    folder = tmp_path_factory.mktemp("data_api")
+    with running_data_api(endpoint, folder, "--master-user", USER, secrets_url=secrets_url) as running:
         yield running
 
 
@@ -429,6 +430,15 @@ def test_a_serverless_workgroup_is_named_instead_of_a_cluster(client: Any, endpo
     assert described["Status"] == "FINISHED" and described["WorkgroupName"] == "sparkify-wg"
     listed = client.list_statements(WorkgroupName="sparkify-wg")["Statements"]
     assert [statement["Id"] for statement in listed] == [answer["Id"]]
+
+
+def test_a_serverless_caller_without_db_user_or_secret_runs_as_the_master_user(
+    client: Any, endpoint: RunningEndpoint
+) -> None:
+    # AWS's serverless examples name only the workgroup and the database: the caller's IAM identity becomes
+    # the database user.  No IAM identity is verified here: the master user stands for it.
+    where = {"WorkgroupName": "sparkify-wg", "Database": endpoint.database}
+    assert rows(client, where, "SELECT current_user") == [[{"stringValue": USER}]]
 
 
 def test_a_db_user_other_than_the_master_user_is_refused(client: Any, endpoint: RunningEndpoint) -> None:

@@ -88,13 +88,14 @@ def serve(
 
 def _data_api_beside(settings: EndpointSettings, endpoint_port: int, port: int) -> DataApiServer:
     """The Data API on ``port`` of the endpoint's address, serving on a thread of this process; a client of
-    the endpoint over the wire like any other, logging DbUser in with the master password."""
+    the endpoint over the wire like any other, logging DbUser (and a serverless caller without one: the
+    master user) in with the master password."""
     from sparkify.engine.data_api.database import Endpoint as EndpointAddress
     from sparkify.engine.data_api.server import data_api_server
 
     wildcard = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
     address = EndpointAddress(wildcard.get(settings.host, settings.host), endpoint_port)
-    server = data_api_server(address, settings.db_password, settings.host, port)
+    server = data_api_server(address, settings.db_password, settings.host, port, master_user=settings.db_user)
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="data-api", daemon=True
     ).start()

@@ -33,6 +33,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="the variable holding the master password that DbUser logins use (default DWH_DB_PASSWORD)",
     )
+    parser.add_argument(
+        "--master-user",
+        default="",
+        metavar="NAME",
+        help="who a serverless (WorkgroupName) caller without DbUser or SecretArn runs as; none: refused",
+    )
     defaults = Limits()
     limits = "(default: the Data API's documented %(default)s)"
     parser.add_argument("--max-active-statements", type=int, default=defaults.active_statements, help=limits)
@@ -74,7 +80,9 @@ def serve(args: argparse.Namespace) -> int:
         active_statements=args.max_active_statements,
     )
     endpoint = Endpoint(args.endpoint_host, args.endpoint_port)
-    server = data_api_server(endpoint, os.environ.get(args.password_env, ""), args.host, args.port, limits)
+    server = data_api_server(
+        endpoint, os.environ.get(args.password_env, ""), args.host, args.port, limits, args.master_user
+    )
 
     def stop(_signum: int, _frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -26,8 +26,13 @@ class Login:
 
 
 class Logins:
-    def __init__(self, master_password: str) -> None:
+    """``master_user`` is who a serverless caller without DbUser or SecretArn runs as: on AWS its IAM
+    identity becomes a database user (``IAM:name``); here no IAM identity is verified, so it is the
+    master user, as the README's fidelity table says."""
+
+    def __init__(self, master_password: str, master_user: str = "") -> None:
         self._master_password = master_password
+        self._master_user = master_user
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -38,6 +43,8 @@ class Logins:
             if not self._master_password:
                 raise ValidationException("Temporary credentials are not available: use SecretArn.")
             return Login(request["DbUser"], self._master_password)
+        if request.get("WorkgroupName") and self._master_user and self._master_password:
+            return Login(self._master_user, self._master_password)
         raise ValidationException(
             "Either DbUser or SecretArn is required: this Data API has no IAM identities to log in as."
         )

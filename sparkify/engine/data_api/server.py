@@ -56,12 +56,17 @@ class DataApiServer(ThreadingHTTPServer):
 
 
 def data_api_server(
-    endpoint: Endpoint, master_password: str, host: str, port: int, limits: Limits | None = None
+    endpoint: Endpoint,
+    master_password: str,
+    host: str,
+    port: int,
+    limits: Limits | None = None,
+    master_user: str = "",
 ) -> DataApiServer:
     """The service bound to ``host:port`` (``0``: a free port) for the endpoint at ``endpoint``; the caller
     runs ``serve_forever`` (on a thread of its own beside an endpoint, or in the foreground).  Raises
     DataApiStartError when it cannot listen there."""
-    service = DataApi(endpoint, Logins(master_password), limits or Limits())
+    service = DataApi(endpoint, Logins(master_password, master_user), limits or Limits())
     try:
         return DataApiServer(service, host, port)
     except OSError as exc:
