@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 from typing import Any
 
@@ -49,3 +51,50 @@ def test_missing_bucket_is_one_clear_error(s3: Any, events: Any) -> None:
 def test_empty_prefix_is_one_clear_error(s3: Any, events: Any) -> None:
     with pytest.raises(LoadError, match="the prefix 's3://sparkify-in/nothing' matches no file"):
         run_copy(events, "COPY events FROM 's3://sparkify-in/nothing' IAM_ROLE default JSON 'auto';")
+
+
+@pytest.mark.parametrize("compression", ["", "GZIP"])
+def test_an_empty_object_under_a_json_prefix_loads_nothing_and_fails_nothing(
+    s3: Any, events: Any, compression: str
+) -> None:
+    body = b'{"user_id": 1, "song": "x"}\n{"user_id": 2}'
+    s3.put_object(Bucket="sparkify-in", Key="plays/", Body=b"")  # a console's folder marker
+    s3.put_object(Bucket="sparkify-in", Key="plays/_SUCCESS", Body=b"")
+    s3.put_object(
+        Bucket="sparkify-in", Key="plays/part-0.json", Body=gzip.compress(body) if compression else body
+    )
+    s3.put_object(Bucket="sparkify-in", Key="plays/part-1.json", Body=b"")
+    result = run_copy(
+        events, f"COPY events FROM 's3://sparkify-in/plays/' IAM_ROLE default JSON 'auto' {compression}"
+    )
+    with events.cursor() as cursor:
+        cursor.execute("SELECT user_id, song FROM events ORDER BY user_id")
+        assert cursor.fetchall() == [(1, "x"), (2, None)]
+    assert [(f.name, f.loaded) for f in result.files] == [
+        ("s3://sparkify-in/plays/_SUCCESS", 0),
+        ("s3://sparkify-in/plays/part-0.json", 2),
+        ("s3://sparkify-in/plays/part-1.json", 0),
+    ]
+
+
+def test_an_empty_object_under_a_parquet_prefix_loads_nothing_and_fails_nothing(s3: Any, events: Any) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"user_id": pa.array([1, None], pa.int32()), "song": ["x", "🎵"]}), sink)
+    s3.put_object(Bucket="sparkify-in", Key="columnar/", Body=b"")
+    s3.put_object(Bucket="sparkify-in", Key="columnar/_SUCCESS", Body=b"")
+    s3.put_object(Bucket="sparkify-in", Key="columnar/part-0.parquet", Body=sink.getvalue())
+    s3.put_object(Bucket="sparkify-in", Key="columnar/part-1.parquet", Body=b"")
+    result = run_copy(
+        events, "COPY events FROM 's3://sparkify-in/columnar/' IAM_ROLE default FORMAT AS PARQUET"
+    )
+    with events.cursor() as cursor:
+        cursor.execute("SELECT user_id, song FROM events ORDER BY user_id")
+        assert cursor.fetchall() == [(1, "x"), (None, "🎵")]
+    assert [(f.name, f.loaded) for f in result.files] == [
+        ("s3://sparkify-in/columnar/_SUCCESS", 0),
+        ("s3://sparkify-in/columnar/part-0.parquet", 2),
+        ("s3://sparkify-in/columnar/part-1.parquet", 0),
+    ]

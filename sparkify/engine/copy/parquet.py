@@ -47,6 +47,12 @@ def parquet_rows(
     progress = progress or _NoProgress()
     for source in files:
         stats = FileStats(source.name)
+        if source.size == 0:
+            # An empty object (a tool's folder marker or _SUCCESS file) holds no rows: Redshift loads the
+            # prefix's other files and books this one with none.
+            result.files.append(stats)
+            progress.file_done(0, 0, 0)
+            continue
         with _opened(source, command) as handle:
             reader = _parquet_file(pa, handle, source, command)
             checks = _column_checks(pa, reader.schema_arrow, columns, source, command)

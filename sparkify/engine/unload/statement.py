@@ -30,18 +30,15 @@ _TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 _TEXT_UNESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
 _COMPRESSIONS = {"GZIP": ".gz", "BZIP2": ".bz2", "ZSTD": ".zst"}
 _FORMATS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
-_AUTHORIZATION = {
-    "IAM_ROLE",
-    "ACCESS_KEY_ID",
-    "SECRET_ACCESS_KEY",
-    "SESSION_TOKEN",
-    "CREDENTIALS",
-    "MASTER_SYMMETRIC_KEY",
-}
-_IGNORED_VALUES = {"REGION", "KMS_KEY_ID"}
+_AUTHORIZATION = {"IAM_ROLE", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS"}
+# Encryption concerns S3's side: KMS_KEY_ID names the key of SSE-KMS; a client-side root key is accepted
+# (files are written without client-side encryption: a difference the README's fidelity table names).
+_ENCRYPTION_VALUES = {"KMS_KEY_ID", "MASTER_SYMMETRIC_KEY"}
 # The guide: "You can't use PARQUET with DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE, NULL AS, HEADER, GZIP,
 # BZIP2, or ZSTD."  (FIXEDWIDTH is refused in any format here.)
 _NOT_WITH_PARQUET = ("DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD")
+_NOT_WITH_JSON = ("DELIMITER", "HEADER", "ADDQUOTES", "ESCAPE", "NULL")
+_NOT_WITH = {"parquet": _NOT_WITH_PARQUET, "json": _NOT_WITH_JSON}
 _SIZE_UNITS = {"MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
 MAX_FILE_SIZE = int(6.2 * _SIZE_UNITS["GB"])  # Redshift's default and largest part
 ROW_GROUP_SIZE = 32 * _SIZE_UNITS["MB"]  # Redshift's default ROWGROUPSIZE (Parquet)
@@ -72,6 +69,9 @@ class UnloadCommand:
     clean_path: bool = False
     extension: str = ""
     region: str | None = None
+    encrypted: bool = False
+    encrypted_auto: bool = False
+    kms_key_id: str | None = None
     max_file_size: int = MAX_FILE_SIZE
     row_group_size: int = ROW_GROUP_SIZE
     given: list[str] = field(default_factory=list)  # the option keywords, in order
@@ -97,13 +97,29 @@ def parse_unload(sql: str) -> UnloadCommand:
 
 def _check_combinations(command: UnloadCommand) -> None:
     """The option combinations the guide says UNLOAD refuses, in its words."""
-    if command.format == "parquet":
-        for word in command.given:
-            if word in _NOT_WITH_PARQUET:
-                shown = "NULL AS" if word == "NULL" else word
-                raise UnloadError(f"UNLOAD: you can't use PARQUET with {shown}")
-    elif "ROWGROUPSIZE" in command.given:
+    _check_encryption(command)
+    if "CLEANPATH" in command.given and "ALLOWOVERWRITE" in command.given:
+        raise UnloadError("UNLOAD: you can't specify CLEANPATH with ALLOWOVERWRITE")
+    refused = _NOT_WITH.get(command.format, ())
+    for word in command.given:
+        if word in refused:
+            shown = "NULL AS" if word == "NULL" else word
+            raise UnloadError(f"UNLOAD: you can't use {command.format.upper()} with {shown}")
+    if command.format != "parquet" and "ROWGROUPSIZE" in command.given:
         raise UnloadError("UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET")
+
+
+def _check_encryption(command: UnloadCommand) -> None:
+    """KMS_KEY_ID and MASTER_SYMMETRIC_KEY go with ENCRYPTED, neither with CREDENTIALS; ENCRYPTED AUTO takes
+    the bucket's own key, so with neither."""
+    given = command.given
+    for key in sorted(_ENCRYPTION_VALUES & set(given)):
+        if "ENCRYPTED" not in given:
+            raise UnloadError(f"UNLOAD: {key} needs ENCRYPTED")
+        if "CREDENTIALS" in given:
+            raise UnloadError(f"UNLOAD: you can't use {key} with CREDENTIALS")
+        if command.encrypted_auto:
+            raise UnloadError(f"UNLOAD: you can't use ENCRYPTED AUTO with {key}")
 
 
 def _query_literal(sql: str) -> tuple[str, str]:
@@ -168,10 +184,16 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
         word = found[index].word
         index += 1
         command.given.append(word)
-        if word in _AUTHORIZATION or word in _IGNORED_VALUES:
+        if word in _AUTHORIZATION or word in _ENCRYPTION_VALUES:
             value, index = value_at(index)
-            if word == "REGION":
-                command.region = value
+            if word == "KMS_KEY_ID":
+                command.kms_key_id = value
+        elif word == "REGION":
+            command.region, index = value_at(index)
+        elif word == "ENCRYPTED":
+            command.encrypted = True
+            if index < len(found) and found[index].word == "AUTO":
+                command.encrypted_auto, index = True, index + 1
         elif word == "FORMAT":
             value, index = value_at(index)
             if value.upper() not in _FORMATS:
@@ -244,7 +266,7 @@ def _row_group_size(value: str, unit: str) -> int:
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
-    destination = _Destination(command.destination, command.region)
+    destination = _Destination(command)
     if command.clean_path:
         destination.remove_all()
     elif not command.allow_overwrite and destination.has_files():
@@ -400,9 +422,32 @@ def _manifest(
 class _Destination:
     """Where the parts go: a prefix on S3 or in a local folder."""
 
-    def __init__(self, prefix: str, region: str | None) -> None:
-        self.prefix = prefix
-        self.region = region
+    def __init__(self, command: UnloadCommand) -> None:
+        self.prefix = command.destination
+        self.region = command.region
+        self._command = command
+        self._encryption: dict[str, str] | None = None
+
+    def encryption(self) -> dict[str, str]:
+        """The server-side encryption of each object written, as Redshift asks S3 for it: SSE-KMS with
+        KMS_KEY_ID, the bucket's default with ENCRYPTED AUTO (SSE-S3 when it has none), else SSE-S3."""
+        if self._encryption is None:
+            command = self._command
+            if command.kms_key_id:
+                self._encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": command.kms_key_id}
+            elif command.encrypted_auto and self._bucket_has_default_encryption():
+                self._encryption = {}
+            else:
+                self._encryption = {"ServerSideEncryption": "AES256"}
+        return self._encryption
+
+    def _bucket_has_default_encryption(self) -> bool:
+        bucket, _ = split_s3(self.prefix)
+        try:
+            s3_client(self.region).get_bucket_encryption(Bucket=bucket)
+        except Exception:  # botocore's ServerSideEncryptionConfigurationNotFoundError and its kin: none
+            return False
+        return True
 
     def _existing(self) -> list[str]:
         if is_s3(self.prefix):
@@ -431,7 +476,7 @@ class _Destination:
         """A complete part from an open file (a spooled Parquet part) to S3."""
         bucket, key = split_s3(name)
         try:
-            s3_client(self.region).upload_fileobj(file, bucket, key)
+            s3_client(self.region).upload_fileobj(file, bucket, key, ExtraArgs=self.encryption())
         except Exception as exc:  # botocore's errors: one line, no traceback
             raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
 
@@ -439,7 +484,7 @@ class _Destination:
         if is_s3(name):
             bucket, key = split_s3(name)
             try:
-                s3_client(self.region).put_object(Bucket=bucket, Key=key, Body=data)
+                s3_client(self.region).put_object(Bucket=bucket, Key=key, Body=data, **self.encryption())
             except Exception as exc:  # botocore's errors: one line, no traceback
                 raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
             return
