@@ -152,17 +152,17 @@ def test_options_redshift_refuses_with_parquet_are_refused_in_its_words(option: 
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default NULL AS 'x' PARQUET")
 
 
-def test_rowgroupsize_is_parquets_and_partition_by_is_refused() -> None:
+def test_rowgroupsize_is_parquets_and_partition_by_is_read() -> None:
     command = parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 64 MB")
     assert (command.format, command.row_group_size) == ("parquet", 64 * 1024 * 1024)
     with pytest.raises(UnloadError, match=r"^UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default CSV ROWGROUPSIZE 64")
     with pytest.raises(UnloadError, match=r"^UNLOAD ROWGROUPSIZE must be from 32 MB to 128 MB$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 16")
-    with pytest.raises(
-        UnloadError, match=r"^UNLOAD option PARTITION BY is not supported by the local engine$"
-    ):
-        parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a)")
+    command = parse_unload(
+        "UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a, \"B\") INCLUDE"
+    )
+    assert (command.partition_by, command.partition_include) == (("a", "b"), True)
 
 
 @pytest.mark.parametrize("option", ["MAXERROR 10", "GZIP", "REGION 'us-west-2'", "TIMEFORMAT 'auto'"])

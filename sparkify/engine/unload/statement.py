@@ -72,6 +72,8 @@ class UnloadCommand:
     encrypted: bool = False
     encrypted_auto: bool = False
     kms_key_id: str | None = None
+    partition_by: tuple[str, ...] = ()
+    partition_include: bool = False
     max_file_size: int = MAX_FILE_SIZE
     row_group_size: int = ROW_GROUP_SIZE
     given: list[str] = field(default_factory=list)  # the option keywords, in order
@@ -220,7 +222,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
             command.row_group_size = _row_group_size(value, unit)
         elif word == "PARTITION":
-            raise UnloadError("UNLOAD option PARTITION BY is not supported by the local engine")
+            index = _read_partition_by(command, found, index)
         elif word == "PARALLEL":
             value, index = value_at(index)
             command.parallel = value.upper() in ("ON", "TRUE")
@@ -232,6 +234,34 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             setattr(command, _SWITCHES[word], True)
         else:
             raise UnloadError(f"UNLOAD option {found[index - 1].text} is not supported by the local engine")
+
+
+def _read_partition_by(command: UnloadCommand, found: list[Token], index: int) -> int:
+    """``PARTITION BY ( column [, …] ) [INCLUDE]`` from ``found[index]`` on; the index after it."""
+    if index + 1 >= len(found) or found[index].word != "BY" or found[index + 1].text != "(":
+        raise UnloadError("UNLOAD option PARTITION BY needs a list of columns: PARTITION BY (column, …)")
+    names, index = [], index + 2
+    while index < len(found) and found[index].text != ")":
+        token = found[index]
+        if token.text != ",":
+            names.append(_column_name(token))
+        index += 1
+    if index >= len(found) or not names:
+        raise UnloadError("UNLOAD option PARTITION BY needs a list of columns: PARTITION BY (column, …)")
+    command.partition_by = tuple(names)
+    index += 1
+    if index < len(found) and found[index].word == "INCLUDE":
+        command.partition_include, index = True, index + 1
+    return index
+
+
+def _column_name(token: Token) -> str:
+    """A column as Redshift folds it: bare or quoted, in lower case."""
+    if token.word:
+        return token.text.lower()
+    if token.text.startswith('"'):
+        return token.text[1:-1].replace('""', '"').lower()
+    raise UnloadError(f"UNLOAD: PARTITION BY takes column names, found {token.text}")
 
 
 _SWITCHES = {
@@ -266,20 +296,16 @@ def _row_group_size(value: str, unit: str) -> int:
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
-    destination = _Destination(command)
-    if command.clean_path:
-        destination.remove_all()
-    elif not command.allow_overwrite and destination.has_files():
-        raise UnloadError(NOT_EMPTY)
     query = translate(command.query)
     columns = _columns(connection, query)
-    if command.format == "parquet":
-        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+    if command.partition_by:
+        from sparkify.engine.unload.partition import partitioned_parts
 
-        limits = (command.max_file_size, command.row_group_size)
-        parts = write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+        parts = partitioned_parts(connection, command, query, columns, _write_slice)
+        if not command.destination.endswith("/"):
+            command.destination += "/"  # the manifest goes into the root folder of the partitions
     else:
-        parts = _write_text_parts(connection, command, query, columns, destination)
+        parts = _write_slice(connection, command, query, columns)
     written = [name for name, _ in parts]
     rows = sum(count for _, (_, count) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
@@ -288,9 +314,27 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         # COPY reads a manifest of Parquet files only with each entry's content_length: always written.
         verbose, sizes = command.manifest_verbose, command.format == "parquet"
         manifest = _manifest(parts, columns, verbose=verbose, sizes=sizes)
-        destination.write(manifest_name, json.dumps(manifest).encode())
+        _Destination(command).write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
     return written
+
+
+def _write_slice(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
+) -> list[tuple[str, tuple[int, int]]]:
+    """The parts of ``query``'s result under ``command.destination``, which must be free unless
+    ALLOWOVERWRITE or CLEANPATH says otherwise."""
+    destination = _Destination(command)
+    if command.clean_path:
+        destination.remove_all()
+    elif not command.allow_overwrite and destination.has_files():
+        raise UnloadError(NOT_EMPTY)
+    if command.format == "parquet":
+        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+
+        limits = (command.max_file_size, command.row_group_size)
+        return write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+    return _write_text_parts(connection, command, query, columns, destination)
 
 
 def _write_text_parts(
