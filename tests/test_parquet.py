@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sparkify.config import load_config
+from sparkify.engine.copy.statement import parse_copy
 from sparkify.engine.unload.statement import parse_unload, run_unload
 from sparkify.errors import CopyStatementError, LoadError, MissingOptionalDependency, UnloadError
 from sparkify.warehouse import Warehouse, connect
@@ -220,6 +221,34 @@ def test_a_bad_column_or_value_fails_the_whole_copy(
         warehouse.execute(f"COPY pair FROM '{tmp_path}/bad/' IAM_ROLE default FORMAT AS PARQUET")
     assert raised.value.filename == str(tmp_path / "bad" / "1.parquet")
     assert warehouse.query("SELECT count(*) FROM pair")[1] == [(0,)]
+
+
+def test_serializetojson_loads_nested_and_scalar_columns_into_super_as_json(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse.execute("CREATE TABLE nested (id INTEGER, doc SUPER, tags SUPER, pairs SUPER, label SUPER)")
+    columns = {
+        "id": pa.array([1, 2]),
+        "doc": pa.array([{"a": 1, "b": "x 🎵"}, None], pa.struct([("a", pa.int64()), ("b", pa.string())])),
+        "tags": pa.array([["p", "q\\"], []], pa.list_(pa.string())),
+        "pairs": pa.array([[("k", 1.5)], None], pa.map_(pa.string(), pa.float64())),
+        "label": pa.array(['it\'s "quoted"', None]),
+    }
+    _parquet(tmp_path / "nested" / "0.parquet", columns)
+    with pytest.raises(LoadError, match="incompatible Parquet schema for column 'doc'"):
+        warehouse.execute(f"COPY nested FROM '{tmp_path}/nested/' IAM_ROLE default FORMAT AS PARQUET")
+    warehouse.execute(
+        f"COPY nested FROM '{tmp_path}/nested/' IAM_ROLE default FORMAT AS PARQUET SERIALIZETOJSON"
+    )
+    rows = warehouse.query(
+        "SELECT id, doc::text, tags::text, pairs::text, label::text FROM nested ORDER BY id"
+    )[1]
+    assert rows == [
+        (1, '{"a":1,"b":"x 🎵"}', '["p","q\\\\"]', '{"k":1.5}', '"it\'s \\"quoted\\""'),
+        (2, None, "[]", None, None),
+    ]
+    with pytest.raises(CopyStatementError, match="SERIALIZETOJSON is for columnar data"):
+        parse_copy("COPY nested FROM 's3://b/p' JSON 'auto' SERIALIZETOJSON")
 
 
 def test_a_file_that_is_not_parquet_fails_the_copy(warehouse: Warehouse, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ _FLAGS = {
     "TRUNCATECOLUMNS": "truncate_columns",
     "NOLOAD": "noload",
     "MANIFEST": "manifest",
+    "SERIALIZETOJSON": "serialize_to_json",
 }
 _COMPRESSIONS = {"GZIP": "gzip", "BZIP2": "bzip2", "ZSTD": "zstd"}
 _OTHER_FORMATS = {
@@ -68,6 +69,7 @@ class CopyCommand:
     authorization: list[str] = field(default_factory=list)
     data_format: str = "json"  # or "parquet"
     fill_record: bool = False  # FILLRECORD: a Parquet file may lack the table's last columns
+    serialize_to_json: bool = False  # SERIALIZETOJSON: any Parquet column into a SUPER column, as JSON
     options: list[str] = field(default_factory=list)  # the option keywords as given, for their checks
 
     @property
@@ -149,6 +151,8 @@ def parse_copy(sql: str) -> CopyCommand:
         return command
     if command.fill_record:
         raise CopyStatementError("COPY option FILLRECORD is not supported by the local engine")
+    if command.serialize_to_json:
+        raise CopyStatementError("COPY option SERIALIZETOJSON is for columnar data: FORMAT AS PARQUET or ORC")
     if not command.json_option:
         raise CopyStatementError(
             "COPY statement: the local engine loads JSON and Parquet only; add FORMAT AS JSON 'auto'"
@@ -165,6 +169,7 @@ _COLUMNAR_OPTIONS = {
     "STATUPDATE",
     "MANIFEST",
     "IAM_ROLE",
+    "SERIALIZETOJSON",
 }
 
 
