@@ -4,6 +4,7 @@ refusals, its columnar COPY rules; pyarrow an optional dependency with a one-lin
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -249,6 +250,25 @@ def test_serializetojson_loads_nested_and_scalar_columns_into_super_as_json(
     ]
     with pytest.raises(CopyStatementError, match="SERIALIZETOJSON is for columnar data"):
         parse_copy("COPY nested FROM 's3://b/p' JSON 'auto' SERIALIZETOJSON")
+
+
+def test_int96_timestamps_keep_years_one_and_9999_and_their_microseconds(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # Spark and the AWS SDK for pandas write INT96 timestamps; read as nanoseconds they would wrap.
+    values = [
+        datetime.datetime(1, 1, 1, 0, 0, 0, 1),
+        datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+        None,
+    ]
+    (tmp_path / "int96").mkdir()
+    table = pa.table({"at": pa.array(values, pa.timestamp("us"))})
+    pq.write_table(table, tmp_path / "int96" / "0.parquet", use_deprecated_int96_timestamps=True)
+    warehouse.execute("CREATE TABLE moments (at TIMESTAMP)")
+    warehouse.execute(f"COPY moments FROM '{tmp_path}/int96/' IAM_ROLE default FORMAT AS PARQUET")
+    assert warehouse.query("SELECT at FROM moments ORDER BY at NULLS LAST")[1] == [
+        (value,) for value in values
+    ]
 
 
 def test_a_file_that_is_not_parquet_fails_the_copy(warehouse: Warehouse, tmp_path: Path) -> None:

@@ -97,7 +97,9 @@ def _opened(source: SourceFile, command: CopyCommand) -> Iterator[Any]:
 
 def _parquet_file(pa: Any, handle: Any, source: SourceFile, command: CopyCommand) -> Any:
     try:
-        return pa.parquet.ParquetFile(handle)
+        # INT96 (Spark's and the SDK for pandas' timestamps) read in microseconds, as Redshift keeps them:
+        # nanoseconds would wrap years before 1677 and after 2262.
+        return pa.parquet.ParquetFile(handle, coerce_int96_timestamp_unit="us")
     except (pa.ArrowException, OSError) as exc:
         raise LoadError(
             command.table, f"the file is not a Parquet file ({exc})", filename=source.name
