@@ -21,7 +21,7 @@ from sparkify import load_lock
 from sparkify.config import Config
 from sparkify.engine.copy import CopyResult, parse_copy, run_copy
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, translate
+from sparkify.engine.sql.adapter import prepare_database, session_setup_statements, startup_options, translate
 from sparkify.engine.sql.load_errors import (
     STL_LOAD_ERRORS_DDL,
     RejectedRecord,
@@ -243,9 +243,10 @@ def connect(config: Config) -> Warehouse:
             prepare_database(owner)  # Redshift's functions and catalog, installed once per database
         finally:
             owner.close()
-        host = socket_dir
+        host, options = socket_dir, startup_options()  # Redshift's reading of string literals
     else:
         host, port, where = config.host, config.db_port, f"{config.host}:{config.db_port}"
+        options = None
 
     def reopen() -> Any:
         return _open(
@@ -255,14 +256,18 @@ def connect(config: Config) -> Warehouse:
             user=config.db_user,
             password=config.db_password,
             where=where,
+            options=options,
         )
 
     return Warehouse(reopen(), where, reopen=reopen, serverless="redshift-serverless" in config.host)
 
 
-def _open(*, host: str, port: int, dbname: str, user: str, password: str, where: str) -> Any:
+def _open(
+    *, host: str, port: int, dbname: str, user: str, password: str, where: str, options: str | None = None
+) -> Any:
     try:
         return psycopg2.connect(
+            options=options,
             host=host,
             port=port,
             dbname=dbname,

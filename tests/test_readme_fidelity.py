@@ -12,6 +12,10 @@ SURFACE_TESTS = (
     "test_redshift_sql.py",
     "test_unload.py",
     "test_parquet.py",
+    "test_copy_text.py",
+    "test_copy_statement.py",
+    "test_copy_orc.py",
+    "test_copy_avro.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -177,7 +177,9 @@ def test_concurrent_runs_wait_for_each_other(sample, write_config, clean_star) -
     said = f"etl.py: another etl.py run (PID {first.pid}) is loading this warehouse; waiting for it to finish"
     # Past the short first try at the lock, into the announced wait: the second run says so.
     wait_for(lambda: said in second_said.text(), "the second load to announce its wait", second)
-    assert blocked_loads(blocker) == 2
+    # The announcement comes just before the second run's LOCK reaches the server: on a busy machine the
+    # server may not count it as waiting yet.
+    wait_for(lambda: blocked_loads(blocker) == 2, "the second load to wait on the lock", second)
     blocker.rollback()
     blocker.close()
     assert first.wait(timeout=60) == 0

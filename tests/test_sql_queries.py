@@ -83,10 +83,18 @@ def test_parser_takes_options_in_any_order_and_case() -> None:
 @pytest.mark.parametrize(
     ("tail", "message"),
     [
-        ("FORMAT AS CSV", "COPY format CSV is not supported by the local engine"),
-        ("JSON 'auto' IGNOREHEADER 1", "COPY option IGNOREHEADER is not supported"),
+        ("FORMAT AS SHAPEFILE", "COPY format SHAPEFILE is not supported by the local engine"),
+        ("JSON 'auto' IGNOREHEADER 1", "COPY option IGNOREHEADER is not supported with JSON"),
         ("JSON 'maybe'", "neither 'auto', 'auto ignorecase' nor a JSONPaths file"),
-        ("MAXERROR 1", "the local engine loads JSON and Parquet only"),
+        ("JSON 'auto' DELIMITER ','", "COPY option DELIMITER is not supported with JSON"),
+        ("CSV ESCAPE", "CSV can't be used with ESCAPE"),
+        ("FIXEDWIDTH 'a:1' DELIMITER ','", "FIXEDWIDTH can't be used with DELIMITER"),
+        ("QUOTE AS '%'", "QUOTE can be used only with CSV"),
+        ("DELIMITER 'ab'", "DELIMITER needs a single character"),
+        ("FIXEDWIDTH 'a'", "is not 'label:width'"),
+        ("CSV JSON 'auto'", "JSON can't be used with CSV"),
+        ("MAXERROR -1", "MAXERROR needs a whole number"),
+        ("READRATIO 50", "COPY option READRATIO is not supported by the local engine"),
     ],
 )
 def test_parser_refuses_what_it_cannot_honour(tail: str, message: str) -> None:

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from sparkify.engine.copy.statement import CopyCommand
@@ -81,13 +81,13 @@ def build_converter(column: Column, command: CopyCommand) -> Converter:
     elif kind in ("double precision", "real"):
         inner = _not_blank(_float_value)
     elif kind == "numeric":
-        inner = _not_blank(_decimal_value)
+        inner = _not_blank(_decimal_converter(column.type_name, command.round_decimals))
     elif kind == "boolean":
         inner = _not_blank(_boolean_value)
     elif kind.startswith("timestamp"):
-        inner = _not_blank(_timestamp_converter(command.timeformat))
+        inner = _not_blank(_any_date(_timestamp_converter(command.timeformat), command.accept_any_date))
     elif kind == "date":
-        inner = _not_blank(_date_converter(command.dateformat))
+        inner = _not_blank(_any_date(_date_converter(command.dateformat), command.accept_any_date))
     else:
         raise CopyStatementError(
             f"column {column.name} has type {column.type_name}, which the local COPY cannot load"
@@ -210,6 +210,42 @@ def _decimal_value(value: Any) -> str:
         raise ValueRejected(ERR_DECIMAL, f"Invalid decimal value {value!r}") from None
 
 
+_WIDE_DECIMALS = Context(prec=100)
+
+
+def _decimal_converter(type_name: str, round_decimals: bool) -> Callable[[Any], str]:
+    """DECIMAL(p, s): a value with more decimals than s is truncated to s, as COPY does by default, or
+    rounded (half away from zero, as INSERT rounds) with ROUNDEC."""
+    match = re.match(r"^numeric\(\d+,(\d+)\)$", type_name)
+    if match is None:
+        return _decimal_value
+    step = Decimal(1).scaleb(-int(match.group(1)))
+    rounding = ROUND_HALF_UP if round_decimals else ROUND_DOWN
+
+    def convert(value: Any) -> str:
+        text = _decimal_value(value)
+        number = Decimal(text)
+        if not number.is_finite() or int(number.as_tuple().exponent) >= int(step.as_tuple().exponent):
+            return text
+        return str(number.quantize(step, rounding=rounding, context=_WIDE_DECIMALS))
+
+    return convert
+
+
+def _any_date(convert: Callable[[Any], str], accept_any_date: bool) -> Callable[[Any], str | None]:
+    """ACCEPTANYDATE: a date or time that does not match its format loads as NULL instead of failing."""
+    if not accept_any_date:
+        return convert
+
+    def lenient(value: Any) -> str | None:
+        try:
+            return convert(value)
+        except ValueRejected:
+            return None
+
+    return lenient
+
+
 def _boolean_value(value: Any) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
@@ -321,7 +357,7 @@ _FORMAT_PARTS = [
 
 
 def _text_datetime_parser(fmt: str, code: int, label: str) -> Callable[[Any], dt.datetime]:
-    formats = _AUTO_FORMATS if fmt.lower() == "auto" else (_strptime_format(fmt),)
+    formats = _AUTO_FORMATS if fmt.lower() == "auto" else _with_fractions(_strptime_format(fmt))
 
     def parse(value: Any) -> dt.datetime:
         if isinstance(value, str):
@@ -334,6 +370,13 @@ def _text_datetime_parser(fmt: str, code: int, label: str) -> Callable[[Any], dt
         raise ValueRejected(code, f"Invalid {label} format or value {_as_text(value)!r} for '{fmt}'")
 
     return parse
+
+
+def _with_fractions(directives: str) -> tuple[str, ...]:
+    """A format with seconds also reads fractional seconds after them, as Redshift's SS does."""
+    if "%S" in directives and "%f" not in directives:
+        return (directives, directives.replace("%S", "%S.%f", 1))
+    return (directives,)
 
 
 def _strptime_format(fmt: str) -> str:

@@ -15,9 +15,11 @@ from sparkify.engine.copy.convert import Column
 from sparkify.engine.copy.manifest import manifest_sources
 from sparkify.engine.copy.mapping import Extractor, auto_extractor, jsonpaths_extractor
 from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
-from sparkify.engine.copy.progress import copy_progress, progress_closed
+from sparkify.engine.copy.progress import FileProgress, copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
-from sparkify.engine.copy.statement import CopyCommand, parse_copy
+from sparkify.engine.copy.statement import TEXT_FORMATS, CopyCommand, parse_copy
+from sparkify.engine.copy.text_fast import copy_files_fast, fast_path_fits
+from sparkify.engine.copy.text_rows import TextRowConverter
 from sparkify.engine.errors import CopyStatementError, CopyTargetMissing, LoadError, Terminated
 from sparkify.engine.sql.load_errors import RejectedRecord
 from sparkify.engine.sql.text import quote_ident
@@ -34,15 +36,23 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
     columns = target_columns(connection, command)
     retries_before = s3io.other_retries.count
     files = _sources(command)
-    parquet = command.data_format == "parquet"
-    extractor = None if parquet else _extractor(command, [column.name for column in columns])
+    parquet = command.data_format in ("parquet", "orc")  # columnar: pyarrow reads both
+    text = command.data_format in TEXT_FORMATS
+    extractor = None if parquet or text else _extractor(command, [column.name for column in columns])
     result = CopyResult(command.table, request_retries=s3io.other_retries.count - retries_before)
     on_s3 = any(source.bucket for source in files)
     progress = copy_progress(command.table, len(files), sum(source.size for source in files), objects=on_s3)
-    if extractor is None:
-        from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a Parquet COPY runs
+    if text:
+        rows = produce_rows(TextRowConverter(command, columns), files, result, progress)
+    elif extractor is None:
+        from sparkify.engine.copy.parquet import parquet_rows  # pyarrow only when a columnar COPY runs
 
         rows = parquet_rows(command, columns, files, result, progress)
+    elif command.data_format == "avro":
+        from sparkify.engine.copy.avro import AvroRowConverter, import_fastavro  # only for Avro
+
+        import_fastavro()  # its absence is one line before anything is read
+        rows = produce_rows(AvroRowConverter(command, columns, extractor), files, result, progress)
     else:
         rows = produce_rows(RowConverter(command, columns, extractor), files, result, progress)
     with progress_closed(progress), connection.cursor() as cursor:
@@ -51,13 +61,13 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
             if command.noload:
                 for _ in rows:
                     pass
-            else:
-                _copy_from_stream(cursor, command.table, columns, _ByteStream(rows), csv=parquet)
+            elif not (text and _fast_copy(cursor, command, columns, files, result, progress)):
+                _copy_from_stream(cursor, command.relation, columns, _ByteStream(rows), csv=parquet)
         except LoadError as exc:
             _undo_copy(cursor)
             exc.rejected = result.rejected
             if record_rejections and result.rejected:
-                exc.query_id = record_rejections(command.table, result.rejected)
+                exc.query_id = record_rejections(command.relation, result.rejected)
             raise
         except BaseException:
             _undo_copy(cursor)
@@ -66,10 +76,31 @@ def run_copy(connection: Any, sql: str, *, record_rejections: RejectionRecorder 
         if not command.noload:
             # Redshift plans from the rows a COPY loaded; PostgreSQL needs fresh statistics to do the same,
             # or it plans the next joins for an empty table.
-            cursor.execute(f"ANALYZE {quote_ident(command.table)}")
+            cursor.execute(f"ANALYZE {command.relation}")
     if record_rejections and result.rejected:
-        result.query_id = record_rejections(command.table, result.rejected)
+        result.query_id = record_rejections(command.relation, result.rejected)
     return result
+
+
+def _fast_copy(
+    cursor: Any,
+    command: CopyCommand,
+    columns: list[Column],
+    files: list[SourceFile],
+    result: CopyResult,
+    progress: FileProgress,
+) -> bool:
+    """Load text files with PostgreSQL's own COPY; False (rolled back) when the careful path must."""
+    if not fast_path_fits(command, columns):
+        return False
+    try:
+        copy_files_fast(cursor, command, columns, files, result, progress)
+        result.fast_path = True
+        return True
+    except Exception:  # PostgreSQL refused a line, or a check a chunk: the careful path finds out which
+        _undo_copy(cursor)
+        result.files.clear()
+        return False
 
 
 def _undo_copy(cursor: Any) -> None:
@@ -80,9 +111,9 @@ def _undo_copy(cursor: Any) -> None:
 
 
 def _copy_from_stream(
-    cursor: Any, table: str, columns: list[Column], stream: _ByteStream, *, csv: bool = False
+    cursor: Any, relation: str, columns: list[Column], stream: _ByteStream, *, csv: bool = False
 ) -> None:
-    target = f"{quote_ident(table)} ({', '.join(quote_ident(column.name) for column in columns)})"
+    target = f"{relation} ({', '.join(quote_ident(column.name) for column in columns)})"
     options = " WITH (FORMAT csv)" if csv else ""
     try:
         cursor.copy_expert(f"COPY {target} FROM STDIN{options}", stream, _CHUNK_BYTES)
@@ -111,22 +142,22 @@ def _read_failure(message: str) -> str:
 
 def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     """The columns a COPY fills: the listed ones, or all but IDENTITY and generated columns."""
-    name = command.table if "." in command.table else quote_ident(command.table)
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
-                      attidentity <> '' OR attgenerated <> ''
+                      attidentity <> '', attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",
-            (name,),
+            (command.relation,),
         )
         catalogue = cursor.fetchall()
     if not catalogue:
         raise CopyTargetMissing(command.table, "the table does not exist")
     columns = {
         column: Column(column, type_name, not_null, _varchar_bytes(type_name))
-        for column, type_name, not_null, automatic in catalogue
-        if not (automatic and command.columns is None)
+        for column, type_name, not_null, identity, generated in catalogue
+        # EXPLICIT_IDS: the file gives the IDENTITY columns' values too.
+        if command.columns is not None or not (generated or (identity and not command.explicit_ids))
     }
     if command.columns is None:
         return list(columns.values())

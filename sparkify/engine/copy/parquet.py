@@ -1,4 +1,5 @@
-"""COPY … FORMAT AS PARQUET: each file's row groups as COPY CSV rows, the columns matched by position.
+"""COPY … FORMAT AS PARQUET (or ORC): each file's row groups (stripes) as COPY CSV rows, the columns
+matched by position.
 
 Redshift's rules for columnar data: the file's columns go into the table's columns in order and their
 numbers must match (FILLRECORD lets a file have fewer, the rest NULL); a column whose Parquet type does not
@@ -24,19 +25,21 @@ from sparkify.engine.copy.statement import CopyCommand
 from sparkify.engine.errors import LoadError, MissingOptionalDependency
 
 BATCH_ROWS = 65536
+_FORMAT_NAMES = {"parquet": "Parquet", "orc": "ORC"}
 INSTALL_HINT = "pip install 'sparkify-dwh[parquet]' (or pip install pyarrow)"
 
 
-def import_pyarrow(statement: str) -> Any:
+def import_pyarrow(statement: str, form: str = "PARQUET") -> Any:
     """pyarrow with its parquet and csv modules, or the one-line error that says how to install it."""
     try:
         import pyarrow
         import pyarrow.compute
         import pyarrow.csv
+        import pyarrow.orc
         import pyarrow.parquet
     except ImportError:
         raise MissingOptionalDependency(
-            f"{statement} FORMAT PARQUET needs pyarrow, which is not installed: {INSTALL_HINT}"
+            f"{statement} FORMAT {form} needs pyarrow, which is not installed: {INSTALL_HINT}"
         ) from None
     return pyarrow
 
@@ -45,7 +48,7 @@ def parquet_rows(
     command: CopyCommand, columns: list[Column], files: list[SourceFile], result: CopyResult, progress: Any
 ) -> Iterator[bytes]:
     """COPY CSV rows (``FORMAT csv``) for every file in order; books each file's stats into ``result``."""
-    pa = import_pyarrow("COPY")
+    pa = import_pyarrow("COPY", command.data_format.upper())
     progress = progress or _NoProgress()
     for source in files:
         stats = FileStats(source.name)
@@ -96,14 +99,30 @@ def _opened(source: SourceFile, command: CopyCommand) -> Iterator[Any]:
 
 
 def _parquet_file(pa: Any, handle: Any, source: SourceFile, command: CopyCommand) -> Any:
+    orc = command.data_format == "orc"
     try:
+        if orc:
+            return _OrcFile(pa.orc.ORCFile(handle))
         # INT96 (Spark's and the SDK for pandas' timestamps) read in microseconds, as Redshift keeps them:
         # nanoseconds would wrap years before 1677 and after 2262.
         return pa.parquet.ParquetFile(handle, coerce_int96_timestamp_unit="us")
     except (pa.ArrowException, OSError) as exc:
-        raise LoadError(
-            command.table, f"the file is not a Parquet file ({exc})", filename=source.name
-        ) from None
+        kind = "an ORC" if orc else "a Parquet"
+        raise LoadError(command.table, f"the file is not {kind} file ({exc})", filename=source.name) from None
+
+
+class _OrcFile:
+    """An ORC file read as a ParquetFile is: its schema, and its stripes as record batches."""
+
+    def __init__(self, orc_file: Any) -> None:
+        self.orc_file = orc_file
+        self.schema_arrow = orc_file.schema
+
+    def iter_batches(self, batch_size: int) -> Iterator[Any]:
+        for stripe in range(self.orc_file.nstripes):
+            batch = self.orc_file.read_stripe(stripe)
+            for start in range(0, batch.num_rows, batch_size):
+                yield batch.slice(start, batch_size)
 
 
 def _category(kind: str) -> str:
@@ -157,8 +176,9 @@ def _column_checks(
         if not into_super and not _fits(pa, _category(kind), field.type):
             raise LoadError(
                 command.table,
-                f"incompatible Parquet schema for column '{column.name}'. Column type: "
-                f"{column.type_name}, Parquet type: {field.type} (column {index + 1}, {field.name!r})",
+                f"incompatible {_FORMAT_NAMES[command.data_format]} schema for column '{column.name}'. "
+                f"Column type: {column.type_name}, {_FORMAT_NAMES[command.data_format]} type: {field.type} "
+                f"(column {index + 1}, {field.name!r})",
                 filename=source.name,
             )
         checks.extend(_value_checks(pa, index, column, kind, source, command))

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sparkify.engine.copy.convert import Column, ValueRejected, build_converter
 from sparkify.engine.copy.mapping import Extractor, KeyExtractor
@@ -58,6 +58,7 @@ class CopyResult:
     rejected: list[RejectedRecord] = field(default_factory=list)
     query_id: int = 0
     request_retries: int = 0  # S3 retries of the listing, manifest and JSONPaths requests
+    fast_path: bool = False  # a text COPY that PostgreSQL's own COPY loaded file by file
 
     @property
     def s3_retries(self) -> int:
@@ -89,7 +90,6 @@ class RowConverter:
         """("rows", bytes), ("reject", …) and ("file", stats) messages for ``batch``, in file order."""
         table, region = self.command.table, self.command.region
         for source, fetched in source_bodies(batch, table=table, region=region):
-            stats = FileStats(source.name, retries=fetched.retries if fetched else 0)
             data = read_source(
                 source,
                 table=table,
@@ -101,25 +101,22 @@ class RowConverter:
                 data, name=source.name, table=self.command.table, compression=self.command.compression
             )
             records = JsonRecords(data, replace_invalid_utf8=self.command.accept_inv_chars)
-            pending = bytearray()
             try:
-                for line, record in records:
-                    stats.read += 1
-                    row = self._row(record)
-                    if row.__class__ is bytes:
-                        stats.loaded += 1
-                        pending += row
-                        if len(pending) >= CHUNK_BYTES:
-                            yield "rows", bytes(pending)
-                            pending.clear()
-                    else:
-                        stats.rejected += 1
-                        yield ("reject", source.name, line, *self._as_written(records.line_text(line), row))
+                yield from file_messages(
+                    source.name, fetched.retries if fetched else 0, self._outcomes(records)
+                )
             except OversizedRecord as exc:
                 raise LoadError(self.command.table, str(exc), filename=source.name, line=exc.line) from None
-            if pending:
-                yield "rows", bytes(pending)
-            yield "file", stats
+
+    def _outcomes(self, records: JsonRecords) -> Iterator[tuple[int, str, Any]]:
+        """(line, the line's text when rejected, the row or (code, reason, column, value)) per record."""
+        for line, record in records:
+            row = self._row(record)
+            if row.__class__ is bytes:
+                yield line, "", row
+            else:
+                written = self._as_written(records.line_text(line), row)
+                yield line, written[0], written[1:]
 
     def _as_written(self, line: str, rejection: tuple[Any, ...]) -> tuple[Any, ...]:
         """The line and (code, reason, column, value), the value as the line writes it where it can."""
@@ -157,8 +154,39 @@ class RowConverter:
         raise AssertionError("a value was rejected once and accepted on the second look")
 
 
+def file_messages(
+    name: str, retries: int, outcomes: Iterator[tuple[int, str, Any]]
+) -> Iterator[tuple[Any, ...]]:
+    """A file's messages from its records' outcomes — (line, raw text, the COPY text row or (code, reason,
+    column, value)) — rows gathered into chunks, then the file's stats (the text formats and Avro)."""
+    stats = FileStats(name, retries=retries)
+    pending = bytearray()
+    for line, raw, outcome in outcomes:
+        stats.read += 1
+        if outcome.__class__ is bytes:
+            stats.loaded += 1
+            pending += outcome
+            if len(pending) >= CHUNK_BYTES:
+                yield "rows", bytes(pending)
+                pending.clear()
+        else:
+            stats.rejected += 1
+            yield ("reject", name, line, raw, *outcome)
+    if pending:
+        yield "rows", bytes(pending)
+    yield "file", stats
+
+
+class Converter(Protocol):
+    """What turns a COPY's files into messages: :class:`RowConverter` (JSON) or a text format's."""
+
+    command: CopyCommand
+
+    def messages(self, batch: list[SourceFile]) -> Iterator[tuple[Any, ...]]: ...
+
+
 def produce_rows(
-    converter: RowConverter, files: list[SourceFile], result: CopyResult, progress: FileProgress | None = None
+    converter: Converter, files: list[SourceFile], result: CopyResult, progress: FileProgress | None = None
 ) -> Iterator[bytes]:
     """Chunks of COPY text for ``files`` in order; books stats and rejections into ``result``."""
     batches = _batches(files)
@@ -178,7 +206,7 @@ def produce_rows(
         stream.close()
 
 
-def _serial_messages(converter: RowConverter, batches: list[list[SourceFile]]) -> Iterator[tuple[Any, ...]]:
+def _serial_messages(converter: Converter, batches: list[list[SourceFile]]) -> Iterator[tuple[Any, ...]]:
     for batch in batches:
         yield from converter.messages(batch)
 
@@ -196,7 +224,7 @@ def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
 
 
 def _parallel_messages(
-    converter: RowConverter, batches: list[list[SourceFile]], workers: int
+    converter: Converter, batches: list[list[SourceFile]], workers: int
 ) -> Iterator[tuple[Any, ...]]:
     """Worker k converts batches k, k+W, …; the main process reads their queues in batch order."""
     context = multiprocessing.get_context("fork")  # the converter and its compiled code are inherited
@@ -222,7 +250,7 @@ def _parallel_messages(
             process.join()
 
 
-def _work(converter: RowConverter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
+def _work(converter: Converter, batches: list[list[SourceFile]], queue: Any, parent_pid: int) -> None:
     become_worker(parent_pid)
     try:
         for batch in batches:

@@ -52,6 +52,8 @@ class Backend:
         self.status = b"I"
         #: ParameterStatus and NoticeResponse messages of the startup, for the client.
         self.greeting: list[bytes] = []
+        #: The run-time parameters the server reported (ParameterStatus), as the client knows them.
+        self.reported: dict[str, str] = {}
         self.channel.write(m.startup_packet(parameters))
         self.channel.flush()
         self._finish_startup()
@@ -65,6 +67,8 @@ class Backend:
                     raise m.ProtocolError("the embedded PostgreSQL asked for a password; it must trust local")
             elif kind in (b"S", b"N"):
                 self.greeting.append(m.message(kind, payload))
+                if kind == b"S":
+                    self.note_parameter(payload)
             elif kind == b"K":
                 self.pid, self.secret = m.unpack_int32(payload), m.unpack_int32(payload, 4)
             elif kind == b"E":
@@ -73,6 +77,16 @@ class Backend:
             elif kind == b"Z":
                 self.status = payload[:1]
                 return
+
+    def note_parameter(self, payload: bytes) -> None:
+        """Remember a ParameterStatus's value (a client's SET of a reported parameter sends one)."""
+        name, offset = m.read_cstring(payload)
+        self.reported[name] = m.read_cstring(payload, offset)[0]
+
+    @property
+    def standard_strings(self) -> bool:
+        """Whether a backslash in a plain literal is itself in this session (standard_conforming_strings)."""
+        return self.reported.get("standard_conforming_strings", "on") == "on"
 
     def send(self, data: bytes) -> None:
         self.channel.write(data)

@@ -40,16 +40,18 @@ Step = Forward | ServerSide | Refuse
 _CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent twice: not kept
 
 
-def classify(sql: str) -> Step:
+def classify(sql: str, *, standard_strings: bool = False) -> Step:
     """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
     texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
-    extended), and the verdict depends on the text alone."""
-    return _classify_cached(sql) if len(sql) <= _CACHED_TEXT else _classify(sql)
+    extended), and the verdict depends on the text and the session's standard_conforming_strings alone."""
+    if len(sql) <= _CACHED_TEXT:
+        return _classify_cached(sql, standard_strings)
+    return _classify(sql, standard_strings)
 
 
-def _classify(sql: str) -> Step:
+def _classify(sql: str, standard_strings: bool = False) -> Step:
     try:
-        translated = adapter.translate(sql)
+        translated = adapter.translate(sql, standard_strings=standard_strings)
     except EngineError as exc:
         return Refuse(str(exc), "0A000")
     except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words

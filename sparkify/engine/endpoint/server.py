@@ -213,7 +213,13 @@ class Endpoint:
         try:
             self._prepare_database(database)
             backend = Backend(
-                self.socket_path, {"user": self.settings.db_user, "database": database, **accepted}
+                self.socket_path,
+                {
+                    "user": self.settings.db_user,
+                    "database": database,
+                    **adapter.REDSHIFT_STRING_SETTINGS,
+                    **accepted,
+                },
             )
         except (BackendUnavailable, psycopg2.OperationalError):
             text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"

@@ -125,7 +125,7 @@ class ClientSession:
 
     def plan(self, sql: str) -> Step:
         """What to do with one statement."""
-        step = classify(sql)
+        step = classify(sql, standard_strings=self.backend.standard_strings)
         if isinstance(step, Forward):
             final = endpoint_sql(
                 step.sql, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
@@ -352,6 +352,8 @@ class ClientSession:
             tag, _ = self.due.popleft()
             if tag is not None and kind == b"C" and payload == b"DO\0":
                 return m.command_complete(tag)
+        elif kind == b"S":
+            self.backend.note_parameter(payload)
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:

@@ -28,25 +28,43 @@ from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens
 
 __all__ = [
     "IDENTITY_CACHE",
+    "REDSHIFT_STRING_SETTINGS",
     "SHIM_SCHEMA",
     "postgres_ddl",
     "postgres_only_feature",
     "postgres_statement",
     "prepare_database",
     "session_setup_statements",
+    "startup_options",
     "translate",
 ]
 
 _EMULATED = frozenset(["COPY", "UNLOAD"])
 
+#: The session settings of every emulated session, given at its start (so that a client reads them in the
+#: startup's ParameterStatus).  A Redshift cluster reports standard_conforming_strings off and reads a
+#: backslash in a plain '…' literal as an escape; a libpq-based driver that quotes on the client (psycopg2,
+#: psycopg 3's ClientCursor) then doubles every backslash, and PostgreSQL reads what it sends as written.
+#: No warning for each backslash: Redshift gives none.
+REDSHIFT_STRING_SETTINGS = {"standard_conforming_strings": "off", "escape_string_warning": "off"}
 
-def translate(sql: str) -> str:
+
+def startup_options() -> str:
+    """:data:`REDSHIFT_STRING_SETTINGS` as libpq's ``options`` connection parameter."""
+    return " ".join(f"-c {name}={value}" for name, value in REDSHIFT_STRING_SETTINGS.items())
+
+
+def translate(sql: str, *, standard_strings: bool = False) -> str:
     """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
     Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
-    the emulators execute them."""
+    the emulators execute them.
+
+    ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
+    backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape."""
     if first_keyword(sql) in _EMULATED:
         return sql
-    sql = with_redshift_escapes(sql)
+    if not standard_strings:
+        sql = with_redshift_escapes(sql)
     try:
         found = tokens(sql)
     except SqlLexError:

@@ -162,27 +162,30 @@ def with_redshift_escapes(sql: str) -> str:
     finds the literals the Redshift way (skipping comments, quoted names and dollar-quoted bodies, leaving
     ``E''``, ``B''``, ``X''`` and ``U&''`` literals as written), so that PostgreSQL's lexer then agrees.
     """
-    pieces: list[str] = []
+    return replace_spans(sql, [(start, start, "E") for start, _ in escaped_literal_spans(sql)])
+
+
+def escaped_literal_spans(sql: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each plain string literal of ``sql`` that holds a backslash, read the
+    Redshift way (a backslash escapes the character after it, a quote included)."""
+    spans: list[tuple[int, int]] = []
     position = 0
     while position < len(sql):
         end = _skipped_span(sql, position)
         if end > position:
-            pieces.append(sql[position:end])
             position = end
             continue
         char = sql[position]
         if char == "'" and not _prefixed_literal(sql, position):
             end, escaped = _plain_literal_end(sql, position)
-            pieces.append(("E" if escaped else "") + sql[position:end])
+            if escaped:
+                spans.append((position, end))
             position = end
         elif char == "'":
-            end = _literal_end(sql, position, backslashes=sql[position - 1] in "eE")
-            pieces.append(sql[position:end])
-            position = end
+            position = _literal_end(sql, position, backslashes=sql[position - 1] in "eE")
         else:
-            pieces.append(char)
             position += 1
-    return "".join(pieces)
+    return spans
 
 
 def _skipped_span(sql: str, position: int) -> int:

@@ -14,20 +14,18 @@ import bz2
 import gzip
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sparkify.engine.copy.sources import is_s3, local_path, s3_client, split_s3
+from sparkify.engine.copy.tokens import literal_value
 from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.adapter import translate
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens
+from sparkify.engine.unload.text import redshift_text
 
-# PostgreSQL's text format escapes; Redshift writes the characters as they are unless ESCAPE is given.
-_TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
-_TEXT_UNESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
 _COMPRESSIONS = {"GZIP": ".gz", "BZIP2": ".bz2", "ZSTD": ".zst"}
 _FORMATS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
 _AUTHORIZATION = {"IAM_ROLE", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS"}
@@ -173,6 +171,13 @@ def _literal(token: Token) -> str:
     return text[1:-1].replace("''", "'").replace("\\'", "'")
 
 
+def _option_literal(token: Token) -> str:
+    """An option's value, its backslashes read as COPY reads them (DELIMITER '\\t' is a tab)."""
+    if token.text[:1] == "'" and "\\" in token.text:
+        return literal_value("E" + token.text)
+    return _literal(token)
+
+
 def _read_options(command: UnloadCommand, found: list[Token], index: int) -> None:
     def value_at(position: int) -> tuple[str, int]:
         if position < len(found) and found[position].word == "AS":
@@ -180,7 +185,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
         if position >= len(found):
             raise UnloadError(f"UNLOAD option {found[position - 1].text.upper()} needs a value")
         token = found[position]
-        return (_literal(token) if token.name == "SCONST" else token.text), position + 1
+        return (_option_literal(token) if token.name == "SCONST" else token.text), position + 1
 
     while index < len(found):
         word = found[index].word
@@ -391,9 +396,14 @@ def _query_output(
     buffer = io.BytesIO()
     cursor = connection.cursor()
     cursor.copy_expert(_copy_sql(command, query, columns), buffer)
-    if command.format == "text" and not command.add_quotes and not command.escape:
-        return _TEXT_ESCAPE.sub(
-            lambda match: _TEXT_UNESCAPED.get(match.group(1), match.group(1)), buffer.getvalue()
+    if command.format == "text":
+        return redshift_text(
+            buffer.getvalue(),
+            delimiter=command.delimiter or "|",
+            escape=command.escape,
+            add_quotes=command.add_quotes,
+            null_as=command.null_as,
+            header=[name for name, _ in columns] if command.header else (),
         )
     return buffer.getvalue()
 
@@ -411,19 +421,23 @@ def _copy_sql(command: UnloadCommand, query: str, columns: list[tuple[str, int]]
         rows = f"SELECT row_to_json(unload_row) FROM ({inner}) AS unload_row"
         # CSV with quote and delimiter characters JSON text never holds raw: each line exactly as made.
         return f"COPY ({rows}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-    delimiter = command.delimiter or ("," if command.format == "csv" else "|")
+    if command.format == "text":
+        # PostgreSQL's escapes and its NULL, rewritten as Redshift's text (sparkify.unload_text).
+        delimiter = _char_literal(command.delimiter or "|")
+        return f"COPY ({query}) TO STDOUT WITH (FORMAT text, DELIMITER {delimiter}, NULL E'\\\\N')"
     options = [
         "FORMAT csv",
-        f"DELIMITER {quote_literal(delimiter)}",
+        f"DELIMITER {_char_literal(command.delimiter or ',')}",
         f"NULL {quote_literal(command.null_as)}",
     ]
     if command.header:
         options.append("HEADER")
-    if command.add_quotes:
-        options.append("FORCE_QUOTE *")
-    elif command.format != "csv":
-        options[0] = "FORMAT text"  # backslash escapes, taken out again unless ESCAPE asks for them
     return f"COPY ({query}) TO STDOUT WITH ({', '.join(options)})"
+
+
+def _char_literal(char: str) -> str:
+    """One character as a PostgreSQL literal that any character (a tab, a backslash) is safe in."""
+    return f"E'\\x{ord(char):02x}'" if len(char) == 1 and ord(char) < 0x80 else quote_literal(char)
 
 
 def _compress(data: bytes, compression: str) -> bytes:

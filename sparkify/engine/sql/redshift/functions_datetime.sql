@@ -1,5 +1,7 @@
 -- Redshift's date and time functions, with Redshift's answers where they differ from PostgreSQL's.
 -- Installed into the schema sparkify_redshift by sparkify.engine.sql.redshift.shims; the adapter routes calls here.
+-- A literal holding a backslash is an E'' literal: the function bodies are read under the calling session's
+-- standard_conforming_strings, which the emulated sessions keep off, as Redshift does.
 
 CREATE OR REPLACE FUNCTION sparkify_redshift.datepart_name(part text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -308,7 +310,7 @@ BEGIN
     PERFORM now() AT TIME ZONE zone;
     RETURN zone;
 EXCEPTION WHEN invalid_parameter_value THEN
-    offset_part := regexp_match(zone, '^\s*.*?\s*([+-])(\d{1,2})(?::(\d{2}))?\s*$');
+    offset_part := regexp_match(zone, E'^\\s*.*?\\s*([+-])(\\d{1,2})(?::(\\d{2}))?\\s*$');
     IF offset_part IS NULL THEN
         RAISE;
     END IF;

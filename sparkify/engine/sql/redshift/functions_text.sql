@@ -1,4 +1,6 @@
 -- Redshift's string, regular-expression and JSON functions.
+-- A literal holding a backslash is an E'' literal: the function bodies are read under the calling session's
+-- standard_conforming_strings, which the emulated sessions keep off, as Redshift does.
 
 CREATE OR REPLACE FUNCTION sparkify_redshift.len(value text) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT pg_catalog.length(value) $$;
@@ -68,7 +70,7 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.regexp_substr(
         ELSE coalesce(pg_catalog.regexp_substr(
             source, pattern, greatest(start_at, 1), occurrence, sparkify_redshift.regexp_flags(parameters),
             least(sparkify_redshift.regexp_subexpression(parameters),
-                  pg_catalog.regexp_count(pattern, '\((?!\?)'))), '')
+                  pg_catalog.regexp_count(pattern, E'\\((?!\\?)'))), '')
     END $$;
 
 CREATE OR REPLACE FUNCTION sparkify_redshift.regexp_instr(
@@ -79,7 +81,7 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.regexp_instr(
         ELSE pg_catalog.regexp_instr(
             source, pattern, greatest(start_at, 1), occurrence, option, sparkify_redshift.regexp_flags(parameters),
             least(sparkify_redshift.regexp_subexpression(parameters),
-                  pg_catalog.regexp_count(pattern, '\((?!\?)')))
+                  pg_catalog.regexp_count(pattern, E'\\((?!\\?)')))
     END $$;
 
 -- REGEXP_REPLACE replaces every match from the position on (PostgreSQL's only the first one).
@@ -227,17 +229,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(pg_catalog.json_typeof(value) = 'string' AND pg_catalog.length(value #>> '{}') = 1, false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_integer(value json) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ E'^-?\\d+$'
                 THEN (value #>> '{}')::numeric BETWEEN -2147483648 AND 2147483647
                 ELSE false END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_bigint(value json) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?\d+$'
+    SELECT CASE WHEN pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') ~ E'^-?\\d+$'
                 THEN (value #>> '{}')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
                 ELSE false END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.is_float(value json) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') !~ '^-?\d+$', false) $$;
+    SELECT coalesce(pg_catalog.json_typeof(value) = 'number' AND (value #>> '{}') !~ E'^-?\\d+$', false) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.get_array_length(value json) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT CASE WHEN pg_catalog.json_typeof(value) = 'array' THEN pg_catalog.json_array_length(value) END $$;

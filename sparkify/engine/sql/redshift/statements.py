@@ -74,10 +74,11 @@ _SHOW_LISTS = {
     "ordinal_position, column_default, is_nullable, data_type, character_maximum_length, numeric_precision, "
     "numeric_scale, NULL::text AS remarks FROM information_schema.columns "
     "WHERE table_schema = {schema} AND table_name = {table} ORDER BY ordinal_position",
+    # E'': the same pattern whatever the session's standard_conforming_strings (the endpoint's is off).
     "SCHEMAS": "SELECT current_database() AS database_name, nspname AS schema_name, "
     "pg_get_userbyid(nspowner) AS schema_owner, 'local' AS schema_type, NULL::text AS schema_acl, "
     "NULL::text AS source_database, NULL::text AS schema_option FROM pg_namespace "
-    "WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', '" + SHIM_SCHEMA + "')",
+    "WHERE nspname NOT LIKE E'pg\\\\_%' AND nspname NOT IN ('information_schema', '" + SHIM_SCHEMA + "')",
     "DATABASES": "SELECT datname AS database_name, pg_get_userbyid(datdba) AS database_owner, "
     "'local' AS database_type, NULL::text AS database_acl, NULL::text AS parameters, "
     "NULL::text AS database_isolation_level FROM pg_database WHERE NOT datistemplate",
