@@ -7,7 +7,9 @@ dates, int64's limits, emoji, backslashes and quotes."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import math
 import socket
 from collections.abc import Iterator
@@ -75,11 +77,8 @@ def session(moto_url: str) -> Iterator[boto3.Session]:
 
 @pytest.fixture
 def connection(endpoint: RunningEndpoint) -> Iterator[Any]:
-    connection = endpoint.redshift_connector()
-    try:
+    with contextlib.closing(endpoint.redshift_connector()) as connection:
         yield connection
-    finally:
-        connection.close()
 
 
 def _awkward_frame() -> pd.DataFrame:
@@ -127,8 +126,9 @@ def _cells(frame: pd.DataFrame) -> list[list[Any]]:
     return [[_cell(value) for value in row] for row in frame.astype(object).itertuples(index=False)]
 
 
-def _sent_as_parameters(frame: pd.DataFrame) -> pd.DataFrame:
-    """What ``to_sql`` stores: it sends every missing value, NaN included, as a NULL parameter."""
+def _as_stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """What the SDK stores: ``to_sql`` sends every missing value, NaN included, as a NULL parameter, and
+    the Parquet files ``copy`` writes hold NaN as null (pyarrow's ``from_pandas``)."""
     expected = frame.astype(object)
     nulls = [None if isinstance(value, float) and math.isnan(value) else value for value in frame["ratio"]]
     expected["ratio"] = pd.Series(nulls, index=frame.index, dtype=object)
@@ -156,10 +156,10 @@ def test_to_sql_overwrite_then_append_round_trips_every_cell(connection: Any, ov
             mode="overwrite",
             overwrite_method=overwrite_method,
         )
-    assert _cells(_read(connection, table)) == _cells(_sent_as_parameters(frame))
+    assert _cells(_read(connection, table)) == _cells(_as_stored(frame))
     later = frame.assign(id=frame["id"] + 10)
     wr.redshift.to_sql(later, connection, table=table, schema="public", mode="append", use_column_names=True)
-    both = pd.concat([_sent_as_parameters(frame), _sent_as_parameters(later)])
+    both = pd.concat([_as_stored(frame), _as_stored(later)])
     assert _cells(_read(connection, table)) == _cells(both)
 
 
@@ -173,12 +173,17 @@ def test_to_sql_upsert_replaces_rows_by_key(connection: Any, keys: list[str] | N
     upsert = pd.concat([changed, new])
     wr.redshift.to_sql(upsert, connection, table=table, schema="public", mode="upsert", primary_keys=keys)
     expected = pd.concat([frame.iloc[[0, 2]], upsert])
-    assert _cells(_read(connection, table)) == _cells(_sent_as_parameters(expected))
+    assert _cells(_read(connection, table)) == _cells(_as_stored(expected))
 
 
 def test_unload_gives_back_every_cell(connection: Any, session: boto3.Session) -> None:
     frame = _awkward_frame()
     wr.redshift.to_sql(frame, connection, table="unloaded", schema="public", mode="overwrite")
+    cursor = connection.cursor()
+    cursor.execute("UPDATE public.unloaded SET ratio = 'NaN' WHERE id = 3")  # a NaN the SDK cannot send
+    connection.commit()
+    expected = _as_stored(frame)
+    expected.loc[2, "ratio"] = float("nan")
     for path, options in (
         (f"s3://{BUCKET}/unload/plain/", {"iam_role": ROLE}),
         (f"s3://{BUCKET}/unload/keys/", {}),
@@ -191,7 +196,7 @@ def test_unload_gives_back_every_cell(connection: Any, session: boto3.Session) -
             dtype_backend="pyarrow",
             **options,
         )
-        assert _cells(back) == _cells(_sent_as_parameters(frame))
+        assert _cells(back) == _cells(expected)
         assert wr.s3.list_objects(path, boto3_session=session) == []  # the SDK removed its files
 
 
@@ -220,5 +225,45 @@ def test_unload_to_files_with_partitions_and_a_kms_key(connection: Any, session:
     back = wr.s3.read_parquet(
         [name for name in files if name.endswith(".parquet")], boto3_session=session, dtype_backend="pyarrow"
     )
-    expected = _sent_as_parameters(frame).drop(columns="flag")
+    expected = _as_stored(frame).drop(columns="flag")
     assert _cells(back) == _cells(expected)
+
+
+def test_copy_overwrite_append_and_upsert_round_trip_every_cell(
+    connection: Any, session: boto3.Session
+) -> None:
+    frame = _awkward_frame()
+    path = f"s3://{BUCKET}/copy/awkward/"
+    copy = {"con": connection, "table": "copied", "schema": "public", "boto3_session": session}
+    wr.redshift.copy(frame, path, mode="overwrite", iam_role=ROLE, primary_keys=["id"], **copy)
+    assert _cells(_read(connection, "copied")) == _cells(_as_stored(frame))
+    later = frame.assign(id=frame["id"] + 10)
+    wr.redshift.copy(later, path, mode="append", use_column_names=True, **copy)  # access keys this time
+    assert _cells(_read(connection, "copied")) == _cells(_as_stored(pd.concat([frame, later])))
+    changed = frame.iloc[[0, 3]].assign(text=pd.array(["🎵 \\ ' \"", None], dtype="string"))
+    wr.redshift.copy(changed, path, mode="upsert", iam_role=ROLE, **copy)
+    expected = pd.concat([frame.iloc[[1, 2]], later, changed])
+    assert _cells(_read(connection, "copied")) == _cells(_as_stored(expected))
+    assert wr.s3.list_objects(path, boto3_session=session) == []
+
+
+def test_copy_from_files_loads_a_folder_with_an_empty_object_and_a_manifest(
+    connection: Any, session: boto3.Session
+) -> None:
+    frame = _awkward_frame()
+    folder = f"s3://{BUCKET}/files/awkward/"
+    written = wr.s3.to_parquet(frame, f"{folder}part-0.parquet", boto3_session=session)["paths"]
+    client = session.client("s3", endpoint_url=wr.config.s3_endpoint_url)
+    client.put_object(Bucket=BUCKET, Key="files/awkward/_SUCCESS", Body=b"")  # as Spark or Glue leave it
+    files = {"con": connection, "schema": "public", "boto3_session": session, "iam_role": ROLE}
+    wr.redshift.copy_from_files(
+        folder, table="from_files", mode="overwrite", path_ignore_suffix=["_SUCCESS"], **files
+    )
+    assert _cells(_read(connection, "from_files")) == _cells(_as_stored(frame))
+    size = client.head_object(Bucket=BUCKET, Key="files/awkward/part-0.parquet")["ContentLength"]
+    manifest = {"entries": [{"url": written[0], "mandatory": True, "meta": {"content_length": size}}]}
+    client.put_object(Bucket=BUCKET, Key="files/awkward.manifest", Body=json.dumps(manifest).encode())
+    wr.redshift.copy_from_files(
+        f"s3://{BUCKET}/files/awkward.manifest", table="from_files", mode="append", manifest=True, **files
+    )
+    assert _cells(_read(connection, "from_files")) == _cells(_as_stored(pd.concat([frame, frame])))
