@@ -267,3 +267,39 @@ def test_copy_from_files_loads_a_folder_with_an_empty_object_and_a_manifest(
         f"s3://{BUCKET}/files/awkward.manifest", table="from_files", mode="append", manifest=True, **files
     )
     assert _cells(_read(connection, "from_files")) == _cells(_as_stored(pd.concat([frame, frame])))
+
+
+def test_copy_from_files_loads_csv_with_the_column_types_given(
+    connection: Any, session: boto3.Session
+) -> None:
+    frame = (
+        _awkward_frame()
+        .drop(columns=["ratio", "flag"])
+        .assign(
+            text=pd.array(
+                ["emoji 🎵🚀", 'comma, "quoted"\nand a new line', "back\\slash", "it's"], dtype="string"
+            )
+        )
+    )
+    path = f"s3://{BUCKET}/csv/awkward/"
+    wr.s3.to_csv(frame, f"{path}part-0.csv", header=False, index=False, boto3_session=session)
+    types = {
+        "id": "BIGINT",
+        "big": "BIGINT",
+        "small": "SMALLINT",
+        "price": "DECIMAL(7,2)",
+        "at": "TIMESTAMP",
+        "day": "DATE",
+        "text": "VARCHAR(64)",
+    }
+    wr.redshift.copy_from_files(
+        path,
+        connection,
+        table="from_csv",
+        schema="public",
+        data_format="csv",
+        redshift_column_types=types,
+        iam_role=ROLE,
+        boto3_session=session,
+    )
+    assert _cells(_read(connection, "from_csv")) == _cells(frame)
