@@ -8,31 +8,34 @@ with the characters Hive escapes in a path written as ``%XX`` (pyarrow and Hive 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.text import quote_ident, quote_literal
-
-if TYPE_CHECKING:
-    from sparkify.engine.unload.statement import UnloadCommand
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 # Hive's FileUtils.escapePathName set: the control characters and these.
 _ESCAPED = set("\"#%'*/:=?\\\x7f{[]^")
 
 Parts = list[tuple[str, tuple[int, int]]]
-WriteSlice = Callable[[Any, "UnloadCommand", str, list[tuple[str, int]]], Parts]
+# Writes one slice: (its folder, its query, its columns) -> its parts.
+WriteSlice = Callable[[str, str, list[tuple[str, int]]], Parts]
 
 
 def partitioned_parts(
-    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]], write: WriteSlice
+    connection: Any,
+    query: str,
+    columns: list[tuple[str, int]],
+    partition: tuple[tuple[str, ...], bool, str],
+    write: WriteSlice,
 ) -> Parts:
-    """Every partition's parts, written by ``write`` (one UNLOAD of a slice) in the partitions' order."""
-    keys = _checked_keys(command, [name for name, _ in columns])
-    kept = [(name, code) for name, code in columns if command.partition_include or name not in keys]
-    prefix = command.destination if command.destination.endswith("/") else command.destination + "/"
+    """Every partition's parts in the partitions' order; ``partition`` is (the keys, INCLUDE, the TO
+    prefix), ``write`` unloads one slice into one folder."""
+    keys, include, destination = partition
+    _check_keys(keys, include, [name for name, _ in columns])
+    kept = [(name, code) for name, code in columns if include or name not in keys]
+    prefix = destination if destination.endswith("/") else destination + "/"
     parts: Parts = []
     for values in _distinct_values(connection, query, keys):
         folder = "".join(f"{key}={_path_value(value)}/" for key, value in zip(keys, values))
@@ -44,18 +47,16 @@ def partitioned_parts(
         )
         selected = ", ".join(f"unload_query.{quote_ident(name)}" for name, _ in kept)
         sliced = f"SELECT {selected} FROM ({query}) AS unload_query WHERE {conditions}"
-        one = dataclasses.replace(command, destination=prefix + folder, partition_by=())
-        parts.extend(write(connection, one, sliced, kept))
+        parts.extend(write(prefix + folder, sliced, kept))
     return parts
 
 
-def _checked_keys(command: UnloadCommand, names: list[str]) -> tuple[str, ...]:
-    for key in command.partition_by:
+def _check_keys(keys: tuple[str, ...], include: bool, names: list[str]) -> None:
+    for key in keys:
         if key not in names:
             raise UnloadError(f"UNLOAD: partition column {key!r} is not a column of the query's result")
-    if not command.partition_include and set(names) <= set(command.partition_by):
+    if not include and set(names) <= set(keys):
         raise UnloadError("UNLOAD: PARTITION BY needs at least one column that is not a partition column")
-    return command.partition_by
 
 
 def _distinct_values(connection: Any, query: str, keys: tuple[str, ...]) -> list[tuple[str | None, ...]]:

@@ -11,6 +11,7 @@ FORMAT PARQUET is written by :mod:`sparkify.engine.unload.parquet` (pyarrow, imp
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
 import io
 import json
@@ -304,11 +305,7 @@ def run_unload(connection: Any, sql: str) -> list[str]:
     query = translate(command.query)
     columns = _columns(connection, query)
     if command.partition_by:
-        from sparkify.engine.unload.partition import partitioned_parts
-
-        parts = partitioned_parts(connection, command, query, columns, _write_slice)
-        if not command.destination.endswith("/"):
-            command.destination += "/"  # the manifest goes into the root folder of the partitions
+        parts = _write_partitions(connection, command, query, columns)
     else:
         parts = _write_slice(connection, command, query, columns)
     written = [name for name, _ in parts]
@@ -322,6 +319,27 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         _Destination(command).write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
     return written
+
+
+def _write_partitions(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
+) -> list[tuple[str, tuple[int, int]]]:
+    """PARTITION BY: each partition unloaded as a slice into its own folder under the TO prefix, which
+    becomes that folder (the manifest goes into it)."""
+    from sparkify.engine.unload.partition import partitioned_parts
+
+    def write_slice(
+        folder: str, sliced: str, kept: list[tuple[str, int]]
+    ) -> list[tuple[str, tuple[int, int]]]:
+        return _write_slice(
+            connection, dataclasses.replace(command, destination=folder, partition_by=()), sliced, kept
+        )
+
+    partition = (command.partition_by, command.partition_include, command.destination)
+    parts = partitioned_parts(connection, query, columns, partition, write_slice)
+    if not command.destination.endswith("/"):
+        command.destination += "/"
+    return parts
 
 
 def _write_slice(
