@@ -4,6 +4,7 @@ refusals, its columnar COPY rules; pyarrow an optional dependency with a one-lin
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sparkify.config import load_config
+from sparkify.engine.copy.statement import parse_copy
 from sparkify.engine.unload.statement import parse_unload, run_unload
 from sparkify.errors import CopyStatementError, LoadError, MissingOptionalDependency, UnloadError
 from sparkify.warehouse import Warehouse, connect
@@ -152,17 +154,17 @@ def test_options_redshift_refuses_with_parquet_are_refused_in_its_words(option: 
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default NULL AS 'x' PARQUET")
 
 
-def test_rowgroupsize_is_parquets_and_partition_by_is_refused() -> None:
+def test_rowgroupsize_is_parquets_and_partition_by_is_read() -> None:
     command = parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 64 MB")
     assert (command.format, command.row_group_size) == ("parquet", 64 * 1024 * 1024)
     with pytest.raises(UnloadError, match=r"^UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default CSV ROWGROUPSIZE 64")
     with pytest.raises(UnloadError, match=r"^UNLOAD ROWGROUPSIZE must be from 32 MB to 128 MB$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 16")
-    with pytest.raises(
-        UnloadError, match=r"^UNLOAD option PARTITION BY is not supported by the local engine$"
-    ):
-        parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a)")
+    command = parse_unload(
+        "UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a, \"B\") INCLUDE"
+    )
+    assert (command.partition_by, command.partition_include) == (("a", "b"), True)
 
 
 @pytest.mark.parametrize("option", ["MAXERROR 10", "GZIP", "REGION 'us-west-2'", "TIMEFORMAT 'auto'"])
@@ -220,6 +222,53 @@ def test_a_bad_column_or_value_fails_the_whole_copy(
         warehouse.execute(f"COPY pair FROM '{tmp_path}/bad/' IAM_ROLE default FORMAT AS PARQUET")
     assert raised.value.filename == str(tmp_path / "bad" / "1.parquet")
     assert warehouse.query("SELECT count(*) FROM pair")[1] == [(0,)]
+
+
+def test_serializetojson_loads_nested_and_scalar_columns_into_super_as_json(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse.execute("CREATE TABLE nested (id INTEGER, doc SUPER, tags SUPER, pairs SUPER, label SUPER)")
+    columns = {
+        "id": pa.array([1, 2]),
+        "doc": pa.array([{"a": 1, "b": "x 🎵"}, None], pa.struct([("a", pa.int64()), ("b", pa.string())])),
+        "tags": pa.array([["p", "q\\"], []], pa.list_(pa.string())),
+        "pairs": pa.array([[("k", 1.5)], None], pa.map_(pa.string(), pa.float64())),
+        "label": pa.array(['it\'s "quoted"', None]),
+    }
+    _parquet(tmp_path / "nested" / "0.parquet", columns)
+    with pytest.raises(LoadError, match="incompatible Parquet schema for column 'doc'"):
+        warehouse.execute(f"COPY nested FROM '{tmp_path}/nested/' IAM_ROLE default FORMAT AS PARQUET")
+    warehouse.execute(
+        f"COPY nested FROM '{tmp_path}/nested/' IAM_ROLE default FORMAT AS PARQUET SERIALIZETOJSON"
+    )
+    rows = warehouse.query(
+        "SELECT id, doc::text, tags::text, pairs::text, label::text FROM nested ORDER BY id"
+    )[1]
+    assert rows == [
+        (1, '{"a":1,"b":"x 🎵"}', '["p","q\\\\"]', '{"k":1.5}', '"it\'s \\"quoted\\""'),
+        (2, None, "[]", None, None),
+    ]
+    with pytest.raises(CopyStatementError, match="SERIALIZETOJSON is for columnar data"):
+        parse_copy("COPY nested FROM 's3://b/p' JSON 'auto' SERIALIZETOJSON")
+
+
+def test_int96_timestamps_keep_years_one_and_9999_and_their_microseconds(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # Spark and the AWS SDK for pandas write INT96 timestamps; read as nanoseconds they would wrap.
+    values = [
+        datetime.datetime(1, 1, 1, 0, 0, 0, 1),
+        datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+        None,
+    ]
+    (tmp_path / "int96").mkdir()
+    table = pa.table({"at": pa.array(values, pa.timestamp("us"))})
+    pq.write_table(table, tmp_path / "int96" / "0.parquet", use_deprecated_int96_timestamps=True)
+    warehouse.execute("CREATE TABLE moments (at TIMESTAMP)")
+    warehouse.execute(f"COPY moments FROM '{tmp_path}/int96/' IAM_ROLE default FORMAT AS PARQUET")
+    assert warehouse.query("SELECT at FROM moments ORDER BY at NULLS LAST")[1] == [
+        (value,) for value in values
+    ]
 
 
 def test_a_file_that_is_not_parquet_fails_the_copy(warehouse: Warehouse, tmp_path: Path) -> None:

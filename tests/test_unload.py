@@ -4,6 +4,7 @@ and a round trip: what UNLOAD writes, COPY reads back unchanged."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,7 +117,8 @@ def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse
         ("FORMAT PARQUET HEADER", "you can't use PARQUET with HEADER"),
         ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
         ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
-        ("PARTITION BY (a)", "option PARTITION BY is not supported"),
+        ("PARTITION BY a", "PARTITION BY needs a list of columns"),
+        ("PARTITION BY ('a')", "PARTITION BY takes column names, found 'a'"),
     ],
 )
 def test_options_the_local_engine_cannot_honour_are_refused(tail: str, message: str) -> None:
@@ -166,3 +168,143 @@ def test_maxfilesize_splits_into_numbered_parts_each_with_the_header(
     assert manifest["meta"]["record_count"] == 6000
     with pytest.raises(UnloadError, match=r"from 5 MB to 6\.2 GB"):
         parse_unload(f"UNLOAD ('select 1') TO '{prefix}' MAXFILESIZE 1 MB")
+
+
+def _encryption(s3: Any, key: str) -> tuple[str | None, str | None]:
+    head = s3.head_object(Bucket="sparkify-packed", Key=key)
+    return head.get("ServerSideEncryption"), head.get("SSEKMSKeyId")
+
+
+def test_every_part_and_the_manifest_are_encrypted_as_redshift_asks_s3(warehouse: Warehouse, s3) -> None:
+    # As the AWS SDK for pandas sends it: FORMAT PARQUET ENCRYPTED, no key: S3's own keys (SSE-S3).
+    warehouse.execute(
+        "UNLOAD ('select * from src') TO 's3://sparkify-packed/enc/plain_' IAM_ROLE default "
+        "ALLOWOVERWRITE PARALLEL ON FORMAT PARQUET ENCRYPTED MANIFEST"
+    )
+    assert _encryption(s3, "enc/plain_0000_part_00.parquet") == ("AES256", None)
+    assert _encryption(s3, "enc/plain_manifest") == ("AES256", None)
+    key = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    warehouse.execute(
+        f"UNLOAD ('select id from src') TO 's3://sparkify-packed/enc/kms_' IAM_ROLE default "
+        f"KMS_KEY_ID '{key}' ENCRYPTED"
+    )
+    assert _encryption(s3, "enc/kms_0000_part_00") == ("aws:kms", key)
+    # Without ENCRYPTED Redshift still writes with SSE-S3; ENCRYPTED AUTO takes the bucket's default key.
+    warehouse.execute("UNLOAD ('select id from src') TO 's3://sparkify-packed/enc/default_' IAM_ROLE default")
+    assert _encryption(s3, "enc/default_0000_part_00") == ("AES256", None)
+    s3.put_bucket_encryption(
+        Bucket="sparkify-packed",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}
+            ]
+        },
+    )
+    warehouse.execute(
+        "UNLOAD ('select id from src') TO 's3://sparkify-packed/enc/auto_' IAM_ROLE default ENCRYPTED AUTO"
+    )
+    assert _encryption(s3, "enc/auto_0000_part_00")[0] == "aws:kms"
+    body = s3.get_object(Bucket="sparkify-packed", Key="enc/auto_0000_part_00")["Body"].read()
+    assert body == b"1\n2\n3\n"
+
+
+def test_a_client_side_root_key_is_accepted_and_reads_back_with_copy(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "cse" / "src_"
+    root_key = "EXAMPLEKEYNOTREALqnaGE1oPRMLNRWmTbpNHrAOPdwU="
+    warehouse.execute(
+        f"UNLOAD ('select * from src') TO '{prefix}' MASTER_SYMMETRIC_KEY '{root_key}' ENCRYPTED FORMAT JSON"
+    )
+    warehouse.execute("CREATE TABLE back (LIKE src)")
+    warehouse.execute(f"COPY back FROM '{prefix}' IAM_ROLE default FORMAT AS JSON 'auto'")
+    assert _rows(warehouse, "back") == ROWS
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("KMS_KEY_ID 'k'", "KMS_KEY_ID needs ENCRYPTED"),
+        ("MASTER_SYMMETRIC_KEY 'k'", "MASTER_SYMMETRIC_KEY needs ENCRYPTED"),
+        ("KMS_KEY_ID 'k' ENCRYPTED AUTO", "you can't use ENCRYPTED AUTO with KMS_KEY_ID"),
+        (
+            "ENCRYPTED MASTER_SYMMETRIC_KEY 'k' CREDENTIALS 'aws_iam_role=r'",
+            "MASTER_SYMMETRIC_KEY with CREDENTIALS",
+        ),
+        ("ALLOWOVERWRITE CLEANPATH", "you can't specify CLEANPATH with ALLOWOVERWRITE"),
+        ("FORMAT JSON HEADER", "you can't use JSON with HEADER"),
+        ("JSON NULL AS 'x'", "you can't use JSON with NULL AS"),
+    ],
+)
+def test_option_combinations_the_guide_forbids_are_refused(tail: str, message: str) -> None:
+    with pytest.raises(UnloadError, match=message):
+        parse_unload(f"UNLOAD ('select 1') TO 's3://b/p_' {tail}")
+
+
+def test_the_sdk_for_pandas_statement_parses_as_sent() -> None:
+    command = parse_unload(
+        "UNLOAD ('SELECT * FROM \"public\".\"t\" WHERE c = ''x''')\nTO 's3://b/unload/'\n"
+        "ACCESS_KEY_ID 'AK'\nSECRET_ACCESS_KEY 'SK'\nSESSION_TOKEN 'ST'\nALLOWOVERWRITE\n\nPARALLEL ON\n"
+        "FORMAT PARQUET\nENCRYPTED\nKMS_KEY_ID 'key'\nREGION AS 'us-west-2'\nMAXFILESIZE AS 5.0 MB\nmanifest;"
+    )
+    assert command.query == 'SELECT * FROM "public"."t" WHERE c = \'x\''
+    assert (command.format, command.encrypted, command.kms_key_id, command.region) == (
+        "parquet",
+        True,
+        "key",
+        "us-west-2",
+    )
+    assert (command.max_file_size, command.manifest, command.allow_overwrite) == (5 * 1024 * 1024, True, True)
+
+
+def test_partition_by_writes_a_hive_folder_per_value_without_the_partition_columns(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse.execute("INSERT INTO src VALUES (4, 'a/b=c:d', '2018-11-02 08:00:00', 0)")
+    prefix = tmp_path / "parts" / "src"
+    warehouse.execute(
+        f"UNLOAD ('select id, name, ts from src') TO '{prefix}' PARTITION BY (\"NAME\") MANIFEST PARALLEL OFF"
+    )
+    found = sorted(str(path.relative_to(prefix)) for path in prefix.rglob("*") if path.is_file())
+    assert found == [
+        "manifest",
+        "name=Lena/000",
+        'name=O\'Brien | "quoted"/000'.replace("'", "%27").replace('"', "%22"),
+        "name=__HIVE_DEFAULT_PARTITION__/000",
+        "name=a%2Fb%3Dc%3Ad/000",
+    ]
+    assert (prefix / "name=Lena" / "000").read_text() == "1|2018-11-01 21:01:46\n"
+    assert (prefix / "name=__HIVE_DEFAULT_PARTITION__" / "000").read_text() == "3|\n"
+    manifest = json.loads((prefix / "manifest").read_text())
+    assert manifest["entries"][0]["url"] == f"{prefix}/name=Lena/000"
+    assert warehouse.query("SELECT pg_last_unload_count()")[1] == [(4,)]
+    # INCLUDE keeps the partition columns; CLEANPATH empties only the folders that get new files.
+    warehouse.execute(
+        f"UNLOAD ('select id, name from src where id = 1') TO '{prefix}/' PARTITION BY (name) INCLUDE "
+        "CLEANPATH FORMAT CSV"
+    )
+    assert sorted(path.name for path in (prefix / "name=Lena").iterdir()) == ["0000_part_00"]
+    assert (prefix / "name=Lena" / "0000_part_00").read_text() == "1,Lena\n"
+    assert (prefix / "name=__HIVE_DEFAULT_PARTITION__" / "000").exists()
+
+
+def test_partition_by_on_s3_in_parquet_reads_back_as_a_hive_dataset(warehouse: Warehouse, s3) -> None:
+    import pyarrow.parquet as pq
+
+    warehouse.execute(
+        "UNLOAD ('select id, score, ts from src') TO 's3://sparkify-packed/hive/' IAM_ROLE default "
+        "PARTITION BY (ts) FORMAT PARQUET ENCRYPTED"
+    )
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="sparkify-packed")["Contents"]]
+    assert keys == [
+        "hive/ts=2018-11-01 21%3A01%3A46/0000_part_00.parquet",
+        "hive/ts=2018-11-02 08%3A00%3A00/0000_part_00.parquet",
+        "hive/ts=__HIVE_DEFAULT_PARTITION__/0000_part_00.parquet",
+    ]
+    body = s3.get_object(Bucket="sparkify-packed", Key=keys[0])["Body"].read()
+    assert pq.read_table(io.BytesIO(body)).to_pylist() == [{"id": 1, "score": 3.5}]
+    assert _encryption(s3, keys[0]) == ("AES256", None)
+    with pytest.raises(UnloadError, match="partition column 'nope' is not a column"):
+        warehouse.execute("UNLOAD ('select id from src') TO 's3://sparkify-packed/x/' PARTITION BY (nope)")
+    with pytest.raises(UnloadError, match="at least one column that is not a partition column"):
+        warehouse.execute("UNLOAD ('select id from src') TO 's3://sparkify-packed/x/' PARTITION BY (id)")

@@ -39,6 +39,10 @@ class AvroRowConverter(RowConverter):
         fastavro = import_fastavro()
         command = self.command
         for source, fetched in source_bodies_streamed(batch, table=command.table, region=command.region):
+            retries = fetched.retries if fetched else 0
+            if source.size == 0:  # an empty object (a folder marker, a _SUCCESS file) holds no records
+                yield from file_messages(source.name, retries, iter(()))
+                continue
             stream = open_binary(
                 source,
                 fetched.data if fetched else None,
@@ -48,7 +52,7 @@ class AvroRowConverter(RowConverter):
             )
             with stream:
                 outcomes = self._outcomes(_records(fastavro, stream, command.table, source.name))
-                yield from file_messages(source.name, fetched.retries if fetched else 0, outcomes)
+                yield from file_messages(source.name, retries, outcomes)
 
     def _outcomes(self, records: Iterator[dict[str, Any]]) -> Iterator[tuple[int, str, Any]]:
         """(record number, the record as JSON text when rejected, the row or why not) per record."""

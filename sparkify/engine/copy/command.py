@@ -32,6 +32,7 @@ class CopyCommand:
     authorization: list[str] = field(default_factory=list)
     data_format: str = "text"  # "text" (delimited), "csv", "fixedwidth", "json" or "parquet"
     fill_record: bool = False  # FILLRECORD: a record may lack the table's last columns
+    serialize_to_json: bool = False  # SERIALIZETOJSON: any columnar column into a SUPER column, as JSON
     options: list[str] = field(default_factory=list)  # the option keywords as given, for their checks
     # Text formats (delimited, CSV, fixed-width):
     delimiter: str | None = None  # None: '|' for text, ',' for CSV

@@ -26,6 +26,7 @@ _FLAGS = {
     "ACCEPTANYDATE": "accept_any_date",
     "ROUNDEC": "round_decimals",
     "EXPLICIT_IDS": "explicit_ids",
+    "SERIALIZETOJSON": "serialize_to_json",
 }
 _COMPRESSIONS = {"GZIP": "gzip", "BZIP2": "bzip2", "ZSTD": "zstd"}
 # AWS's side only: client-side encryption is S3's business, compression analysis and statistics
@@ -217,6 +218,7 @@ _COLUMNAR_OPTIONS = {
     "STATUPDATE",
     "MANIFEST",
     "IAM_ROLE",
+    "SERIALIZETOJSON",
 }
 # The guide's "The following options aren't supported with JSON".
 _NOT_WITH_JSON = ("CSV", "DELIMITER", "ESCAPE", "FILLRECORD", "FIXEDWIDTH", "IGNOREBLANKLINES", "NULL")
@@ -231,6 +233,8 @@ _NOT_WITH = {
 
 def check_combinations(command: CopyCommand) -> None:
     """Refuse the combinations Redshift refuses, in its words where the guide gives them."""
+    if command.serialize_to_json and command.data_format not in ("parquet", "orc"):
+        raise CopyStatementError("COPY option SERIALIZETOJSON is for columnar data: FORMAT AS PARQUET or ORC")
     if command.data_format in ("parquet", "orc"):
         _check_columnar_options(command)
     elif command.data_format in ("json", "avro"):

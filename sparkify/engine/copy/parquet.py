@@ -9,7 +9,9 @@ optional dependency, imported when a Parquet statement runs (:func:`import_pyarr
 
 from __future__ import annotations
 
+import decimal
 import io
+import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,13 +52,19 @@ def parquet_rows(
     progress = progress or _NoProgress()
     for source in files:
         stats = FileStats(source.name)
+        if source.size == 0:
+            # An empty object (a tool's folder marker or _SUCCESS file) holds no rows: Redshift loads the
+            # prefix's other files and books this one with none.
+            result.files.append(stats)
+            progress.file_done(0, 0, 0)
+            continue
         with _opened(source, command) as handle:
             reader = _parquet_file(pa, handle, source, command)
             checks = _column_checks(pa, reader.schema_arrow, columns, source, command)
             for batch in reader.iter_batches(batch_size=BATCH_ROWS):
                 for check in checks:
                     check(batch, stats.read)
-                yield _csv_rows(pa, batch, len(columns))
+                yield _csv_rows(pa, batch, columns)
                 stats.read += batch.num_rows
         stats.loaded = stats.read
         result.files.append(stats)
@@ -93,7 +101,11 @@ def _opened(source: SourceFile, command: CopyCommand) -> Iterator[Any]:
 def _parquet_file(pa: Any, handle: Any, source: SourceFile, command: CopyCommand) -> Any:
     orc = command.data_format == "orc"
     try:
-        return _OrcFile(pa.orc.ORCFile(handle)) if orc else pa.parquet.ParquetFile(handle)
+        if orc:
+            return _OrcFile(pa.orc.ORCFile(handle))
+        # INT96 (Spark's and the SDK for pandas' timestamps) read in microseconds, as Redshift keeps them:
+        # nanoseconds would wrap years before 1677 and after 2262.
+        return pa.parquet.ParquetFile(handle, coerce_int96_timestamp_unit="us")
     except (pa.ArrowException, OSError) as exc:
         kind = "an ORC" if orc else "a Parquet"
         raise LoadError(command.table, f"the file is not {kind} file ({exc})", filename=source.name) from None
@@ -160,7 +172,8 @@ def _column_checks(
     checks = []
     for index, (field, column) in enumerate(zip(schema, columns)):
         kind = column.type_name.split("(")[0]
-        if not _fits(pa, _category(kind), field.type):
+        into_super = kind == "json" and command.serialize_to_json  # SUPER takes any type as JSON
+        if not into_super and not _fits(pa, _category(kind), field.type):
             raise LoadError(
                 command.table,
                 f"incompatible {_FORMAT_NAMES[command.data_format]} schema for column '{column.name}'. "
@@ -246,15 +259,44 @@ def _missing_not_null(missing: list[Column], source: SourceFile, command: CopyCo
     return []
 
 
-def _csv_rows(pa: Any, batch: Any, width: int) -> bytes:
+def _csv_rows(pa: Any, batch: Any, columns: list[Column]) -> bytes:
     """The batch as CSV for PostgreSQL's ``COPY … (FORMAT csv)``: strings quoted, NULL an empty field;
-    the columns FILLRECORD adds are NULL."""
+    the columns FILLRECORD adds are NULL; a SUPER column's values as JSON text."""
+    width = len(columns)
     arrays = [
-        array.cast(array.type.value_type) if pa.types.is_dictionary(array.type) else array
-        for array in batch.columns
+        _json_texts(pa, array)
+        if column.type_name == "json"
+        else array.cast(array.type.value_type)
+        if pa.types.is_dictionary(array.type)
+        else array
+        for array, column in zip(batch.columns, columns)
     ]
     arrays += [pa.nulls(batch.num_rows, pa.string())] * (width - len(arrays))
     table = pa.Table.from_arrays(arrays, names=[f"c{index}" for index in range(width)])
     sink = io.BytesIO()
     pa.csv.write_csv(table, sink, pa.csv.WriteOptions(include_header=False, quoting_style="needed"))
     return sink.getvalue()
+
+
+def _json_texts(pa: Any, array: Any) -> Any:
+    """Each value as SUPER holds it, compact JSON (a NULL stays NULL): structs as objects, lists as arrays,
+    maps as objects, scalars as JSON scalars."""
+    is_map = pa.types.is_map(array.type)
+    texts = [
+        None
+        if value is None
+        else json.dumps(
+            dict(value) if is_map else value, default=_json_scalar, ensure_ascii=False, separators=(",", ":")
+        )
+        for value in array.to_pylist()
+    ]
+    return pa.array(texts, pa.string())
+
+
+def _json_scalar(value: Any) -> Any:
+    """What JSON has no type for: a Decimal as its number, dates and times as their text, bytes as hex."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)

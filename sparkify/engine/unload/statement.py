@@ -11,6 +11,7 @@ FORMAT PARQUET is written by :mod:`sparkify.engine.unload.parquet` (pyarrow, imp
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
 import io
 import json
@@ -28,18 +29,15 @@ from sparkify.engine.unload.text import redshift_text
 
 _COMPRESSIONS = {"GZIP": ".gz", "BZIP2": ".bz2", "ZSTD": ".zst"}
 _FORMATS = {"CSV": "csv", "JSON": "json", "PARQUET": "parquet"}
-_AUTHORIZATION = {
-    "IAM_ROLE",
-    "ACCESS_KEY_ID",
-    "SECRET_ACCESS_KEY",
-    "SESSION_TOKEN",
-    "CREDENTIALS",
-    "MASTER_SYMMETRIC_KEY",
-}
-_IGNORED_VALUES = {"REGION", "KMS_KEY_ID"}
+_AUTHORIZATION = {"IAM_ROLE", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS"}
+# Encryption concerns S3's side: KMS_KEY_ID names the key of SSE-KMS; a client-side root key is accepted
+# (files are written without client-side encryption: a difference the README's fidelity table names).
+_ENCRYPTION_VALUES = {"KMS_KEY_ID", "MASTER_SYMMETRIC_KEY"}
 # The guide: "You can't use PARQUET with DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE, NULL AS, HEADER, GZIP,
 # BZIP2, or ZSTD."  (FIXEDWIDTH is refused in any format here.)
 _NOT_WITH_PARQUET = ("DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD")
+_NOT_WITH_JSON = ("DELIMITER", "HEADER", "ADDQUOTES", "ESCAPE", "NULL")
+_NOT_WITH = {"parquet": _NOT_WITH_PARQUET, "json": _NOT_WITH_JSON}
 _SIZE_UNITS = {"MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
 MAX_FILE_SIZE = int(6.2 * _SIZE_UNITS["GB"])  # Redshift's default and largest part
 ROW_GROUP_SIZE = 32 * _SIZE_UNITS["MB"]  # Redshift's default ROWGROUPSIZE (Parquet)
@@ -70,6 +68,11 @@ class UnloadCommand:
     clean_path: bool = False
     extension: str = ""
     region: str | None = None
+    encrypted: bool = False
+    encrypted_auto: bool = False
+    kms_key_id: str | None = None
+    partition_by: tuple[str, ...] = ()
+    partition_include: bool = False
     max_file_size: int = MAX_FILE_SIZE
     row_group_size: int = ROW_GROUP_SIZE
     given: list[str] = field(default_factory=list)  # the option keywords, in order
@@ -95,13 +98,29 @@ def parse_unload(sql: str) -> UnloadCommand:
 
 def _check_combinations(command: UnloadCommand) -> None:
     """The option combinations the guide says UNLOAD refuses, in its words."""
-    if command.format == "parquet":
-        for word in command.given:
-            if word in _NOT_WITH_PARQUET:
-                shown = "NULL AS" if word == "NULL" else word
-                raise UnloadError(f"UNLOAD: you can't use PARQUET with {shown}")
-    elif "ROWGROUPSIZE" in command.given:
+    _check_encryption(command)
+    if "CLEANPATH" in command.given and "ALLOWOVERWRITE" in command.given:
+        raise UnloadError("UNLOAD: you can't specify CLEANPATH with ALLOWOVERWRITE")
+    refused = _NOT_WITH.get(command.format, ())
+    for word in command.given:
+        if word in refused:
+            shown = "NULL AS" if word == "NULL" else word
+            raise UnloadError(f"UNLOAD: you can't use {command.format.upper()} with {shown}")
+    if command.format != "parquet" and "ROWGROUPSIZE" in command.given:
         raise UnloadError("UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET")
+
+
+def _check_encryption(command: UnloadCommand) -> None:
+    """KMS_KEY_ID and MASTER_SYMMETRIC_KEY go with ENCRYPTED, neither with CREDENTIALS; ENCRYPTED AUTO takes
+    the bucket's own key, so with neither."""
+    given = command.given
+    for key in sorted(_ENCRYPTION_VALUES & set(given)):
+        if "ENCRYPTED" not in given:
+            raise UnloadError(f"UNLOAD: {key} needs ENCRYPTED")
+        if "CREDENTIALS" in given:
+            raise UnloadError(f"UNLOAD: you can't use {key} with CREDENTIALS")
+        if command.encrypted_auto:
+            raise UnloadError(f"UNLOAD: you can't use ENCRYPTED AUTO with {key}")
 
 
 def _query_literal(sql: str) -> tuple[str, str]:
@@ -173,10 +192,16 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
         word = found[index].word
         index += 1
         command.given.append(word)
-        if word in _AUTHORIZATION or word in _IGNORED_VALUES:
+        if word in _AUTHORIZATION or word in _ENCRYPTION_VALUES:
             value, index = value_at(index)
-            if word == "REGION":
-                command.region = value
+            if word == "KMS_KEY_ID":
+                command.kms_key_id = value
+        elif word == "REGION":
+            command.region, index = value_at(index)
+        elif word == "ENCRYPTED":
+            command.encrypted = True
+            if index < len(found) and found[index].word == "AUTO":
+                command.encrypted_auto, index = True, index + 1
         elif word == "FORMAT":
             value, index = value_at(index)
             if value.upper() not in _FORMATS:
@@ -203,7 +228,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
             command.row_group_size = _row_group_size(value, unit)
         elif word == "PARTITION":
-            raise UnloadError("UNLOAD option PARTITION BY is not supported by the local engine")
+            index = _read_partition_by(command, found, index)
         elif word == "PARALLEL":
             value, index = value_at(index)
             command.parallel = value.upper() in ("ON", "TRUE")
@@ -215,6 +240,34 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             setattr(command, _SWITCHES[word], True)
         else:
             raise UnloadError(f"UNLOAD option {found[index - 1].text} is not supported by the local engine")
+
+
+def _read_partition_by(command: UnloadCommand, found: list[Token], index: int) -> int:
+    """``PARTITION BY ( column [, …] ) [INCLUDE]`` from ``found[index]`` on; the index after it."""
+    if index + 1 >= len(found) or found[index].word != "BY" or found[index + 1].text != "(":
+        raise UnloadError("UNLOAD option PARTITION BY needs a list of columns: PARTITION BY (column, …)")
+    names, index = [], index + 2
+    while index < len(found) and found[index].text != ")":
+        token = found[index]
+        if token.text != ",":
+            names.append(_column_name(token))
+        index += 1
+    if index >= len(found) or not names:
+        raise UnloadError("UNLOAD option PARTITION BY needs a list of columns: PARTITION BY (column, …)")
+    command.partition_by = tuple(names)
+    index += 1
+    if index < len(found) and found[index].word == "INCLUDE":
+        command.partition_include, index = True, index + 1
+    return index
+
+
+def _column_name(token: Token) -> str:
+    """A column as Redshift folds it: bare or quoted, in lower case."""
+    if token.word:
+        return token.text.lower()
+    if token.text.startswith('"'):
+        return token.text[1:-1].replace('""', '"').lower()
+    raise UnloadError(f"UNLOAD: PARTITION BY takes column names, found {token.text}")
 
 
 _SWITCHES = {
@@ -249,20 +302,12 @@ def _row_group_size(value: str, unit: str) -> int:
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
-    destination = _Destination(command.destination, command.region)
-    if command.clean_path:
-        destination.remove_all()
-    elif not command.allow_overwrite and destination.has_files():
-        raise UnloadError(NOT_EMPTY)
     query = translate(command.query)
     columns = _columns(connection, query)
-    if command.format == "parquet":
-        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
-
-        limits = (command.max_file_size, command.row_group_size)
-        parts = write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+    if command.partition_by:
+        parts = _write_partitions(connection, command, query, columns)
     else:
-        parts = _write_text_parts(connection, command, query, columns, destination)
+        parts = _write_slice(connection, command, query, columns)
     written = [name for name, _ in parts]
     rows = sum(count for _, (_, count) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
@@ -271,9 +316,48 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         # COPY reads a manifest of Parquet files only with each entry's content_length: always written.
         verbose, sizes = command.manifest_verbose, command.format == "parquet"
         manifest = _manifest(parts, columns, verbose=verbose, sizes=sizes)
-        destination.write(manifest_name, json.dumps(manifest).encode())
+        _Destination(command).write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
     return written
+
+
+def _write_partitions(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
+) -> list[tuple[str, tuple[int, int]]]:
+    """PARTITION BY: each partition unloaded as a slice into its own folder under the TO prefix, which
+    becomes that folder (the manifest goes into it)."""
+    from sparkify.engine.unload.partition import partitioned_parts
+
+    def write_slice(
+        folder: str, sliced: str, kept: list[tuple[str, int]]
+    ) -> list[tuple[str, tuple[int, int]]]:
+        return _write_slice(
+            connection, dataclasses.replace(command, destination=folder, partition_by=()), sliced, kept
+        )
+
+    partition = (command.partition_by, command.partition_include, command.destination)
+    parts = partitioned_parts(connection, query, columns, partition, write_slice)
+    if not command.destination.endswith("/"):
+        command.destination += "/"
+    return parts
+
+
+def _write_slice(
+    connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
+) -> list[tuple[str, tuple[int, int]]]:
+    """The parts of ``query``'s result under ``command.destination``, which must be free unless
+    ALLOWOVERWRITE or CLEANPATH says otherwise."""
+    destination = _Destination(command)
+    if command.clean_path:
+        destination.remove_all()
+    elif not command.allow_overwrite and destination.has_files():
+        raise UnloadError(NOT_EMPTY)
+    if command.format == "parquet":
+        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+
+        limits = (command.max_file_size, command.row_group_size)
+        return write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+    return _write_text_parts(connection, command, query, columns, destination)
 
 
 def _write_text_parts(
@@ -414,9 +498,32 @@ def _manifest(
 class _Destination:
     """Where the parts go: a prefix on S3 or in a local folder."""
 
-    def __init__(self, prefix: str, region: str | None) -> None:
-        self.prefix = prefix
-        self.region = region
+    def __init__(self, command: UnloadCommand) -> None:
+        self.prefix = command.destination
+        self.region = command.region
+        self._command = command
+        self._encryption: dict[str, str] | None = None
+
+    def encryption(self) -> dict[str, str]:
+        """The server-side encryption of each object written, as Redshift asks S3 for it: SSE-KMS with
+        KMS_KEY_ID, the bucket's default with ENCRYPTED AUTO (SSE-S3 when it has none), else SSE-S3."""
+        if self._encryption is None:
+            command = self._command
+            if command.kms_key_id:
+                self._encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": command.kms_key_id}
+            elif command.encrypted_auto and self._bucket_has_default_encryption():
+                self._encryption = {}
+            else:
+                self._encryption = {"ServerSideEncryption": "AES256"}
+        return self._encryption
+
+    def _bucket_has_default_encryption(self) -> bool:
+        bucket, _ = split_s3(self.prefix)
+        try:
+            s3_client(self.region).get_bucket_encryption(Bucket=bucket)
+        except Exception:  # botocore's ServerSideEncryptionConfigurationNotFoundError and its kin: none
+            return False
+        return True
 
     def _existing(self) -> list[str]:
         if is_s3(self.prefix):
@@ -445,7 +552,7 @@ class _Destination:
         """A complete part from an open file (a spooled Parquet part) to S3."""
         bucket, key = split_s3(name)
         try:
-            s3_client(self.region).upload_fileobj(file, bucket, key)
+            s3_client(self.region).upload_fileobj(file, bucket, key, ExtraArgs=self.encryption())
         except Exception as exc:  # botocore's errors: one line, no traceback
             raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
 
@@ -453,7 +560,7 @@ class _Destination:
         if is_s3(name):
             bucket, key = split_s3(name)
             try:
-                s3_client(self.region).put_object(Bucket=bucket, Key=key, Body=data)
+                s3_client(self.region).put_object(Bucket=bucket, Key=key, Body=data, **self.encryption())
             except Exception as exc:  # botocore's errors: one line, no traceback
                 raise UnloadError(f"UNLOAD cannot write {name}: {exc}") from None
             return
