@@ -362,11 +362,12 @@ def test_minus_default_numeric_varbyte_and_local_only_types(rs: RedshiftSession)
 def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS listed_t")
     rs.run("CREATE TABLE listed_t (k INT, v VARCHAR(3))")
-    tables = rs.run("SHOW TABLES FROM SCHEMA dev.public")
-    assert ("public", "listed_t", "BASE TABLE") in [row[1:4] for row in tables]
-    columns = rs.run("SHOW COLUMNS FROM TABLE dev.public.listed_t")
+    database = rs.value("SELECT current_database()")
+    tables = rs.run(f"SHOW TABLES FROM SCHEMA {database}.public")
+    assert ("public", "listed_t", "TABLE") in [row[1:4] for row in tables]
+    columns = rs.run(f"SHOW COLUMNS FROM TABLE {database}.public.listed_t")
     assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
-    assert "public" in [row[1] for row in rs.run("SHOW SCHEMAS FROM DATABASE dev")]
+    assert "public" in [row[1] for row in rs.run(f"SHOW SCHEMAS FROM DATABASE {database}")]
     rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
     rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")
     assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1

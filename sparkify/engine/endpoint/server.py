@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg2
 
+from sparkify.engine.endpoint import identity, tls
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint import tls
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.engine.endpoint.rewrite import version_text
@@ -236,7 +236,7 @@ class Endpoint:
         except BackendError as exc:
             backend.close()
             return self._fatal(client, f"the session setup failed: {exc.pgerror}", exc.pgcode)
-        for greeting in backend.greeting:
+        for greeting in identity.greeting(backend.greeting, identity.granted_protocol(parameters)):
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import psycopg2
 
+from sparkify.engine.endpoint import identity, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint import redshift_wire, serverside
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.engine.endpoint.rewrite import endpoint_sql
@@ -354,6 +354,7 @@ class ClientSession:
                 return m.command_complete(tag)
         elif kind == b"S":
             self.backend.note_parameter(payload)
+            payload = identity.redshift_parameter(payload)
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:

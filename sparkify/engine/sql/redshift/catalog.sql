@@ -295,9 +295,14 @@ CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
 SELECT c.*,
        CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
             ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
-       END::integer AS reldiststyle
+       END::integer AS reldiststyle,
+       false AS relhasoids  -- PostgreSQL 8.0's column, which Redshift keeps (no table has oids)
   FROM pg_catalog.pg_class c
   LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid;
+
+-- pg_proc with PostgreSQL 8.0's proisagg and proiswindow, which Redshift keeps (prokind came with 11).
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_proc AS
+SELECT p.*, p.prokind = 'a' AS proisagg, p.prokind = 'w' AS proiswindow FROM pg_catalog.pg_proc p;
 
 -- attencodingtype numbers the encodings in this order; format_encoding names them back.
 CREATE OR REPLACE FUNCTION sparkify_redshift.encoding_names() RETURNS text[]
@@ -353,7 +358,7 @@ SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::tex
        NULL::text AS columnname, NULL::text AS external_type, NULL::integer AS columnnum,
        NULL::integer AS part_key, NULL::text AS is_nullable
  WHERE false;
-GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
+GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_proc, sparkify_redshift.leader_pg_attribute,
                 sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
    TO PUBLIC;

@@ -32,9 +32,10 @@ _LEADER_VIEWS = frozenset(
 )
 # Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
 _REDSHIFT_COLUMNS = {
-    "PG_CLASS": frozenset(["RELDISTSTYLE"]),
+    "PG_CLASS": frozenset(["RELDISTSTYLE", "RELHASOIDS"]),  # relhasoids: psql's \d asks a server of 8.0
     "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
     "PG_ATTRDEF": frozenset(["ADSRC"]),
+    "PG_PROC": frozenset(["PROISAGG", "PROISWINDOW"]),  # psql's \df asks a server of 8.0
 }
 # Catalog tables read from the shim's view of them whenever named, by name and the schema that holds them:
 # what a cluster shows and PostgreSQL does not (recorded primary keys), less what it does not show (the shim
