@@ -105,3 +105,19 @@ def test_a_psycopg2_client_reads_a_created_table_back(endpoint: RunningEndpoint)
         cursor.execute("CREATE TEMP TABLE wire_pg AS SELECT 5 AS five")
         cursor.execute("SELECT five FROM wire_pg")
         assert cursor.fetchall() == [(5,)]
+
+
+def test_write_dataframe_finds_its_table_in_pg_catalogs_svv_all_tables(rc: object) -> None:
+    import pandas
+
+    cursor = rc.cursor()  # type: ignore[attr-defined]
+    cursor.execute("DROP TABLE IF EXISTS wire_frame")
+    cursor.execute("CREATE TABLE wire_frame (a INT, b VARCHAR(5))")
+    cursor.write_dataframe(pandas.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "public.wire_frame")
+    cursor.execute("SELECT a, b FROM wire_frame ORDER BY a")
+    assert cursor.fetchall() == ([1, "x"], [2, "y"])
+    cursor.execute("SELECT column_name FROM pg_catalog.svv_all_columns WHERE table_name = 'wire_frame'")
+    assert sorted(row[0] for row in cursor.fetchall()) == ["a", "b"]
+    cursor.execute("SELECT count(*) FROM pg_catalog.svv_external_columns")
+    assert cursor.fetchone()[0] == 0
+    cursor.execute("DROP TABLE wire_frame")

@@ -368,6 +368,24 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     columns = rs.run(f"SHOW COLUMNS FROM TABLE {database}.public.listed_t")
     assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
     assert "public" in [row[1] for row in rs.run(f"SHOW SCHEMAS FROM DATABASE {database}")]
+    assert rs.run("SELECT table_type FROM pg_catalog.svv_all_tables WHERE table_name = 'listed_t'") == [
+        ("TABLE",)
+    ]
+    assert rs.value("SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t'") == 2
+    assert rs.value("SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t'") == 1
+    assert rs.value("SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public'") == 1
+    assert database in [row[0] for row in rs.run("SHOW DATABASES")]
+    assert rs.run(f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {database}.public.listed_t") == []
+    grants = rs.run(f"SHOW GRANTS ON TABLE {database}.public.listed_t")
+    assert "SELECT" in [row[4] for row in grants]
+    rs.run(
+        "CREATE OR REPLACE FUNCTION listed_f (INTEGER) RETURNS INTEGER IMMUTABLE AS 'SELECT $1' LANGUAGE sql"
+    )
+    functions = rs.run(f"SHOW FUNCTIONS FROM SCHEMA {database}.public LIKE 'listed%'")
+    assert [(row[2], row[4], row[5]) for row in functions] == [("listed_f", "integer", "integer")]
+    parameters = rs.run(f"SHOW PARAMETERS OF FUNCTION {database}.public.listed_f(integer)")
+    assert [(row[4], row[5], row[6]) for row in parameters] == [(1, "IN", "integer")]
+    assert rs.run(f"SHOW PROCEDURES FROM SCHEMA {database}.public LIKE 'listed%'") == []
     rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
     rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")
     assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1

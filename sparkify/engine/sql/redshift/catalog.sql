@@ -467,3 +467,39 @@ GRANT SELECT ON sparkify_redshift.table_keys, sparkify_redshift.sortkey_indexes,
 -- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
 CREATE OR REPLACE VIEW sparkify_redshift.pg_proc_info AS SELECT p.oid AS prooid, p.* FROM pg_catalog.pg_proc p;
 GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;
+
+-- svv_all_schemas, svv_all_tables and svv_all_columns (and their svv_redshift_* twins), as Redshift's drivers
+-- read them: redshift_connector's insert_data_bulk and write_dataframe check the table and its columns there.
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_schemas AS
+SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
+       n.nspowner::integer AS schema_owner, 'local'::varchar(128) AS schema_type,
+       array_to_string(n.nspacl, ',')::varchar(128) AS schema_acl, NULL::varchar(128) AS source_database,
+       NULL::varchar(128) AS schema_option
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname NOT IN ('pg_toast', 'sparkify_redshift') AND n.nspname NOT LIKE E'pg\\_temp\\_%'
+   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%';
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_tables AS
+SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
+       c.relname::varchar(128) AS table_name,
+       CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'TABLE' END::varchar(128) AS table_type,
+       array_to_string(c.relacl, ',')::varchar(128) AS table_acl,
+       obj_description(c.oid, 'pg_class')::varchar(128) AS remarks
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'sparkify_redshift'
+   AND has_table_privilege(c.oid, 'SELECT');
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_columns AS
+SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(128) AS schema_name,
+       table_name::varchar(128), column_name::varchar(128), ordinal_position::integer,
+       column_default::varchar(4000), is_nullable::varchar(3), data_type::varchar(128),
+       character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
+       NULL::varchar(128) AS remarks
+  FROM information_schema.columns
+ WHERE table_schema <> 'sparkify_redshift';
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_schemas AS
+SELECT database_name, schema_name, schema_owner, schema_type FROM sparkify_redshift.svv_all_schemas;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_tables AS SELECT * FROM sparkify_redshift.svv_all_tables;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_columns AS SELECT * FROM sparkify_redshift.svv_all_columns;
+GRANT SELECT ON sparkify_redshift.svv_all_schemas, sparkify_redshift.svv_all_tables,
+                sparkify_redshift.svv_all_columns, sparkify_redshift.svv_redshift_schemas,
+                sparkify_redshift.svv_redshift_tables, sparkify_redshift.svv_redshift_columns
+   TO PUBLIC;

@@ -27,9 +27,17 @@ from sparkify.engine.sql.tokens import Token, replace_spans
 
 _READS = frozenset(["SELECT", "WITH", "SHOW"])
 _CATALOG_SCHEMAS = frozenset(["PG_CATALOG", "INFORMATION_SCHEMA"])
-_LEADER_VIEWS = frozenset(
-    ["SVV_EXTERNAL_SCHEMAS", "SVV_EXTERNAL_TABLES", "SVV_EXTERNAL_COLUMNS", "SVV_TABLES", "SVV_COLUMNS"]
-)
+_ALL_VIEWS = frozenset({"SVV_ALL_SCHEMAS", "SVV_ALL_TABLES", "SVV_ALL_COLUMNS", "SVV_REDSHIFT_SCHEMAS"}) | {
+    "SVV_REDSHIFT_TABLES",
+    "SVV_REDSHIFT_COLUMNS",
+}
+_LEADER_VIEWS = _ALL_VIEWS | {
+    "SVV_EXTERNAL_SCHEMAS",
+    "SVV_EXTERNAL_TABLES",
+    "SVV_EXTERNAL_COLUMNS",
+    "SVV_TABLES",
+    "SVV_COLUMNS",
+}
 # Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
 _REDSHIFT_COLUMNS = {
     "PG_CLASS": frozenset(["RELDISTSTYLE", "RELHASOIDS"]),  # relhasoids: psql's \d asks a server of 8.0
@@ -61,8 +69,9 @@ SELECT n.nspname, c.relname, array_agg(a.attname::text)
  WHERE n.nspname IN ('pg_catalog', 'information_schema', '{SHIM_SCHEMA}') AND c.relkind IN ('r', 'v', 'm')
  GROUP BY n.nspname, c.relname
 """
-# Redshift's own catalog views that it keeps in pg_catalog: the shim schema has them.
-_SHIM_CATALOG = frozenset(["PG_PROC_INFO"])
+# Redshift's system views in its pg_catalog, which the shim schema holds: clients name them with the schema
+# (redshift_connector's insert_data_bulk: pg_catalog.svv_all_tables; dbt: pg_catalog.svv_external_columns).
+_SHIM_CATALOG = _LEADER_VIEWS | {"PG_PROC_INFO", "PG_TABLE_DEF", "SVV_TABLE_INFO", "STL_QUERY", "STV_RECENTS"}
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
