@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.endpoint_process import PASSWORD, RunningEndpoint, running_endpoint
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,58 @@ def test_write_dataframe_finds_its_table_in_pg_catalogs_svv_all_tables(rc: objec
     cursor.execute("SELECT count(*) FROM pg_catalog.svv_external_columns")
     assert cursor.fetchone()[0] == 0
     cursor.execute("DROP TABLE wire_frame")
+
+
+def test_extended_result_metadata_names_each_columns_origin(endpoint: RunningEndpoint, rc: object) -> None:
+    cursor = rc.cursor()  # type: ignore[attr-defined]
+    cursor.execute("DROP TABLE IF EXISTS wire_origin")
+    cursor.execute(
+        "CREATE TABLE wire_origin (id BIGINT IDENTITY(1, 1), name VARCHAR(9) NOT NULL, note VARCHAR(9))"
+    )
+    cursor.execute("SELECT id, name, note, 1 AS one FROM wire_origin")
+    described = [
+        (
+            field["schema_name"],
+            field["table_name"],
+            field["column_name"],
+            field["nullable"],
+            field["autoincrement"],
+        )
+        for field in cursor.ps["row_desc"]
+    ]
+    assert described == [
+        (b"public", b"wire_origin", b"id", 0, 1),
+        (b"public", b"wire_origin", b"name", 0, 0),
+        (b"public", b"wire_origin", b"note", 1, 0),
+        (b"", b"", b"", 1, 0),
+    ]
+    cursor.execute("DROP TABLE wire_origin")
+
+
+def test_stl_connection_log_records_what_a_driver_tells_of_itself(
+    endpoint: RunningEndpoint, rc: object
+) -> None:
+    import redshift_connector
+    from redshift_connector.utils.driver_info import DriverInfo
+
+    cursor = rc.cursor()  # type: ignore[attr-defined]
+    cursor.execute(
+        "SELECT count(*) FROM stl_connection_log WHERE driver_version = %s AND os_version = %s",
+        (DriverInfo.driver_full_name(), rc.client_os_version),  # type: ignore[attr-defined]
+    )
+    assert cursor.fetchone()[0] >= 1
+    hostile = "it's \\' a name"  # stored exactly, whatever the string settings
+    named = redshift_connector.connect(
+        host=endpoint.host,
+        port=endpoint.port,
+        database=endpoint.database,
+        user=USER,
+        password=PASSWORD,
+        ssl=False,
+        application_name=hostile,
+    )
+    named.close()
+    cursor.execute("SELECT count(*) FROM stl_connection_log WHERE trim(application_name) = %s", (hostile,))
+    assert cursor.fetchone()[0] == 1
+    cursor.execute("SELECT count(*) FROM stl_undone")
+    assert cursor.fetchone()[0] == 0

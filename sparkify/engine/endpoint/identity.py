@@ -13,6 +13,7 @@ the embedded server's own, set to Redshift's values when the session starts, so 
 from __future__ import annotations
 
 from sparkify.engine.endpoint import messages as m
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
 #: Redshift's server_version; version() names it too.
 SERVER_VERSION = "8.0.2"
@@ -20,8 +21,9 @@ SERVER_VERSION = "8.0.2"
 #: COLUMNS, CONSTRAINTS, GRANTS, FUNCTIONS, PROCEDURES, PARAMETERS).
 SHOW_DISCOVERY = 4
 #: The highest result transfer granted: 0, PostgreSQL's (BASE_SERVER); 1 adds Redshift's extended result
-#: metadata to RowDescription; 2 adds binary NUMERIC.  A client asking for more is told this.
-SERVER_PROTOCOL_VERSION = 0
+#: metadata to RowDescription (given); 2 adds Redshift's binary NUMERIC (not given).  A client asking for more
+#: is told this, and follows it.
+SERVER_PROTOCOL_VERSION = 1
 #: Reported by a cluster whatever the settings say; replaced in the embedded server's report.
 _REPLACED = {"server_version": SERVER_VERSION}
 
@@ -64,3 +66,33 @@ def redshift_parameter(payload: bytes) -> bytes:
     if name in _REPLACED:
         return m.cstring(name) + m.cstring(_REPLACED[name])
     return payload
+
+
+#: What a client's startup tells of it, by stl_connection_log column: the startup parameter and its length.
+_LOGGED = {
+    "application_name": ("application_name", 250),
+    "os_version": ("os_version", 64),
+    "driver_version": ("driver_version", 64),
+    "plugin_name": ("plugin_name", 32),
+}
+
+
+def connection_log_insert(
+    startup: dict[str, str], remote: tuple[str, int] | None, tls: bool, protocol: int
+) -> str:
+    """The statement that records a client's login in stl_connection_log.  Each value a client sent goes as
+    hexadecimal (decoded by the server), so no value can end a literal whatever the string settings."""
+    columns = ["event", "authmethod", "sslversion", "protocol_version"]
+    values = ["'authenticated'", "'password'", "'TLS'" if tls else "NULL", str(int(protocol))]
+    if remote is not None:
+        columns += ["remotehost", "remoteport"]
+        values += [_hex_text(str(remote[0])[:45]), f"'{int(remote[1])}'"]
+    for column, (name, length) in _LOGGED.items():
+        if startup.get(name):
+            columns.append(column)
+            values.append(_hex_text(startup[name][:length]))
+    return f"INSERT INTO {SHIM_SCHEMA}.stl_connection_log ({', '.join(columns)}) VALUES ({', '.join(values)})"
+
+
+def _hex_text(value: str) -> str:
+    return f"convert_from(decode('{value.encode().hex()}', 'hex'), 'UTF8')"

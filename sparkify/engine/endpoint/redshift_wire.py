@@ -99,3 +99,45 @@ def data_row_for_redshift(row: bytes, columns: frozenset[int]) -> bytes:
             value, length = _REDSHIFT_INTERVAL.pack(time + days * _MICROSECONDS_A_DAY, 0, months), 12
         pieces.append(struct.pack("!i", length) + value)
     return b"".join(pieces)
+
+
+#: What the extended result metadata (server_protocol_version 1) tells of a column of a table: schema, table,
+#: column names, and whether it is nullable and an IDENTITY column.
+ColumnOrigin = tuple[str, str, str, bool, bool]
+_NULLABLE, _AUTOINCREMENT, _READ_ONLY, _SEARCHABLE = 0x1, 0x10, 0x100, 0x1000
+
+
+def extended_row_description(
+    row_description: bytes, origins: dict[int, dict[int, ColumnOrigin]], database: str
+) -> bytes:
+    """A RowDescription with Redshift's extended result metadata after each field: its schema, table, column
+    and catalog names, and its nullable / autoincrement / read-only / searchable flags (redshift_connector
+    reads them when it was granted server_protocol_version 1 or more).  ``origins``: by table oid, by
+    column number, the columns of the tables the fields come from; a computed field has empty names."""
+    count = struct.unpack_from("!h", row_description)[0]
+    pieces, offset = [row_description[:2]], 2
+    for _ in range(count):
+        _, end = m.read_cstring(row_description, offset)
+        table_oid, attnum = struct.unpack_from("!Ih", row_description, end)
+        pieces.append(row_description[offset : end + 18])
+        offset = end + 18
+        origin = origins.get(table_oid, {}).get(attnum)
+        if origin is None:
+            names, flags = ("", "", "", ""), _NULLABLE | _READ_ONLY | _SEARCHABLE
+        else:
+            schema, table, column, not_null, identity = origin
+            names = (schema, table, column, database)
+            flags = (0 if not_null else _NULLABLE) | (_AUTOINCREMENT if identity else 0) | _SEARCHABLE
+        pieces.append(b"".join(m.cstring(name) for name in names) + struct.pack("!h", flags))
+    return b"".join(pieces)
+
+
+def table_oids(row_description: bytes) -> set[int]:
+    """The tables (by oid) the fields of a RowDescription come from."""
+    count = struct.unpack_from("!h", row_description)[0]
+    oids, offset = set(), 2
+    for _ in range(count):
+        _, offset = m.read_cstring(row_description, offset)
+        oids.add(struct.unpack_from("!I", row_description, offset)[0])
+        offset += 18
+    return oids - {0}

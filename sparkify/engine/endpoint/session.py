@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 
 #: Backend messages that end the answer to one extended-protocol request.
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
+_COLUMN_ORIGINS = (
+    "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped"
+)
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -56,6 +61,7 @@ class ClientSession:
         database: str,
         *,
         redshift_driver: bool,
+        protocol: int = 0,
     ) -> None:
         self.endpoint = endpoint
         self.client = client
@@ -78,6 +84,10 @@ class ClientSession:
         self.statement_types: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self.portal_intervals: dict[str, frozenset[int]] = {}
         self.due_describes: deque[str | None] = deque()
+        #: The result transfer granted (server_protocol_version): from 1, RowDescriptions carry Redshift's
+        #: extended metadata, from the columns of the tables they come from (by table oid, kept per session).
+        self.protocol = protocol
+        self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         client.before_block = self._flush_both
@@ -360,7 +370,24 @@ class ClientSession:
             if name is not None and kind == b"T" and name in self.statement_types:
                 parameters, _ = self.statement_types[name]
                 self.statement_types[name] = (parameters, redshift_wire.column_types(payload))
+        if kind == b"T" and self.protocol >= 1:
+            return m.message(kind, self._with_extended_metadata(payload))
         return m.message(kind, payload)
+
+    def _with_extended_metadata(self, row_description: bytes) -> bytes:
+        """The RowDescription as Redshift gives it at server_protocol_version 1 and above."""
+        unknown = redshift_wire.table_oids(row_description) - self.column_origins.keys()
+        if unknown:
+            side = self._side()
+            with side.cursor() as cursor:
+                cursor.execute(_COLUMN_ORIGINS, (sorted(unknown),))
+                found = cursor.fetchall()
+            side.rollback()  # no snapshot kept open: the next look sees later tables
+            for oid in unknown:
+                self.column_origins[oid] = {}
+            for oid, attnum, *origin in found:
+                self.column_origins[oid][attnum] = tuple(origin)  # type: ignore[assignment]
+        return redshift_wire.extended_row_description(row_description, self.column_origins, self.database)
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
@@ -419,9 +446,13 @@ class ClientSession:
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction, as on Redshift: written on its own connection."""
+        return record_in_stl_load_errors(self._side(), table, rejected)
+
+    def _side(self) -> Any:
+        """The session's own connection to the embedded server, outside the client's transaction."""
         if self._side_connection is None:
             self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
-        return record_in_stl_load_errors(self._side_connection, table, rejected)
+        return self._side_connection
 
 
 def _parameter_types(parse_payload: bytes) -> tuple[int, ...]:

@@ -503,3 +503,37 @@ GRANT SELECT ON sparkify_redshift.svv_all_schemas, sparkify_redshift.svv_all_tab
                 sparkify_redshift.svv_all_columns, sparkify_redshift.svv_redshift_schemas,
                 sparkify_redshift.svv_redshift_tables, sparkify_redshift.svv_redshift_columns
    TO PUBLIC;
+
+-- stl_connection_log: the endpoint writes a row as each client is let in, with what its driver told of itself
+-- (application_name, os_version, driver_version, plugin_name, client_protocol_version).
+CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
+    event            character(50),
+    recordtime       timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
+    remotehost       character(45),
+    remoteport       character(32),
+    pid              integer DEFAULT pg_backend_pid(),
+    dbname           character(50) DEFAULT current_database(),
+    username         character(50) DEFAULT current_user,
+    authmethod       character(32),
+    duration         integer DEFAULT 0,
+    sslversion       character(50),
+    sslcipher        character(128),
+    mtu              integer DEFAULT 0,
+    sslcompression   character(64),
+    sslexpansion     character(64),
+    iamauthguid      character(36),
+    application_name character(250),
+    os_version       character(64),
+    driver_version   character(64),
+    plugin_name      character(32),
+    protocol_version integer,
+    sessionid        character(36),
+    compression      character(128)
+);
+GRANT SELECT, INSERT ON sparkify_redshift.stl_connection_log TO PUBLIC;
+-- stl_undone: no transaction is ever undone by a later one here.
+CREATE OR REPLACE VIEW sparkify_redshift.stl_undone AS
+SELECT NULL::integer AS userid, NULL::bigint AS xact_id, NULL::bigint AS xact_id_undone,
+       NULL::timestamp AS undo_start_ts, NULL::timestamp AS undo_end_ts, NULL::bigint AS table_id
+ WHERE false;
+GRANT SELECT ON sparkify_redshift.stl_undone TO PUBLIC;

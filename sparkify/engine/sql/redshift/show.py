@@ -18,6 +18,20 @@ from sparkify.engine.sql.tokens import Token
 
 _HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
 _V = "::varchar"
+#: The columns and FROM clause shared by the listings of one table or its columns.
+_TABLE_NAMES = (
+    f"current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, c.relname{_V} AS table_name"
+)
+_OF_TABLES = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+_OF_COLUMNS = (
+    _OF_TABLES + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+)
+_GRANTEE = (
+    f"x.privilege_type{_V} AS privilege_type, x.grantee::integer AS identity_id, "
+    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
+    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
+    "x.is_grantable AS admin_option"
+)
 
 
 @dataclass
@@ -141,16 +155,14 @@ def _schemas(*, database: str, like: str, **_: object) -> str:
 
 def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS table_name, CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'TABLE' END{_V} "
+        f"SELECT {_TABLE_NAMES}, CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'TABLE' END{_V} "
         f"AS table_type, array_to_string(c.relacl, ','){_V} AS table_acl, "
         f"obj_description(c.oid, 'pg_class'){_V} AS remarks, pg_get_userbyid(c.relowner){_V} AS owner, "
         "NULL::timestamp AS last_altered_time, NULL::timestamp AS last_modified_time, "
         f"CASE WHEN c.relkind IN ('v', 'm') THEN NULL ELSE upper(coalesce(s.diststyle, 'auto')) END{_V} "
         f"AS dist_style, CASE c.relkind WHEN 'v' THEN 'REGULAR VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' "
         f"ELSE 'REGULAR TABLE' END{_V} AS table_subtype "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        f"LEFT JOIN {SHIM_SCHEMA}.table_style s ON s.table_oid = c.oid "
+        f"{_OF_TABLES}LEFT JOIN {SHIM_SCHEMA}.table_style s ON s.table_oid = c.oid "
         f"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND current_database() = {database} "
         f"AND n.nspname = {schema} AND c.relname LIKE {like} ORDER BY c.relname"
     )
@@ -158,8 +170,7 @@ def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
 
 def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS table_name, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
+        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
         f"pg_get_expr(d.adbin, d.adrelid){_V} AS column_default, "
         f"CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END{_V} AS is_nullable, "
         f"{_DATA_TYPE}{_V} AS data_type, "
@@ -172,9 +183,7 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         "coalesce(l.distkey, false)::integer AS dist_key, "
         f"coalesce(l.encoding, {SHIM_SCHEMA}.default_encoding(a.atttypid, coalesce(l.sortkey, 0))){_V} "
         f"AS encoding, NULL{_V} AS collation "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+        f"{_OF_COLUMNS}LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         f"AND a.attname LIKE {like} ORDER BY a.attnum"
@@ -230,13 +239,9 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
 def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str:
     return (
         f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, x.privilege_type{_V} AS privilege_type, "
-        "x.grantee::integer AS identity_id, "
-        f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
-        f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
-        f"x.is_grantable AS admin_option, 'TABLE'{_V} AS privilege_scope, "
-        f"pg_get_userbyid(x.grantor){_V} AS grantor_name "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, "
+        f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
+        f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(x.grantor){_V} AS grantor_name "
+        f"{_OF_TABLES.rstrip()}, "
         "aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         "ORDER BY identity_name, privilege_type"
@@ -245,14 +250,8 @@ def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str
 
 def _column_grants(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS table_name, a.attname{_V} AS column_name, x.privilege_type{_V} AS privilege_type, "
-        "x.grantee::integer AS identity_id, "
-        f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
-        f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
-        f"x.is_grantable AS admin_option, pg_get_userbyid(x.grantor){_V} AS grantor_name "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped, "
+        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, {_GRANTEE}, "
+        f"pg_get_userbyid(x.grantor){_V} AS grantor_name {_OF_COLUMNS.rstrip()}, "
         "aclexplode(a.attacl) x "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         f"AND a.attname LIKE {like} ORDER BY a.attnum, identity_name, privilege_type"
