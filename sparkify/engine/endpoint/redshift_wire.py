@@ -16,6 +16,9 @@ import struct
 from sparkify.engine.endpoint import messages as m
 
 INTERVAL_OID = 1186
+BYTEA_OID = 17  # the local VARBYTE
+_UNKNOWN_OIDS = (0, 705)
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _MICROSECONDS_A_DAY = 86_400_000_000
 _POSTGRES_INTERVAL = struct.Struct("!qii")  # time (µs), days, months
 _REDSHIFT_INTERVAL = struct.Struct("!qhh")  # time (µs), 0, months
@@ -30,6 +33,20 @@ def parameter_types(parse_payload: bytes) -> tuple[int, ...]:
     return struct.unpack_from(f"!{count}I", parse_payload, offset + 2)
 
 
+def parameter_description(payload: bytes) -> tuple[int, ...]:
+    """The parameter type OIDs of a ParameterDescription (what the server inferred)."""
+    count = struct.unpack_from("!h", payload)[0]
+    return struct.unpack_from(f"!{count}I", payload, 2)
+
+
+def with_inferred(declared: tuple[int, ...], inferred: tuple[int, ...]) -> tuple[int, ...]:
+    """The parameter types a client declared, each unknown one replaced by the one the server inferred."""
+    return tuple(
+        inferred[index] if index >= len(declared) or declared[index] in _UNKNOWN_OIDS else declared[index]
+        for index in range(len(inferred))
+    )
+
+
 def column_types(row_description: bytes) -> tuple[int, ...]:
     """The column type OIDs of a RowDescription."""
     count = struct.unpack_from("!h", row_description)[0]
@@ -42,7 +59,8 @@ def column_types(row_description: bytes) -> tuple[int, ...]:
 
 
 def bind_for_postgres(bind: bytes, parameter_oids: tuple[int, ...]) -> tuple[bytes, tuple[int, ...]]:
-    """The Bind message with its binary INTERVAL parameters in PostgreSQL's form, and its result formats."""
+    """The Bind message with its binary INTERVAL parameters in PostgreSQL's form and its VARBYTE ones (hex
+    digits, as redshift_connector sends bytes) read as hex, and its result formats."""
     _, offset = m.read_cstring(bind)
     _, offset = m.read_cstring(bind, offset)
     head = offset
@@ -58,7 +76,16 @@ def bind_for_postgres(bind: bytes, parameter_oids: tuple[int, ...]) -> tuple[byt
         offset += 4 + max(length, 0)
         binary = (formats[index] if count > 1 else formats[0] if count == 1 else 0) == 1
         oid = parameter_oids[index] if index < len(parameter_oids) else 0
-        if binary and oid == INTERVAL_OID and length == _REDSHIFT_INTERVAL.size:
+        if (
+            not binary
+            and oid == BYTEA_OID
+            and length > 0
+            and length % 2 == 0
+            and _HEX_DIGITS.issuperset(value)
+        ):
+            # redshift_connector sends bytes as their hex digits, which Redshift's VARBYTE reads as hex
+            value, length, changed = b"\\x" + value, length + 2, True
+        elif binary and oid == INTERVAL_OID and length == _REDSHIFT_INTERVAL.size:
             time, days, months = _REDSHIFT_INTERVAL.unpack(value)
             value, length, changed = (
                 _POSTGRES_INTERVAL.pack(time, days, months),

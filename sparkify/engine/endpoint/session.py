@@ -365,6 +365,11 @@ class ClientSession:
         elif kind == b"S":
             self.backend.note_parameter(payload)
             payload = identity.redshift_parameter(payload)
+        elif kind == b"t" and self.due_describes and self.due_describes[0] in self.statement_types:
+            name = self.due_describes[0]
+            declared, columns = self.statement_types[name]  # type: ignore[index]
+            inferred = redshift_wire.parameter_description(payload)
+            self.statement_types[name] = (redshift_wire.with_inferred(declared, inferred), columns)  # type: ignore[index]
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:
