@@ -373,6 +373,9 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     ]
     assert rs.value("SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t'") == 2
     assert rs.value("SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t'") == 1
+    assert rs.value("SELECT count(*) FROM stl_undone") == 0
+    # logins are the endpoint's to record (tests/test_endpoint_wire.py); the in-process path logs none
+    assert rs.value("SELECT count(*) FROM stl_connection_log WHERE event = 'authenticated'") >= 0
     assert rs.value("SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public'") == 1
     assert database in [row[0] for row in rs.run("SHOW DATABASES")]
     assert rs.run(f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {database}.public.listed_t") == []
