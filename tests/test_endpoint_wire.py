@@ -190,3 +190,12 @@ def test_bytes_a_redshift_driver_binds_are_stored_as_those_bytes(
         length, value, note = reader.fetchone()
     assert (length, bytes(value), note) == (2, b"\x01\xff", "01ff")  # the text next to it stays text
     cursor.execute("DROP TABLE wire_bytes")
+
+
+def test_values_a_statement_does_not_name_are_taken(rc: object) -> None:
+    """Redshift takes more bound values than a statement names (a string's characters, one value each)."""
+    cursor = rc.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SELECT %s", "hello world")
+    assert cursor.fetchall() == (["h"],)
+    cursor.execute("SELECT %s::INTEGER + 1", (1, "unused", None))
+    assert cursor.fetchone() == [2]

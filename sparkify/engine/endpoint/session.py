@@ -27,6 +27,7 @@ from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, cla
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.text import first_keyword
+from sparkify.engine.sql.tokens import SqlLexError, tokens
 
 
 class EndpointView(Protocol):
@@ -205,7 +206,13 @@ class ClientSession:
                 self.statement_tags[name] = step.tag
             if self.redshift_driver:
                 self.statement_types[name] = (_parameter_types(payload), ())
-            body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
+            types = payload[rest:]
+            if self.redshift_driver:
+                types = _unreferenced_as_text(step.sql, types)
+            if step.unchanged and types is payload[rest:]:
+                body = payload
+            else:
+                body = m.cstring(name) + m.cstring(step.sql) + types
             self.forward_request(b"P", body)
         elif isinstance(step, ServerSide):
             self.statements[name] = step
@@ -458,6 +465,30 @@ class ClientSession:
         if self._side_connection is None:
             self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
         return self._side_connection
+
+
+def _unreferenced_as_text(sql: str, types: bytes) -> bytes:
+    """A Parse's parameter types with each unknown one the statement never names made text: Redshift
+    takes more values than a statement uses (``select %s`` with a string, one value a character), where
+    PostgreSQL cannot type an unnamed one."""
+    try:
+        count = struct.unpack_from("!h", types)[0]
+        oids = list(struct.unpack_from(f"!{count}I", types, 2))
+    except struct.error:
+        return types
+    unknown = [index for index, oid in enumerate(oids) if oid in (0, 705)]
+    if not unknown:
+        return types
+    try:
+        named = {int(token.text[1:]) - 1 for token in tokens(sql) if token.name == "PARAM"}
+    except (SqlLexError, ValueError):
+        return types
+    missing = [index for index in unknown if index not in named]
+    if not missing:
+        return types
+    for index in missing:
+        oids[index] = 25
+    return struct.pack(f"!h{count}I", count, *oids) + types[2 + 4 * count :]
 
 
 def _parameter_types(parse_payload: bytes) -> tuple[int, ...]:
