@@ -387,7 +387,10 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     functions = rs.run(f"SHOW FUNCTIONS FROM SCHEMA {database}.public LIKE 'listed%'")
     assert [(row[2], row[4], row[5]) for row in functions] == [("listed_f", "integer", "integer")]
     parameters = rs.run(f"SHOW PARAMETERS OF FUNCTION {database}.public.listed_f(integer)")
-    assert [(row[4], row[5], row[6]) for row in parameters] == [(1, "IN", "integer")]
+    assert [(row[4], row[5], row[6]) for row in parameters] == [
+        (0, "RETURN", "integer"),
+        (1, "IN", "integer"),
+    ]
     assert rs.run(f"SHOW PROCEDURES FROM SCHEMA {database}.public LIKE 'listed%'") == []
     rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
     rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")

@@ -288,19 +288,23 @@ def _parameters(kind: str):  # type: ignore[no-untyped-def]
         types = f"array_to_string(ARRAY[{', '.join(arguments or [])}]::text[], ', ')"
         modes = "coalesce(p.proargmodes, array_fill('i'::\"char\", ARRAY[p.pronargs]))"
         all_types = "coalesce(p.proallargtypes, p.proargtypes::oid[])"
+        if kind == "f":  # the return value first, at position 0
+            all_types, modes = f"ARRAY[p.prorettype] || {all_types}", f"ARRAY['r'::\"char\"] || {modes}"
+        first = 1 if kind == "f" else 0
         return (
             f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, coalesce(p.proargnames[u.seq], ''){_V} AS parameter_name, "
-            "u.seq::integer AS ordinal_position, "
+            f"p.proname{_V} AS {label}_name, "
+            f"coalesce(p.proargnames[u.seq - {first}], ''){_V} AS parameter_name, "
+            f"(u.seq - {first})::integer AS ordinal_position, "
             "(CASE u.mode WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 't' THEN 'TABLE' "
-            f"ELSE 'IN' END){_V} AS parameter_type, format_type(u.type, NULL){_V} AS data_type, "
-            "NULL::integer AS character_maximum_length, NULL::integer AS numeric_precision, "
+            f"WHEN 'r' THEN 'RETURN' ELSE 'IN' END){_V} AS parameter_type, format_type(u.type, NULL){_V} "
+            "AS data_type, NULL::integer AS character_maximum_length, NULL::integer AS numeric_precision, "
             "NULL::integer AS numeric_scale "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, "
             f"unnest({all_types}, {modes}) WITH ORDINALITY AS u(type, mode, seq) "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
             f"AND p.proname = {table} AND oidvectortypes(p.proargtypes) = {types} "
-            f"AND coalesce(p.proargnames[u.seq], '') LIKE {like} ORDER BY u.seq"
+            f"AND coalesce(p.proargnames[u.seq - {first}], '') LIKE {like} ORDER BY u.seq"
         )
 
     return query
