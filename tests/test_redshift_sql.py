@@ -374,6 +374,9 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     assert rs.value("SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t'") == 2
     assert rs.value("SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t'") == 1
     assert rs.value("SELECT count(*) FROM stl_undone") == 0
+    # among other relations too, as dbt's get_columns_in_relation names it between its CTEs
+    external = "WITH t AS (SELECT 1 AS n) SELECT count(*) FROM t, pg_catalog.svv_external_columns"
+    assert rs.value(external) == 0
     # logins are the endpoint's to record (tests/test_endpoint_wire.py); the in-process path logs none
     assert rs.value("SELECT count(*) FROM stl_connection_log WHERE event = 'authenticated'") >= 0
     assert rs.value("SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public'") == 1

@@ -18,7 +18,7 @@ from typing import Any
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
-from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
+from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
@@ -86,10 +86,11 @@ def translate(sql: str, *, standard_strings: bool = False) -> str:
 
 
 def _adapted(sql: str, found: list[Token]) -> str:
-    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
-        adapted = leader_sql(sql, found)
-        if adapted != sql:
-            sql, found = adapted, tokens(adapted)
+    # The leader node's catalog (Redshift's columns and clauses), else Redshift's system views named in its
+    # pg_catalog among other tables.
+    adapted = leader_sql(sql, found) if reads_only_catalog(found) else system_views(sql, found)
+    if adapted != sql:
+        sql, found = adapted, tokens(adapted)
     statement = rewrite_statement(found)
     if statement is not None:
         return statement

@@ -120,6 +120,23 @@ def leader_sql(sql: str, found: list[Token]) -> str:
     return replace_spans(sql, replacements) if replacements else sql
 
 
+def system_views(sql: str, found: list[Token]) -> str:
+    """``sql`` with Redshift's system views named in pg_catalog (``pg_catalog.svv_external_columns``) read
+    from the shim schema, in any query: dbt's get_columns_in_relation names one among its CTEs."""
+    if not any(token.word == "PG_CATALOG" for token in found):
+        return sql
+    views = _system_view_spans(found)
+    return replace_spans(sql, views) if views else sql
+
+
+def _system_view_spans(found: list[Token]) -> list[tuple[int, int, str]]:
+    return [
+        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
+        for (schema, name), start, end in _relations(found)
+        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
+    ]
+
+
 def _relations(found: list[Token]) -> Iterator[tuple[tuple[str, str], int, int]]:
     """The tables after each FROM and JOIN, and after each comma of a FROM list: (schema, name) and the
     index range of the tokens that name it."""
@@ -212,11 +229,7 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
 def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
     """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds;
     ``pg_catalog.pg_get_constraintdef(…)``, which the shim schema's knows the recorded keys."""
-    views = [
-        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
-        for (schema, name), start, end in _relations(found)
-        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
-    ]
+    views = _system_view_spans(found)
     functions = [
         (found[index].start, found[index].end, SHIM_SCHEMA)
         for index in range(len(found) - 3)
