@@ -366,11 +366,39 @@ def test_minus_default_numeric_varbyte_and_local_only_types(rs: RedshiftSession)
 def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS listed_t")
     rs.run("CREATE TABLE listed_t (k INT, v VARCHAR(3))")
-    tables = rs.run("SHOW TABLES FROM SCHEMA dev.public")
-    assert ("public", "listed_t", "BASE TABLE") in [row[1:4] for row in tables]
-    columns = rs.run("SHOW COLUMNS FROM TABLE dev.public.listed_t")
+    database = rs.value("SELECT current_database()")
+    tables = rs.run(f"SHOW TABLES FROM SCHEMA {database}.public")
+    assert ("public", "listed_t", "TABLE") in [row[1:4] for row in tables]
+    columns = rs.run(f"SHOW COLUMNS FROM TABLE {database}.public.listed_t")
     assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
-    assert "public" in [row[1] for row in rs.run("SHOW SCHEMAS FROM DATABASE dev")]
+    assert "public" in [row[1] for row in rs.run(f"SHOW SCHEMAS FROM DATABASE {database}")]
+    assert rs.run("SELECT table_type FROM pg_catalog.svv_all_tables WHERE table_name = 'listed_t'") == [
+        ("TABLE",)
+    ]
+    assert rs.value("SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t'") == 2
+    assert rs.value("SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t'") == 1
+    assert rs.value("SELECT count(*) FROM stl_undone") == 0
+    # among other relations too, as dbt's get_columns_in_relation names it between its CTEs
+    external = "WITH t AS (SELECT 1 AS n) SELECT count(*) FROM t, pg_catalog.svv_external_columns"
+    assert rs.value(external) == 0
+    # logins are the endpoint's to record (tests/test_endpoint_wire.py); the in-process path logs none
+    assert rs.value("SELECT count(*) FROM stl_connection_log WHERE event = 'authenticated'") >= 0
+    assert rs.value("SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public'") == 1
+    assert database in [row[0] for row in rs.run("SHOW DATABASES")]
+    assert rs.run(f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {database}.public.listed_t") == []
+    grants = rs.run(f"SHOW GRANTS ON TABLE {database}.public.listed_t")
+    assert "SELECT" in [row[4] for row in grants]
+    rs.run(
+        "CREATE OR REPLACE FUNCTION listed_f (INTEGER) RETURNS INTEGER IMMUTABLE AS 'SELECT $1' LANGUAGE sql"
+    )
+    functions = rs.run(f"SHOW FUNCTIONS FROM SCHEMA {database}.public LIKE 'listed%'")
+    assert [(row[2], row[4], row[5]) for row in functions] == [("listed_f", "integer", "integer")]
+    parameters = rs.run(f"SHOW PARAMETERS OF FUNCTION {database}.public.listed_f(integer)")
+    assert [(row[4], row[5], row[6]) for row in parameters] == [
+        (0, "RETURN", "integer"),
+        (1, "IN", "integer"),
+    ]
+    assert rs.run(f"SHOW PROCEDURES FROM SCHEMA {database}.public LIKE 'listed%'") == []
     rs.run("CREATE SCHEMA IF NOT EXISTS quota_s QUOTA 50 GB")
     rs.run("ALTER SCHEMA quota_s QUOTA UNLIMITED")
     assert rs.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'quota_s'") == 1

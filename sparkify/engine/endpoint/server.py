@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg2
 
+from sparkify.engine.endpoint import identity, tls
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint import tls
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.engine.endpoint.rewrite import version_text
@@ -143,12 +143,14 @@ class Endpoint:
             client, startup = self._startup(client, key)
             if startup is None:
                 return
-            backend, database, redshift_driver = startup
+            backend, database, redshift_driver, protocol = startup
             client.sock.settimeout(None)
             client.stop = self._stopping  # from now on, a stop ends the session at its next read
             with self._sessions_lock:
                 self._sessions[key] = (client.sock, backend)
-            session = ClientSession(self, client, backend, database, redshift_driver=redshift_driver)
+            session = ClientSession(
+                self, client, backend, database, redshift_driver=redshift_driver, protocol=protocol
+            )
             session.serve()
         except m.EndpointStopping:
             log.debug("connection from %s ended by the stop", _peer(address))
@@ -180,7 +182,7 @@ class Endpoint:
 
     def _startup(
         self, client: m.Channel, key: tuple[int, int]
-    ) -> tuple[m.Channel, tuple[Backend, str, bool] | None]:
+    ) -> tuple[m.Channel, tuple[Backend, str, bool, int] | None]:
         """The client's channel (TLS or not) and, once it is in, its backend session and database."""
         client, parameters = self._read_startup(client)
         if parameters is None:
@@ -189,9 +191,9 @@ class Endpoint:
 
     def _admit(
         self, client: m.Channel, parameters: dict[str, str], key: tuple[int, int]
-    ) -> tuple[Backend, str, bool] | None:
-        """The client's backend session, its database, and whether it is a Redshift driver; None when it
-        was turned away."""
+    ) -> tuple[Backend, str, bool, int] | None:
+        """The client's backend session, its database, whether it is a Redshift driver and the result
+        transfer granted it; None when it was turned away."""
         user = parameters.get("user", "")
         if not user:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
@@ -228,18 +230,24 @@ class Endpoint:
             return None
         except psycopg2.Error as exc:
             return self._fatal(client, str(exc).strip().splitlines()[0], exc.pgcode or "XX000")
+        protocol = identity.granted_protocol(parameters)
         try:
             cursor = backend.connection().cursor()
             for statement in adapter.session_setup_statements():
                 cursor.execute(statement)
+            cursor.execute(
+                identity.connection_log_insert(
+                    parameters, _remote(client.sock), isinstance(client.sock, ssl.SSLSocket), protocol or 0
+                )
+            )
         except BackendError as exc:
             backend.close()
             return self._fatal(client, f"the session setup failed: {exc.pgerror}", exc.pgcode)
-        for greeting in backend.greeting:
+        for greeting in identity.greeting(backend.greeting, protocol):
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))
-        return backend, database, bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
+        return backend, database, bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters)), protocol or 0
 
     def _read_startup(self, client: m.Channel) -> tuple[m.Channel, dict[str, str] | None]:
         """The startup parameters, after TLS and GSSAPI requests are answered; None for a CancelRequest."""
@@ -314,6 +322,14 @@ def _connect(arguments: dict[str, Any]) -> Any:
     connection = psycopg2.connect(**arguments)
     connection.autocommit = True
     return connection
+
+
+def _remote(sock: socket.socket) -> tuple[str, int] | None:
+    try:
+        address = sock.getpeername()
+    except OSError:
+        return None
+    return (str(address[0]), int(address[1])) if isinstance(address, tuple) else None
 
 
 def _peer(address: Any) -> str:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import psycopg2
 
-from sparkify.engine.endpoint import error_words, redshift_wire, serverside
+from sparkify.engine.endpoint import error_words, identity, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
@@ -28,6 +28,7 @@ from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.text import first_keyword
+from sparkify.engine.sql.tokens import SqlLexError, tokens
 
 
 class EndpointView(Protocol):
@@ -43,6 +44,11 @@ log = logging.getLogger(__name__)
 
 #: Backend messages that end the answer to one extended-protocol request.
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
+_COLUMN_ORIGINS = (
+    "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped"
+)
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -57,6 +63,7 @@ class ClientSession:
         database: str,
         *,
         redshift_driver: bool,
+        protocol: int = 0,
     ) -> None:
         self.endpoint = endpoint
         self.client = client
@@ -79,6 +86,10 @@ class ClientSession:
         self.statement_types: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self.portal_intervals: dict[str, frozenset[int]] = {}
         self.due_describes: deque[str | None] = deque()
+        #: The result transfer granted (server_protocol_version): from 1, RowDescriptions carry Redshift's
+        #: extended metadata, from the columns of the tables they come from (by table oid, kept per session).
+        self.protocol = protocol
+        self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         #: The client's text and the translation last sent for it, when they differ: an error's position
@@ -215,7 +226,13 @@ class ClientSession:
                 self.statement_tags[name] = step.tag
             if self.redshift_driver:
                 self.statement_types[name] = (_parameter_types(payload), ())
-            body = payload if step.unchanged else m.cstring(name) + m.cstring(step.sql) + payload[rest:]
+            types = payload[rest:]
+            if self.redshift_driver:
+                types = _unreferenced_as_text(step.sql, types)
+            if step.unchanged and types is payload[rest:]:
+                body = payload
+            else:
+                body = m.cstring(name) + m.cstring(step.sql) + types
             self.sent_texts = None if step.unchanged else (sql, step.sql)
             self.forward_request(b"P", body)
         elif isinstance(step, ServerSide):
@@ -377,12 +394,35 @@ class ClientSession:
                 return m.command_complete(tag)
         elif kind == b"S":
             self.backend.note_parameter(payload)
+            payload = identity.redshift_parameter(payload)
+        elif kind == b"t" and self.due_describes and self.due_describes[0] in self.statement_types:
+            name = self.due_describes[0]
+            declared, columns = self.statement_types[name]  # type: ignore[index]
+            inferred = redshift_wire.parameter_description(payload)
+            self.statement_types[name] = (redshift_wire.with_inferred(declared, inferred), columns)  # type: ignore[index]
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:
                 parameters, _ = self.statement_types[name]
                 self.statement_types[name] = (parameters, redshift_wire.column_types(payload))
+        if kind == b"T" and self.protocol >= 1:
+            return m.message(kind, self._with_extended_metadata(payload))
         return m.message(kind, payload)
+
+    def _with_extended_metadata(self, row_description: bytes) -> bytes:
+        """The RowDescription as Redshift gives it at server_protocol_version 1 and above."""
+        unknown = redshift_wire.table_oids(row_description) - self.column_origins.keys()
+        if unknown:
+            side = self._side()
+            with side.cursor() as cursor:
+                cursor.execute(_COLUMN_ORIGINS, (sorted(unknown),))
+                found = cursor.fetchall()
+            side.rollback()  # no snapshot kept open: the next look sees later tables
+            for oid in unknown:
+                self.column_origins[oid] = {}
+            for oid, attnum, *origin in found:
+                self.column_origins[oid][attnum] = tuple(origin)  # type: ignore[assignment]
+        return redshift_wire.extended_row_description(row_description, self.column_origins, self.database)
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""
@@ -441,9 +481,37 @@ class ClientSession:
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction, as on Redshift: written on its own connection."""
+        return record_in_stl_load_errors(self._side(), table, rejected)
+
+    def _side(self) -> Any:
+        """The session's own connection to the embedded server, outside the client's transaction."""
         if self._side_connection is None:
             self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
-        return record_in_stl_load_errors(self._side_connection, table, rejected)
+        return self._side_connection
+
+
+def _unreferenced_as_text(sql: str, types: bytes) -> bytes:
+    """A Parse's parameter types with each unknown one the statement never names made text: Redshift
+    takes more values than a statement uses (``select %s`` with a string, one value a character), where
+    PostgreSQL cannot type an unnamed one."""
+    try:
+        count = struct.unpack_from("!h", types)[0]
+        oids = list(struct.unpack_from(f"!{count}I", types, 2))
+    except struct.error:
+        return types
+    unknown = [index for index, oid in enumerate(oids) if oid in (0, 705)]
+    if not unknown:
+        return types
+    try:
+        named = {int(token.text[1:]) - 1 for token in tokens(sql) if token.name == "PARAM"}
+    except (SqlLexError, ValueError):
+        return types
+    missing = [index for index in unknown if index not in named]
+    if not missing:
+        return types
+    for index in missing:
+        oids[index] = 25
+    return struct.pack(f"!h{count}I", count, *oids) + types[2 + 4 * count :]
 
 
 def _parameter_types(parse_payload: bytes) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.engine.sql.redshift.lateral import ColumnLookup, columns_in_session, with_lateral_aliases
-from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
+from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
@@ -93,11 +93,12 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
 
 
 def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:
+    # The leader node's catalog (Redshift's columns and clauses, its aliases included), else Redshift's
+    # system views named in its pg_catalog among other tables.
     catalog = reads_only_catalog(found)
-    if catalog:  # the leader node's catalog: Redshift's columns and clauses, its aliases included
-        adapted = leader_sql(sql, found)
-        if adapted != sql:
-            sql, found = adapted, tokens(adapted)
+    adapted = leader_sql(sql, found) if catalog else system_views(sql, found)
+    if adapted != sql:
+        sql, found = adapted, tokens(adapted)
     statement = rewrite_statement(found)
     if statement is not None:
         return statement

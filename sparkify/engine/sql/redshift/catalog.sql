@@ -296,9 +296,14 @@ CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
 SELECT c.*,
        CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
             ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
-       END::integer AS reldiststyle
+       END::integer AS reldiststyle,
+       false AS relhasoids  -- PostgreSQL 8.0's column, which Redshift keeps (no table has oids)
   FROM pg_catalog.pg_class c
   LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid;
+
+-- pg_proc with PostgreSQL 8.0's proisagg and proiswindow, which Redshift keeps (prokind came with 11).
+CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_proc AS
+SELECT p.*, p.prokind = 'a' AS proisagg, p.prokind = 'w' AS proiswindow FROM pg_catalog.pg_proc p;
 
 -- attencodingtype numbers the encodings in this order; format_encoding names them back.
 CREATE OR REPLACE FUNCTION sparkify_redshift.encoding_names() RETURNS text[]
@@ -354,7 +359,7 @@ SELECT NULL::text AS redshift_database_name, NULL::text AS schemaname, NULL::tex
        NULL::text AS columnname, NULL::text AS external_type, NULL::integer AS columnnum,
        NULL::integer AS part_key, NULL::text AS is_nullable
  WHERE false;
-GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_attribute,
+GRANT SELECT ON sparkify_redshift.leader_pg_class, sparkify_redshift.leader_pg_proc, sparkify_redshift.leader_pg_attribute,
                 sparkify_redshift.leader_pg_attrdef, sparkify_redshift.svv_external_schemas,
                 sparkify_redshift.svv_external_tables, sparkify_redshift.svv_external_columns
    TO PUBLIC;
@@ -463,3 +468,73 @@ GRANT SELECT ON sparkify_redshift.table_keys, sparkify_redshift.sortkey_indexes,
 -- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
 CREATE OR REPLACE VIEW sparkify_redshift.pg_proc_info AS SELECT p.oid AS prooid, p.* FROM pg_catalog.pg_proc p;
 GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;
+
+-- svv_all_schemas, svv_all_tables and svv_all_columns (and their svv_redshift_* twins), as Redshift's drivers
+-- read them: redshift_connector's insert_data_bulk and write_dataframe check the table and its columns there.
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_schemas AS
+SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
+       n.nspowner::integer AS schema_owner, 'local'::varchar(128) AS schema_type,
+       array_to_string(n.nspacl, ',')::varchar(128) AS schema_acl, NULL::varchar(128) AS source_database,
+       NULL::varchar(128) AS schema_option
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname NOT IN ('pg_toast', 'sparkify_redshift') AND n.nspname NOT LIKE E'pg\\_temp\\_%'
+   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%';
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_tables AS
+SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
+       c.relname::varchar(128) AS table_name,
+       CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'TABLE' END::varchar(128) AS table_type,
+       array_to_string(c.relacl, ',')::varchar(128) AS table_acl,
+       obj_description(c.oid, 'pg_class')::varchar(128) AS remarks
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'sparkify_redshift'
+   AND has_table_privilege(c.oid, 'SELECT');
+CREATE OR REPLACE VIEW sparkify_redshift.svv_all_columns AS
+SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(128) AS schema_name,
+       table_name::varchar(128), column_name::varchar(128), ordinal_position::integer,
+       column_default::varchar(4000), is_nullable::varchar(3), data_type::varchar(128),
+       character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
+       NULL::varchar(128) AS remarks
+  FROM information_schema.columns
+ WHERE table_schema <> 'sparkify_redshift';
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_schemas AS
+SELECT database_name, schema_name, schema_owner, schema_type FROM sparkify_redshift.svv_all_schemas;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_tables AS SELECT * FROM sparkify_redshift.svv_all_tables;
+CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_columns AS SELECT * FROM sparkify_redshift.svv_all_columns;
+GRANT SELECT ON sparkify_redshift.svv_all_schemas, sparkify_redshift.svv_all_tables,
+                sparkify_redshift.svv_all_columns, sparkify_redshift.svv_redshift_schemas,
+                sparkify_redshift.svv_redshift_tables, sparkify_redshift.svv_redshift_columns
+   TO PUBLIC;
+
+-- stl_connection_log: the endpoint writes a row as each client is let in, with what its driver told of itself
+-- (application_name, os_version, driver_version, plugin_name, client_protocol_version).
+CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
+    event            character(50),
+    recordtime       timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
+    remotehost       character(45),
+    remoteport       character(32),
+    pid              integer DEFAULT pg_backend_pid(),
+    dbname           character(50) DEFAULT current_database(),
+    username         character(50) DEFAULT current_user,
+    authmethod       character(32),
+    duration         integer DEFAULT 0,
+    sslversion       character(50),
+    sslcipher        character(128),
+    mtu              integer DEFAULT 0,
+    sslcompression   character(64),
+    sslexpansion     character(64),
+    iamauthguid      character(36),
+    application_name character(250),
+    os_version       character(64),
+    driver_version   character(64),
+    plugin_name      character(32),
+    protocol_version integer,
+    sessionid        character(36),
+    compression      character(128)
+);
+GRANT SELECT, INSERT ON sparkify_redshift.stl_connection_log TO PUBLIC;
+-- stl_undone: no transaction is ever undone by a later one here.
+CREATE OR REPLACE VIEW sparkify_redshift.stl_undone AS
+SELECT NULL::integer AS userid, NULL::bigint AS xact_id, NULL::bigint AS xact_id_undone,
+       NULL::timestamp AS undo_start_ts, NULL::timestamp AS undo_end_ts, NULL::bigint AS table_id
+ WHERE false;
+GRANT SELECT ON sparkify_redshift.stl_undone TO PUBLIC;

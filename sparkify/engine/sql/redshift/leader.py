@@ -27,14 +27,23 @@ from sparkify.engine.sql.tokens import Token, replace_spans
 
 _READS = frozenset(["SELECT", "WITH", "SHOW"])
 _CATALOG_SCHEMAS = frozenset(["PG_CATALOG", "INFORMATION_SCHEMA"])
-_LEADER_VIEWS = frozenset(
-    ["SVV_EXTERNAL_SCHEMAS", "SVV_EXTERNAL_TABLES", "SVV_EXTERNAL_COLUMNS", "SVV_TABLES", "SVV_COLUMNS"]
-)
+_ALL_VIEWS = frozenset({"SVV_ALL_SCHEMAS", "SVV_ALL_TABLES", "SVV_ALL_COLUMNS", "SVV_REDSHIFT_SCHEMAS"}) | {
+    "SVV_REDSHIFT_TABLES",
+    "SVV_REDSHIFT_COLUMNS",
+}
+_LEADER_VIEWS = _ALL_VIEWS | {
+    "SVV_EXTERNAL_SCHEMAS",
+    "SVV_EXTERNAL_TABLES",
+    "SVV_EXTERNAL_COLUMNS",
+    "SVV_TABLES",
+    "SVV_COLUMNS",
+}
 # Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
 _REDSHIFT_COLUMNS = {
-    "PG_CLASS": frozenset(["RELDISTSTYLE"]),
+    "PG_CLASS": frozenset(["RELDISTSTYLE", "RELHASOIDS"]),  # relhasoids: psql's \d asks a server of 8.0
     "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
     "PG_ATTRDEF": frozenset(["ADSRC"]),
+    "PG_PROC": frozenset(["PROISAGG", "PROISWINDOW"]),  # psql's \df asks a server of 8.0
 }
 # Catalog tables read from the shim's view of them whenever named, by name and the schema that holds them:
 # what a cluster shows and PostgreSQL does not (recorded primary keys), less what it does not show (the shim
@@ -60,8 +69,9 @@ SELECT n.nspname, c.relname, array_agg(a.attname::text)
  WHERE n.nspname IN ('pg_catalog', 'information_schema', '{SHIM_SCHEMA}') AND c.relkind IN ('r', 'v', 'm')
  GROUP BY n.nspname, c.relname
 """
-# Redshift's own catalog views that it keeps in pg_catalog: the shim schema has them.
-_SHIM_CATALOG = frozenset(["PG_PROC_INFO"])
+# Redshift's system views in its pg_catalog, which the shim schema holds: clients name them with the schema
+# (redshift_connector's insert_data_bulk: pg_catalog.svv_all_tables; dbt: pg_catalog.svv_external_columns).
+_SHIM_CATALOG = _LEADER_VIEWS | {"PG_PROC_INFO", "PG_TABLE_DEF", "SVV_TABLE_INFO", "STL_QUERY", "STV_RECENTS"}
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
@@ -117,6 +127,23 @@ def leader_sql(sql: str, found: list[Token]) -> str:
         + lateral_aliases(sql, found, lambda low, high: _columns_of(found, low, high))
     )
     return replace_spans(sql, replacements) if replacements else sql
+
+
+def system_views(sql: str, found: list[Token]) -> str:
+    """``sql`` with Redshift's system views named in pg_catalog (``pg_catalog.svv_external_columns``) read
+    from the shim schema, in any query: dbt's get_columns_in_relation names one among its CTEs."""
+    if not any(token.word == "PG_CATALOG" for token in found):
+        return sql
+    views = _system_view_spans(found)
+    return replace_spans(sql, views) if views else sql
+
+
+def _system_view_spans(found: list[Token]) -> list[tuple[int, int, str]]:
+    return [
+        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
+        for (schema, name), start, end in _relations(found)
+        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
+    ]
 
 
 def _relations(found: list[Token]) -> Iterator[tuple[tuple[str, str], int, int]]:
@@ -211,11 +238,7 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
 def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
     """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds;
     ``pg_catalog.pg_get_constraintdef(…)``, which the shim schema's knows the recorded keys."""
-    views = [
-        (found[start].start, found[end - 1].end, f"{SHIM_SCHEMA}.{name.lower()}")
-        for (schema, name), start, end in _relations(found)
-        if schema.upper() == "PG_CATALOG" and name.upper() in _SHIM_CATALOG
-    ]
+    views = _system_view_spans(found)
     functions = [
         (found[index].start, found[index].end, SHIM_SCHEMA)
         for index in range(len(found) - 3)

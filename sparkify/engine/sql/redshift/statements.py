@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.show import SHOW_COMMANDS, show_statement
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import Token
 
@@ -57,44 +58,13 @@ def rewrite_statement(found: list[Token]) -> str | None:
         return _search_path(found, words)
     if words[:2] == ["ALTER", "TABLE"]:
         return _alter_table(found, words)
-    if words[:1] == ["SHOW"] and len(words) > 1 and words[1] in _SHOW_LISTS:
-        return _show_list(found, words)
+    if words[:1] == ["SHOW"] and len(words) > 1 and words[1] in SHOW_COMMANDS:
+        return show_statement(found)
     if words[:2] in (["CREATE", "SCHEMA"], ["ALTER", "SCHEMA"]) and "QUOTA" in words:
         return _without_quota(found, words)
     if words[:1] == ["MERGE"] and words[-2:] == ["REMOVE", "DUPLICATES"]:
         return _merge_remove_duplicates(found, words)
     return None
-
-
-_SHOW_LISTS = {
-    "TABLES": "SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, "
-    "table_type, NULL::text AS table_acl, NULL::text AS remarks FROM information_schema.tables "
-    "WHERE table_schema = {schema}",
-    "COLUMNS": "SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, column_name, "
-    "ordinal_position, column_default, is_nullable, data_type, character_maximum_length, numeric_precision, "
-    "numeric_scale, NULL::text AS remarks FROM information_schema.columns "
-    "WHERE table_schema = {schema} AND table_name = {table} ORDER BY ordinal_position",
-    # E'': the same pattern whatever the session's standard_conforming_strings (the endpoint's is off).
-    "SCHEMAS": "SELECT current_database() AS database_name, nspname AS schema_name, "
-    "pg_get_userbyid(nspowner) AS schema_owner, 'local' AS schema_type, NULL::text AS schema_acl, "
-    "NULL::text AS source_database, NULL::text AS schema_option FROM pg_namespace "
-    "WHERE nspname NOT LIKE E'pg\\\\_%' AND nspname NOT IN ('information_schema', '" + SHIM_SCHEMA + "')",
-    "DATABASES": "SELECT datname AS database_name, pg_get_userbyid(datdba) AS database_owner, "
-    "'local' AS database_type, NULL::text AS database_acl, NULL::text AS parameters, "
-    "NULL::text AS database_isolation_level FROM pg_database WHERE NOT datistemplate",
-}
-
-
-def _show_list(found: list[Token], words: list[str]) -> str:
-    """``SHOW TABLES FROM SCHEMA db.schema``, ``SHOW COLUMNS FROM TABLE db.schema.table``, ``SHOW SCHEMAS
-    FROM DATABASE db``, ``SHOW DATABASES``: the last dotted name's parts, as Redshift's listings."""
-    names = [token.text.strip('"').lower() for token in found[2:] if token.word or token.text.startswith('"')]
-    names = [name for name in names if name.upper() not in ("FROM", "SCHEMA", "TABLE", "DATABASE")]
-    schema = quote_literal(
-        names[-2] if words[1] == "COLUMNS" and len(names) >= 2 else (names[-1] if names else "public")
-    )
-    table = quote_literal(names[-1] if names else "")
-    return _SHOW_LISTS[words[1]].format(schema=schema, table=table)
 
 
 def _without_quota(found: list[Token], words: list[str]) -> str:

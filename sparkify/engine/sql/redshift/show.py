@@ -1,0 +1,327 @@
+"""Redshift's SHOW commands that list the catalog (the ``show_discovery`` the endpoint reports: version 4),
+answered from PostgreSQL's catalog with the columns a cluster returns.
+
+Redshift's drivers build their metadata API on them (redshift_connector's get_schemas, get_tables,
+get_columns, get_primary_keys, get_procedures …), and bind the names as parameters:
+``SHOW COLUMNS FROM TABLE $1.$2.$3 LIKE $4``.  So each name is a value here: a parameter, a string literal,
+or an identifier (folded to lower case unless quoted, as Redshift folds it).  A session sees its own
+database: another database's listing is empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.tokens import Token
+
+_HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
+_V = "::varchar"
+#: The columns and FROM clause shared by the listings of one table or its columns.
+_TABLE_NAMES = (
+    f"current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, c.relname{_V} AS table_name"
+)
+_OF_TABLES = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+_OF_COLUMNS = (
+    _OF_TABLES + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+)
+_GRANTEE = (
+    f"x.privilege_type{_V} AS privilege_type, x.grantee::integer AS identity_id, "
+    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
+    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
+    "x.is_grantable AS admin_option"
+)
+
+
+@dataclass
+class _Show:
+    """A SHOW command's parts: its leading keywords, the values of its dotted name, its argument types,
+    its LIKE pattern and its LIMIT."""
+
+    keywords: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    arguments: list[str] | None = None
+    like: str | None = None
+    limit: str | None = None
+
+
+def _value(token: Token) -> str:
+    """A name part as an SQL value: a parameter or a literal as it is, an identifier folded or unquoted."""
+    if token.name == "PARAM":
+        return f"{token.text}::text"
+    if token.name == "SCONST":
+        return f"{token.text}::text"
+    if token.text.startswith('"'):
+        return quote_literal(token.text[1:-1].replace('""', '"'))
+    return quote_literal(token.text.lower())
+
+
+def _parse(found: list[Token]) -> _Show:
+    show = _Show()
+    parts = [token for token in found[1:] if token.text != ";"]
+    index = 0
+    while index < len(parts) and parts[index].word in _KEYWORDS:
+        show.keywords.append(parts[index].word)
+        index += 1
+    while index < len(parts) and parts[index].word not in ("LIKE", "LIMIT") and parts[index].text != "(":
+        if parts[index].text != ".":
+            show.names.append(_value(parts[index]))
+        index += 1
+    if index < len(parts) and parts[index].text == "(":
+        show.arguments = []
+        index += 1
+        while index < len(parts) and parts[index].text != ")":
+            if parts[index].text != ",":
+                show.arguments.append(
+                    parts[index].text + "::text"
+                    if parts[index].name in ("PARAM", "SCONST")
+                    else quote_literal(parts[index].text.lower())
+                )
+            index += 1
+        index += 1
+    while index + 1 < len(parts):
+        if parts[index].word == "LIKE":
+            show.like = _value(parts[index + 1])
+        elif parts[index].word == "LIMIT":
+            show.limit = str(int(parts[index + 1].text))
+        index += 2
+    return show
+
+
+#: The first words of the SHOW commands this module answers.
+SHOW_COMMANDS = frozenset(
+    {"DATABASES", "SCHEMAS", "TABLES", "COLUMNS", "CONSTRAINTS", "GRANTS", "COLUMN"}
+) | {
+    "FUNCTIONS",
+    "PROCEDURES",
+    "PARAMETERS",
+}
+_KEYWORDS = (
+    SHOW_COMMANDS
+    | {"PRIMARY", "FOREIGN", "KEYS", "EXPORTED", "OF", "FUNCTION", "PROCEDURE", "FROM"}
+    | {
+        "DATABASE",
+        "SCHEMA",
+        "TABLE",
+        "ON",
+    }
+)
+
+
+def show_statement(found: list[Token]) -> str | None:
+    """The query answering a catalog SHOW command, or None when ``found`` is no such command."""
+    show = _parse(found)
+    if not show.keywords or show.keywords[0] not in SHOW_COMMANDS:
+        return None
+    kind = show.keywords[0]
+    if kind == "CONSTRAINTS":
+        kind = "FOREIGN" if "FOREIGN" in show.keywords else "PRIMARY"
+        if "EXPORTED" in show.keywords:
+            kind = "EXPORTED"
+    elif kind == "PARAMETERS":
+        kind = "PARAMETERS_PROCEDURE" if "PROCEDURE" in show.keywords else "PARAMETERS_FUNCTION"
+    # The database may be left out (the session's), and the schema of SHOW TABLES / FUNCTIONS / PROCEDURES.
+    expected = 1 if kind == "SCHEMAS" else 2 if kind in ("TABLES", "FUNCTIONS", "PROCEDURES") else 3
+    names = ["current_database()"] * max(0, expected - len(show.names)) + show.names
+    names = (names + ["''"] * 3)[:3]
+    query = _QUERIES[kind](
+        database=names[0], schema=names[1], table=names[2], like=show.like or "'%'", arguments=show.arguments
+    )
+    return query + (f" LIMIT {show.limit}" if show.limit else "")
+
+
+def _databases(*, like: str, **_: object) -> str:
+    return (
+        f"SELECT datname{_V} AS database_name, pg_get_userbyid(datdba){_V} AS database_owner, "
+        f"'local'{_V} AS database_type, NULL{_V} AS database_acl, NULL{_V} AS parameters, "
+        f"'Snapshot Isolation'{_V} AS database_isolation_level FROM pg_database "
+        f"WHERE NOT datistemplate AND datname LIKE {like} "
+        "ORDER BY datname"
+    )
+
+
+def _schemas(*, database: str, like: str, **_: object) -> str:
+    return (
+        f"SELECT current_database(){_V} AS database_name, nspname{_V} AS schema_name, "
+        f"nspowner::integer AS schema_owner, 'local'{_V} AS schema_type, "
+        f"array_to_string(nspacl, ','){_V} AS schema_acl, NULL{_V} AS source_database, "
+        f"NULL{_V} AS schema_option FROM pg_namespace WHERE current_database() = {database} "
+        f"AND nspname NOT LIKE E'pg\\\\_temp\\\\_%' AND nspname NOT LIKE E'pg\\\\_toast\\\\_temp\\\\_%' "
+        f"AND nspname NOT IN {_HIDDEN_SCHEMAS} AND nspname LIKE {like} "
+        "ORDER BY nspname"
+    )
+
+
+def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
+    return (
+        f"SELECT {_TABLE_NAMES}, CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'TABLE' END{_V} "
+        f"AS table_type, array_to_string(c.relacl, ','){_V} AS table_acl, "
+        f"obj_description(c.oid, 'pg_class'){_V} AS remarks, pg_get_userbyid(c.relowner){_V} AS owner, "
+        "NULL::timestamp AS last_altered_time, NULL::timestamp AS last_modified_time, "
+        f"CASE WHEN c.relkind IN ('v', 'm') THEN NULL ELSE upper(coalesce(s.diststyle, 'auto')) END{_V} "
+        f"AS dist_style, CASE c.relkind WHEN 'v' THEN 'REGULAR VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' "
+        f"ELSE 'REGULAR TABLE' END{_V} AS table_subtype "
+        f"{_OF_TABLES}LEFT JOIN {SHIM_SCHEMA}.table_style s ON s.table_oid = c.oid "
+        f"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND current_database() = {database} "
+        f"AND n.nspname = {schema} AND c.relname LIKE {like} ORDER BY c.relname"
+    )
+
+
+def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
+    return (
+        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
+        f"pg_get_expr(d.adbin, d.adrelid){_V} AS column_default, "
+        f"CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END{_V} AS is_nullable, "
+        f"{_DATA_TYPE}{_V} AS data_type, "
+        f"{_SIZE.format('char_max_length')} AS character_maximum_length, "
+        f"{_SIZE.format('numeric_precision')} AS numeric_precision, "
+        f"{_SIZE.format('numeric_scale')} AS numeric_scale, "
+        f"col_description(c.oid, a.attnum){_V} AS remarks, "
+        f"CASE WHEN l.sortkey > 0 THEN 'COMPOUND' WHEN l.sortkey < 0 THEN 'INTERLEAVED' END{_V} "
+        "AS sort_key_type, coalesce(l.sortkey, 0)::integer AS sort_key, "
+        "coalesce(l.distkey, false)::integer AS dist_key, "
+        f"coalesce(l.encoding, {SHIM_SCHEMA}.default_encoding(a.atttypid, coalesce(l.sortkey, 0))){_V} "
+        f"AS encoding, NULL{_V} AS collation "
+        f"{_OF_COLUMNS}LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+        f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
+        f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
+        f"AND a.attname LIKE {like} ORDER BY a.attnum"
+    )
+
+
+_SIZE = "information_schema._pg_{}(a.atttypid, a.atttypmod)::integer"
+#: A column's type as Redshift's SHOW COLUMNS names it (SUPER held as json).
+_DATA_TYPE = (
+    "CASE WHEN a.atttypid = 'json'::regtype THEN 'super' "
+    "WHEN a.atttypid = 'bytea'::regtype THEN 'binary varying' "
+    "ELSE format_type(a.atttypid, NULL) END"
+)
+
+
+def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str:
+    """The recorded primary key (informational, as on Redshift: the adapter keeps it out of PostgreSQL)."""
+    return (
+        f"SELECT current_database(){_V} AS database_name, k.schema_name{_V} AS schema_name, "
+        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, k.ordinal_position AS key_seq, "
+        f"k.constraint_name{_V} AS pk_name FROM {SHIM_SCHEMA}.key_columns k "
+        f"WHERE k.contype = 'p' AND current_database() = {database} AND k.schema_name = {schema} "
+        f"AND k.table_name = {table} ORDER BY k.ordinal_position"
+    )
+
+
+def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
+    """SHOW CONSTRAINTS FOREIGN KEYS (the table's own, ``fk``) or … EXPORTED (those naming it, ``pk``)."""
+
+    def query(*, database: str, schema: str, table: str, **_: object) -> str:
+        return (
+            f"SELECT current_database(){_V} AS pk_database_name, pn.nspname{_V} AS pk_schema_name, "
+            f"pc.relname{_V} AS pk_table_name, pa.attname{_V} AS pk_column_name, "
+            f"current_database(){_V} AS fk_database_name, fn.nspname{_V} AS fk_schema_name, "
+            f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
+            "3 AS update_rule, 3 AS delete_rule, "
+            f"f.conname{_V} AS fk_name, (SELECT p.conname FROM pg_constraint p "
+            f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, 7 AS deferrability "
+            "FROM pg_constraint f, "
+            "unnest(f.conkey, f.confkey) WITH ORDINALITY AS k(fk_attnum, pk_attnum, seq), "
+            "pg_class fc, pg_namespace fn, pg_attribute fa, pg_class pc, pg_namespace pn, pg_attribute pa "
+            "WHERE f.contype = 'f' AND fc.oid = f.conrelid AND fn.oid = fc.relnamespace "
+            "AND fa.attrelid = fc.oid AND fa.attnum = k.fk_attnum AND pc.oid = f.confrelid "
+            "AND pn.oid = pc.relnamespace AND pa.attrelid = pc.oid AND pa.attnum = k.pk_attnum "
+            f"AND current_database() = {database} AND {side}n.nspname = {schema} "
+            f"AND {side}c.relname = {table} "
+            "ORDER BY pn.nspname, pc.relname, f.conname, k.seq"
+        )
+
+    return query
+
+
+def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str:
+    return (
+        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
+        f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
+        f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(x.grantor){_V} AS grantor_name "
+        f"{_OF_TABLES.rstrip()}, "
+        "aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x "
+        f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
+        "ORDER BY identity_name, privilege_type"
+    )
+
+
+def _column_grants(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
+    return (
+        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, {_GRANTEE}, "
+        f"pg_get_userbyid(x.grantor){_V} AS grantor_name {_OF_COLUMNS.rstrip()}, "
+        "aclexplode(a.attacl) x "
+        f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
+        f"AND a.attname LIKE {like} ORDER BY a.attnum, identity_name, privilege_type"
+    )
+
+
+def _routines(kind: str):  # type: ignore[no-untyped-def]
+    """SHOW FUNCTIONS / SHOW PROCEDURES FROM SCHEMA d.s: ``kind`` is pg_proc's prokind, f or p."""
+    label = "function" if kind == "f" else "procedure"
+
+    def query(*, database: str, schema: str, like: str, **_: object) -> str:
+        return (
+            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
+            f"p.proname{_V} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
+            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPE}{_V} AS return_type, "
+            f"obj_description(p.oid, 'pg_proc'){_V} AS remarks "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
+            f"AND p.proname LIKE {like} ORDER BY p.proname, argument_list"
+        )
+
+    return query
+
+
+_RETURN_TYPE = "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END"
+
+
+def _parameters(kind: str):  # type: ignore[no-untyped-def]
+    """SHOW PARAMETERS OF FUNCTION / PROCEDURE d.s.name(types): one row a parameter (and a function's
+    return value), found by the name and the argument types."""
+    label = "function" if kind == "f" else "procedure"
+
+    def query(*, database: str, schema: str, table: str, like: str, arguments: list[str] | None) -> str:
+        types = f"array_to_string(ARRAY[{', '.join(arguments or [])}]::text[], ', ')"
+        modes = "coalesce(p.proargmodes, array_fill('i'::\"char\", ARRAY[p.pronargs]))"
+        all_types = "coalesce(p.proallargtypes, p.proargtypes::oid[])"
+        if kind == "f":  # the return value first, at position 0
+            all_types, modes = f"ARRAY[p.prorettype] || {all_types}", f"ARRAY['r'::\"char\"] || {modes}"
+        first = 1 if kind == "f" else 0
+        return (
+            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
+            f"p.proname{_V} AS {label}_name, "
+            f"coalesce(p.proargnames[u.seq - {first}], ''){_V} AS parameter_name, "
+            f"(u.seq - {first})::integer AS ordinal_position, "
+            "(CASE u.mode WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 't' THEN 'TABLE' "
+            f"WHEN 'r' THEN 'RETURN' ELSE 'IN' END){_V} AS parameter_type, format_type(u.type, NULL){_V} "
+            "AS data_type, NULL::integer AS character_maximum_length, NULL::integer AS numeric_precision, "
+            "NULL::integer AS numeric_scale "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, "
+            f"unnest({all_types}, {modes}) WITH ORDINALITY AS u(type, mode, seq) "
+            f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
+            f"AND p.proname = {table} AND oidvectortypes(p.proargtypes) = {types} "
+            f"AND coalesce(p.proargnames[u.seq - {first}], '') LIKE {like} ORDER BY u.seq"
+        )
+
+    return query
+
+
+_QUERIES = {
+    "DATABASES": _databases,
+    "SCHEMAS": _schemas,
+    "TABLES": _tables,
+    "COLUMNS": _columns,
+    "PRIMARY": _primary_keys,
+    "FOREIGN": _foreign_keys("f"),
+    "EXPORTED": _foreign_keys("p"),
+    "GRANTS": _table_grants,
+    "COLUMN": _column_grants,
+    "FUNCTIONS": _routines("f"),
+    "PROCEDURES": _routines("p"),
+    "PARAMETERS_FUNCTION": _parameters("f"),
+    "PARAMETERS_PROCEDURE": _parameters("p"),
+}
