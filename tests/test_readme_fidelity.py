@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SURFACE_TESTS = (
     "test_redshift_functions.py",
     "test_redshift_sql.py",
+    "test_redshift_queries.py",
     "test_unload.py",
     "test_parquet.py",
 )

@@ -20,6 +20,8 @@ from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
 from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.pivot import rewrite_rotations
+from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -95,8 +97,19 @@ def _adapted(sql: str, found: list[Token]) -> str:
         return statement
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
+    adapted = _reshaped(adapted, found)
     adapted = rewrite_expressions(adapted)
     return _with_layout(adapted, layout) if layout is not None else adapted
+
+
+def _reshaped(sql: str, found: list[Token]) -> str:
+    """``sql`` with Redshift's PIVOT, UNPIVOT and QUALIFY clauses made PostgreSQL's derived tables."""
+    named = {token.word for token in found}
+    if named & {"PIVOT", "UNPIVOT"}:
+        sql = rewrite_rotations(sql)
+    if "QUALIFY" in named:
+        sql = rewrite_qualify(sql)
+    return sql
 
 
 def postgres_ddl(sql: str) -> str:

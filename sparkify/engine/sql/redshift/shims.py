@@ -11,7 +11,7 @@ from typing import Any
 from sparkify.engine.sql.load_errors import STL_LOAD_ERRORS_DDL
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
-_SQL_FILES = ("functions_datetime.sql", "functions_text.sql", "catalog.sql")
+_SQL_FILES = ("functions_datetime.sql", "functions_text.sql", "functions_hash.sql", "catalog.sql")
 # Two sessions preparing the same database at once would race on CREATE OR REPLACE: one waits.
 _LOCK_KEY = 0x5EDB_17F1
 
