@@ -31,8 +31,10 @@ def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def _psycopg2(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Simple query protocol, autocommit."""
     connection = endpoint.connect()
     try:
+        connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute(sql)
             return [column.name for column in cursor.description], cursor.fetchall()
@@ -41,18 +43,22 @@ def _psycopg2(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tupl
 
 
 def _psycopg3(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Extended protocol, prepared, in a transaction committed at the end."""
     with psycopg.connect(endpoint.dsn(password=PASSWORD)) as connection:
         cursor = connection.execute(sql, prepare=True)
         return [column.name for column in cursor.description], cursor.fetchall()
 
 
 def _redshift_connector(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Redshift's driver, in the transaction it opens itself, committed at the end."""
     connection = endpoint.redshift_connector()
     try:
         cursor = connection.cursor()
         cursor.execute(sql)
         names = [column[0] for column in cursor.description]
-        return names, [tuple(row) for row in cursor.fetchall()]
+        rows = [tuple(row) for row in cursor.fetchall()]
+        connection.commit()
+        return names, rows
     finally:
         connection.close()
 
@@ -70,3 +76,55 @@ def test_documented_query_through_the_endpoint(
     names, answer = CLIENTS[client](endpoint, sql)
     assert names == columns, page
     assert as_documented(answer) == as_documented(rows), page
+
+
+MERGE_PROCEDURE = """CREATE OR REPLACE PROCEDURE merge_users(batch IN int, merged OUT int)
+AS $$
+BEGIN
+  MERGE INTO sp_users USING (SELECT user_id, level FROM sp_users_staging WHERE batch_no = batch) s
+  ON sp_users.user_id = s.user_id
+  WHEN MATCHED THEN UPDATE SET level = s.level
+  WHEN NOT MATCHED THEN INSERT VALUES (s.user_id, s.level);
+  SELECT INTO merged count(*) FROM sp_users;
+  RAISE INFO 'users after batch %: %', batch, merged;
+END;
+$$ LANGUAGE plpgsql"""
+
+
+def test_a_merge_procedure_called_by_each_client(endpoint: RunningEndpoint) -> None:
+    """A procedure that merges a staging batch into a table, created and CALLed through the endpoint by
+    psycopg2, psycopg 3 and redshift_connector: its OUT argument comes back, the rows are merged."""
+    connection = endpoint.connect()
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE sp_users (user_id int DISTKEY, level varchar(10)) SORTKEY (user_id)")
+            cursor.execute("CREATE TABLE sp_users_staging (batch_no int, user_id int, level varchar(10))")
+            cursor.execute(
+                "INSERT INTO sp_users_staging VALUES (1, 1, 'free'), (1, 2, 'free'), (2, 2, 'paid'), "
+                "(2, 3, 'free'), (3, 1, 'paid'), (3, 4, 'paid')"
+            )
+            cursor.execute(MERGE_PROCEDURE)
+    finally:
+        connection.close()
+    answers = [
+        CLIENTS[client](endpoint, f"CALL merge_users({batch})") for batch, client in enumerate(CLIENTS, 1)
+    ]
+    assert [rows for _, rows in answers] == [[(2,)], [(3,)], [(4,)]]
+    _, users = _psycopg2(endpoint, "SELECT user_id, level FROM sp_users ORDER BY user_id")
+    assert users == [(1, "paid"), (2, "paid"), (3, "free"), (4, "paid")]
+
+
+def test_a_procedures_info_reaches_the_client(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE OR REPLACE PROCEDURE sp_hello(f1 int, f2 varchar) AS $$ BEGIN "
+                "RAISE INFO 'f1 = %, f2 = %', f1, f2; END; $$ LANGUAGE plpgsql"
+            )
+            cursor.execute("call sp_hello(5, 'abc')")
+        assert [notice.strip() for notice in connection.notices] == ["INFO:  f1 = 5, f2 = abc"]
+    finally:
+        connection.close()

@@ -21,6 +21,7 @@ from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
+from sparkify.engine.sql.redshift.procedures import procedure_statement
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
@@ -92,7 +93,7 @@ def _adapted(sql: str, found: list[Token]) -> str:
         adapted = leader_sql(sql, found)
         if adapted != sql:
             sql, found = adapted, tokens(adapted)
-    statement = rewrite_statement(found)
+    statement = rewrite_statement(found) or procedure_statement(sql, found)
     if statement is not None:
         return statement
     adapted = postgres_statement(sql)
