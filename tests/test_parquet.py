@@ -152,17 +152,17 @@ def test_options_redshift_refuses_with_parquet_are_refused_in_its_words(option: 
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default NULL AS 'x' PARQUET")
 
 
-def test_rowgroupsize_is_parquets_and_partition_by_is_refused() -> None:
+def test_rowgroupsize_is_parquets_and_partition_by_is_read() -> None:
     command = parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 64 MB")
     assert (command.format, command.row_group_size) == ("parquet", 64 * 1024 * 1024)
     with pytest.raises(UnloadError, match=r"^UNLOAD: ROWGROUPSIZE needs FORMAT PARQUET$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default CSV ROWGROUPSIZE 64")
     with pytest.raises(UnloadError, match=r"^UNLOAD ROWGROUPSIZE must be from 32 MB to 128 MB$"):
         parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET ROWGROUPSIZE 16")
-    with pytest.raises(
-        UnloadError, match=r"^UNLOAD option PARTITION BY is not supported by the local engine$"
-    ):
-        parse_unload("UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a)")
+    command = parse_unload(
+        "UNLOAD ('select 1') TO 's3://b/p_' IAM_ROLE default PARQUET PARTITION BY (a, \"B\")"
+    )
+    assert (command.partition_by, command.partition_include) == (["a", "b"], False)
 
 
 @pytest.mark.parametrize("option", ["MAXERROR 10", "GZIP", "REGION 'us-west-2'", "TIMEFORMAT 'auto'"])
@@ -342,3 +342,27 @@ def test_a_part_left_incomplete_by_a_failure_is_removed(tmp_path: Path) -> None:
     assert (tmp_path / "p_000.parquet").exists()
     parts.abandon()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_partition_by_parquet_on_s3_with_a_manifest_reads_back(warehouse: Warehouse, s3) -> None:
+    """Parquet parts in Hive folders on S3, the partition column left out of the files (no INCLUDE); the
+    manifest lists every part; COPY of the manifest reads every row back."""
+    warehouse.execute("CREATE TABLE numbers (n INTEGER)")
+    warehouse.execute("INSERT INTO numbers VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)")
+    warehouse.execute(
+        "UNLOAD ('select n, n % 3 AS bucket from numbers') TO 's3://sparkify-packed/hive/numbers' "
+        "IAM_ROLE default FORMAT AS PARQUET PARTITION BY (bucket) MANIFEST"
+    )
+    keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket="sparkify-packed")["Contents"])
+    assert keys == [
+        "hive/numbers/bucket=0/0000_part_00.parquet",
+        "hive/numbers/bucket=1/0000_part_00.parquet",
+        "hive/numbers/bucket=2/0000_part_00.parquet",
+        "hive/numbers/manifest",
+    ]
+    warehouse.execute("CREATE TABLE numbers_back (n INTEGER)")
+    warehouse.execute(
+        "COPY numbers_back FROM 's3://sparkify-packed/hive/numbers/manifest' "
+        "IAM_ROLE default MANIFEST PARQUET"
+    )
+    assert warehouse.query("SELECT count(*), sum(n) FROM numbers_back")[1] == [(10, 55)]

@@ -116,7 +116,7 @@ def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse
         ("FORMAT PARQUET HEADER", "you can't use PARQUET with HEADER"),
         ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
         ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
-        ("PARTITION BY (a)", "option PARTITION BY is not supported"),
+        ("PARTITION BY ('a')", "PARTITION BY takes column names, not string literals"),
     ],
 )
 def test_options_the_local_engine_cannot_honour_are_refused(tail: str, message: str) -> None:
@@ -166,3 +166,38 @@ def test_maxfilesize_splits_into_numbered_parts_each_with_the_header(
     assert manifest["meta"]["record_count"] == 6000
     with pytest.raises(UnloadError, match=r"from 5 MB to 6\.2 GB"):
         parse_unload(f"UNLOAD ('select 1') TO '{prefix}' MAXFILESIZE 1 MB")
+
+
+def test_partition_by_writes_hive_folders_that_copy_reads_back(warehouse: Warehouse, tmp_path: Path) -> None:
+    """PARTITION BY (…) INCLUDE: one folder per value, ``column=value/``, the partition column kept in
+    the files, read back whole by a COPY of the prefix; a NULL value is Hive's default partition."""
+    prefix = tmp_path / "parts" / "src"
+    warehouse.execute(
+        f"UNLOAD ('select id, name, score, (id % 2 = 1) AS odd from src') TO '{prefix}' "
+        "FORMAT JSON PARTITION BY (odd, name) INCLUDE"
+    )
+    folders = sorted(str(path.relative_to(prefix)) for path in prefix.rglob("*") if path.is_file())
+    assert folders == [
+        "odd=false/name=O%27Brien | %22quoted%22/0000_part_00",
+        "odd=true/name=Lena/0000_part_00",
+        "odd=true/name=__HIVE_DEFAULT_PARTITION__/0000_part_00",
+    ]
+    assert warehouse.query("SELECT pg_last_unload_count()")[1] == [(3,)]
+    warehouse.execute("CREATE TABLE back (id INT, name VARCHAR(40), score DOUBLE PRECISION, odd BOOLEAN)")
+    warehouse.execute(f"COPY back FROM '{prefix}/' IAM_ROLE default FORMAT AS JSON 'auto'")
+    _, rows = warehouse.query("SELECT id, name, score, odd FROM back ORDER BY id")
+    assert rows == [(1, "Lena", 3.5, True), (2, 'O\'Brien | "quoted"', None, False), (3, None, -1.0, True)]
+
+
+def test_partition_by_without_include_leaves_the_column_in_the_folder_names_only(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "csv" / "by_score_"
+    warehouse.execute(
+        f"UNLOAD ('select id, score from src where score > 0') TO '{prefix}' CSV PARTITION BY (score)"
+    )
+    (part,) = [path for path in (tmp_path / "csv").rglob("*") if path.is_file()]
+    assert str(part.relative_to(tmp_path / "csv")) == "by_score_/score=3.5/0000_part_00"
+    assert part.read_text() == "1\n"
+    with pytest.raises(UnloadError, match="PARTITION BY column nope is not a column of the query"):
+        warehouse.execute(f"UNLOAD ('select id from src') TO '{tmp_path}/x/' CSV PARTITION BY (nope)")

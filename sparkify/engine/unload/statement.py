@@ -15,7 +15,7 @@ import gzip
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.adapter import translate
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens
+from sparkify.engine.unload.partition import partitioned
 
 # PostgreSQL's text format escapes; Redshift writes the characters as they are unless ESCAPE is given.
 _TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
@@ -74,6 +75,8 @@ class UnloadCommand:
     region: str | None = None
     max_file_size: int = MAX_FILE_SIZE
     row_group_size: int = ROW_GROUP_SIZE
+    partition_by: list[str] = field(default_factory=list)  # PARTITION BY's columns, folded
+    partition_include: bool = False
     given: list[str] = field(default_factory=list)  # the option keywords, in order
 
 
@@ -198,7 +201,7 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             index += 1 if index < len(found) and found[index].word in _SIZE_UNITS else 0
             command.row_group_size = _row_group_size(value, unit)
         elif word == "PARTITION":
-            raise UnloadError("UNLOAD option PARTITION BY is not supported by the local engine")
+            index = _read_partition_by(command, found, index)
         elif word == "PARALLEL":
             value, index = value_at(index)
             command.parallel = value.upper() in ("ON", "TRUE")
@@ -210,6 +213,23 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             setattr(command, _SWITCHES[word], True)
         else:
             raise UnloadError(f"UNLOAD option {found[index - 1].text} is not supported by the local engine")
+
+
+def _read_partition_by(command: UnloadCommand, found: list[Token], index: int) -> int:
+    """``BY (column, …) [INCLUDE]`` after PARTITION; the index after it."""
+    if index + 1 >= len(found) or found[index].word != "BY" or found[index + 1].text != "(":
+        raise UnloadError("UNLOAD PARTITION needs BY (column, …)")
+    index += 2
+    while index < len(found) and found[index].text != ")":
+        if found[index].text != ",":
+            if found[index].name == "SCONST":
+                raise UnloadError("UNLOAD PARTITION BY takes column names, not string literals")
+            command.partition_by.append(found[index].text.strip('"').lower())
+        index += 1
+    index += 1
+    if index < len(found) and found[index].word == "INCLUDE":
+        command.partition_include, index = True, index + 1
+    return index
 
 
 _SWITCHES = {
@@ -244,6 +264,8 @@ def _row_group_size(value: str, unit: str) -> int:
 def run_unload(connection: Any, sql: str) -> list[str]:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
+    if command.partition_by and not command.destination.endswith("/"):
+        command.destination += "/"  # the guide: "a forward slash (/) is automatically added"
     destination = _Destination(command.destination, command.region)
     if command.clean_path:
         destination.remove_all()
@@ -251,13 +273,18 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         raise UnloadError(NOT_EMPTY)
     query = translate(command.query)
     columns = _columns(connection, query)
-    if command.format == "parquet":
-        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+    if command.partition_by:
 
-        limits = (command.max_file_size, command.row_group_size)
-        parts = write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+        def write_partition(folder: str, partition_query: str) -> list[tuple[str, tuple[int, int]]]:
+            inner = replace(command, destination=command.destination + folder)
+            return _write_parts(connection, inner, partition_query, destination)
+
+        names = [name for name, _ in columns]
+        parts = partitioned(
+            connection, query, names, command.partition_by, command.partition_include, write_partition
+        )
     else:
-        parts = _write_text_parts(connection, command, query, columns, destination)
+        parts = _write_parts(connection, command, query, destination)
     written = [name for name, _ in parts]
     rows = sum(count for _, (_, count) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
@@ -269,6 +296,17 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         destination.write(manifest_name, json.dumps(manifest).encode())
         written.append(manifest_name)
     return written
+
+
+def _write_parts(
+    connection: Any, command: UnloadCommand, query: str, destination: Any
+) -> list[tuple[str, tuple[int, int]]]:
+    if command.format == "parquet":
+        from sparkify.engine.unload.parquet import write_parquet  # pyarrow only when a Parquet UNLOAD runs
+
+        limits = (command.max_file_size, command.row_group_size)
+        return write_parquet(connection, query, lambda n: _part_name(command, n), destination, limits)
+    return _write_text_parts(connection, command, query, _columns(connection, query), destination)
 
 
 def _write_text_parts(
