@@ -438,6 +438,24 @@ DOCUMENTED += [
     ("FUNC_SHA1", "select func_sha1('Amazon Redshift')", _SHA1_OF_EXAMPLE),
     ("SHA", "select sha('Amazon Redshift')", _SHA1_OF_EXAMPLE),
 ]
+DOCUMENTED += [
+    ("r_FROM_VARBYTE", "select from_varbyte('ab', 'hex')", "6162"),
+    ("r_FROM_VARBYTE", "select from_varbyte(from_hex('4d'), 'binary')", "01001101"),
+    ("r_FROM_HEX", "select from_varbyte(from_hex('6162'), 'hex')", "6162"),
+    ("r_TO_VARBYTE", "select from_varbyte(to_varbyte('6162', 'hex'), 'hex')", "6162"),
+    ("r_TO_VARBYTE", "select from_varbyte(to_varbyte('01001101', 'binary'), 'hex')", "4d"),
+    ("r_TO_VARBYTE", "select from_varbyte(to_varbyte('a', 'utf8'), 'hex')", "61"),
+    ("r_TO_VARBYTE", "select from_varbyte(to_varbyte('4', 'hex'), 'hex')", "04"),
+    ("r_GETBIT", "select getbit(from_hex('4d'), 2)", 1),
+    (
+        "r_GETBIT",
+        "select getbit(from_hex('4d'), 7), getbit(from_hex('4d'), 6), getbit(from_hex('4d'), 5), "
+        "getbit(from_hex('4d'), 4), getbit(from_hex('4d'), 3), getbit(from_hex('4d'), 2), "
+        "getbit(from_hex('4d'), 1), getbit(from_hex('4d'), 0)",
+        (0, 1, 0, 0, 1, 1, 0, 1),
+    ),
+    ("r_SLICE_NUM", "select slice_num()", 0),
+]
 
 
 def answer_of(rows: list[tuple]) -> object:

@@ -48,3 +48,35 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.func_sha1(value text) RETURNS varch
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT sparkify_redshift.sha1(value) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.sha(value text) RETURNS varchar(40)
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT sparkify_redshift.sha1(value) $$;
+
+-- VARBYTE (held as bytea): FROM_HEX, TO_VARBYTE, FROM_VARBYTE in 'hex', 'binary' and 'utf8', and GETBIT,
+-- whose index counts from the value's last, least significant bit.
+CREATE OR REPLACE FUNCTION sparkify_redshift.from_hex(value text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT decode(CASE WHEN length(value) % 2 = 1 THEN '0' || value ELSE value END, 'hex') $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.to_varbyte(value text, format text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE lower(format)
+        WHEN 'hex' THEN sparkify_redshift.from_hex(value)
+        WHEN 'binary' THEN (
+            SELECT decode(string_agg(lpad(to_hex(substr(p.bits, i * 8 + 1, 8)::bit(8)::integer), 2, '0'), ''
+                                     ORDER BY i), 'hex')
+            FROM (SELECT lpad(value, ((length(value) + 7) / 8) * 8, '0') AS bits) AS p,
+                 generate_series(0, length(p.bits) / 8 - 1) AS i)
+        WHEN 'utf8' THEN convert_to(value, 'UTF8')
+        WHEN 'utf-8' THEN convert_to(value, 'UTF8')
+    END $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.from_varbyte(value bytea, format text) RETURNS varchar
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE lower(format)
+        WHEN 'hex' THEN encode(value, 'hex')
+        WHEN 'binary' THEN (SELECT string_agg(get_byte(value, i)::bit(8)::text, '' ORDER BY i)
+                            FROM generate_series(0, length(value) - 1) AS i)
+        WHEN 'utf8' THEN convert_from(value, 'UTF8')
+        WHEN 'utf-8' THEN convert_from(value, 'UTF8')
+    END $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.getbit(value bytea, index integer) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT get_bit(value, (length(value) - 1 - index / 8) * 8 + index % 8) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.slice_num() RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT 0 $$;
