@@ -267,3 +267,22 @@ def test_columns_named_qualify_or_pivot_are_columns(guide: RedshiftSession) -> N
     assert guide.run(
         "SELECT qualify, pivot, dateadd(day, qualify, '2008-01-01') FROM words WHERE qualify = 1"
     ) == [(1, 2, dt.datetime(2008, 1, 2))]
+
+
+def test_super_navigation_by_subscript_is_lax(guide: RedshiftSession) -> None:
+    """``c_orders[0].o_orderkey`` as in the guide's query-super page: a subscript, then attributes and
+    subscripts; an index out of range, a missing attribute or a step into a scalar is NULL."""
+    guide.run(
+        "CREATE TEMP TABLE customer_orders_lineitem (c_custkey int, c_name varchar(30), c_orders super)"
+    )
+    guide.run(
+        "INSERT INTO customer_orders_lineitem VALUES (1, 'Ann', json_parse('[{\"o_orderkey\": 7, "
+        '"o_lineitems": [{"l_price": 2.5}, {"l_price": 4}]}, {"o_orderkey": 8, "o_lineitems": []}]\'))'
+    )
+    rows = guide.run(
+        "SELECT c_orders[0].o_orderkey, c.c_orders[0].o_lineitems[1].l_price, c_orders[1].o_lineitems[0], "
+        "c_orders[5], c_orders[0].nothing, c_orders[0].o_orderkey.deeper, c_orders[(SELECT 1)].o_orderkey "
+        "FROM customer_orders_lineitem c"
+    )
+    assert rows == [(7, 4, None, None, None, None, 8)]
+    assert guide.value("SELECT json_parse('{\"a\": [10, 20]}')[0] IS NULL") is True

@@ -26,6 +26,7 @@ from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
+from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
 
@@ -104,12 +105,15 @@ def _adapted(sql: str, found: list[Token]) -> str:
 
 
 def _reshaped(sql: str, found: list[Token]) -> str:
-    """``sql`` with Redshift's PIVOT, UNPIVOT and QUALIFY clauses made PostgreSQL's derived tables."""
+    """``sql`` with Redshift's PIVOT, UNPIVOT and QUALIFY clauses made PostgreSQL's derived tables, and its
+    subscripted SUPER paths json steps."""
     named = {token.word for token in found}
     if named & {"PIVOT", "UNPIVOT"}:
         sql = rewrite_rotations(sql)
     if "QUALIFY" in named:
         sql = rewrite_qualify(sql)
+    if any(token.text == "[" for token in found):
+        sql = rewrite_super_paths(sql)
     return sql
 
 
