@@ -90,7 +90,8 @@ def translate(sql: str, *, standard_strings: bool = False) -> str:
 
 
 def _adapted(sql: str, found: list[Token]) -> str:
-    if reads_only_catalog(found):  # the leader node's catalog: Redshift's columns and clauses
+    catalog = reads_only_catalog(found)
+    if catalog:  # the leader node's catalog: Redshift's columns and clauses
         adapted = leader_sql(sql, found)
         if adapted != sql:
             sql, found = adapted, tokens(adapted)
@@ -99,7 +100,8 @@ def _adapted(sql: str, found: list[Token]) -> str:
         return statement
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
-    adapted = _reshaped(adapted, found)
+    if not catalog:  # the catalog's own arrays (psql's prattrs[i]) stay PostgreSQL's
+        adapted = _reshaped(adapted, found)
     adapted = rewrite_expressions(adapted)
     return _with_layout(adapted, layout) if layout is not None else adapted
 

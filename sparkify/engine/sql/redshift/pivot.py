@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.redshift.walk import folded_name, rewritten_from_the_last, top_level_index
 from sparkify.engine.sql.text import quote_ident
-from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
+from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments
 
 _ROTATIONS = frozenset(["PIVOT", "UNPIVOT"])
 _INPUT_NEEDED = (
@@ -28,12 +29,7 @@ _INPUT_NEEDED = (
 
 def rewrite_rotations(sql: str) -> str:
     """``sql`` with every PIVOT and UNPIVOT made PostgreSQL's, innermost first."""
-    while True:
-        found = tokens(sql)
-        index = _last_rotation(found)
-        if index is None:
-            return sql
-        sql = _rotated(sql, found, index)
+    return rewritten_from_the_last(sql, _last_rotation, _rotated)
 
 
 def _last_rotation(found: list[Token]) -> int | None:
@@ -91,7 +87,7 @@ def _input_of(sql: str, found: list[Token], index: int, word: str) -> _Input:
     while found[start - 1].word == "AS" or found[start - 1].text == "." or found[start].text == ".":
         start -= 1
     name_index = start
-    columns = _cte_columns(found, _folded(found[name_index]))
+    columns = _cte_columns(found, folded_name(found[name_index]))
     if columns is None or found[name_index + 1].text == ".":
         raise UnsupportedStatementError(_INPUT_NEEDED.format(word=word))
     return _Input(name_index, found[name_index].text, columns)
@@ -109,7 +105,7 @@ def _opening_paren(found: list[Token], close: int) -> int:
 def _cte_columns(found: list[Token], name: str) -> list[str] | None:
     """The columns of the common table expression ``name`` of this statement, if its text names them."""
     for index in range(len(found) - 3):
-        named = _folded(found[index]) == name and found[index + 1].word == "AS"
+        named = folded_name(found[index]) == name and found[index + 1].word == "AS"
         listed = index > 0 and (
             found[index - 1].word in ("WITH", "RECURSIVE") or found[index - 1].text == ","
         )
@@ -146,26 +142,18 @@ def _item_name(found: list[Token], first: int, last: int) -> str | None:
     if final.text == "*":
         return None
     if last - first >= 2 and found[last - 2].word == "AS":
-        return _folded(final)
+        return folded_name(final)
     if _is_name(final) and all(_is_name(t) or t.text == "." for t in found[first:last]):
-        return _folded(final)  # a column, maybe qualified
+        return folded_name(final)  # a column, maybe qualified
     if last - first >= 2 and _is_name(final) and _is_name(found[last - 2]) is False:
         previous = found[last - 2]
         if previous.text in (")",) or previous.name in ("SCONST", "ICONST", "FCONST"):
-            return _folded(final)  # an expression and its alias without AS
+            return folded_name(final)  # an expression and its alias without AS
     return None
 
 
 def _is_name(token: Token) -> bool:
     return token.name in ("IDENT", "UIDENT") or (bool(token.word) and token.name not in ("Op",))
-
-
-def _folded(token: Token) -> str:
-    """A name as Redshift folds it by default: quoted or not, lower case."""
-    text = token.text
-    if text.startswith('"'):
-        return text[1:-1].replace('""', '"').lower()
-    return text.lower()
 
 
 def _alias_after(found: list[Token], index: int) -> tuple[str | None, int]:
@@ -179,23 +167,23 @@ def _alias_after(found: list[Token], index: int) -> tuple[str | None, int]:
 
 def _pivot(sql: str, found: list[Token], low: int, high: int, source: _Input) -> str:
     """The PostgreSQL query of ``PIVOT ( … )``, its parentheses at ``low`` and ``high``."""
-    for_index = _top_level_word(found, low + 1, high, "FOR")
-    in_index = _top_level_word(found, for_index, high, "IN")
-    pivot_column = _folded(found[for_index + 1])
+    for_index = top_level_index(found, low + 1, high, ("FOR",))
+    in_index = top_level_index(found, for_index, high, ("IN",))
+    pivot_column = folded_name(found[for_index + 1])
     aggregates = []
     used = {pivot_column}
     for first, last in split_arguments(found, low + 1, for_index):
         alias = None
         if last - first >= 3 and found[last - 2].word == "AS":
-            alias, last = _folded(found[last - 1]), last - 2
+            alias, last = folded_name(found[last - 1]), last - 2
         aggregates.append((_text(sql, found, first, last), alias))
-        used |= {_folded(t) for t in found[first:last] if _is_name(t)}
+        used |= {folded_name(t) for t in found[first:last] if _is_name(t)}
     values_close = closing_paren(found, in_index + 1)
     outputs = []
     for first, last in split_arguments(found, in_index + 2, values_close):
         alias = None
         if last - first >= 3 and found[last - 2].word == "AS":
-            alias, last = _folded(found[last - 1]), last - 2
+            alias, last = folded_name(found[last - 1]), last - 2
         value = _text(sql, found, first, last)
         condition = (
             f"{quote_ident(pivot_column)} IS NULL"
@@ -213,23 +201,23 @@ def _pivot(sql: str, found: list[Token], low: int, high: int, source: _Input) ->
 
 def _unpivot(sql: str, found: list[Token], low: int, high: int, source: _Input, include_nulls: bool) -> str:
     """The PostgreSQL query of ``UNPIVOT ( … )``, its parentheses at ``low`` and ``high``."""
-    for_index = _top_level_word(found, low + 1, high, "FOR")
-    in_index = _top_level_word(found, for_index, high, "IN")
-    value_column = _folded(found[low + 1])
-    name_column = _folded(found[for_index + 1])
+    for_index = top_level_index(found, low + 1, high, ("FOR",))
+    in_index = top_level_index(found, for_index, high, ("IN",))
+    value_column = folded_name(found[low + 1])
+    name_column = folded_name(found[for_index + 1])
     values_close = closing_paren(found, in_index + 1)
     pairs = []
     used = set()
     for first, last in split_arguments(found, in_index + 2, values_close):
-        column = _folded(found[last - 1] if last == first + 1 else found[first])
+        column = folded_name(found[last - 1] if last == first + 1 else found[first])
         label = column
         if last - first >= 3 and found[last - 2].word == "AS":
             label = (
                 _constant_name(found, last - 1, last)
                 if found[last - 1].name == "SCONST"
-                else _folded(found[last - 1])
+                else folded_name(found[last - 1])
             )
-            column = _folded(found[last - 3])
+            column = folded_name(found[last - 3])
         used.add(column)
         literal = "'" + label.replace("'", "''") + "'"
         pairs.append(f"({literal}::varchar, __unpivot_input.{quote_ident(column)})")
@@ -247,15 +235,6 @@ def _unpivot(sql: str, found: list[Token], low: int, high: int, source: _Input, 
         f"SELECT {selected} FROM {source.text} AS __unpivot_input "
         f"CROSS JOIN LATERAL (VALUES {', '.join(pairs)}) AS {names}{where}"
     )
-
-
-def _top_level_word(found: list[Token], low: int, high: int, word: str) -> int:
-    depth = 0
-    for index in range(low, high):
-        depth += {"(": 1, ")": -1}.get(found[index].text, 0)
-        if depth == 0 and found[index].word == word:
-            return index
-    raise ValueError(f"no {word}")
 
 
 def _constant_name(found: list[Token], first: int, last: int) -> str:

@@ -13,6 +13,7 @@ columns and their order are the query's own.
 from __future__ import annotations
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.redshift.walk import folded_name, top_level_index
 from sparkify.engine.sql.text import quote_ident
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
@@ -72,8 +73,8 @@ _NOT_BEFORE_A_CLAUSE = frozenset(
 
 def _qualified(sql: str, found: list[Token], qualify: int) -> str:
     select, end = _query_bounds(found, qualify)
-    from_index = _top_level(found, select + 1, qualify, ("FROM",))
-    condition_end = _top_level(found, qualify + 1, end, _CLAUSE_AFTER, default=end)
+    from_index = top_level_index(found, select + 1, qualify, ("FROM",))
+    condition_end = top_level_index(found, qualify + 1, end, _CLAUSE_AFTER, default=end)
     items_start = select + 1
     if found[items_start].word in ("DISTINCT", "ALL"):
         items_start += 1
@@ -130,26 +131,9 @@ def _query_bounds(found: list[Token], qualify: int) -> tuple[int, int]:
     return select, len(found)
 
 
-def _top_level(
-    found: list[Token],
-    low: int,
-    high: int,
-    words: tuple[str, ...] | frozenset[str],
-    default: int | None = None,
-) -> int:
-    depth = 0
-    for index in range(low, high):
-        depth += {"(": 1, ")": -1}.get(found[index].text, 0)
-        if depth == 0 and found[index].word in words:
-            return index
-    if default is None:
-        raise ValueError(f"no {words}")
-    return default
-
-
 def _relation_names(found: list[Token], low: int, high: int) -> list[str]:
     """The names (aliases where given) of the FROM list's relations, for a bare ``*``."""
-    end = _top_level(found, low, high, ("WHERE", "GROUP", "HAVING", "WINDOW"), default=high)
+    end = top_level_index(found, low, high, ("WHERE", "GROUP", "HAVING", "WINDOW"), default=high)
     names = []
     for first, last in split_arguments(found, low, end):
         pieces = [first]
@@ -185,12 +169,12 @@ def _output_name(found: list[Token], first: int, last: int) -> tuple[str, int] |
     item's expression ends."""
     final = found[last - 1]
     if last - first >= 3 and found[last - 2].word == "AS":
-        return _folded(final), last - 2
+        return folded_name(final), last - 2
     bare = _last_name(found, first, last)
     if bare is not None:
         return bare, last
     if final.name == "IDENT" and last - first >= 2 and found[last - 2].text == ")":
-        return _folded(final), last - 1  # an expression and its alias without AS
+        return folded_name(final), last - 1  # an expression and its alias without AS
     if found[first].word and last > first + 1 and found[first + 1].text == "(":
         close = closing_paren(found, first + 1)
         if close == last - 1:
@@ -205,15 +189,8 @@ def _last_name(found: list[Token], first: int, last: int) -> str | None:
     names = found[first:last:2]
     dots = found[first + 1 : last : 2]
     if all(t.name == "IDENT" or t.text.startswith('"') for t in names) and all(t.text == "." for t in dots):
-        return _folded(found[last - 1])
+        return folded_name(found[last - 1])
     return None
-
-
-def _folded(token: Token) -> str:
-    text = token.text
-    if text.startswith('"'):
-        return text[1:-1].replace('""', '"').lower()
-    return text.lower()
 
 
 def _outer_tail(
@@ -228,7 +205,7 @@ def _outer_tail(
         found[i].word in ("UNION", "EXCEPT", "INTERSECT", "MINUS") for i in range(low, high)
     ):
         return [], " " + sql[found[low].start : found[high - 1].end]
-    keys_end = _top_level(found, low + 2, high, ("LIMIT", "OFFSET"), default=high)
+    keys_end = top_level_index(found, low + 2, high, ("LIMIT", "OFFSET"), default=high)
     inner, keys = [], []
     for number, (first, last) in enumerate(split_arguments(found, low + 2, keys_end), start=1):
         expression_end = last
@@ -237,7 +214,7 @@ def _outer_tail(
         direction = sql[found[expression_end].start : found[last - 1].end] if expression_end < last else ""
         expression = sql[found[first].start : found[expression_end - 1].end]
         single = expression_end == first + 1
-        if single and (found[first].name == "ICONST" or _folded(found[first]) in outputs):
+        if single and (found[first].name == "ICONST" or folded_name(found[first]) in outputs):
             keys.append(f"{expression} {direction}".rstrip())
             continue
         inner.append(f"{expression} AS __qualify_order_{number}")

@@ -10,21 +10,21 @@ text alone and is left as written.
 
 from __future__ import annotations
 
+from sparkify.engine.sql.redshift.walk import folded_name, rewritten_from_the_last
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, tokens
+from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans
 
 
 def rewrite_super_paths(sql: str) -> str:
     """``sql`` with each subscripted SUPER path made a chain of json ``->`` steps, the last one first."""
-    while True:
-        found = tokens(sql)
-        opening = _last_subscript(found)
-        if opening is None:
-            return sql
-        start = _base_start(found, opening - 1)
-        steps, end = _steps(sql, found, opening)
-        base = sql[found[start].start : found[opening - 1].end]
-        sql = replace_spans(sql, [(found[start].start, found[end - 1].end, f"({base}{steps})")])
+    return rewritten_from_the_last(sql, _last_subscript, _path_rewritten)
+
+
+def _path_rewritten(sql: str, found: list[Token], opening: int) -> str:
+    start = _base_start(found, opening - 1)
+    steps, end = _steps(sql, found, opening)
+    base = sql[found[start].start : found[opening - 1].end]
+    return replace_spans(sql, [(found[start].start, found[end - 1].end, f"({base}{steps})")])
 
 
 def _last_subscript(found: list[Token]) -> int | None:
@@ -65,7 +65,7 @@ def _steps(sql: str, found: list[Token], index: int) -> tuple[str, int]:
             steps.append(f" -> ({sql[found[index + 1].start : found[close - 1].end]})")
             index = close + 1
         elif found[index].text == "." and index + 1 < len(found) and _is_attribute(found[index + 1]):
-            steps.append(f" -> {quote_literal(_folded(found[index + 1]))}")
+            steps.append(f" -> {quote_literal(folded_name(found[index + 1]))}")
             index += 2
         else:
             break
@@ -87,9 +87,3 @@ def _closing_bracket(found: list[Token], opening: int) -> int:
 
 def _is_attribute(token: Token) -> bool:
     return token.name == "IDENT" or token.text.startswith('"') or bool(token.word)
-
-
-def _folded(token: Token) -> str:
-    if token.text.startswith('"'):
-        return token.text[1:-1].replace('""', '"').lower()
-    return token.text.lower()
