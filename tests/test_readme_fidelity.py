@@ -11,6 +11,8 @@ SURFACE_TESTS = (
     "test_redshift_functions.py",
     "test_redshift_sql.py",
     "test_redshift_semantics.py",
+    "test_redshift_queries.py",
+    "test_redshift_procedures.py",
     "test_unload.py",
     "test_parquet.py",
     "test_copy_text.py",

@@ -21,9 +21,13 @@ from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_
 from sparkify.engine.sql.redshift.lateral import ColumnLookup, columns_in_session, with_lateral_aliases
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.pivot import rewrite_rotations
+from sparkify.engine.sql.redshift.procedures import procedure_statement
+from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
+from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
 
@@ -99,15 +103,30 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     adapted = leader_sql(sql, found) if catalog else system_views(sql, found)
     if adapted != sql:
         sql, found = adapted, tokens(adapted)
-    statement = rewrite_statement(found)
+    statement = rewrite_statement(found) or procedure_statement(sql, found)
     if statement is not None:
         return statement
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
+    if not catalog:  # the catalog's own arrays (psql's prattrs[i]) stay PostgreSQL's
+        adapted = _reshaped(adapted, found)
     adapted = rewrite_expressions(adapted)
     if columns_of is not None and not catalog:
         adapted = with_lateral_aliases(adapted, columns_of)
     return _with_layout(adapted, layout) if layout is not None else adapted
+
+
+def _reshaped(sql: str, found: list[Token]) -> str:
+    """``sql`` with Redshift's PIVOT, UNPIVOT and QUALIFY clauses made PostgreSQL's derived tables, and its
+    subscripted SUPER paths json steps."""
+    named = {token.word for token in found}
+    if named & {"PIVOT", "UNPIVOT"}:
+        sql = rewrite_rotations(sql)
+    if "QUALIFY" in named:
+        sql = rewrite_qualify(sql)
+    if any(token.text == "[" for token in found):
+        sql = rewrite_super_paths(sql)
+    return sql
 
 
 def postgres_ddl(sql: str) -> str:

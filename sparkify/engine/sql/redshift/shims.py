@@ -14,6 +14,7 @@ from sparkify.engine.sql.redshift import SHIM_SCHEMA
 _SQL_FILES = (
     "functions_datetime.sql",
     "functions_text.sql",
+    "functions_hash.sql",
     "catalog.sql",
     "conversions.sql",
     "aggregates.sql",

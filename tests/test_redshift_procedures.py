@@ -1,0 +1,130 @@
+"""Redshift's stored procedures: the developer guide's examples (stored-procedure-create,
+stored-procedure-result-set, r_SHOW_PROCEDURE, r_CREATE_PROCEDURE) with their documented answers, on a
+Redshift-speaking session; tests/test_endpoint_queries.py CALLs a merge procedure through the endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg2
+import pytest
+
+from tests.redshift_session import RedshiftSession
+
+TEST_SP1 = """CREATE OR REPLACE PROCEDURE test_sp1(f1 int, f2 varchar)
+AS $$
+BEGIN
+  RAISE INFO 'f1 = %, f2 = %', f1, f2;
+END;
+$$ LANGUAGE plpgsql"""
+
+TEST_SP2 = """CREATE OR REPLACE PROCEDURE test_sp2(f1 IN int, f2 INOUT varchar(256), out_var OUT varchar(256))
+AS $$
+DECLARE
+  loop_var int;
+BEGIN
+  IF f1 is null OR f2 is null THEN
+    RAISE EXCEPTION 'input cannot be null';
+  END IF;
+  DROP TABLE if exists my_etl;
+  CREATE TEMP TABLE my_etl(a int, b varchar);
+    FOR loop_var IN 1..f1 LOOP
+        insert into my_etl values (loop_var, f2);
+        f2 := f2 || '+' || f2;
+    END LOOP;
+  SELECT INTO out_var count(*) from my_etl;
+END;
+$$ LANGUAGE plpgsql"""
+
+GET_RESULT_SET = """CREATE OR REPLACE PROCEDURE get_result_set (param IN integer, rs_out INOUT refcursor)
+AS $$
+BEGIN
+  OPEN rs_out FOR SELECT * FROM fact_tbl where id >= param;
+END;
+$$ LANGUAGE plpgsql"""
+
+
+def _infos(rs: RedshiftSession) -> list[str]:
+    return [notice.strip() for notice in rs.connection.notices if notice.startswith("INFO")]
+
+
+def test_a_procedure_with_input_arguments_raises_info(rs: RedshiftSession) -> None:
+    rs.run(TEST_SP1)
+    rs.connection.notices.clear()
+    assert rs.run("call test_sp1(5, 'abc')") == []
+    assert _infos(rs) == ["INFO:  f1 = 5, f2 = abc"]
+
+
+def test_in_inout_and_out_arguments_answer_one_row(rs: RedshiftSession) -> None:
+    """CALL passes IN and INOUT arguments only; the row holds the INOUT and OUT values."""
+    rs.run(TEST_SP2)
+    assert rs.run("call test_sp2(2,'2019')") == [("2019+2019+2019+2019", "2")]
+    with pytest.raises(psycopg2.Error, match="input cannot be null"):
+        rs.run("call test_sp2(NULL,'2019')")
+
+
+def test_show_procedure_gives_a_definition_that_recreates_it(rs: RedshiftSession) -> None:
+    rs.run(TEST_SP2)
+    assert rs.columns("show procedure test_sp2(int, varchar)") == ["Stored Procedure Definition"]
+    (definition,) = rs.run("show procedure test_sp2")[0]
+    assert definition.startswith("CREATE OR REPLACE PROCEDURE public.test_sp2(")
+    assert "RAISE EXCEPTION 'input cannot be null';" in definition
+    rs.run("DROP PROCEDURE test_sp2")
+    rs.run(definition)
+    assert rs.run("call test_sp2(1,'x')") == [("x+x", "1")]
+
+
+def test_a_result_set_through_a_refcursor_and_a_temp_table(rs: RedshiftSession) -> None:
+    rs.run("CREATE TEMP TABLE fact_tbl (id int, v varchar(10))")
+    rs.run("INSERT INTO fact_tbl VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    rs.run(GET_RESULT_SET)
+    rs.connection.autocommit = False
+    try:
+        assert rs.run("CALL get_result_set(2, 'mycursor')") == [("mycursor",)]
+        assert rs.run("FETCH ALL FROM mycursor") == [(2, "b"), (3, "c")]
+        rs.connection.commit()
+    finally:
+        rs.connection.autocommit = True
+    rs.run(
+        "CREATE OR REPLACE PROCEDURE fill_result(n int) AS $$ BEGIN "
+        "DROP TABLE IF EXISTS tmp_result; "
+        "CREATE TEMP TABLE tmp_result AS SELECT id FROM fact_tbl WHERE id <= n; "
+        "END; $$ LANGUAGE plpgsql"
+    )
+    rs.run("CALL fill_result(2)")
+    assert rs.run("SELECT id FROM tmp_result ORDER BY id") == [(1,), (2,)]
+
+
+def test_redshift_sql_in_a_procedures_body(rs: RedshiftSession) -> None:
+    """The body's expressions and DDL are Redshift's: DATEADD's bare date part, NVL, a DISTKEY table."""
+    rs.run(
+        "CREATE OR REPLACE PROCEDURE sp_redshift_body(x int) AS $$ DECLARE d timestamp; BEGIN "
+        "d := dateadd(day, x, '2008-01-01'::date); "
+        "DROP TABLE IF EXISTS sp_made; CREATE TABLE sp_made (a int, d timestamp) DISTKEY(a) SORTKEY(d); "
+        "INSERT INTO sp_made VALUES (nvl(NULL, x), d); "
+        "RAISE INFO 'd = %', d; END; $$ LANGUAGE plpgsql"
+    )
+    rs.run("CALL sp_redshift_body(3)")
+    assert rs.run("SELECT a, d FROM sp_made") == [(3, dt.datetime(2008, 1, 4))]
+
+
+def test_nonatomic_commit_and_truncate(rs: RedshiftSession) -> None:
+    """NONATOMIC is accepted; COMMIT inside a procedure called outside a transaction block keeps what came
+    before it, as on Redshift."""
+    rs.run("CREATE TEMP TABLE steps (n int)")
+    rs.run(
+        "CREATE OR REPLACE PROCEDURE sp_steps() NONATOMIC AS $$ BEGIN "
+        "INSERT INTO steps VALUES (1); COMMIT; TRUNCATE steps; INSERT INTO steps VALUES (2); "
+        "RAISE EXCEPTION 'stop'; END; $$ LANGUAGE plpgsql"
+    )
+    with pytest.raises(psycopg2.Error, match="stop"):
+        rs.run("CALL sp_steps()")
+    assert rs.run("SELECT n FROM steps") == [(1,)]
+
+
+def test_security_definer_runs_as_its_owner(rs: RedshiftSession) -> None:
+    rs.run(
+        "CREATE OR REPLACE PROCEDURE sp_owner(INOUT who varchar(64)) SECURITY DEFINER AS $$ BEGIN "
+        "who := current_user; END; $$ LANGUAGE plpgsql"
+    )
+    assert rs.run("CALL sp_owner(NULL)") == [("dwhuser",)]
