@@ -42,7 +42,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT CASE WHEN state[1] = 0 THEN NULL ELSE trunc(state[2] / state[1])::bigint END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.avg_of_decimals(state numeric[]) RETURNS numeric
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE WHEN state[1] = 0 THEN NULL ELSE round(state[2] / state[1], pg_catalog.scale(state[2])) END $$;
+    SELECT CASE WHEN state[1] = 0 THEN NULL ELSE trunc(state[2] / state[1], pg_catalog.scale(state[2])) END $$;
 CREATE OR REPLACE AGGREGATE sparkify_redshift.avg(bigint) (
     SFUNC = sparkify_redshift.avg_accumulate, STYPE = numeric[], INITCOND = '{0,0}',
     FINALFUNC = sparkify_redshift.avg_of_bigints, COMBINEFUNC = sparkify_redshift.avg_combine, PARALLEL = SAFE);
