@@ -23,8 +23,9 @@ from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
+from sparkify.engine.sql.shapes import ShapeVerdicts, leading_keyword, shape_of
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
+from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -46,6 +47,9 @@ _EMULATED = frozenset(["COPY", "UNLOAD"])
 #: backslash in a plain '…' literal as an escape; a libpq-based driver that quotes on the client (psycopg2,
 #: psycopg 3's ClientCursor) then doubles every backslash, and PostgreSQL reads what it sends as written.
 #: No warning for each backslash: Redshift gives none.
+#: The translation's fast path (:mod:`sparkify.engine.sql.shapes`): which statement shapes pass unchanged.
+_SHAPE_VERDICTS = ShapeVerdicts()
+
 REDSHIFT_STRING_SETTINGS = {"standard_conforming_strings": "off", "escape_string_warning": "off"}
 
 
@@ -61,10 +65,18 @@ def translate(sql: str, *, standard_strings: bool = False) -> str:
 
     ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
     backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape."""
-    if first_keyword(sql) in _EMULATED:
+    if leading_keyword(sql) in _EMULATED:
         return sql
-    if not standard_strings:
+    if not standard_strings and "\\" in sql:  # no backslash, no literal to mark as E''
         sql = with_redshift_escapes(sql)
+    shape = shape_of(sql)
+    if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _lexed_translation):
+        return sql  # its shape's sample passed unchanged: so does every statement of the shape
+    return _lexed_translation(sql)
+
+
+def _lexed_translation(sql: str) -> str:
+    """The full translation of ``sql``, its Redshift escapes already marked."""
     try:
         found = tokens(sql)
     except SqlLexError:
@@ -180,3 +192,4 @@ def prepare_database(connection: Any) -> None:
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
     shims.install(connection)
     learn_catalog(connection)
+    _SHAPE_VERDICTS.forget()  # a verdict learnt before the catalog was known may differ now
