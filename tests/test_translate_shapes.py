@@ -11,9 +11,15 @@ import pytest
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql import adapter
-from sparkify.engine.sql.shapes import ShapeVerdicts, leading_keyword, shape_of
+from sparkify.engine.sql.shapes import Lexed, ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.tokens import split_statements, with_redshift_escapes
 from tests.endpoint_process import RunningEndpoint, running_endpoint
+
+
+def scanned(sql: str) -> Lexed:
+    found = lexed(sql)
+    assert found is not None
+    return found
 
 
 def full_translation(sql: str, *, standard_strings: bool = False) -> str:
@@ -107,8 +113,8 @@ def test_a_shape_is_learnt_from_one_sample_of_each_row_kind() -> None:
         return adapter._lexed_translation(sql)
 
     verdicts = ShapeVerdicts()
-    first = shape_of("INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, 'b'), (4, NULL)")
-    again = shape_of("INSERT INTO t VALUES (9, 'z'), (8, NULL)")
+    first = shape_of(scanned("INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, 'b'), (4, NULL)"))
+    again = shape_of(scanned("INSERT INTO t VALUES (9, 'z'), (8, NULL)"))
     assert first is not None and again is not None and first.key == again.key
     assert first.sample == "INSERT INTO t VALUES (1, 'a'), (2, NULL)"
     assert verdicts.passes_unchanged(first, False, recorded)
@@ -120,7 +126,7 @@ def test_a_shape_is_learnt_from_one_sample_of_each_row_kind() -> None:
 
 def test_a_small_cache_keeps_the_most_recent_shapes() -> None:
     verdicts = ShapeVerdicts(size=2)
-    shapes = [shape_of(f"INSERT INTO t{n} VALUES (1)") for n in range(3)]
+    shapes = [shape_of(scanned(f"INSERT INTO t{n} VALUES (1)")) for n in range(3)]
     asked: list[str] = []
     for shape in [*shapes, shapes[2], shapes[0]]:
         assert shape is not None
@@ -129,10 +135,11 @@ def test_a_small_cache_keeps_the_most_recent_shapes() -> None:
 
 
 def test_statements_without_literal_lists_have_no_shape() -> None:
-    assert shape_of("SELECT 1") is None
-    assert shape_of("SELECT f(1, 2) FROM t") is None
-    assert shape_of("SELECT 'unterminated") is None
-    assert shape_of("INSERT INTO t VALUES (a, b)") is None
+    assert shape_of(scanned("SELECT 1")) is None
+    assert shape_of(scanned("SELECT f(1, 2) FROM t")) is None
+    assert lexed("SELECT 'unterminated") is None
+    assert lexed("SELECT CASE WHEN a THEN 1WHEN b THEN 2 END") is None  # the full path puts the space in
+    assert shape_of(scanned("INSERT INTO t VALUES (a, b)")) is None
 
 
 @pytest.mark.parametrize(
@@ -149,7 +156,7 @@ def test_statements_without_literal_lists_have_no_shape() -> None:
     ],
 )
 def test_leading_keyword_reads_past_comments_and_long_texts(sql: str, keyword: str) -> None:
-    assert leading_keyword(sql) == keyword
+    assert scanned(sql).leading_keyword == keyword
 
 
 @pytest.mark.parametrize(

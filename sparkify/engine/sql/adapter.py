@@ -23,7 +23,7 @@ from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
-from sparkify.engine.sql.shapes import ShapeVerdicts, leading_keyword, shape_of
+from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
 
@@ -65,11 +65,13 @@ def translate(sql: str, *, standard_strings: bool = False) -> str:
 
     ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
     backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape."""
-    if leading_keyword(sql) in _EMULATED:
+    scanned = lexed(sql)  # one scan for the first keyword and the shape, a big INSERT's rows included
+    if scanned is not None and scanned.leading_keyword in _EMULATED:
         return sql
     if not standard_strings and "\\" in sql:  # no backslash, no literal to mark as E''
         sql = with_redshift_escapes(sql)
-    shape = shape_of(sql)
+        scanned = lexed(sql)
+    shape = shape_of(scanned) if scanned is not None else None
     if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _lexed_translation):
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
     return _lexed_translation(sql)

@@ -38,8 +38,6 @@ _WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD",
 #: More distinct row kinds than this in one VALUES list: not worth a sample, the full path takes it.
 _MOST_ROW_KINDS = 16
 _KEPT_SHAPES = 1024
-#: Enough text to find the first keyword behind ordinary leading comments.
-_LEADING_TEXT = 512
 
 
 @dataclass(frozen=True)
@@ -51,30 +49,23 @@ class Shape:
     sample: str
 
 
-def leading_keyword(sql: str) -> str:
-    """The statement's first word, upper-cased, after leading comments; '' if none.  Reads only the
-    text's beginning when that suffices (a big INSERT's first word costs no scan of its rows)."""
-    for text in (sql[:_LEADING_TEXT], sql) if len(sql) > _LEADING_TEXT else (sql,):
-        try:
-            scanned = _pg.scan(text)
-        except _pg.ParseError:
-            continue  # the cut ended inside a literal or a comment: the whole text decides
-        found = [item for item in scanned if item.name not in ("SQL_COMMENT", "C_COMMENT")]
-        if found and (text is sql or found[0].end + 1 < len(text)):
-            first = text[found[0].start : found[0].end + 1]
-            return first.upper() if first[:1].isalpha() or first[:1] == "_" else ""
-        if not found and text is sql:
-            return ""
-    return ""
-
-
-class _Lexed:
-    """The scanner's tokens of one text, their names apart (compared many at once, as slices)."""
+class Lexed:
+    """The scanner's tokens of one text, their names apart (compared many at once, as slices): scanned
+    once, for the first keyword and the shape both."""
 
     def __init__(self, sql: str, scanned: Sequence[Any]) -> None:
         self.sql = sql
         self.scanned = scanned
         self.names = [item.name for item in scanned]
+
+    @property
+    def leading_keyword(self) -> str:
+        """The statement's first word, upper-cased, after leading comments; '' if none."""
+        for index, name in enumerate(self.names):
+            if name not in ("SQL_COMMENT", "C_COMMENT"):
+                first = self.text(index)
+                return first.upper() if first[:1].isalpha() or first[:1] == "_" else ""
+        return ""
 
     def text(self, index: int) -> str:
         return self.sql[self.scanned[index].start : self.scanned[index].end + 1]
@@ -87,12 +78,17 @@ class _Lexed:
         return self.names[index : index + len(names)] == list(names)
 
 
-def shape_of(sql: str) -> Shape | None:
-    """The shape of ``sql``, or None when it has no literal list to lift or is not lexically SQL."""
+def lexed(sql: str) -> Lexed | None:
+    """``sql`` scanned; None when it is not lexically SQL."""
     try:
-        lexed = _Lexed(sql, _pg.scan(sql))
+        return Lexed(sql, _pg.scan(sql))
     except _pg.ParseError:
         return None
+
+
+def shape_of(lexed: Lexed) -> Shape | None:
+    """The shape of the scanned text, or None when it has no literal list to lift."""
+    sql = lexed.sql
     key: list[str] = []
     sample: list[str] = []
     position = 0
@@ -119,7 +115,7 @@ def shape_of(sql: str) -> Shape | None:
     return Shape("".join(key), "".join(sample))
 
 
-def _values_rows(lexed: _Lexed, index: int) -> tuple[int, str, str] | None:
+def _values_rows(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
     """The VALUES rows from ``index`` on that hold lone literals only: (the token index after them, the
     row kinds, one row of each kind), or None when the first row is not one.
 
@@ -158,14 +154,14 @@ class _Row:
     names: list[str]
     cast_words: list[int]
 
-    def repeated_at(self, lexed: _Lexed, at: int) -> bool:
+    def repeated_at(self, lexed: Lexed, at: int) -> bool:
         """Whether the row at ``at`` is this row again, but for its literals' values."""
         if not self.names or lexed.names[at : at + len(self.names)] != self.names:
             return False
         return all(lexed.text(at + word) == lexed.text(self.start + word) for word in self.cast_words)
 
 
-def _in_items(lexed: _Lexed, index: int) -> tuple[int, str, str] | None:
+def _in_items(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
     """An IN list of lone literals at ``index``: (the token index after it, its item kinds, one item of
     each kind in parentheses), or None."""
     group = _literal_group(lexed, index)
@@ -179,7 +175,7 @@ def _in_items(lexed: _Lexed, index: int) -> tuple[int, str, str] | None:
     return end, ",".join(sorted(firsts)), text
 
 
-def _literal_group(lexed: _Lexed, index: int) -> tuple[int, list[tuple[str, tuple[int, int]]]] | None:
+def _literal_group(lexed: Lexed, index: int) -> tuple[int, list[tuple[str, tuple[int, int]]]] | None:
     """``( item, item … )`` at ``index``, each item a lone literal: the token index after ``)`` and each
     item's kind and text span; None when the group is anything else (a comment in it included)."""
     if not lexed.follows(index, "ASCII_40"):
@@ -201,7 +197,7 @@ def _literal_group(lexed: _Lexed, index: int) -> tuple[int, list[tuple[str, tupl
     return None
 
 
-def _literal_item(lexed: _Lexed, at: int) -> tuple[int, str] | None:
+def _literal_item(lexed: Lexed, at: int) -> tuple[int, str] | None:
     """One lone literal at ``at`` (a signed number, a constant, DEFAULT, a constant cast to a one-word
     type): the token index after it and its kind; None for anything else."""
     names = lexed.names
