@@ -64,13 +64,7 @@ def time_in_process(socket_dir: str, port: int, database: str, sql: str) -> floa
 def time_through_endpoint(endpoint, sql: str) -> float:  # type: ignore[no-untyped-def]
     connection = endpoint.connect()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE staging_events")
-            connection.commit()
-            started = time.perf_counter()
-            cursor.execute(sql)
-            connection.commit()
-            return time.perf_counter() - started
+        return endpoint_clients.timed_after_truncate(connection, "staging_events", sql)
     finally:
         connection.close()
 

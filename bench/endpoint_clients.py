@@ -47,19 +47,20 @@ def rows_insert(count: int) -> str:
     return f"INSERT INTO bench_rows (a, b, c, d) VALUES {rows}"
 
 
+def timed_after_truncate(connection: Any, table: str, sql: str) -> float:
+    """Seconds for ``sql`` and its COMMIT, ``table`` emptied before (not timed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}")
+        connection.commit()
+        started = time.perf_counter()
+        cursor.execute(sql)
+        connection.commit()
+        return time.perf_counter() - started
+
+
 def _multi_row_insert(count: int) -> Callable[[Any], float]:
     sql = rows_insert(count)
-
-    def run(connection: Any) -> float:
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE bench_rows")
-            connection.commit()
-            started = time.perf_counter()
-            cursor.execute(sql)
-            connection.commit()
-            return time.perf_counter() - started
-
-    return run
+    return lambda connection: timed_after_truncate(connection, "bench_rows", sql)
 
 
 def _single_row_commits(connection: Any, count: int = 200) -> float:
@@ -72,23 +73,18 @@ def _single_row_commits(connection: Any, count: int = 200) -> float:
         return (time.perf_counter() - started) / count
 
 
-def _select_one(connection: Any, count: int = 1000) -> float:
-    """Seconds per ``select 1`` (a round trip and nothing else)."""
-    with connection.cursor() as cursor:
-        started = time.perf_counter()
-        for _ in range(count):
-            cursor.execute("select 1")
-            cursor.fetchall()
-        return (time.perf_counter() - started) / count
+def _each_query(sql: str, count: int) -> Callable[[Any], float]:
+    """Seconds per ``sql`` and the fetch of its rows: ``select 1`` is a round trip and nothing else."""
 
+    def run(connection: Any) -> float:
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for _ in range(count):
+                cursor.execute(sql)
+                cursor.fetchall()
+            return (time.perf_counter() - started) / count
 
-def _reflection(connection: Any, count: int = 50) -> float:
-    with connection.cursor() as cursor:
-        started = time.perf_counter()
-        for _ in range(count):
-            cursor.execute(REFLECTION)
-            cursor.fetchall()
-        return (time.perf_counter() - started) / count
+    return run
 
 
 def _executemany(connection: Any, count: int = 1000) -> float:
@@ -135,8 +131,8 @@ WORKLOADS: dict[str, Callable[[Side], float]] = {
     "insert_1000_rows": _on_connection(_multi_row_insert(1000)),
     "insert_4000_rows": _on_connection(_multi_row_insert(4000)),
     "single_row_insert_commit": _on_connection(_single_row_commits),
-    "select_1": _on_connection(_select_one),
-    "catalog_reflection": _on_connection(_reflection),
+    "select_1": _on_connection(_each_query("select 1", 1000)),
+    "catalog_reflection": _on_connection(_each_query(REFLECTION, 50)),
     "executemany_1000_rows": _on_connection(_executemany),
     "pandas_to_sql_425x18": lambda side: _to_sql(side.url),
 }
