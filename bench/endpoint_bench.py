@@ -1,5 +1,6 @@
-"""The endpoint's price: a COPY through it against the same COPY in-process, and a trivial query's round
-trip through it against the same query straight to PostgreSQL (pgbench, same run).
+"""The endpoint's price: a COPY through it against the same COPY in-process, a trivial query's round
+trip through it against the same query straight to PostgreSQL (pgbench, same run), and what clients wait
+for (bench/endpoint_clients.py: multi-row INSERTs, commits, reflection, executemany, pandas' to_sql).
 
 The COPY runs in the endpoint on the client's backend session, so the target is the in-process path's time
 plus at most 10%.  The round trip through the endpoint adds a TCP hop and a Python relay; pgbench measures
@@ -18,9 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
+from bench import endpoint_clients
 from sparkify.engine.copy import run_copy
 from sparkify.engine.server import embedded
 from sparkify.sample_data import generate
@@ -61,13 +64,7 @@ def time_in_process(socket_dir: str, port: int, database: str, sql: str) -> floa
 def time_through_endpoint(endpoint, sql: str) -> float:  # type: ignore[no-untyped-def]
     connection = endpoint.connect()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE staging_events")
-            connection.commit()
-            started = time.perf_counter()
-            cursor.execute(sql)
-            connection.commit()
-            return time.perf_counter() - started
+        return endpoint_clients.timed_after_truncate(connection, "staging_events", sql)
     finally:
         connection.close()
 
@@ -104,6 +101,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="pgbench's duration for each side")
     parser.add_argument("--data-dir", default=str(ROOT / "bench" / "data"))
     parser.add_argument("--json", default=None)
+    parser.add_argument("--client-repeats", type=int, default=3, help="rounds of the client workloads")
+    parser.add_argument("--clients-only", action="store_true", help="the client workloads alone")
     args = parser.parse_args()
 
     data = Path(args.data_dir) / f"endpoint-{args.events}"
@@ -113,10 +112,15 @@ def main() -> int:
     sql = copy_statement(data)
     work = Path(tempfile.mkdtemp(prefix="sparkify-endpoint-bench-"))
     data_dir = work / "pgdata"
-    results: dict[str, object] = {"events": args.events}
+    results: dict[str, Any] = {"events": args.events}
     try:
         socket_dir, port = embedded.ensure_server(data_dir)
         with running_endpoint(data_dir, work) as endpoint:
+            results["clients"] = endpoint_clients.measure(
+                *_client_sides(socket_dir, port, endpoint), args.client_repeats
+            )
+            if args.clients_only:
+                return _reported(args, results)
             with endpoint.connect() as connection, connection.cursor() as cursor:
                 cursor.execute(STAGING_DDL)
             in_process, through = [], []
@@ -153,8 +157,40 @@ def main() -> int:
         embedded.stop_server(data_dir)
         subprocess.run(["rm", "-rf", str(work)], check=False)
 
-    ratio = results["copy_ratio"]
+    return _reported(args, results)
+
+
+def _client_sides(
+    socket_dir: str, port: int, endpoint
+) -> tuple[endpoint_clients.Side, endpoint_clients.Side]:  # type: ignore[no-untyped-def]
+    database = endpoint.database
+    direct = endpoint_clients.Side(
+        "direct",
+        lambda: psycopg2.connect(host=socket_dir, port=port, dbname=database, user=USER),
+        f"postgresql+psycopg2://{USER}@/{database}?host={socket_dir}&port={port}",
+    )
+    through = endpoint_clients.Side(
+        "endpoint",
+        endpoint.connect,
+        f"postgresql+psycopg2://{USER}:{PASSWORD}@{endpoint.host}:{endpoint.port}/{database}",
+    )
+    return direct, through
+
+
+def _reported(args: argparse.Namespace, results: dict[str, Any]) -> int:
     print(f"endpoint bench: {args.events:,} events, median of {args.repeats}")
+    if "copy_ratio" in results:
+        _print_copy_and_pgbench(args, results)
+    print("\n".join(endpoint_clients.report(results["clients"])))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _print_copy_and_pgbench(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    ratio = results["copy_ratio"]
+    direct, relayed = results["pgbench_direct"], results["pgbench_endpoint"]
     print(
         f"  COPY staging_events: in-process {results['copy_in_process_s']:.2f} s, through the endpoint "
         f"{results['copy_endpoint_s']:.2f} s: x{ratio:.3f} "
@@ -166,10 +202,6 @@ def main() -> int:
         f"{relayed['tps']:,.0f} tps, {relayed['latency_ms'] * 1000:.0f} µs: "
         f"+{(relayed['latency_ms'] - direct['latency_ms']) * 1000:.0f} µs a round trip"
     )
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""bench/endpoint_bench.py end to end on a tiny data set: both sides of both measures run.  A smoke test
+"""bench/endpoint_bench.py end to end on a tiny data set: both sides of every measure run.  A smoke test
 only: the numbers are `make bench`'s business, never asserted here."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def test_endpoint_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     results = tmp_path / "endpoint.json"
     command = [
         sys.executable, "-m", "bench.endpoint_bench",
-        "--events", "1000", "--repeats", "1", "--seconds", "1",
+        "--events", "1000", "--repeats", "1", "--seconds", "1", "--client-repeats", "1",
         "--data-dir", str(tmp_path / "data"), "--json", str(results),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -24,3 +24,7 @@ def test_endpoint_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     measured = json.loads(results.read_text())
     assert measured["copy_in_process_s"] > 0 and measured["copy_endpoint_s"] > 0
     assert measured["pgbench_direct"]["tps"] > 0 and measured["pgbench_endpoint"]["tps"] > 0
+    clients = measured["clients"]
+    for workload in ("insert_4000_rows", "single_row_insert_commit", "select_1", "pandas_to_sql_425x18"):
+        assert clients[workload]["direct_s"] > 0 and clients[workload]["endpoint_s"] > 0, workload
+    assert "through the endpoint against PostgreSQL direct (load average" in done.stdout

@@ -64,6 +64,7 @@ class Channel:
         self.outbox = bytearray()
         #: Called before a read would block: the other side's pending output goes out first.
         self.before_block: Callable[[], None] | None = None
+        self._poller: select.poll | None = None  # made once: a read per round trip waits on it
 
     def _fill(self, wanted: int) -> None:
         while len(self.inbox) < wanted:
@@ -87,9 +88,10 @@ class Channel:
             raise EndpointStopping("the endpoint is stopping")
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return  # already decrypted, waiting inside the TLS layer
-        poller = select.poll()
-        poller.register(self.sock, select.POLLIN)
-        while not poller.poll(_STOP_POLL_MS):
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self.sock, select.POLLIN)
+        while not self._poller.poll(_STOP_POLL_MS):
             if self.stop.is_set():
                 raise EndpointStopping("the endpoint is stopping")
 

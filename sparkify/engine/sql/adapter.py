@@ -18,7 +18,12 @@ from typing import Any
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
-from sparkify.engine.sql.redshift.lateral import ColumnLookup, columns_in_session, with_lateral_aliases
+from sparkify.engine.sql.redshift.lateral import (
+    ColumnLookup,
+    columns_in_session,
+    uses_lateral_aliases,
+    with_lateral_aliases,
+)
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
@@ -28,8 +33,9 @@ from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
+from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import SqlLexError, Token, first_keyword, tokens, with_redshift_escapes
+from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
 
 __all__ = [
     "IDENTITY_CACHE",
@@ -53,6 +59,9 @@ _EMULATED = frozenset(["COPY", "UNLOAD"])
 #: backslash in a plain '…' literal as an escape; a libpq-based driver that quotes on the client (psycopg2,
 #: psycopg 3's ClientCursor) then doubles every backslash, and PostgreSQL reads what it sends as written.
 #: No warning for each backslash: Redshift gives none.
+#: The translation's fast path (:mod:`sparkify.engine.sql.shapes`): which statement shapes pass unchanged.
+_SHAPE_VERDICTS = ShapeVerdicts()
+
 REDSHIFT_STRING_SETTINGS = {"standard_conforming_strings": "off", "escape_string_warning": "off"}
 
 
@@ -72,10 +81,27 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
     ``columns_of`` tells the columns of the session's tables (:func:`columns_in_session`): with it, a
     select-list alias used in a later item or in WHERE becomes its expression, as on Redshift, unless a
     FROM table has a column of that name.  It is asked only for a statement with such a use."""
-    if first_keyword(sql) in _EMULATED:
+    scanned = lexed(sql)  # one scan for the first keyword and the shape, a big INSERT's rows included
+    if scanned is not None and scanned.leading_keyword in _EMULATED:
         return sql
-    if not standard_strings:
+    if not standard_strings and "\\" in sql:  # no backslash, no literal to mark as E''
         sql = with_redshift_escapes(sql)
+        scanned = lexed(sql)
+    shape = shape_of(scanned) if scanned is not None else None
+    if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _sample_translation):
+        return sql  # its shape's sample passed unchanged: so does every statement of the shape
+    return _lexed_translation(sql, columns_of)
+
+
+def _sample_translation(sample: str) -> str | None:
+    """A shape's sample as the full path translates it, or None when the session's tables decide: a
+    select-list alias used later stands for its expression only where no FROM table has that column."""
+    translated = _lexed_translation(sample, None)
+    return None if translated == sample and uses_lateral_aliases(sample) else translated
+
+
+def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
+    """The full translation of ``sql``, its Redshift escapes already marked."""
     try:
         found = tokens(sql)
     except SqlLexError:
@@ -210,3 +236,4 @@ def prepare_database(connection: Any) -> None:
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
     shims.install(connection)
     learn_catalog(connection)
+    _SHAPE_VERDICTS.forget()  # a verdict learnt before the catalog was known may differ now

@@ -147,6 +147,11 @@ def _qualified(relation: Relation) -> str:
 _CACHED_TEXT = 8192
 
 
+def uses_lateral_aliases(sql: str) -> bool:
+    """Whether ``sql`` (PostgreSQL's syntax) uses a select-list alias where Redshift lets it stand."""
+    return (_plan(sql) if len(sql) <= _CACHED_TEXT else _plan_of(sql)) is not None
+
+
 def _plan_of(sql: str) -> _Plan | None:
     """The uses of lateral aliases in ``sql`` and the tables whose columns decide them; None if none."""
     if "select" not in sql.lower():

@@ -1,0 +1,170 @@
+"""What a client waits for through the endpoint against the same work straight to PostgreSQL (issue #26):
+multi-row INSERTs, single-row INSERT + COMMIT, ``select 1``, a catalog reflection, executemany and pandas'
+to_sql.  Each workload runs on both sides in turn, round after round, so that both see the same machine;
+the medians' ratios are reported with the load average, before and after.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+TABLE_DDL = (
+    "CREATE TABLE IF NOT EXISTS bench_rows (a INTEGER, b VARCHAR(64), c DOUBLE PRECISION, d TIMESTAMP)"
+)
+WIDE_COLUMNS = 18
+WIDE_ROWS = 425
+#: What SQLAlchemy asks of the catalog to reflect one table's columns, in the gist.
+REFLECTION = (
+    "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+    "WHERE c.relname = 'bench_rows' AND n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped "
+    "ORDER BY a.attnum"
+)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One way to the database: a psycopg2 connection factory and an SQLAlchemy URL."""
+
+    name: str
+    connect: Callable[[], Any]
+    url: str
+
+
+def rows_insert(count: int) -> str:
+    rows = ", ".join(f"({n}, 'name {n}', {n}.5, '2024-01-01 00:00:{n % 60:02d}')" for n in range(count))
+    return f"INSERT INTO bench_rows (a, b, c, d) VALUES {rows}"
+
+
+def timed_after_truncate(connection: Any, table: str, sql: str) -> float:
+    """Seconds for ``sql`` and its COMMIT, ``table`` emptied before (not timed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}")
+        connection.commit()
+        started = time.perf_counter()
+        cursor.execute(sql)
+        connection.commit()
+        return time.perf_counter() - started
+
+
+def _multi_row_insert(count: int) -> Callable[[Any], float]:
+    sql = rows_insert(count)
+    return lambda connection: timed_after_truncate(connection, "bench_rows", sql)
+
+
+def _single_row_commits(connection: Any, count: int = 200) -> float:
+    """Seconds per single-row INSERT + COMMIT."""
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        for n in range(count):
+            cursor.execute("INSERT INTO bench_rows (a, b, c, d) VALUES (%s, %s, %s, %s)", (n, "x", 1.5, None))
+            connection.commit()
+        return (time.perf_counter() - started) / count
+
+
+def _each_query(sql: str, count: int) -> Callable[[Any], float]:
+    """Seconds per ``sql`` and the fetch of its rows: ``select 1`` is a round trip and nothing else."""
+
+    def run(connection: Any) -> float:
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for _ in range(count):
+                cursor.execute(sql)
+                cursor.fetchall()
+            return (time.perf_counter() - started) / count
+
+    return run
+
+
+def _executemany(connection: Any, count: int = 1000) -> float:
+    rows = [(n, f"name {n}", n + 0.5, None) for n in range(count)]
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.executemany("INSERT INTO bench_rows (a, b, c, d) VALUES (%s, %s, %s, %s)", rows)
+        connection.commit()
+        return time.perf_counter() - started
+
+
+def wide_frame() -> pd.DataFrame:
+    columns = {
+        f"c{n}": [f"value {row} {n}" if n % 3 else row * n for row in range(WIDE_ROWS)]
+        for n in range(WIDE_COLUMNS)
+    }
+    return pd.DataFrame(columns)
+
+
+def _to_sql(url: str) -> float:
+    engine = sa.create_engine(url)
+    frame = wide_frame()
+    try:
+        started = time.perf_counter()
+        frame.to_sql("bench_wide", engine, if_exists="replace", index=False)
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+def _on_connection(work: Callable[[Any], float]) -> Callable[[Side], float]:
+    def run(side: Side) -> float:
+        connection = side.connect()
+        try:
+            return work(connection)
+        finally:
+            connection.close()
+
+    return run
+
+
+WORKLOADS: dict[str, Callable[[Side], float]] = {
+    "insert_250_rows": _on_connection(_multi_row_insert(250)),
+    "insert_1000_rows": _on_connection(_multi_row_insert(1000)),
+    "insert_4000_rows": _on_connection(_multi_row_insert(4000)),
+    "single_row_insert_commit": _on_connection(_single_row_commits),
+    "select_1": _on_connection(_each_query("select 1", 1000)),
+    "catalog_reflection": _on_connection(_each_query(REFLECTION, 50)),
+    "executemany_1000_rows": _on_connection(_executemany),
+    "pandas_to_sql_425x18": lambda side: _to_sql(side.url),
+}
+
+
+def measure(direct: Side, endpoint: Side, repeats: int) -> dict[str, Any]:
+    """Each workload's median on both sides, interleaved round by round, and their ratio."""
+    setup = direct.connect()
+    with setup, setup.cursor() as cursor:
+        cursor.execute(TABLE_DDL)
+    setup.close()
+    load_before = os.getloadavg()
+    times: dict[str, dict[str, list[float]]] = {name: {"direct": [], "endpoint": []} for name in WORKLOADS}
+    for _ in range(repeats):
+        for name, workload in WORKLOADS.items():
+            for side in (direct, endpoint):
+                times[name][side.name].append(workload(side))
+    results: dict[str, Any] = {"load_average_before": load_before, "load_average_after": os.getloadavg()}
+    for name, sides in times.items():
+        direct_s, endpoint_s = statistics.median(sides["direct"]), statistics.median(sides["endpoint"])
+        results[name] = {"direct_s": direct_s, "endpoint_s": endpoint_s, "ratio": endpoint_s / direct_s}
+    return results
+
+
+def report(results: dict[str, Any]) -> list[str]:
+    before, after = results["load_average_before"], results["load_average_after"]
+    load = f"load average {before[0]:.1f} before, {after[0]:.1f} after"
+    lines = [f"  clients, through the endpoint against PostgreSQL direct ({load}):"]
+    for name in WORKLOADS:
+        measured = results[name]
+        lines.append(
+            f"    {name:<26} direct {measured['direct_s'] * 1000:9.2f} ms, "
+            f"endpoint {measured['endpoint_s'] * 1000:9.2f} ms: x{measured['ratio']:.2f}"
+        )
+    return lines

@@ -1,0 +1,254 @@
+"""The translation's fast path: a statement's shape, with the values of its literal lists lifted out.
+
+A multi-row ``INSERT … VALUES`` or a long ``IN (…)`` list costs the full translation work per token, and a
+client sends the same statement again and again with other values (executemany, pandas' to_sql).  What
+the rewrites decide never depends on a lone literal standing as a VALUES row's item or an IN list's item
+(a number, a string, NULL, TRUE, FALSE, DEFAULT, a string cast to a type): only on the rest of the text
+and on the kinds of those items.  So a statement is reduced to its *shape*: every other byte kept as
+written (comments, names, literals elsewhere: ``DATEADD('day', …)`` stays ``'day'``), each literal list
+reduced to the kinds of its rows or items.  The shape's verdict is learnt once, by translating a *sample*
+(the statement with each list cut to one row or item of each kind); when the sample passes unchanged,
+every statement of that shape passes unchanged and is returned without further work.  A sample that the
+translation changes or refuses gives no verdict: such statements take the full path every time.
+
+Only PostgreSQL's lexer (pglast's scanner) reads the text; nothing here rewrites it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import parser as _pg
+
+from sparkify.engine.errors import EngineError
+
+_NUMBERS = frozenset({"ICONST", "FCONST"})
+_CONSTANTS = {
+    "SCONST": "s",
+    "BCONST": "b",
+    "XCONST": "x",
+    "NULL_P": "NULL",
+    "TRUE_P": "TRUE",
+    "FALSE_P": "FALSE",
+}
+_WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
+#: More distinct row kinds than this in one VALUES list: not worth a sample, the full path takes it.
+_MOST_ROW_KINDS = 16
+_KEPT_SHAPES = 1024
+
+
+@dataclass(frozen=True)
+class Shape:
+    """``key``: the text with each literal list reduced to its kinds (``\\0`` marks them: no SQL text holds
+    one); ``sample``: the statement with each list cut to its first row or item of each kind."""
+
+    key: str
+    sample: str
+
+
+class Lexed:
+    """The scanner's tokens of one text, their names apart (compared many at once, as slices): scanned
+    once, for the first keyword and the shape both."""
+
+    def __init__(self, sql: str, scanned: Sequence[Any]) -> None:
+        self.sql = sql
+        self.scanned = scanned
+        self.names = [item.name for item in scanned]
+
+    @property
+    def leading_keyword(self) -> str:
+        """The statement's first word, upper-cased, after leading comments; '' if none."""
+        for index, name in enumerate(self.names):
+            if name not in ("SQL_COMMENT", "C_COMMENT"):
+                first = self.text(index)
+                return first.upper() if first[:1].isalpha() or first[:1] == "_" else ""
+        return ""
+
+    def text(self, index: int) -> str:
+        return self.sql[self.scanned[index].start : self.scanned[index].end + 1]
+
+    def span(self, first: int, after: int) -> tuple[int, int]:
+        """The text span of tokens ``first`` up to ``after`` (exclusive)."""
+        return self.scanned[first].start, self.scanned[after - 1].end + 1
+
+    def follows(self, index: int, *names: str) -> bool:
+        return self.names[index : index + len(names)] == list(names)
+
+
+def lexed(sql: str) -> Lexed | None:
+    """``sql`` scanned; None when it is not lexically SQL."""
+    try:
+        return Lexed(sql, _pg.scan(sql))
+    except _pg.ParseError:
+        return None
+
+
+def shape_of(lexed: Lexed) -> Shape | None:
+    """The shape of the scanned text, or None when it has no literal list to lift."""
+    sql = lexed.sql
+    key: list[str] = []
+    sample: list[str] = []
+    position = 0
+    index = 0
+    while index < len(lexed.names):
+        name = lexed.names[index]
+        lifted = None
+        if name == "VALUES":
+            lifted = _values_rows(lexed, index + 1)
+        elif name == "IN_P":
+            lifted = _in_items(lexed, index + 1)
+        if lifted is None:
+            index += 1
+            continue
+        end, kinds, kept = lifted
+        start, stop = lexed.span(index + 1, end)
+        key += [sql[position:start], "\0", kinds, "\0"]
+        sample += [sql[position:start], kept]
+        position, index = stop, end
+    if not key:
+        return None
+    key.append(sql[position:])
+    sample.append(sql[position:])
+    return Shape("".join(key), "".join(sample))
+
+
+def _values_rows(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
+    """The VALUES rows from ``index`` on that hold lone literals only: (the token index after them, the
+    row kinds, one row of each kind), or None when the first row is not one.
+
+    A row whose tokens are the previous row's (their names, and the words of its casts) is of the previous
+    row's kind: compared as one slice, so that a long list costs little more than its scan."""
+    kinds: dict[str, str] = {}
+    end = index
+    previous = _Row(index, [], [])
+    while True:
+        if not previous.repeated_at(lexed, end):
+            row = _literal_group(lexed, end)
+            if row is None:
+                break
+            row_end, items = row
+            kinds.setdefault(",".join(kind for kind, _ in items), lexed.sql[slice(*lexed.span(end, row_end))])
+            if len(kinds) > _MOST_ROW_KINDS:
+                return None
+            names = lexed.names[end:row_end]
+            previous = _Row(end, names, [at + 1 for at, name in enumerate(names) if name == "TYPECAST"])
+        end += len(previous.names)
+        if not lexed.follows(end, "ASCII_44", "ASCII_40"):
+            break
+        end += 1
+    if end == index:
+        return None
+    if lexed.names[end - 1] == "ASCII_44":  # a row that is no lone-literal row follows: it stays as written
+        end -= 1
+    return end, "".join(f"({kind})" for kind in kinds), ", ".join(kinds.values())
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A lone-literal row: where it starts, its tokens' names, and where its cast words stand in it."""
+
+    start: int
+    names: list[str]
+    cast_words: list[int]
+
+    def repeated_at(self, lexed: Lexed, at: int) -> bool:
+        """Whether the row at ``at`` is this row again, but for its literals' values."""
+        if not self.names or lexed.names[at : at + len(self.names)] != self.names:
+            return False
+        return all(lexed.text(at + word) == lexed.text(self.start + word) for word in self.cast_words)
+
+
+def _in_items(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
+    """An IN list of lone literals at ``index``: (the token index after it, its item kinds, one item of
+    each kind in parentheses), or None."""
+    group = _literal_group(lexed, index)
+    if group is None:
+        return None
+    end, items = group
+    firsts: dict[str, tuple[int, int]] = {}
+    for kind, span in items:
+        firsts.setdefault(kind, span)
+    text = "(" + ", ".join(lexed.sql[first:last] for first, last in firsts.values()) + ")"
+    return end, ",".join(sorted(firsts)), text
+
+
+def _literal_group(lexed: Lexed, index: int) -> tuple[int, list[tuple[str, tuple[int, int]]]] | None:
+    """``( item, item … )`` at ``index``, each item a lone literal: the token index after ``)`` and each
+    item's kind and text span; None when the group is anything else (a comment in it included)."""
+    if not lexed.follows(index, "ASCII_40"):
+        return None
+    items = []
+    at = index + 1
+    while at < len(lexed.names):
+        item = _literal_item(lexed, at)
+        if item is None:
+            return None
+        after, kind = item
+        items.append((kind, lexed.span(at, after)))
+        at = after
+        if lexed.follows(at, "ASCII_41"):
+            return at + 1, items
+        if not lexed.follows(at, "ASCII_44"):
+            return None
+        at += 1
+    return None
+
+
+def _literal_item(lexed: Lexed, at: int) -> tuple[int, str] | None:
+    """One lone literal at ``at`` (a signed number, a constant, DEFAULT, a constant cast to a one-word
+    type): the token index after it and its kind; None for anything else."""
+    names = lexed.names
+    sign = ""
+    if names[at] in ("ASCII_43", "ASCII_45") and at + 1 < len(names) and names[at + 1] in _NUMBERS:
+        sign, at = lexed.text(at), at + 1
+    if names[at] in _NUMBERS:
+        return at + 1, sign + "n"
+    if names[at] == "DEFAULT":
+        return at + 1, "DEFAULT"
+    kind = _CONSTANTS.get(names[at])
+    if kind is None:
+        return None
+    if (
+        lexed.follows(at + 1, "TYPECAST")
+        and at + 2 < len(names)
+        and lexed.scanned[at + 2].kind in _WORD_KINDS
+    ):
+        return at + 3, f"{kind}::{lexed.text(at + 2)}"
+    return at + 1, kind
+
+
+class ShapeVerdicts:
+    """Which shapes pass the translation unchanged, learnt from their samples; the most recent kept."""
+
+    def __init__(self, size: int = _KEPT_SHAPES) -> None:
+        self.size = size
+        self._verdicts: OrderedDict[tuple[str, bool], bool] = OrderedDict()
+
+    def passes_unchanged(
+        self, shape: Shape, standard_strings: bool, translate: Callable[[str], str | None]
+    ) -> bool:
+        """Whether every statement of ``shape`` passes unchanged; ``translate`` (the full translation,
+        which may raise) is asked once per shape, for its sample."""
+        key = (shape.key, standard_strings)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            try:
+                verdict = translate(shape.sample) == shape.sample
+            except (
+                EngineError,
+                ValueError,
+            ):  # refused, or not SQL: the full path gives the statement's own answer
+                verdict = False
+            self._verdicts[key] = verdict
+            if len(self._verdicts) > self.size:
+                self._verdicts.popitem(last=False)
+        else:
+            self._verdicts.move_to_end(key)
+        return verdict
+
+    def forget(self) -> None:
+        """What the translation learnt about the database changed (its catalog): every verdict goes."""
+        self._verdicts.clear()
