@@ -49,11 +49,10 @@ _ALWAYS_SHIMMED = {
     "REFERENTIAL_CONSTRAINTS": "INFORMATION_SCHEMA",
     "CONSTRAINT_COLUMN_USAGE": "INFORMATION_SCHEMA",
 }
-# Functions of pg_catalog that the shim schema extends (to the recorded keys, IDENTITY's default), called by
-# qualified name; and those it extends when called by bare name too (pg_catalog's would win on the path):
+# Functions of pg_catalog that the shim schema extends, called by qualified name (a bare name finds the shim's
+# first on the session's path): pg_get_constraintdef knows the recorded keys, pg_get_expr IDENTITY's default,
 # format_type names a SUPER column's type super, pg_get_viewdef prints a view as a cluster does.
 _SHIM_FUNCTIONS = frozenset(["PG_GET_CONSTRAINTDEF", "PG_GET_EXPR", "FORMAT_TYPE", "PG_GET_VIEWDEF"])
-_SHIM_BARE_FUNCTIONS = frozenset(["FORMAT_TYPE", "PG_GET_VIEWDEF"])
 # The columns of the catalog's tables and views, by (schema, name) upper-cased: a column of the FROM tables
 # has priority over a select-list alias.  Read once per process by learn_catalog (prepare_database).
 _catalog_columns: dict[tuple[str, str], frozenset[str]] = {}
@@ -230,14 +229,7 @@ def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
         and found[index + 2].word in _SHIM_FUNCTIONS
         and found[index + 3].text == "("
     ]
-    bare = [
-        (found[index].start, found[index].start, f"{SHIM_SCHEMA}.")
-        for index in range(len(found) - 1)
-        if found[index].word in _SHIM_BARE_FUNCTIONS
-        and found[index + 1].text == "("
-        and (index == 0 or found[index - 1].text != ".")
-    ]
-    return views + functions + bare
+    return views + functions
 
 
 _CONDITION_ENDS = frozenset(
