@@ -164,3 +164,18 @@ def test_a_view_is_printed_as_a_cluster_prints_it(engine: sa.Engine) -> None:
         "SELECT song_id, artist_id, artist_code FROM songs"
     )
     assert [column["name"] for column in inspector.get_columns("late_songs")] == ["song_id"]
+
+
+def test_a_create_view_is_answered_with_its_own_tag(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE VIEW artist_names AS SELECT name FROM artists")
+            assert cursor.statusmessage == "CREATE VIEW"
+            cursor.execute(
+                "SELECT pg_catalog.pg_get_viewdef(oid, true) FROM pg_class WHERE relname = 'artist_names'"
+            )
+            assert cursor.fetchone() == ("SELECT artists.name FROM artists;",)
+        connection.rollback()
+    finally:
+        connection.close()
