@@ -229,6 +229,63 @@ def test_named_and_unique_keys_and_a_table_without_keys(rs: RedshiftSession) -> 
     }
 
 
+def test_foreign_keys_in_the_catalog(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS fk_child_t, fk_parent_t")
+    rs.run("CREATE TABLE fk_parent_t (id INT PRIMARY KEY, code INT UNIQUE)")
+    rs.run(
+        "CREATE TABLE fk_child_t (id INT, parent INT REFERENCES fk_parent_t, code INT, "
+        "CONSTRAINT fk_code FOREIGN KEY (code) REFERENCES fk_parent_t (code))"
+    )
+    catalog = _primary_key_catalog(rs, "fk_child_t")
+    assert catalog["pg_constraint"] == [
+        ("fk_child_t_parent_fkey", "f", "parent", "FOREIGN KEY (parent) REFERENCES fk_parent_t(id)"),
+        ("fk_code", "f", "code", "FOREIGN KEY (code) REFERENCES fk_parent_t(code)"),
+    ]
+    assert sorted(catalog["table_constraints"]) == [
+        ("fk_child_t_parent_fkey", "FOREIGN KEY"),
+        ("fk_code", "FOREIGN KEY"),
+    ]
+    assert rs.run(
+        "SELECT constraint_name, unique_constraint_name, match_option, delete_rule "
+        "FROM information_schema.referential_constraints WHERE constraint_name LIKE 'fk_%' ORDER BY 1"
+    ) == [
+        ("fk_child_t_parent_fkey", "fk_parent_t_pkey", "NONE", "NO ACTION"),
+        ("fk_code", "fk_parent_t_code_key", "NONE", "NO ACTION"),
+    ]
+    assert rs.run(
+        "SELECT constraint_name, table_name, column_name FROM information_schema.constraint_column_usage "
+        "WHERE constraint_name IN ('fk_code', 'fk_child_t_parent_fkey') ORDER BY 1"
+    ) == [("fk_child_t_parent_fkey", "fk_parent_t", "id"), ("fk_code", "fk_parent_t", "code")]
+    assert rs.run(
+        "SELECT confrelid::regclass::text, confkey FROM pg_constraint WHERE conname = 'fk_code'"
+    ) == [("fk_parent_t", [2])]
+    rs.run("INSERT INTO fk_child_t VALUES (1, 99, 99)")  # informational: never enforced
+    rs.run("DROP TABLE fk_child_t, fk_parent_t")
+
+
+def test_views_super_and_identity_in_catalog_queries(rs: RedshiftSession) -> None:
+    rs.run("DROP TABLE IF EXISTS view_base_t CASCADE")
+    rs.run("CREATE TABLE view_base_t (id INT IDENTITY(5, 2), doc SUPER)")
+    rs.run("CREATE VIEW view_v AS SELECT id, doc FROM view_base_t WHERE id > 1")
+    rs.run("CREATE VIEW late_v AS SELECT id FROM public.view_base_t WITH NO SCHEMA BINDING")
+    assert rs.value("SELECT pg_get_viewdef('view_v'::regclass, true)") == (
+        "SELECT view_base_t.id, view_base_t.doc FROM view_base_t WHERE view_base_t.id > 1;"
+    )
+    assert rs.value("SELECT pg_catalog.pg_get_viewdef(oid) FROM pg_class WHERE relname = 'late_v'") == (
+        "CREATE VIEW late_v AS SELECT id FROM public.view_base_t WITH NO SCHEMA BINDING"
+    )
+    table_oid = rs.value("SELECT 'view_base_t'::regclass::oid")
+    assert rs.run(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, d.adsrc, a.attisdistkey "
+        "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE a.attrelid = 'view_base_t'::regclass AND a.attnum > 0 ORDER BY a.attnum"
+    ) == [
+        ("id", "integer", False, f""""identity"({table_oid}, 0, '5,2'::text)""", False),
+        ("doc", "super", False, None, False),
+    ]
+    rs.run("DROP TABLE view_base_t CASCADE")
+
+
 def test_alter_table_append_moves_the_rows(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS target_t, source_t")
     rs.run("CREATE TABLE target_t (a INT, b VARCHAR(4))")
@@ -361,6 +418,10 @@ def test_minus_default_numeric_varbyte_and_local_only_types(rs: RedshiftSession)
     assert rs.run("SELECT d, n FROM numbers_t") == [(2, Decimal("1.56"))]
     with pytest.raises(UnsupportedStatementError, match="GEOMETRY type is not supported by the local engine"):
         translate("CREATE TABLE geo (g GEOMETRY)")
+    with pytest.raises(
+        UnsupportedStatementError, match="HLLSKETCH type is not supported by the local engine"
+    ):
+        translate("CREATE TABLE sketches (s HLLSKETCH)")
 
 
 def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:

@@ -80,7 +80,8 @@ _TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
 def _redshift_tag(sql: str, translated: str) -> str | None:
     """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
     one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
-    (PostgreSQL 8.0's tag); VACUUM and ALTER TABLE's DISTSTYLE, SORTKEY and APPEND run as DO blocks too."""
+    (PostgreSQL 8.0's tag); a CREATE VIEW (the view and its definition), VACUUM and ALTER TABLE's DISTSTYLE,
+    SORTKEY and APPEND run as DO blocks too."""
     keyword = first_keyword(sql)
     if first_keyword(translated) != "DO" or keyword == "DO":
         return None
@@ -90,6 +91,8 @@ def _redshift_tag(sql: str, translated: str) -> str | None:
         found = tokens(sql)
     except SqlLexError:
         return None
+    if "VIEW" in [token.word for token in found[:5]]:  # a view and its recorded definition
+        return "CREATE VIEW"
     depth = 0
     for token in found:
         depth += {"(": 1, ")": -1}.get(token.text, 0)

@@ -33,6 +33,7 @@ from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
+from sparkify.engine.sql.redshift.views import view_definition
 from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
@@ -139,7 +140,10 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     adapted = rewrite_expressions(adapted)
     if columns_of is not None and not catalog:
         adapted = with_lateral_aliases(adapted, columns_of)
-    return _with_layout(adapted, layout) if layout is not None else adapted
+    if layout is not None:
+        return _with_layout(adapted, layout)
+    view = view_definition(sql, adapted)
+    return _with_view_text(adapted, *view) if view is not None else adapted
 
 
 def _reshaped(sql: str, found: list[Token]) -> str:
@@ -198,14 +202,16 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
     keys = ", ".join(
         f"jsonb_build_object('kind', {quote_literal(key.kind)}, 'columns', {_text_array(key.columns)}, "
-        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text)"
+        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text, "
+        f"'references', {_regclass_oid(key.references)}, "
+        f"'referenced_columns', {_text_array(key.referenced_columns)})"
         for key in layout.keys
     )
     record = (
         f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
         f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
         f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, "
-        f"jsonb_build_array({keys}));"
+        f"jsonb_build_array({keys}), {_text_array(layout.nullable_identities)});"
     )
     return (
         "DO $sparkify$ DECLARE existed boolean; BEGIN "
@@ -213,6 +219,25 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
         f"EXECUTE ${tag}${body}${tag}$; "
         f"IF NOT existed THEN {record} END IF; END $sparkify$"
     )
+
+
+def _with_view_text(sql: str, name: str, definition: str) -> str:
+    """The CREATE VIEW ``sql`` and the recording of the definition a cluster prints, as one DO block."""
+    body = sql.strip().rstrip(";").strip()
+    tag = "ddl"
+    while f"${tag}$" in body:
+        tag += "_"
+    return (
+        f"DO $sparkify$ BEGIN EXECUTE ${tag}${body}${tag}$; "
+        f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({quote_literal(name)}), "
+        f"{quote_literal(definition)}); "
+        "END $sparkify$"
+    )
+
+
+def _regclass_oid(name: str | None) -> str:
+    """The oid of the table ``name`` as the session finds it, in SQL (NULL: none named, or no such table)."""
+    return f"to_regclass({quote_literal(name)})::oid" if name else "NULL"
 
 
 def _text_array(values: Iterable[str]) -> str:

@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.table_layout (
     encoding    text,
     PRIMARY KEY (table_oid, column_name)
 );
+-- An IDENTITY column its DDL left nullable (PostgreSQL's identity columns are all NOT NULL).
+ALTER TABLE sparkify_redshift.table_layout ADD COLUMN IF NOT EXISTS nullable_identity boolean NOT NULL DEFAULT false;
 
 -- Redshift's default encodings (ENCODE AUTO): none for sort keys, booleans and floats, az64 for numbers
 -- and times, lzo for strings.
@@ -42,14 +44,26 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.table_keys (
     columns         smallint[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS table_keys_table ON sparkify_redshift.table_keys (table_oid);
+-- A foreign key's referenced table and columns (pg_constraint's confrelid and confkey).
+ALTER TABLE sparkify_redshift.table_keys ADD COLUMN IF NOT EXISTS referenced_table oid,
+                                         ADD COLUMN IF NOT EXISTS referenced_columns smallint[];
+
+-- The numbers of a table's columns, named in a JSON array, in the array's order.
+CREATE OR REPLACE FUNCTION sparkify_redshift.column_numbers(target oid, column_names jsonb) RETURNS smallint[]
+LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT a.attnum FROM jsonb_array_elements_text(column_names) WITH ORDINALITY AS c(column_name, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = target AND a.attname = c.column_name
+                  ORDER BY c.ord) $$;
 
 -- Called by the adapter's CREATE TABLE: records the layout and gives the first sort key column a BRIN
 -- index, PostgreSQL's nearest thing to a zone map (range-restricted scans and merges use it).
--- keys: [{"kind": "p" or "u", "columns": [...], "name": null or the DDL's}, ...]
+-- keys: [{"kind": "p", "u" or "f", "columns": [...], "name": null or the DDL's,
+--         "references": a foreign key's table oid, "referenced_columns": [...] (none: its primary key)}, ...]
 DROP FUNCTION IF EXISTS sparkify_redshift.record_table_layout(regclass, text, text, text[], text, text[], text[], regclass);
+DROP FUNCTION IF EXISTS sparkify_redshift.record_table_layout(regclass, text, text, text[], text, text[], text[], regclass, jsonb);
 CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
     target regclass, dist_style text, dist_key text, sort_keys text[], sort_style text,
-    encoded_columns text[], encoding_names text[], like_table regclass, keys jsonb
+    encoded_columns text[], encoding_names text[], like_table regclass, keys jsonb, nullable_identities text[]
 ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     position int;
@@ -60,25 +74,33 @@ BEGIN
     DELETE FROM sparkify_redshift.table_style WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
-    -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key.
-    INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns)
+    -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key,
+    -- <table>_<columns>_fkey.  A foreign key whose table is not there is not recorded.
+    INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns, referenced_table,
+                                              referenced_columns)
     SELECT target,
            coalesce(k.key ->> 'name',
                     left((SELECT relname FROM pg_class WHERE oid = target)
                          || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
                                  ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
                             END, 58)
-                    || CASE WHEN k.key ->> 'kind' = 'p' THEN '_pkey' ELSE '_key' END),
+                    || CASE k.key ->> 'kind' WHEN 'p' THEN '_pkey' WHEN 'f' THEN '_fkey' ELSE '_key' END),
            (k.key ->> 'kind')::"char",
-           ARRAY(SELECT a.attnum FROM jsonb_array_elements_text(k.key -> 'columns') WITH ORDINALITY AS c(column_name, ord)
-                   JOIN pg_attribute a ON a.attrelid = target AND a.attname = c.column_name
-                  ORDER BY c.ord)
-      FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key);
+           sparkify_redshift.column_numbers(target, k.key -> 'columns'),
+           referenced.oid,
+           CASE WHEN jsonb_array_length(coalesce(k.key -> 'referenced_columns', '[]')) > 0
+                THEN sparkify_redshift.column_numbers(referenced.oid, k.key -> 'referenced_columns')
+                ELSE (SELECT p.columns FROM sparkify_redshift.table_keys p
+                       WHERE p.table_oid = referenced.oid AND p.contype = 'p' LIMIT 1)
+           END
+      FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key)
+      LEFT JOIN pg_class referenced ON referenced.oid = (k.key ->> 'references')::oid
+     WHERE k.key ->> 'kind' <> 'f' OR referenced.oid IS NOT NULL;
     IF like_table IS NOT NULL THEN
         INSERT INTO sparkify_redshift.table_style
             SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
         INSERT INTO sparkify_redshift.table_layout
-            SELECT target, l.column_name, l.distkey, l.sortkey, l.encoding
+            SELECT target, l.column_name, l.distkey, l.sortkey, l.encoding, l.nullable_identity
             FROM sparkify_redshift.table_layout l WHERE l.table_oid = like_table;
         SELECT array_agg(l.column_name::text ORDER BY abs(l.sortkey)) INTO sort_keys
             FROM sparkify_redshift.table_layout l WHERE l.table_oid = target AND l.sortkey <> 0;
@@ -89,6 +111,8 @@ BEGIN
             WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
         UPDATE sparkify_redshift.table_layout SET distkey = true
             WHERE table_oid = target AND column_name = dist_key;
+        UPDATE sparkify_redshift.table_layout SET nullable_identity = true
+            WHERE table_oid = target AND column_name = ANY (nullable_identities);
         FOR position IN 1..coalesce(array_length(sort_keys, 1), 0) LOOP
             UPDATE sparkify_redshift.table_layout
                SET sortkey = CASE WHEN sort_style = 'interleaved' AND position % 2 = 0 THEN -position ELSE position END
@@ -139,7 +163,7 @@ SELECT n.nspname AS schemaname,
        coalesce(l.encoding, sparkify_redshift.default_encoding(a.atttypid, coalesce(l.sortkey, 0))) AS encoding,
        coalesce(l.distkey, false) AS distkey,
        coalesce(l.sortkey, 0) AS sortkey,
-       a.attnotnull AS notnull
+       a.attnotnull AND NOT coalesce(l.nullable_identity, false) AS notnull
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -327,12 +351,47 @@ SELECT %s,
        END::integer AS attencodingtype
   FROM pg_catalog.pg_attribute a
   LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = a.attrelid AND l.column_name = a.attname
-$view$, (SELECT string_agg(format('a.%I', attname), ', ' ORDER BY attnum) FROM pg_catalog.pg_attribute
+$view$, (SELECT string_agg(CASE attname WHEN 'attnotnull'
+                                     THEN '(a.attnotnull AND NOT coalesce(l.nullable_identity, false)) AS attnotnull'
+                                     ELSE format('a.%I', attname) END, ', ' ORDER BY attnum)
+           FROM pg_catalog.pg_attribute
           WHERE attrelid = 'pg_catalog.pg_attribute'::regclass AND attnum > 0 AND attname <> 'attmissingval'));
 END $leader$;
 
-CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attrdef AS
-SELECT d.*, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc FROM pg_catalog.pg_attrdef d;
+-- A cluster keeps an IDENTITY column's seed and step as its default, "identity"(table, column index,
+-- 'seed,step'::text) (sqlalchemy-redshift reflects IDENTITY(seed, step) from it); here an identity column
+-- has no default but a sequence.  adbin is the expression's text, which the shim's pg_get_expr(text, …)
+-- returns as it is: a made-up row has no node tree to give.
+DROP VIEW IF EXISTS sparkify_redshift.leader_pg_attrdef;
+CREATE VIEW sparkify_redshift.leader_pg_attrdef AS
+SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adbin,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc
+  FROM pg_catalog.pg_attrdef d
+UNION ALL
+SELECT 0::oid, a.attrelid, a.attnum, i.expression, i.expression
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_depend dep ON dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
+                               AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+                               AND dep.classid = 'pg_catalog.pg_class'::regclass
+  JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
+ CROSS JOIN LATERAL (SELECT format('"identity"(%s, %s, %L::text)', a.attrelid, a.attnum - 1,
+                                  s.seqstart || ',' || s.seqincrement) AS expression) AS i
+ WHERE a.attidentity <> '';
+
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_expr(expression text, relation oid) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT expression $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_expr(expression text, relation oid, pretty boolean)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT expression $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_expr(expression pg_node_tree, relation oid) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT pg_catalog.pg_get_expr(expression, relation) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_expr(expression pg_node_tree, relation oid, pretty boolean)
+RETURNS text LANGUAGE sql STABLE AS $$ SELECT pg_catalog.pg_get_expr(expression, relation, pretty) $$;
+
+-- A SUPER column is held as json, the only json there is (Redshift has no JSON type): its type is named
+-- super wherever a catalog query names a type.
+CREATE OR REPLACE FUNCTION sparkify_redshift.format_type(type_oid oid, typemod integer) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN type_oid = 'json'::regtype THEN 'super' ELSE pg_catalog.format_type(type_oid, typemod) END $$;
 
 -- The schemas a catalog query sees: the shim schema stays out of sight, as in SHOW SCHEMAS.
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_namespace AS
@@ -385,10 +444,26 @@ SELECT k.constraint_oid, k.table_oid, k.constraint_name, k.contype, n.nspname AS
   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.table_oid AND a.attnum = p.attnum
  WHERE has_table_privilege(c.oid, 'SELECT');
 
-CREATE OR REPLACE VIEW sparkify_redshift.key_definitions AS
+-- A foreign key's referenced table and columns, one row per column.
+CREATE OR REPLACE VIEW sparkify_redshift.referenced_columns AS
+SELECT k.constraint_oid, n.nspname AS schema_name, c.relname AS table_name, a.attname AS column_name,
+       p.ord::integer AS ordinal_position, c.oid AS table_oid
+  FROM sparkify_redshift.table_keys k
+  JOIN pg_catalog.pg_class c ON c.oid = k.referenced_table
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN LATERAL unnest(k.referenced_columns) WITH ORDINALITY AS p(attnum, ord)
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = k.referenced_table AND a.attnum = p.attnum
+ WHERE k.contype = 'f' AND has_table_privilege(c.oid, 'SELECT');
+
+DROP VIEW IF EXISTS sparkify_redshift.key_definitions CASCADE;
+CREATE VIEW sparkify_redshift.key_definitions AS
 SELECT constraint_oid, table_oid, constraint_name, contype, schema_name, table_name,
-       string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS column_list
-  FROM sparkify_redshift.key_columns
+       string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS column_list,
+       (SELECT CASE WHEN pg_table_is_visible(min(r.table_oid)) THEN '' ELSE quote_ident(min(r.schema_name)) || '.' END
+               || quote_ident(min(r.table_name))
+               || '(' || string_agg(quote_ident(r.column_name), ', ' ORDER BY r.ordinal_position) || ')'
+          FROM sparkify_redshift.referenced_columns r WHERE r.constraint_oid = k.constraint_oid) AS referenced
+  FROM sparkify_redshift.key_columns k
  GROUP BY constraint_oid, table_oid, constraint_name, contype, schema_name, table_name;
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_index AS
@@ -418,8 +493,11 @@ SELECT r.*
        'oid', k.constraint_oid, 'conname', k.constraint_name, 'connamespace', c.relnamespace,
        'contype', k.contype, 'condeferrable', false, 'condeferred', false, 'convalidated', true,
        'conrelid', k.table_oid, 'contypid', 0, 'conindid', 0, 'conparentid', 0, 'confrelid', 0,
-       'confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ', 'conislocal', true, 'coninhcount', 0,
-       'connoinherit', true, 'conenforced', false, 'conperiod', false, 'conkey', k.columns)) AS r;
+       'conislocal', true, 'coninhcount', 0, 'connoinherit', true, 'conenforced', false, 'conperiod', false,
+       'conkey', k.columns) || CASE WHEN k.contype = 'f'
+       THEN jsonb_build_object('confrelid', k.referenced_table, 'confkey', k.referenced_columns,
+                               'confupdtype', 'a', 'confdeltype', 'a', 'confmatchtype', 's')
+       ELSE jsonb_build_object('confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ') END) AS r;
 
 -- The columns that name a constraint and its table in information_schema's views.
 CREATE OR REPLACE FUNCTION sparkify_redshift.constraint_identity(schema_name name, constraint_name name,
@@ -436,7 +514,8 @@ SELECT r.*
   FROM sparkify_redshift.key_definitions d
  CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.table_constraints,
        sparkify_redshift.constraint_identity(d.schema_name, d.constraint_name, d.table_name)
-       || jsonb_build_object('constraint_type', CASE d.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+       || jsonb_build_object('constraint_type', CASE d.contype WHEN 'p' THEN 'PRIMARY KEY'
+                                                               WHEN 'f' THEN 'FOREIGN KEY' ELSE 'UNIQUE' END,
                              'is_deferrable', 'NO',
                              'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
 
@@ -447,13 +526,58 @@ SELECT r.*
   FROM sparkify_redshift.key_columns k
  CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.key_column_usage,
        sparkify_redshift.constraint_identity(k.schema_name, k.constraint_name, k.table_name)
-       || jsonb_build_object('column_name', k.column_name, 'ordinal_position', k.ordinal_position)) AS r;
+       || jsonb_build_object('column_name', k.column_name, 'ordinal_position', k.ordinal_position,
+                             'position_in_unique_constraint',
+                             CASE WHEN k.contype = 'f' THEN k.ordinal_position END)) AS r;
+
+-- A foreign key's unique constraint: the referenced table's key on the referenced columns, if recorded.
+CREATE OR REPLACE VIEW sparkify_redshift.referenced_keys AS
+SELECT f.constraint_oid, u.constraint_name AS unique_name, n.nspname AS unique_schema
+  FROM sparkify_redshift.table_keys f
+  JOIN sparkify_redshift.table_keys u ON u.table_oid = f.referenced_table AND u.contype IN ('p', 'u')
+                                     AND u.columns = f.referenced_columns
+  JOIN pg_catalog.pg_class c ON c.oid = u.table_oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE f.contype = 'f';
+
+CREATE OR REPLACE VIEW sparkify_redshift.leader_referential_constraints AS
+SELECT * FROM information_schema.referential_constraints
+UNION ALL
+SELECT r.*
+  FROM sparkify_redshift.key_definitions d
+  LEFT JOIN sparkify_redshift.referenced_keys u ON u.constraint_oid = d.constraint_oid
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.referential_constraints, jsonb_build_object(
+       'constraint_catalog', current_database(), 'constraint_schema', d.schema_name,
+       'constraint_name', d.constraint_name, 'unique_constraint_catalog', current_database(),
+       'unique_constraint_schema', u.unique_schema, 'unique_constraint_name', u.unique_name,
+       'match_option', 'NONE', 'update_rule', 'NO ACTION', 'delete_rule', 'NO ACTION')) AS r
+ WHERE d.contype = 'f';
+
+-- The referenced columns of each foreign key, and the columns of each primary and unique key.
+CREATE OR REPLACE VIEW sparkify_redshift.leader_constraint_column_usage AS
+SELECT * FROM information_schema.constraint_column_usage
+UNION ALL
+SELECT r.*
+  FROM (SELECT k.schema_name, k.table_name, k.column_name, k.constraint_name, k.schema_name AS constraint_schema
+          FROM sparkify_redshift.key_columns k WHERE k.contype <> 'f'
+        UNION ALL
+        SELECT c.schema_name, c.table_name, c.column_name, k.constraint_name, n.nspname
+          FROM sparkify_redshift.referenced_columns c
+          JOIN sparkify_redshift.table_keys k ON k.constraint_oid = c.constraint_oid
+          JOIN pg_catalog.pg_class t ON t.oid = k.table_oid
+          JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace) AS u
+ CROSS JOIN LATERAL jsonb_populate_record(NULL::information_schema.constraint_column_usage, jsonb_build_object(
+       'table_catalog', current_database(), 'table_schema', u.schema_name, 'table_name', u.table_name,
+       'column_name', u.column_name, 'constraint_catalog', current_database(),
+       'constraint_schema', u.constraint_schema, 'constraint_name', u.constraint_name)) AS r;
 
 -- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
 RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END
+    SELECT coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' WHEN 'f' THEN 'FOREIGN KEY ('
+                                           ELSE 'UNIQUE (' END
                             || d.column_list || ')'
+                            || CASE WHEN d.contype = 'f' THEN ' REFERENCES ' || d.referenced ELSE '' END
                        FROM sparkify_redshift.key_definitions d WHERE d.constraint_oid = $1),
                     pg_catalog.pg_get_constraintdef($1, $2)) $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
@@ -462,7 +586,9 @@ LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_constraintdef($1, fals
 GRANT SELECT ON sparkify_redshift.table_keys, sparkify_redshift.sortkey_indexes, sparkify_redshift.key_columns,
                 sparkify_redshift.key_definitions, sparkify_redshift.leader_pg_index,
                 sparkify_redshift.leader_pg_indexes, sparkify_redshift.leader_pg_constraint,
-                sparkify_redshift.leader_table_constraints, sparkify_redshift.leader_key_column_usage
+                sparkify_redshift.leader_table_constraints, sparkify_redshift.leader_key_column_usage,
+                sparkify_redshift.referenced_columns, sparkify_redshift.referenced_keys,
+                sparkify_redshift.leader_referential_constraints, sparkify_redshift.leader_constraint_column_usage
    TO PUBLIC;
 
 -- Redshift's pg_proc_info (in its pg_catalog): pg_proc with the function's oid as a column, prooid.
@@ -538,3 +664,28 @@ SELECT NULL::integer AS userid, NULL::bigint AS xact_id, NULL::bigint AS xact_id
        NULL::timestamp AS undo_start_ts, NULL::timestamp AS undo_end_ts, NULL::bigint AS table_id
  WHERE false;
 GRANT SELECT ON sparkify_redshift.stl_undone TO PUBLIC;
+
+-- A view's definition as a cluster prints it (sparkify/engine/sql/redshift/views.py), recorded by the
+-- adapter's CREATE VIEW; pg_get_viewdef gives it, and PostgreSQL's text for a view with none recorded.
+CREATE TABLE IF NOT EXISTS sparkify_redshift.view_texts (
+    view_oid   oid PRIMARY KEY,
+    definition text NOT NULL
+);
+GRANT SELECT ON sparkify_redshift.view_texts TO PUBLIC;
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_view_text(target regclass, definition text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM sparkify_redshift.view_texts v WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = v.view_oid);
+    INSERT INTO sparkify_redshift.view_texts VALUES (target, definition)
+        ON CONFLICT (view_oid) DO UPDATE SET definition = excluded.definition $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_viewdef(target oid, pretty boolean) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT v.definition FROM sparkify_redshift.view_texts v
+                       JOIN pg_catalog.pg_class c ON c.oid = v.view_oid AND c.relkind = 'v'
+                      WHERE v.view_oid = target),
+                    pg_catalog.pg_get_viewdef(target, pretty)) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_viewdef(target oid) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_viewdef(target, false) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_viewdef(view_name text, pretty boolean) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_viewdef(view_name::regclass::oid, pretty) $$;
+CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_viewdef(view_name text) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_viewdef(view_name::regclass::oid, false) $$;

@@ -5,7 +5,7 @@ DDL and returned as a :class:`TableLayout` (pg_table_def shows them; the first s
 index).  Redshift's types become their PostgreSQL equal (TEXT is VARCHAR(256) there), ``IDENTITY(seed,
 step)`` an identity column, and the informational constraints (primary, unique and foreign keys, which
 Redshift never enforces) disappear from the DDL, leaving a primary key's NOT NULL (column or table form);
-primary and unique keys are recorded in the layout, for the catalog to show as Redshift's does.
+primary, unique and foreign keys are recorded in the layout, for the catalog to show as Redshift's does.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class TableLayout:
     encodings: dict[str, str] = field(default_factory=dict)
     like: str | None = None
     keys: list[TableKey] = field(default_factory=list)
+    # IDENTITY columns the DDL left nullable: PostgreSQL makes them NOT NULL, a cluster's catalog does not.
+    nullable_identities: list[str] = field(default_factory=list)
 
     @property
     def primary_key(self) -> list[str]:
@@ -59,12 +61,15 @@ class TableLayout:
 
 @dataclass
 class TableKey:
-    """An informational key: its kind as pg_constraint spells it ('p' primary, 'u' unique), its columns,
-    and the name the DDL gave it (None: the catalog names it as Redshift does)."""
+    """An informational key: its kind as pg_constraint spells it ('p' primary, 'u' unique, 'f' foreign),
+    its columns, the name the DDL gave it (None: the catalog names it as Redshift does), and for a foreign
+    key the table it references and that table's columns (none: its primary key)."""
 
     kind: str
     columns: list[str]
     name: str | None = None
+    references: str | None = None
+    referenced_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -200,14 +205,30 @@ def _adapt_elements(edit: _Edit, layout: TableLayout, low: int, high: int) -> No
 
 
 def _record_table_key(found: list[Token], layout: TableLayout, first: int, last: int) -> None:
-    """``[CONSTRAINT name] PRIMARY KEY (columns)`` or ``… UNIQUE (columns)``: the key into ``layout``."""
+    """``[CONSTRAINT name] PRIMARY KEY (columns)``, ``… UNIQUE (columns)`` or ``… FOREIGN KEY (columns)
+    REFERENCES table [(columns)]``: the key into ``layout``."""
     name = None
     if found[first].word == "CONSTRAINT" and first + 2 < last:
         name, first = _identifier(found[first + 1]), first + 2
-    opening = first + (2 if found[first].word == "PRIMARY" else 1)
-    if found[first].word in ("PRIMARY", "UNIQUE") and opening < last and found[opening].text == "(":
-        columns = _column_names(found, opening + 1, closing_paren(found, opening))
-        layout.keys.append(TableKey("p" if found[first].word == "PRIMARY" else "u", columns, name))
+    word = found[first].word
+    opening = first + (2 if word in ("PRIMARY", "FOREIGN") else 1)
+    if word not in ("PRIMARY", "UNIQUE", "FOREIGN") or opening >= last or found[opening].text != "(":
+        return
+    close = closing_paren(found, opening)
+    columns = _column_names(found, opening + 1, close)
+    if word != "FOREIGN":
+        layout.keys.append(TableKey("p" if word == "PRIMARY" else "u", columns, name))
+    elif close + 2 < last and found[close + 1].word == "REFERENCES":
+        layout.keys.append(_foreign_key(found, close + 2, last, columns, name))
+
+
+def _foreign_key(found: list[Token], index: int, end: int, columns: list[str], name: str | None) -> TableKey:
+    """A foreign key whose referenced table (``table [(columns)]``, before ``end``) is at ``index``."""
+    name_end = _name_end(found, index)
+    key = TableKey("f", columns, name, _name(found, index, name_end))
+    if name_end + 1 < end and found[name_end + 1].text == "(":
+        key.referenced_columns = _column_names(found, name_end + 2, closing_paren(found, name_end + 1))
+    return key
 
 
 def _identifier(token: Token) -> str:
@@ -239,6 +260,7 @@ def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> Non
     if column in layout.primary_key and not has_not_null:  # Redshift: a primary key column is NOT NULL
         edit.append(end - 1, " NOT NULL")
         has_not_null = True
+    identity = False
     while index < end:
         word = found[index].word
         if word == "ENCODE" and index + 1 < end:
@@ -262,19 +284,23 @@ def _adapt_column(edit: _Edit, layout: TableLayout, first: int, end: int) -> Non
             edit.replace(index, index, "")
             layout.keys.append(TableKey("u", [column]))
             index += 1
-        elif word == "REFERENCES":
-            last = index + 1
+        elif word == "REFERENCES" and index + 1 < end:
+            layout.keys.append(_foreign_key(found, index + 1, end, [column], None))
+            last = _name_end(found, index + 1)
             if last + 1 < end and found[last + 1].text == "(":
                 last = closing_paren(found, last + 1)
             edit.replace(index, last, "")
             index = last + 1
         elif word in ("IDENTITY", "GENERATED"):
             index = _adapt_identity(edit, index, end)
+            identity = True
         elif word == "COLLATE" and index + 1 < end:
             edit.replace(index, index + 1, "")
             index += 2
         else:
             index += 1
+    if identity and not has_not_null:
+        layout.nullable_identities.append(column)
 
 
 def _case_insensitive(found: list[Token], first: int, end: int) -> bool:

@@ -55,9 +55,13 @@ _ALWAYS_SHIMMED = {
     "PG_CONSTRAINT": "PG_CATALOG",
     "TABLE_CONSTRAINTS": "INFORMATION_SCHEMA",
     "KEY_COLUMN_USAGE": "INFORMATION_SCHEMA",
+    "REFERENTIAL_CONSTRAINTS": "INFORMATION_SCHEMA",
+    "CONSTRAINT_COLUMN_USAGE": "INFORMATION_SCHEMA",
 }
-# Functions of pg_catalog that the shim schema extends (to the recorded keys), called by qualified name.
-_SHIM_FUNCTIONS = frozenset(["PG_GET_CONSTRAINTDEF"])
+# Functions of pg_catalog that the shim schema extends, called by qualified name (a bare name finds the shim's
+# first on the session's path): pg_get_constraintdef knows the recorded keys, pg_get_expr IDENTITY's default,
+# format_type names a SUPER column's type super, pg_get_viewdef prints a view as a cluster does.
+_SHIM_FUNCTIONS = frozenset(["PG_GET_CONSTRAINTDEF", "PG_GET_EXPR", "FORMAT_TYPE", "PG_GET_VIEWDEF"])
 # The columns of the catalog's tables and views, by (schema, name) upper-cased: a column of the FROM tables
 # has priority over a select-list alias.  Read once per process by learn_catalog (prepare_database).
 _catalog_columns: dict[tuple[str, str], frozenset[str]] = {}
@@ -237,7 +241,8 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
 
 def _shim_catalog(found: list[Token]) -> list[tuple[int, int, str]]:
     """``pg_catalog.pg_proc_info`` and the like: Redshift's catalog views, which the shim schema holds;
-    ``pg_catalog.pg_get_constraintdef(…)``, which the shim schema's knows the recorded keys."""
+    ``pg_catalog.pg_get_constraintdef(…)``, which the shim schema's knows the recorded keys, and the
+    other functions the shim schema extends."""
     views = _system_view_spans(found)
     functions = [
         (found[index].start, found[index].end, SHIM_SCHEMA)
