@@ -436,10 +436,32 @@ def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
         (
             "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT UNLIMITED "
             "SYSLOG ACCESS UNRESTRICTED SESSION TIMEOUT 120",
-            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT -1",
+            "DO $access$ BEGIN CREATE USER dbuser PASSWORD 'md59a15fe8753a35c02187ae99b7ab17a85' CREATEDB "
+            "CONNECTION LIMIT -1; COMMENT ON ROLE dbuser IS 'syslog access unrestricted'; "
+            "ALTER ROLE dbuser SET idle_session_timeout TO 120000; END $access$",
         ),
         ("ALTER USER dbuser PASSWORD DISABLE", "ALTER USER dbuser PASSWORD NULL"),
-        ("ALTER USER dbuser CREATEUSER", "ALTER USER dbuser SUPERUSER"),
+        (
+            "ALTER USER dbuser CREATEUSER",
+            "DO $access$ BEGIN ALTER USER dbuser CREATEROLE CREATEDB; "
+            "GRANT pg_read_all_data, pg_write_all_data TO dbuser; "
+            "ALTER ROLE dbuser SET createrole_self_grant TO 'set, inherit'; END $access$",
+        ),
+        # the guide's md5 example: md5('ez' || 'user1'), kept as given
+        (
+            "create user user1 password 'md5153c434b4b77c89e6b94f12c5393af5b'",
+            "create user user1 PASSWORD 'md5153c434b4b77c89e6b94f12c5393af5b'",
+        ),
+        ("GRANT ROLE admin_role TO test_admin", "GRANT admin_role TO test_admin"),
+        ("grant role sys:monitor to ROLE r2", 'grant "sys:monitor" to r2'),
+        ("GRANT SELECT ON t TO ROLE r, GROUP g, PUBLIC", "GRANT SELECT ON t TO r , GROUP g , PUBLIC"),
+        ("REVOKE ADMIN OPTION FOR ROLE r FROM u", "REVOKE ADMIN OPTION FOR r FROM u"),
+        (
+            "ALTER DEFAULT PRIVILEGES FOR USER u GRANT SELECT ON TABLES TO ROLE r",
+            "ALTER DEFAULT PRIVILEGES FOR USER u GRANT SELECT ON TABLES TO r",
+        ),
+        ("SET SESSION AUTHORIZATION 'u1'", "SET ROLE u1"),
+        ("RESET SESSION AUTHORIZATION", "RESET ROLE"),
         ("ANALYZE listed_t PREDICATE COLUMNS", "ANALYZE listed_t"),
     ],
 )

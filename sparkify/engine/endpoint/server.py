@@ -17,7 +17,7 @@ from typing import Any
 import psycopg2
 
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint import tls
+from sparkify.engine.endpoint import logins, tls
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.engine.endpoint.rewrite import version_text
@@ -71,6 +71,8 @@ class Endpoint:
             with admin.cursor() as cursor:
                 # Redshift's master user creates databases; the embedded login role may not by default.
                 cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")
+                for statement in adapter.cluster_setup_statements(self.settings.db_user):
+                    cursor.execute(statement)
                 cursor.execute("SELECT lower(name) FROM pg_settings")
                 names = frozenset(row[0] for row in cursor.fetchall())
                 cursor.execute("SHOW server_version")
@@ -195,11 +197,18 @@ class Endpoint:
         user = parameters.get("user", "")
         if not user:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
+        redshift_driver = bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
         try:
-            if _REDSHIFT_DRIVER_PARAMETERS & set(parameters):
+            login = None if user == self.master.name else self._find_login(user)
+            if login is not None:
+                logins.authenticate(client, login, redshift_driver=redshift_driver)
+            elif redshift_driver:
                 self.master.authenticate_md5(client, user)
             else:
                 self.master.authenticate(client, user)
+        except psycopg2.OperationalError:
+            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
+            return self._fatal(client, text, "57P03")
         except AuthenticationFailed as exc:
             log.info("password authentication failed for user %r", user)
             return self._fatal(client, str(exc), INVALID_PASSWORD)
@@ -211,14 +220,13 @@ class Endpoint:
         }
         try:
             self._prepare_database(database)
+            # The backend signs in as the client's own role, so PostgreSQL enforces its privileges, and
+            # nothing the client sends can change that: SET ROLE and SET SESSION AUTHORIZATION are
+            # PostgreSQL's to refuse, and RESET ROLE returns to this role.  (An endpoint signed in as
+            # one role for all, switching with SET ROLE, would be undone by the client's RESET ROLE.)
             backend = Backend(
                 self.socket_path,
-                {
-                    "user": self.settings.db_user,
-                    "database": database,
-                    **adapter.REDSHIFT_STRING_SETTINGS,
-                    **accepted,
-                },
+                {"user": user, "database": database, **adapter.REDSHIFT_STRING_SETTINGS, **accepted},
             )
         except (BackendUnavailable, psycopg2.OperationalError):
             text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
@@ -239,7 +247,14 @@ class Endpoint:
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))
-        return backend, database, bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
+        return backend, database, redshift_driver
+
+    def _find_login(self, user: str) -> logins.StoredLogin | None:
+        admin = _connect(self.connect_args("postgres", user="postgres"))
+        try:
+            return logins.find_login(admin, user)
+        finally:
+            admin.close()
 
     def _read_startup(self, client: m.Channel) -> tuple[m.Channel, dict[str, str] | None]:
         """The startup parameters, after TLS and GSSAPI requests are answered; None for a CancelRequest."""

@@ -24,6 +24,7 @@ from sparkify.engine.endpoint import error_words, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
+from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
@@ -377,6 +378,8 @@ class ClientSession:
                 return m.command_complete(tag)
         elif kind == b"S":
             self.backend.note_parameter(payload)
+        elif kind == b"E":
+            return m.message(kind, redshift_error_payload(payload))
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:

@@ -1,0 +1,305 @@
+"""Redshift's users, groups, roles and privileges through a real endpoint process: users sign in with their
+own passwords (clear, md5, sha256) by psycopg2, psycopg 3 and redshift_connector; what each may do is
+enforced, checked by signing in as that user and trying the statement."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import psycopg2
+import pytest
+
+from tests.endpoint_process import RunningEndpoint, running_endpoint
+
+_numbers = itertools.count()
+PASSWORD = "Abc12345"
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("grants")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin(endpoint: RunningEndpoint) -> Iterator[Any]:
+    """The master user's session (autocommit)."""
+    connection = endpoint.connect()
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (nor another run on the shared cluster) uses: users are cluster-wide."""
+    return f"{prefix}_{os.getpid()}_{next(_numbers)}"
+
+
+def run(connection: Any, sql: str) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def sign_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> Any:
+    connection = psycopg2.connect(
+        host=endpoint.host, port=endpoint.port, dbname=endpoint.database, user=user, password=password
+    )
+    connection.autocommit = True
+    return connection
+
+
+def redshift_connector_sign_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> Any:
+    import redshift_connector
+
+    return redshift_connector.connect(
+        host=endpoint.host, port=endpoint.port, database=endpoint.database, user=user, password=password,
+        ssl=False,
+    )  # fmt: skip
+
+
+def psycopg3_sign_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> Any:
+    return psycopg.connect(
+        host=endpoint.host, port=endpoint.port, dbname=endpoint.database, user=user, password=password,
+        autocommit=True,
+    )  # fmt: skip
+
+
+def who_am_i(connection: Any) -> tuple[Any, ...]:
+    cursor = connection.cursor()
+    cursor.execute("SELECT current_user, session_user")
+    row = tuple(cursor.fetchone())
+    cursor.close()
+    return row
+
+
+# --- signing in -------------------------------------------------------------------------------------------
+
+_SALT = "c721bff5d9042cf541ff7b9d48fa8a6e545c19a763e3710151f9513038b0f6c6"
+
+
+def _password_clause(form: str, user: str) -> str:
+    if form == "clear":
+        return f"'{PASSWORD}'"
+    if form == "md5":
+        return "'md5" + hashlib.md5((PASSWORD + user).encode()).hexdigest() + "'"
+    if form == "sha256 clear":
+        return f"'sha256|{PASSWORD}'"
+    digest = hashlib.sha256(PASSWORD.encode() + bytes.fromhex(_SALT)).hexdigest()  # the guide's recipe
+    return f"'sha256|{digest}|{_SALT}'"
+
+
+_CLIENTS = {
+    "psycopg2": sign_in,
+    "psycopg 3": psycopg3_sign_in,
+    "redshift_connector": redshift_connector_sign_in,
+}
+
+
+@pytest.mark.parametrize("form", ["clear", "md5", "sha256 clear", "sha256 digest"])
+@pytest.mark.parametrize("client", list(_CLIENTS))
+def test_a_user_signs_in_with_its_password_in_each_form(
+    endpoint: RunningEndpoint, admin: Any, form: str, client: str
+) -> None:
+    user = unique("login")
+    run(admin, f"CREATE USER {user} PASSWORD {_password_clause(form, user)}")
+    connection = _CLIENTS[client](endpoint, user)
+    try:
+        assert who_am_i(connection) == (user, user)
+    finally:
+        connection.close()
+    with pytest.raises(Exception, match=f'password authentication failed for user "{user}"'):
+        _CLIENTS[client](endpoint, user, "Wrong1234")
+    run(admin, f"DROP USER {user}")
+
+
+def test_a_disabled_an_expired_and_an_unknown_user_are_refused_as_a_wrong_password_is(
+    endpoint: RunningEndpoint, admin: Any
+) -> None:
+    disabled, expired, renewed = unique("disabled"), unique("expired"), unique("renewed")
+    run(admin, f"CREATE USER {disabled} PASSWORD '{PASSWORD}'")
+    run(admin, f"ALTER USER {disabled} PASSWORD DISABLE")
+    run(admin, f"CREATE USER {expired} PASSWORD '{PASSWORD}' VALID UNTIL '2017-06-10'")
+    run(admin, f"CREATE USER {renewed} PASSWORD '{PASSWORD}' VALID UNTIL '2017-06-10'")
+    run(admin, f"ALTER USER {renewed} VALID UNTIL 'infinity'")
+    for user in (disabled, expired, "nobody_at_all", "postgres"):
+        for client in _CLIENTS.values():
+            with pytest.raises(Exception, match=f'password authentication failed for user "{user}"'):
+                client(endpoint, user)
+    sign_in(endpoint, renewed).close()
+    run(admin, f"DROP USER {disabled}; DROP USER {expired}; DROP USER {renewed}")
+
+
+def test_a_user_changes_its_own_password_and_the_old_one_stops_working(
+    endpoint: RunningEndpoint, admin: Any
+) -> None:
+    user = unique("changer")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    with sign_in(endpoint, user) as connection:
+        run(connection, f"ALTER USER {user} PASSWORD 'Xyz98765'")
+    connection.close()
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        sign_in(endpoint, user)
+    sign_in(endpoint, user, "Xyz98765").close()
+    run(admin, f"DROP USER {user}")
+
+
+def test_connection_limit_and_session_timeout_hold_for_the_user(
+    endpoint: RunningEndpoint, admin: Any
+) -> None:
+    user = unique("limited")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}' CONNECTION LIMIT 1 SESSION TIMEOUT 120")
+    first = sign_in(endpoint, user)
+    try:
+        with pytest.raises(psycopg2.OperationalError, match="too many connections"):
+            sign_in(endpoint, user)
+        assert run(first, "SHOW idle_session_timeout") == [("2min",)]
+    finally:
+        first.close()
+    info = f"SELECT connection_limit, session_timeout FROM svv_user_info WHERE user_name = '{user}'"
+    assert run(admin, info) == [("1", 120)]
+    run(admin, f"DROP USER {user}")
+
+
+# --- privileges, enforced: object × privilege × grantee, granted then revoked -------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """A privilege on an object, and a statement that needs it (run as the user, then undone)."""
+
+    grant: str  # "SELECT ON TABLE {s}.t": what follows GRANT and precedes TO
+    attempt: str
+    denied: str  # the start of Redshift's refusal
+
+
+_RELATION_T = "permission denied for relation t"
+_CASES = {
+    "table SELECT": Case("SELECT ON TABLE {s}.t", "SELECT count(*) FROM {s}.t", _RELATION_T),
+    "table INSERT": Case("INSERT ON {s}.t", "INSERT INTO {s}.t VALUES (2)", _RELATION_T),
+    "table UPDATE": Case("UPDATE ON {s}.t", "UPDATE {s}.t SET x = 3", _RELATION_T),
+    "table DELETE": Case("DELETE ON {s}.t", "DELETE FROM {s}.t", _RELATION_T),
+    "all tables": Case("SELECT ON ALL TABLES IN SCHEMA {s}", "SELECT * FROM {s}.t", _RELATION_T),
+    "view SELECT": Case("SELECT ON {s}.v", "SELECT * FROM {s}.v", "permission denied for relation v"),
+    "schema USAGE": Case("USAGE ON SCHEMA {o}", "SELECT * FROM {o}.t", "permission denied for schema"),
+    "schema CREATE": Case(
+        "CREATE ON SCHEMA {s}", "CREATE TABLE {s}.made (x INTEGER)", "permission denied for schema"
+    ),
+    "database CREATE": Case(
+        "CREATE ON DATABASE {d}", "CREATE SCHEMA {s}_made", "permission denied for database"
+    ),
+    "function EXECUTE": Case(
+        "EXECUTE ON FUNCTION {s}.f(integer)", "SELECT {s}.f(1)", "permission denied for function f"
+    ),
+    "procedure EXECUTE": Case(
+        "EXECUTE ON PROCEDURE {s}.p()", "CALL {s}.p()", "permission denied for procedure p"
+    ),
+}
+
+
+@dataclass
+class Objects:
+    """A schema of the objects the matrix grants on; the tried statements undo themselves (a transaction
+    rolled back), so every case starts from the same rows."""
+
+    schema: str
+    database: str
+
+
+@pytest.fixture(scope="module")
+def objects(endpoint: RunningEndpoint, admin: Any) -> Iterator[Objects]:
+    schema = unique("granted")
+    run(admin, f"CREATE SCHEMA {schema}")
+    run(admin, f"CREATE TABLE {schema}.t (x INTEGER)")
+    run(admin, f"INSERT INTO {schema}.t VALUES (1)")
+    run(admin, f"CREATE VIEW {schema}.v AS SELECT x FROM {schema}.t")
+    run(admin, f"CREATE SCHEMA {schema}_open")  # its table is open to all: USAGE decides
+    run(admin, f"CREATE TABLE {schema}_open.t (x INTEGER)")
+    run(admin, f"GRANT SELECT ON {schema}_open.t TO PUBLIC")
+    function = f"{schema}.f(integer) RETURNS integer IMMUTABLE AS $$ SELECT $1 $$ LANGUAGE sql"
+    run(admin, f"CREATE FUNCTION {function}")
+    run(admin, f"REVOKE EXECUTE ON FUNCTION {schema}.f(integer) FROM PUBLIC")
+    run(admin, f"CREATE PROCEDURE {schema}.p() AS $$ BEGIN NULL; END $$ LANGUAGE plpgsql")
+    run(admin, f"REVOKE EXECUTE ON PROCEDURE {schema}.p() FROM PUBLIC")
+    run(admin, f"REVOKE CREATE ON DATABASE {endpoint.database} FROM PUBLIC")
+    yield Objects(schema, endpoint.database)
+    run(admin, f"DROP SCHEMA {schema} CASCADE")
+    run(admin, f"DROP SCHEMA {schema}_open CASCADE")
+
+
+@dataclass
+class Grantee:
+    user: str
+    to: str  # what a GRANT names: the user, GROUP g, ROLE r or PUBLIC
+
+
+def _grantee(admin: Any, kind: str) -> Grantee:
+    user = unique(f"via_{kind}")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    if kind == "group":
+        group = unique("group")
+        run(admin, f"CREATE GROUP {group}")
+        run(admin, f"ALTER GROUP {group} ADD USER {user}")
+        return Grantee(user, f"GROUP {group}")
+    if kind == "role":
+        role, outer = unique("role"), unique("outer_role")
+        run(admin, f"CREATE ROLE {role}")
+        run(admin, f"CREATE ROLE {outer}")
+        run(admin, f"GRANT ROLE {role} TO ROLE {outer}")  # the user holds it through another role
+        run(admin, f"GRANT ROLE {outer} TO {user}")
+        return Grantee(user, f"ROLE {role}")
+    return Grantee(user, "PUBLIC" if kind == "public" else user)
+
+
+@pytest.fixture(scope="module")
+def grantees(admin: Any) -> dict[str, Grantee]:
+    return {kind: _grantee(admin, kind) for kind in ("user", "group", "role", "public")}
+
+
+def _attempt(endpoint: RunningEndpoint, user: str, sql: str) -> str | None:
+    """None when ``sql`` ran for ``user``, else the error; in a transaction rolled back either way."""
+    connection = sign_in(endpoint, user)
+    connection.autocommit = False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+        return None
+    except psycopg2.Error as exc:
+        return exc.pgerror or str(exc)
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+@pytest.mark.parametrize("kind", ["user", "group", "role", "public"])
+@pytest.mark.parametrize("case_name", list(_CASES))
+def test_a_privilege_granted_then_revoked_is_enforced(
+    endpoint: RunningEndpoint,
+    admin: Any,
+    objects: Objects,
+    grantees: dict[str, Grantee],
+    case_name: str,
+    kind: str,
+) -> None:
+    case, grantee = _CASES[case_name], grantees[kind]
+    names = {"s": objects.schema, "o": f"{objects.schema}_open", "d": objects.database}
+    attempt, privilege = case.attempt.format(**names), case.grant.format(**names)
+    needs_usage = case_name not in ("schema USAGE", "database CREATE")
+    try:
+        if needs_usage:
+            run(admin, f"GRANT USAGE ON SCHEMA {objects.schema} TO {grantee.to}")
+        assert case.denied in (_attempt(endpoint, grantee.user, attempt) or "nothing refused")
+        run(admin, f"GRANT {privilege} TO {grantee.to}")
+        assert _attempt(endpoint, grantee.user, attempt) is None
+        run(admin, f"REVOKE {privilege} FROM {grantee.to}")
+        assert case.denied in (_attempt(endpoint, grantee.user, attempt) or "nothing refused")
+    finally:
+        run(admin, f"REVOKE USAGE ON SCHEMA {objects.schema} FROM {grantee.to}")
+    assert run(admin, f"SELECT x FROM {objects.schema}.t") == [(1,)]  # nothing a refusal changed
