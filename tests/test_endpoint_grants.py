@@ -4,27 +4,69 @@ enforced, checked by signing in as that user and trying the statement."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg
 import psycopg2
 import pytest
+from moto.server import ThreadedMotoServer
 
-from tests.endpoint_process import RunningEndpoint, running_endpoint
+from sparkify.endpoint import server_files
+from tests.endpoint_process import USER, RunningEndpoint, running_endpoint
 
 _numbers = itertools.count()
 PASSWORD = "Abc12345"
 
 
+@dataclass(frozen=True)
+class S3:
+    client: Any
+    bucket: str
+
+
 @pytest.fixture(scope="module")
-def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
-    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("grants")) as running:
+def aws() -> Iterator[dict[str, str]]:
+    """moto's S3 server, for COPY and UNLOAD through the endpoint."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-west-2",
+        }
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3(aws: dict[str, str]) -> S3:
+    client = boto3.client(
+        "s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-west-2",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    client.create_bucket(Bucket="grants", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    return S3(client, "grants")
+
+
+@pytest.fixture(scope="module")
+def endpoint(
+    pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, aws: dict[str, str]
+) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("grants"), environment=aws) as running:
         yield running
 
 
@@ -54,6 +96,16 @@ def sign_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> A
     )
     connection.autocommit = True
     return connection
+
+
+@contextlib.contextmanager
+def signed_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> Iterator[Any]:
+    """An autocommit session of ``user`` (psycopg2's ``with connection`` would open a transaction)."""
+    connection = sign_in(endpoint, user, password)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def redshift_connector_sign_in(endpoint: RunningEndpoint, user: str, password: str = PASSWORD) -> Any:
@@ -142,9 +194,8 @@ def test_a_user_changes_its_own_password_and_the_old_one_stops_working(
 ) -> None:
     user = unique("changer")
     run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
-    with sign_in(endpoint, user) as connection:
+    with signed_in(endpoint, user) as connection:
         run(connection, f"ALTER USER {user} PASSWORD 'Xyz98765'")
-    connection.close()
     with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
         sign_in(endpoint, user)
     sign_in(endpoint, user, "Xyz98765").close()
@@ -303,3 +354,208 @@ def test_a_privilege_granted_then_revoked_is_enforced(
     finally:
         run(admin, f"REVOKE USAGE ON SCHEMA {objects.schema} FROM {grantee.to}")
     assert run(admin, f"SELECT x FROM {objects.schema}.t") == [(1,)]  # nothing a refusal changed
+
+
+# --- the endpoint's files, and PostgreSQL's ---------------------------------------------------------------
+
+
+def _error_of(connection: Any, sql: str) -> str | None:
+    try:
+        run(connection, sql)
+    except psycopg2.Error as exc:
+        return exc.diag.message_primary
+    return None
+
+
+def test_local_paths_are_a_superusers_and_s3_is_open_to_every_user(
+    endpoint: RunningEndpoint, admin: Any, tmp_path: Path
+) -> None:
+    plain, superuser = unique("plain"), unique("super")
+    table = unique("files_t")
+    run(admin, f"CREATE USER {plain} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE USER {superuser} PASSWORD '{PASSWORD}' CREATEUSER")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    run(admin, f"GRANT SELECT, INSERT ON {table} TO {plain}")
+    source = tmp_path / "rows.json"
+    source.write_text('{"x": 1}\n{"x": 2}\n')
+    copy = f"COPY {table} FROM '{source}' FORMAT AS JSON 'auto'"
+    unload = f"UNLOAD ('select x from {table}') TO '{tmp_path}/out_' FORMAT JSON PARALLEL OFF"
+    with signed_in(endpoint, plain) as connection:
+        assert _error_of(connection, copy) == server_files.COPY_REFUSAL
+        assert _error_of(connection, unload) == server_files.UNLOAD_REFUSAL
+        jsonpaths = f"COPY {table} FROM 's3://a-bucket/rows' FORMAT AS JSON '{tmp_path}/paths.json'"
+        assert _error_of(connection, jsonpaths) == server_files.COPY_REFUSAL
+    assert not list(tmp_path.glob("out_*"))
+    with signed_in(endpoint, superuser) as connection:
+        assert _error_of(connection, copy) is None
+        assert _error_of(connection, unload) is None
+    assert [path.name for path in tmp_path.glob("out_*")] == ["out_000"]
+    assert run(admin, f"SELECT count(*) FROM {table}") == [(2,)]
+    run(admin, f"DROP TABLE {table}; DROP USER {plain}; DROP USER {superuser}")
+
+
+def test_copy_needs_insert_and_unload_needs_select_on_s3(
+    endpoint: RunningEndpoint, admin: Any, s3: S3
+) -> None:
+    user, table = unique("loader"), unique("loaded_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    s3.client.put_object(Bucket=s3.bucket, Key=f"{table}/rows.json", Body=b'{"x": 1}\n{"x": 2}\n')
+    copy = f"COPY {table} FROM 's3://{s3.bucket}/{table}/' FORMAT AS JSON 'auto'"
+    unload = f"UNLOAD ('select x from {table}') TO 's3://{s3.bucket}/out/{table}_' FORMAT JSON PARALLEL OFF"
+    with signed_in(endpoint, user) as connection:
+        assert _error_of(connection, copy) == f"permission denied for relation {table}"
+        assert _error_of(connection, unload) == f"permission denied for relation {table}"
+        run(admin, f"GRANT INSERT ON {table} TO {user}")
+        assert _error_of(connection, copy) is None
+        assert _error_of(connection, unload) == f"permission denied for relation {table}"
+        run(admin, f"GRANT SELECT ON {table} TO {user}")
+        assert _error_of(connection, unload) is None
+    listed = s3.client.list_objects_v2(Bucket=s3.bucket, Prefix=f"out/{table}_")
+    assert [item["Key"] for item in listed["Contents"]] == [f"out/{table}_000"]
+    assert run(admin, f"SELECT count(*) FROM {table}") == [(2,)]
+    run(admin, f"DROP TABLE {table}; DROP USER {user}")
+
+
+_SERVER_FILES = [
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT pg_ls_dir('.')",
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT pg_catalog.pg_read_binary_file('/etc/hostname')",
+    "DO $$ BEGIN PERFORM pg_catalog.pg_stat_file('/etc/hostname'); END $$",
+    "DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''id'''; END $$",
+    "DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO ''/tmp/sparkify_never'''; END $$",
+    "COPY (SELECT 1) TO '/tmp/sparkify_never'",
+    "COPY files_never FROM PROGRAM 'id'",
+]
+
+
+@pytest.mark.parametrize("who", ["master", "superuser", "user"])
+def test_postgresqls_own_file_and_program_functions_are_refused_to_everyone(
+    endpoint: RunningEndpoint, admin: Any, who: str
+) -> None:
+    user = unique(who)
+    if who != "master":
+        options = " CREATEUSER" if who == "superuser" else ""
+        run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'{options}")
+    connection = endpoint.connect() if who == "master" else sign_in(endpoint, user)
+    connection.autocommit = True
+    try:
+        for sql in _SERVER_FILES:
+            assert _error_of(connection, sql) is not None, sql
+    finally:
+        connection.close()
+    assert not Path("/tmp/sparkify_never").exists()
+    if who != "master":
+        run(admin, f"DROP USER {user}")
+
+
+# --- the catalog tools read -------------------------------------------------------------------------------
+
+
+def test_the_catalog_shows_users_groups_roles_and_grants(endpoint: RunningEndpoint, admin: Any) -> None:
+    user, superuser, group = unique("shown"), unique("shown_super"), unique("shown_group")
+    role, inner, schema = unique("shown_role"), unique("shown_inner"), unique("shown_s")
+    run(admin, f"CREATE GROUP {group}")
+    run(
+        admin,
+        f"CREATE USER {user} WITH PASSWORD '{PASSWORD}' CREATEDB IN GROUP {group} CONNECTION LIMIT 30 "
+        "SYSLOG ACCESS UNRESTRICTED",
+    )
+    run(admin, f"CREATE USER {superuser} PASSWORD '{PASSWORD}' CREATEUSER")
+    run(admin, f"CREATE ROLE {role}")
+    run(admin, f"CREATE ROLE {inner}")
+    run(admin, f"GRANT ROLE {inner} TO ROLE {role}")
+    run(admin, f"GRANT ROLE {role} TO {user}")
+    run(admin, f"GRANT ROLE sys:monitor TO {user}")
+    run(admin, f"CREATE SCHEMA {schema}")
+    run(admin, f"CREATE TABLE {schema}.t (x INTEGER)")
+    run(admin, f"GRANT USAGE ON SCHEMA {schema} TO ROLE {role}")
+    run(admin, f"GRANT SELECT ON {schema}.t TO {user}, GROUP {group}, PUBLIC")
+
+    assert run(admin, f"SELECT usecreatedb, usesuper, passwd FROM pg_user WHERE usename = '{user}'") == [
+        (True, False, "********")
+    ]
+    assert run(admin, f"SELECT usesuper FROM pg_user WHERE usename = '{superuser}'") == [(True,)]
+    assert run(admin, f"SELECT useconnlimit FROM pg_user_info WHERE usename = '{user}'") == [("30",)]
+    assert run(admin, "SELECT count(*) FROM pg_user WHERE usename = 'postgres'") == [(0,)]
+    grolist = f"SELECT grolist FROM pg_group WHERE groname = '{group}'"
+    assert run(admin, grolist) == run(admin, f"SELECT ARRAY[usesysid] FROM pg_user WHERE usename = '{user}'")
+    info = (
+        "SELECT createdb, superuser, connection_limit, syslog_access FROM svv_user_info "
+        f"WHERE user_name = '{user}'"
+    )
+    assert run(admin, info) == [(True, False, "30", "UNRESTRICTED")]
+    roles = (
+        f"SELECT role_name FROM svv_roles WHERE role_name IN ('{role}', '{inner}', 'sys:monitor') ORDER BY 1"
+    )
+    assert run(admin, roles) == [(inner,), (role,), ("sys:monitor",)]
+    user_grants = f"SELECT role_name, admin_option FROM svv_user_grants WHERE user_name = '{user}' ORDER BY 1"
+    assert run(admin, user_grants) == [(role, False), ("sys:monitor", False)]
+    assert run(admin, f"SELECT granted_role_name FROM svv_role_grants WHERE role_name = '{role}'") == [
+        (inner,)
+    ]
+    relation = (
+        "SELECT identity_name, identity_type, privilege_type FROM svv_relation_privileges "
+        f"WHERE namespace_name = '{schema}' ORDER BY 2, 1"
+    )
+    assert run(admin, relation) == [
+        (group, "group", "SELECT"),
+        ("public", "public", "SELECT"),
+        (user, "user", "SELECT"),
+    ]
+    schema_privileges = (
+        "SELECT identity_name, identity_type, privilege_type FROM svv_schema_privileges "
+        f"WHERE namespace_name = '{schema}'"
+    )
+    assert run(admin, schema_privileges) == [(role, "role", "USAGE")]
+
+    with signed_in(endpoint, user) as connection:
+        assert run(connection, "SELECT current_user, session_user") == [(user, user)]
+        assert run(connection, f"SELECT has_table_privilege('{schema}.t', 'SELECT')") == [(True,)]
+        assert run(connection, f"SELECT has_table_privilege('{schema}.t', 'INSERT')") == [(False,)]
+        assert run(connection, f"SELECT has_schema_privilege('{schema}', 'USAGE')") == [(True,)]
+        assert run(connection, f"SELECT has_schema_privilege('{schema}', 'CREATE')") == [(False,)]
+    run(admin, f"DROP SCHEMA {schema} CASCADE")
+    run(
+        admin,
+        f"DROP USER {user}; DROP USER {superuser}; DROP GROUP {group}; DROP ROLE {role}; DROP ROLE {inner}",
+    )
+
+
+def test_a_superuser_acts_as_another_user_and_owns_what_it_gives(
+    endpoint: RunningEndpoint, admin: Any
+) -> None:
+    """SET SESSION AUTHORIZATION, ALTER … OWNER TO and ALTER DEFAULT PRIVILEGES, as an admin uses them."""
+    owner, reader = unique("owner"), unique("reader")
+    run(admin, f"CREATE USER {owner} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE USER {reader} PASSWORD '{PASSWORD}'")
+    table, later = unique("owned_t"), unique("later_t")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    run(admin, f"ALTER TABLE {table} OWNER TO {owner}")
+    run(admin, f"ALTER DEFAULT PRIVILEGES FOR USER {owner} GRANT SELECT ON TABLES TO {reader}")
+    run(admin, f"SET SESSION AUTHORIZATION '{owner}'")
+    try:
+        assert run(admin, "SELECT current_user") == [(owner,)]
+        run(admin, f"CREATE TABLE {later} (x INTEGER)")
+        run(admin, f"INSERT INTO {table} VALUES (1)")
+    finally:
+        run(admin, "RESET SESSION AUTHORIZATION")
+    assert run(admin, "SELECT current_user") == [(USER,)]
+    assert run(admin, f"SELECT tableowner FROM pg_tables WHERE tablename IN ('{table}', '{later}')") == [
+        (owner,), (owner,)
+    ]  # fmt: skip
+    with signed_in(endpoint, reader) as connection:
+        assert run(connection, f"SELECT count(*) FROM {later}") == [(0,)]  # the default privilege
+        assert (
+            _error_of(connection, f"SELECT count(*) FROM {table}")
+            == f"permission denied for relation {table}"
+        )
+        assert _error_of(connection, f"SET SESSION AUTHORIZATION '{owner}'") is not None
+        assert _error_of(connection, "SET ROLE NONE") is None
+        assert run(connection, "SELECT current_user") == [(reader,)]
+    with signed_in(endpoint, owner) as connection:
+        assert _error_of(connection, f"DROP TABLE {table}") is None  # the owner's own
+    run(admin, f"DROP TABLE {later}")
+    run(admin, f"ALTER DEFAULT PRIVILEGES FOR USER {owner} REVOKE SELECT ON TABLES FROM {reader}")
+    run(admin, f"DROP USER {owner}; DROP USER {reader}")
