@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import json
 import os
 import socket
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from sparkify.endpoint import server_files
-from tests.endpoint_process import USER, RunningEndpoint, running_endpoint
+from tests.endpoint_process import USER, RunningEndpoint, read_message, running_endpoint
 
 _numbers = itertools.count()
 PASSWORD = "Abc12345"
@@ -392,6 +394,48 @@ def test_local_paths_are_a_superusers_and_s3_is_open_to_every_user(
     assert [path.name for path in tmp_path.glob("out_*")] == ["out_000"]
     assert run(admin, f"SELECT count(*) FROM {table}") == [(2,)]
     run(admin, f"DROP TABLE {table}; DROP USER {plain}; DROP USER {superuser}")
+
+
+def test_a_manifest_on_s3_cannot_name_the_endpoints_files(
+    endpoint: RunningEndpoint, admin: Any, s3: S3, tmp_path: Path
+) -> None:
+    user, table = unique("manifester"), unique("manifest_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    run(admin, f"GRANT INSERT ON {table} TO {user}")
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"x": 42}\n')
+    manifest = json.dumps({"entries": [{"url": str(secret), "mandatory": True}]}).encode()
+    s3.client.put_object(Bucket=s3.bucket, Key=f"{table}.manifest", Body=manifest)
+    copy = f"COPY {table} FROM 's3://{s3.bucket}/{table}.manifest' FORMAT AS JSON 'auto' MANIFEST"
+    with signed_in(endpoint, user) as connection:
+        assert "a manifest on S3 lists S3 objects only" in (_error_of(connection, copy) or "")
+    assert "a manifest on S3 lists S3 objects only" in (_error_of(admin, copy) or "")
+    assert run(admin, f"SELECT count(*) FROM {table}") == [(0,)]
+    run(admin, f"DROP TABLE {table}; DROP USER {user}")
+
+
+def test_a_password_record_of_another_kind_lets_nobody_in(endpoint: RunningEndpoint, admin: Any) -> None:
+    """A SCRAM secret set behind the rewrite's back (a DO block): the md5 exchange runs against a secret
+    nobody knows, so no answer passes."""
+    user = unique("scrammed")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    secret = "SCRAM-SHA-256$4096:c2FsdA==$" + "A" * 43 + "=:" + "A" * 43 + "="
+    run(admin, f"DO $$ BEGIN EXECUTE 'ALTER USER {user} PASSWORD ''{secret}'''; END $$")
+    for guess in ("0" * 32, "A" * 43 + "=", ""):
+        sock = socket.create_connection((endpoint.host, endpoint.port), timeout=30)
+        try:
+            body = struct.pack("!i", 196608) + f"user\0{user}\0database\0{endpoint.database}\0\0".encode()
+            sock.sendall(struct.pack("!i", len(body) + 4) + body)
+            kind, payload = read_message(sock)
+            assert kind == b"R" and struct.unpack("!i", payload[:4])[0] == 5
+            answer = b"md5" + hashlib.md5(guess.encode() + payload[4:8]).hexdigest().encode() + b"\0"
+            sock.sendall(b"p" + struct.pack("!i", len(answer) + 4) + answer)
+            kind, payload = read_message(sock)
+            assert kind == b"E" and b"password authentication failed" in payload
+        finally:
+            sock.close()
+    run(admin, f"DROP USER {user}")
 
 
 def test_copy_needs_insert_and_unload_needs_select_on_s3(

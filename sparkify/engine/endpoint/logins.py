@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,8 +62,9 @@ def authenticate(client: m.Channel, login: StoredLogin, *, redshift_driver: bool
             else cleartext_exchange(client, digest, salt)
         )
     else:
-        md5 = login.secret[3:] if login.secret and login.secret.startswith("md5") else "0" * 32
-        proven = md5_exchange(client, md5.encode()) and login.secret is not None
+        md5 = login.secret[3:] if login.secret and login.secret.startswith("md5") else None
+        # No record (disabled) or one of another kind: the exchange runs against a secret nobody knows.
+        proven = md5_exchange(client, (md5 or secrets.token_hex(16)).encode()) and md5 is not None
     if not proven or login.expired():
         raise AuthenticationFailed(login.name)
     client.write(m.authentication(0))

@@ -9,10 +9,9 @@ are closed to every client by PostgreSQL itself: no client's role is a PostgreSQ
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sparkify.engine.copy.sources import is_s3, read_text_document
+from sparkify.engine.copy.sources import is_s3
 from sparkify.engine.copy.statement import parse_copy
 from sparkify.errors import SparkifyError, WarehouseStatementError
 from sparkify.engine.unload.statement import parse_unload
@@ -26,7 +25,7 @@ _IS_SUPERUSER = "SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = c
 
 
 def check_copy(connection: Any, sql: str) -> None:
-    """Refuse a non-superuser's COPY whose source, JSONPaths file or manifest entries are local paths."""
+    """Refuse a non-superuser's COPY whose source (a manifest's too) or JSONPaths file is a local path."""
     try:
         command = parse_copy(sql)
     except EngineError:
@@ -34,13 +33,8 @@ def check_copy(connection: Any, sql: str) -> None:
     locations = [command.source]
     if command.json_option and not command.json_auto:
         locations.append(command.json_option)
-    if all(is_s3(location) for location in locations) and not command.manifest:
-        return
-    if _is_superuser(connection):
-        return
-    if not all(is_s3(location) for location in locations):
-        raise WarehouseStatementError(COPY_REFUSAL, INSUFFICIENT_PRIVILEGE)
-    if not all(is_s3(url) for url in _manifest_urls(command.source, command.table, command.region)):
+    # An S3 manifest's entries are S3 objects: the emulator refuses any other (see copy_emulator.manifest).
+    if not all(is_s3(location) for location in locations) and not _is_superuser(connection):
         raise WarehouseStatementError(COPY_REFUSAL, INSUFFICIENT_PRIVILEGE)
 
 
@@ -60,12 +54,3 @@ def _is_superuser(connection: Any) -> bool:
         cursor.execute(_IS_SUPERUSER)
         row = cursor.fetchone()
     return bool(row and row[0])
-
-
-def _manifest_urls(uri: str, table: str, region: str | None) -> list[str]:
-    """The entries' urls of an S3 manifest; [] when it cannot be read (run_copy reports that)."""
-    try:
-        entries = json.loads(read_text_document(uri, table=table, region=region))["entries"]
-        return [str(entry.get("url", "")) for entry in entries if isinstance(entry, dict)]
-    except (SparkifyError, ValueError, KeyError, TypeError, AttributeError):
-        return []
