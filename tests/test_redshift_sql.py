@@ -4,6 +4,7 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import psycopg2
@@ -467,6 +468,34 @@ def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
 )
 def test_user_and_analyze_options_postgresql_spells_otherwise(redshift: str, postgresql: str) -> None:
     assert translate(redshift) == postgresql
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Ab1", "Password must be 8 to 64 characters long."),
+        ("abcd12345", "Password must contain an uppercase letter."),
+        ("ABCD12345", "Password must contain a lowercase letter."),
+        ("sha256|Abcdefgh", "Password must contain a number."),
+        ("Abcd 12345", "Password may use ASCII characters 33 to 126 only."),
+    ],
+)
+def test_a_clear_password_keeps_redshifts_rules(password: str, message: str) -> None:
+    with pytest.raises(UnsupportedStatementError, match=message):
+        translate(f"CREATE USER weak PASSWORD '{password}'")
+
+
+def test_a_user_is_stored_with_redshifts_password_hashes_never_the_clear_password() -> None:
+    """Clear: md5(password || user), as Redshift stores it; 'sha256|clear' and 'sha256|digest|salt': the
+    digest and salt the endpoint checks (SCRAM-shaped, one iteration); PASSWORD DISABLE: none."""
+    assert translate("CREATE USER user1 PASSWORD 'ezEZ1234'") == (
+        "CREATE USER user1 PASSWORD 'md5" + hashlib.md5(b"ezEZ1234user1").hexdigest() + "'"
+    )
+    salt = "c721bff5d9042cf541ff7b9d48fa8a6e545c19a763e3710151f9513038b0f6c6"
+    digest = "821708135fcc42eb3afda85286dee0ed15c2c461d000291609f77eb113073ec2"
+    stored = translate(f"CREATE USER admin PASSWORD 'sha256|{digest}|{salt}'")
+    assert stored.startswith("CREATE USER admin PASSWORD 'SCRAM-SHA-256$1:") and "Mypassword1" not in stored
+    assert "Mypassword1" not in translate("CREATE USER admin PASSWORD 'sha256|Mypassword1'")
 
 
 def test_analyze_column_options_and_column_encodings_run(rs: RedshiftSession) -> None:

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import secrets
 
+from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import Token
 
@@ -130,10 +131,27 @@ def stored_password(value: str, user: str) -> str:
     parts = value.split("|")
     if parts[0].lower() == "sha256" and len(parts) == 3 and _is_hex(parts[1]) and _is_hex(parts[2]):
         return sha256_record(bytes.fromhex(parts[1]), bytes.fromhex(parts[2]))
+    check_clear_password(parts[1] if parts[0].lower() == "sha256" and len(parts) == 2 else value)
     if parts[0].lower() == "sha256" and len(parts) == 2:
         salt = secrets.token_bytes(32)
         return sha256_record(hashlib.sha256(parts[1].encode() + salt).digest(), salt)
     return "md5" + hashlib.md5((value + user).encode()).hexdigest()
+
+
+def check_clear_password(password: str) -> None:
+    """Redshift's rules for a clear password (r_CREATE_USER): 8 to 64 characters, an upper-case and a
+    lower-case letter and a digit, ASCII 33–126.  (The guide also names ' " \\ / @ as not allowed, and
+    then creates a user with the password '@AbC4321!': those are left to the cluster.)"""
+    if not 8 <= len(password) <= 64:
+        raise UnsupportedStatementError("Password must be 8 to 64 characters long.")
+    if not any(char.isascii() and char.isupper() for char in password):
+        raise UnsupportedStatementError("Password must contain an uppercase letter.")
+    if not any(char.isascii() and char.islower() for char in password):
+        raise UnsupportedStatementError("Password must contain a lowercase letter.")
+    if not any(char.isascii() and char.isdigit() for char in password):
+        raise UnsupportedStatementError("Password must contain a number.")
+    if any(not 33 <= ord(char) <= 126 for char in password):
+        raise UnsupportedStatementError("Password may use ASCII characters 33 to 126 only.")
 
 
 def sha256_record(digest: bytes, salt: bytes) -> str:
