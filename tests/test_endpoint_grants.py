@@ -248,6 +248,11 @@ _CASES = {
     "database CREATE": Case(
         "CREATE ON DATABASE {d}", "CREATE SCHEMA {s}_made", "permission denied for database"
     ),
+    "database TEMP": Case(
+        "TEMP ON DATABASE {d}",
+        "CREATE TEMP TABLE made_temp (x INTEGER)",
+        "permission denied to create temporary",
+    ),
     "function EXECUTE": Case(
         "EXECUTE ON FUNCTION {s}.f(integer)", "SELECT {s}.f(1)", "permission denied for function f"
     ),
@@ -281,7 +286,7 @@ def objects(endpoint: RunningEndpoint, admin: Any) -> Iterator[Objects]:
     run(admin, f"REVOKE EXECUTE ON FUNCTION {schema}.f(integer) FROM PUBLIC")
     run(admin, f"CREATE PROCEDURE {schema}.p() AS $$ BEGIN NULL; END $$ LANGUAGE plpgsql")
     run(admin, f"REVOKE EXECUTE ON PROCEDURE {schema}.p() FROM PUBLIC")
-    run(admin, f"REVOKE CREATE ON DATABASE {endpoint.database} FROM PUBLIC")
+    run(admin, f"REVOKE CREATE, TEMP ON DATABASE {endpoint.database} FROM PUBLIC")
     yield Objects(schema, endpoint.database)
     run(admin, f"DROP SCHEMA {schema} CASCADE")
     run(admin, f"DROP SCHEMA {schema}_open CASCADE")
@@ -344,7 +349,7 @@ def test_a_privilege_granted_then_revoked_is_enforced(
     case, grantee = _CASES[case_name], grantees[kind]
     names = {"s": objects.schema, "o": f"{objects.schema}_open", "d": objects.database}
     attempt, privilege = case.attempt.format(**names), case.grant.format(**names)
-    needs_usage = case_name not in ("schema USAGE", "database CREATE")
+    needs_usage = case_name not in ("schema USAGE", "database CREATE", "database TEMP")
     try:
         if needs_usage:
             run(admin, f"GRANT USAGE ON SCHEMA {objects.schema} TO {grantee.to}")
@@ -560,6 +565,10 @@ def test_the_catalog_shows_users_groups_roles_and_grants(endpoint: RunningEndpoi
         assert run(connection, f"SELECT has_table_privilege('{schema}.t', 'INSERT')") == [(False,)]
         assert run(connection, f"SELECT has_schema_privilege('{schema}', 'USAGE')") == [(True,)]
         assert run(connection, f"SELECT has_schema_privilege('{schema}', 'CREATE')") == [(False,)]
+    run(admin, f"ALTER GROUP {group} DROP USER {user}")
+    assert run(admin, grolist) == [([],)]
+    run(admin, f"REVOKE ROLE {role} FROM {user}")
+    assert run(admin, user_grants) == [("sys:monitor", False)]
     run(admin, f"DROP SCHEMA {schema} CASCADE")
     run(
         admin,
