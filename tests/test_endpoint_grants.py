@@ -612,3 +612,27 @@ def test_a_superuser_acts_as_another_user_and_owns_what_it_gives(
     run(admin, f"DROP TABLE {later}")
     run(admin, f"ALTER DEFAULT PRIVILEGES FOR USER {owner} REVOKE SELECT ON TABLES FROM {reader}")
     run(admin, f"DROP USER {owner}; DROP USER {reader}")
+
+
+def test_the_layout_recorder_serves_a_tables_owner_only(endpoint: RunningEndpoint, admin: Any) -> None:
+    """The shim that records a CREATE TABLE's layout runs as the shims' owner: another user may not call
+    it on a table that is not its own."""
+    user, table = unique("layout"), unique("layout_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE TABLE {table} (x INTEGER) SORTKEY (x)")
+    # A DO block's body is a literal: no rewrite looks inside, PostgreSQL's own check must hold.
+    call = (
+        "DO $$ BEGIN PERFORM sparkify_redshift.record_table_layout("
+        f"'{table}'::regclass, 'key', 'x', ARRAY[]::text[], 'compound', ARRAY[]::text[], ARRAY[]::text[], "
+        "NULL); END $$"
+    )
+    layout = f"SELECT \"column\", distkey, sortkey FROM pg_table_def WHERE tablename = '{table}'"
+    assert run(admin, layout) == [("x", False, 1)]
+    with signed_in(endpoint, user) as connection:
+        assert _error_of(connection, call) == f"must be owner of relation {table}"
+        run(connection, f"CREATE TABLE {table}_own (y INTEGER) DISTKEY (y) SORTKEY (y)")  # its own: recorded
+        own = f"SELECT \"column\", distkey, sortkey FROM pg_table_def WHERE tablename = '{table}_own'"
+        assert run(connection, own) == [("y", True, 1)]
+        run(connection, f"DROP TABLE {table}_own")
+    assert run(admin, layout) == [("x", False, 1)]
+    run(admin, f"DROP TABLE {table}; DROP USER {user}")
