@@ -199,8 +199,10 @@ class Endpoint:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
         redshift_driver = bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
         try:
-            login = None if user == self.master.name else self._find_login(user)
-            if login is not None:
+            if user != self.master.name:
+                # An unknown user goes through the same md5 exchange as a known one, as in PostgreSQL:
+                # the client cannot tell a wrong name from a wrong password.
+                login = self._find_login(user) or logins.StoredLogin(user, None, None)
                 logins.authenticate(client, login, redshift_driver=redshift_driver)
             elif redshift_driver:
                 self.master.authenticate_md5(client, user)
