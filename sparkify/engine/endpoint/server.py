@@ -199,18 +199,9 @@ class Endpoint:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
         redshift_driver = bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
         try:
-            if user != self.master.name:
-                # An unknown user goes through the same md5 exchange as a known one, as in PostgreSQL:
-                # the client cannot tell a wrong name from a wrong password.
-                login = self._find_login(user) or logins.StoredLogin(user, None, None)
-                logins.authenticate(client, login, redshift_driver=redshift_driver)
-            elif redshift_driver:
-                self.master.authenticate_md5(client, user)
-            else:
-                self.master.authenticate(client, user)
+            self._authenticate(client, user, redshift_driver=redshift_driver)
         except psycopg2.OperationalError:
-            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
-            return self._fatal(client, text, "57P03")
+            return self._not_running(client)
         except AuthenticationFailed as exc:
             log.info("password authentication failed for user %r", user)
             return self._fatal(client, str(exc), INVALID_PASSWORD)
@@ -231,8 +222,7 @@ class Endpoint:
                 {"user": user, "database": database, **adapter.REDSHIFT_STRING_SETTINGS, **accepted},
             )
         except (BackendUnavailable, psycopg2.OperationalError):
-            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
-            return self._fatal(client, text, "57P03")  # cannot_connect_now
+            return self._not_running(client)
         except BackendError as exc:
             client.write(m.message(b"E", exc.payload))
             return None
@@ -250,6 +240,22 @@ class Endpoint:
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))
         return backend, database, redshift_driver
+
+    def _authenticate(self, client: m.Channel, user: str, *, redshift_driver: bool) -> None:
+        """Prove the client knows ``user``'s password, or raise :class:`AuthenticationFailed`."""
+        if user != self.master.name:
+            # An unknown user goes through the same md5 exchange as a known one, as in PostgreSQL: the
+            # client cannot tell a wrong name from a wrong password.
+            login = self._find_login(user) or logins.StoredLogin(user, None, None)
+            logins.authenticate(client, login, redshift_driver=redshift_driver)
+        elif redshift_driver:
+            self.master.authenticate_md5(client, user)
+        else:
+            self.master.authenticate(client, user)
+
+    def _not_running(self, client: m.Channel) -> None:
+        text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
+        return self._fatal(client, text, "57P03")  # cannot_connect_now
 
     def _find_login(self, user: str) -> logins.StoredLogin | None:
         admin = _connect(self.connect_args("postgres", user="postgres"))
