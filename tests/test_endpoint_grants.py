@@ -636,3 +636,19 @@ def test_the_layout_recorder_serves_a_tables_owner_only(endpoint: RunningEndpoin
         run(connection, f"DROP TABLE {table}_own")
     assert run(admin, layout) == [("x", False, 1)]
     run(admin, f"DROP TABLE {table}; DROP USER {user}")
+
+
+def test_a_users_failed_copy_is_explained_in_stl_load_errors(
+    endpoint: RunningEndpoint, admin: Any, s3: S3
+) -> None:
+    user, table = unique("failing"), unique("failing_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    run(admin, f"GRANT INSERT ON {table} TO {user}")
+    s3.client.put_object(Bucket=s3.bucket, Key=f"{table}/rows.json", Body=b'{"x": "not a number"}\n')
+    copy = f"COPY {table} FROM 's3://{s3.bucket}/{table}/' FORMAT AS JSON 'auto'"
+    with signed_in(endpoint, user) as connection:
+        assert (_error_of(connection, copy) or "").startswith(f"Load into table '{table}' failed.")
+        explained = "SELECT colname, err_code FROM stl_load_errors WHERE query = pg_last_copy_id()"
+        assert run(connection, explained) == [("x", 1207)]
+    run(admin, f"DROP TABLE {table}; DROP USER {user}")
