@@ -5,6 +5,7 @@ enforced, checked by signing in as that user and trying the statement."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -652,3 +653,29 @@ def test_a_users_failed_copy_is_explained_in_stl_load_errors(
         explained = "SELECT colname, err_code FROM stl_load_errors WHERE query = pg_last_copy_id()"
         assert run(connection, explained) == [("x", 1207)]
     run(admin, f"DROP TABLE {table}; DROP USER {user}")
+
+
+def test_a_regular_user_has_redshifts_sql_and_catalog(endpoint: RunningEndpoint, admin: Any) -> None:
+    """What the emulation adds (functions, DDL, catalog views, settings) serves every user, not only the
+    master user; a user creates in schema public, as every Redshift user may."""
+    user = unique("analyst")
+    table = unique("analyst_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    with signed_in(endpoint, user) as connection:
+        run(connection, f"CREATE TABLE {table} (a INTEGER ENCODE az64, b VARCHAR(8)) DISTKEY (a) SORTKEY (a)")
+        run(connection, f"INSERT INTO {table} VALUES (1, 'x')")
+        run(connection, "CREATE TABLE #scratch (a INTEGER)")
+        assert run(connection, "SELECT DATEADD(day, 1, '2020-01-01'::date), NVL(NULL, 2)") == [
+            (dt.datetime(2020, 1, 2), 2)
+        ]
+        assert run(
+            connection, f"SELECT distkey FROM pg_table_def WHERE tablename = '{table}' AND \"column\" = 'a'"
+        ) == [(True,)]
+        assert run(connection, f"SELECT tbl_rows FROM svv_table_info WHERE \"table\" = '{table}'") == [(1,)]
+        assert run(connection, "SELECT count(*) > 0 FROM stv_sessions") == [(True,)]
+        run(connection, "SET query_group TO 'analysts'")
+        assert run(connection, "SHOW query_group") == [("analysts",)]
+        assert "Redshift" in run(connection, "SELECT version()")[0][0]
+        run(connection, f"DROP TABLE {table}")
+        run(connection, "DROP TABLE #scratch")  # a temporary table outlives the close by a moment
+    run(admin, f"DROP USER {user}")
