@@ -183,8 +183,10 @@ def session_setup_statements() -> list[str]:
         f'SET search_path TO "$user", public, {SHIM_PATH}',
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
-        # md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one.
-        "SET md5_password_warnings TO off",
+        # md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one (an
+        # older server has no such setting).
+        "SELECT set_config('md5_password_warnings', 'off', false) "
+        "WHERE EXISTS (SELECT FROM pg_settings WHERE name = 'md5_password_warnings')",
         *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
     ]
 
