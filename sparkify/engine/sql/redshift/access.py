@@ -316,8 +316,10 @@ def cluster_setup_statements(master: str) -> list[str]:
 
 
 #: Redshift's default: "all users have CREATE and USAGE privileges on the PUBLIC schema" (PostgreSQL 15
-#: and later give PUBLIC only USAGE).
+#: and later give PUBLIC only USAGE).  On another PostgreSQL whose public schema is not the database
+#: owner's, it is left as it is.
 DATABASE_SETUP = (
     "DO $sparkify$ BEGIN IF to_regnamespace('public') IS NOT NULL THEN "
-    "GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC; END IF; END $sparkify$"
+    "GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC; END IF; "
+    "EXCEPTION WHEN insufficient_privilege THEN NULL; END $sparkify$"
 )
