@@ -399,6 +399,12 @@ def test_local_paths_are_a_superusers_and_s3_is_open_to_every_user(
     with signed_in(endpoint, superuser) as connection:
         assert _error_of(connection, copy) is None
         assert _error_of(connection, unload) is None
+        # a superuser makes superusers and unrestricted users in turn
+        run(
+            connection,
+            f"CREATE USER {superuser}_2 PASSWORD '{PASSWORD}' CREATEUSER SYSLOG ACCESS UNRESTRICTED",
+        )
+        run(connection, f"DROP USER {superuser}_2")
     assert [path.name for path in tmp_path.glob("out_*")] == ["out_000"]
     assert run(admin, f"SELECT count(*) FROM {table}") == [(2,)]
     run(admin, f"DROP TABLE {table}; DROP USER {plain}; DROP USER {superuser}")
@@ -680,4 +686,27 @@ def test_a_regular_user_has_redshifts_sql_and_catalog(endpoint: RunningEndpoint,
         assert "Redshift" in run(connection, "SELECT version()")[0][0]
         run(connection, f"DROP TABLE {table}")
         run(connection, "DROP TABLE #scratch")  # a temporary table outlives the close by a moment
+    run(admin, f"DROP USER {user}")
+
+
+def test_syslog_access_decides_whose_rows_the_system_views_show(
+    endpoint: RunningEndpoint, admin: Any
+) -> None:
+    user = unique("syslog")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    others = f"SELECT count(*) FROM stv_sessions WHERE trim(user_name) <> '{user}'"
+    with signed_in(endpoint, user) as connection:
+        assert run(connection, f"SELECT count(*) FROM stv_sessions WHERE trim(user_name) = '{user}'") == [
+            (1,)
+        ]
+        assert run(connection, others) == [(0,)]  # RESTRICTED, the default: its own rows only
+        assert run(connection, "SELECT count(*) FROM stl_query WHERE userid <> current_user_id") == [(0,)]
+        assert run(connection, f"SELECT count(*) FROM stv_recents WHERE trim(user_name) <> '{user}'") == [
+            (0,)
+        ]
+        run(admin, f"ALTER USER {user} SYSLOG ACCESS UNRESTRICTED")
+        assert run(connection, others)[0][0] >= 1  # the master user's session among them
+        run(admin, f"ALTER USER {user} SYSLOG ACCESS RESTRICTED")
+        assert run(connection, others) == [(0,)]
+    assert run(admin, others)[0][0] >= 1  # a superuser sees every user's
     run(admin, f"DROP USER {user}")

@@ -438,14 +438,14 @@ def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
             "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT UNLIMITED "
             "SYSLOG ACCESS UNRESTRICTED SESSION TIMEOUT 120",
             "DO $access$ BEGIN CREATE USER dbuser PASSWORD 'md59a15fe8753a35c02187ae99b7ab17a85' CREATEDB "
-            "CONNECTION LIMIT -1; COMMENT ON ROLE dbuser IS 'syslog access unrestricted'; "
+            "CONNECTION LIMIT -1; GRANT pg_read_all_stats TO dbuser; "
             "ALTER ROLE dbuser SET idle_session_timeout TO 120000; END $access$",
         ),
         ("ALTER USER dbuser PASSWORD DISABLE", "ALTER USER dbuser PASSWORD NULL"),
         (
             "ALTER USER dbuser CREATEUSER",
             "DO $access$ BEGIN ALTER USER dbuser CREATEROLE CREATEDB; "
-            "GRANT pg_read_all_data, pg_write_all_data TO dbuser; "
+            "GRANT pg_read_all_data, pg_write_all_data, pg_read_all_stats TO dbuser WITH ADMIN OPTION; "
             "ALTER ROLE dbuser SET createrole_self_grant TO 'set, inherit'; END $access$",
         ),
         # the guide's md5 example: md5('ez' || 'user1'), kept as given

@@ -5,7 +5,7 @@ privileges itself.  The rewrites here work on tokens:
 
 * CREATE / ALTER USER: the password as the endpoint checks it (see :func:`stored_password`), CREATEUSER
   as the superuser's PostgreSQL rights (see :data:`SUPERUSER_GRANTS`), SESSION TIMEOUT as PostgreSQL's
-  ``idle_session_timeout``, SYSLOG ACCESS in the role's comment, CONNECTION LIMIT UNLIMITED as -1.
+  ``idle_session_timeout``, SYSLOG ACCESS as ``pg_read_all_stats``, CONNECTION LIMIT UNLIMITED as -1.
 * GRANT / REVOKE: ``GRANT ROLE r TO u``, ``TO ROLE r`` and the ``sys:`` system roles' names.
 * CREATE ROLE: marked as a role (a group is a NOLOGIN role too; the catalog views tell them apart).
 * SET SESSION AUTHORIZATION: as SET ROLE (the session's login role is not a PostgreSQL superuser).
@@ -24,13 +24,15 @@ from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import Token
 
-#: What CREATEUSER gives besides CREATEROLE and CREATEDB: read and write every table.  The role's
-#: ``createrole_self_grant`` makes it a member of each role it creates, so it also owns what they own.
-SUPERUSER_GRANTS = "pg_read_all_data, pg_write_all_data"
+#: SYSLOG ACCESS UNRESTRICTED: every user's rows of the system views.
+SYSLOG_UNRESTRICTED = "pg_read_all_stats"
+#: What CREATEUSER gives besides CREATEROLE and CREATEDB: read and write every table, see every session.
+#: The role's ``createrole_self_grant`` makes it a member of each role it creates, so it also owns what
+#: they own.
+SUPERUSER_GRANTS = f"pg_read_all_data, pg_write_all_data, {SYSLOG_UNRESTRICTED}"
 SUPERUSER_SETTING = "createrole_self_grant TO 'set, inherit'"
 #: The comment that marks a NOLOGIN role made by CREATE ROLE (CREATE GROUP's carry none).
 ROLE_MARK = "redshift role"
-SYSLOG_MARK = "syslog access unrestricted"
 #: A sha256 password (digest of password and salt) kept in PostgreSQL's password column in SCRAM's form
 #: with this iteration count, which no SCRAM secret the endpoint accepts has: PostgreSQL never checks it
 #: (the endpoint signs clients in), and the column is readable by PostgreSQL's superusers only.
@@ -85,7 +87,7 @@ def _user_statement(found: list[Token], words: list[str]) -> str:
             index += 3
         elif word == "SYSLOG" and following == "ACCESS":
             unrestricted = words[index + 2 : index + 3] == ["UNRESTRICTED"]
-            after.append(f"COMMENT ON ROLE {quote_ident(name)} IS {_syslog_comment(unrestricted)}")
+            after.append(_syslog_access(name, unrestricted=unrestricted))
             index += 3
         elif word == "SESSION" and following == "TIMEOUT":
             seconds = int(meaningful[index + 2].text)
@@ -103,18 +105,33 @@ def _user_statement(found: list[Token], words: list[str]) -> str:
     statement = " ".join(kept)
     if not after:
         return statement
+    if words[0] == "ALTER" and len(kept) == 3:  # ALTER USER u SYSLOG ACCESS …: nothing PostgreSQL alters
+        return _do_block(after)
     return _do_block([statement, *after])
 
 
 def _superuser_statements(name: str, *, granted: bool) -> list[str]:
     role = quote_ident(name)
     if granted:
-        return [f"GRANT {SUPERUSER_GRANTS} TO {role}", f"ALTER ROLE {role} SET {SUPERUSER_SETTING}"]
+        # WITH ADMIN OPTION: a superuser makes superusers and unrestricted users in turn.
+        return [
+            f"GRANT {SUPERUSER_GRANTS} TO {role} WITH ADMIN OPTION",
+            f"ALTER ROLE {role} SET {SUPERUSER_SETTING}",
+        ]
     return [f"REVOKE {SUPERUSER_GRANTS} FROM {role}", f"ALTER ROLE {role} RESET createrole_self_grant"]
 
 
-def _syslog_comment(unrestricted: bool) -> str:
-    return quote_literal(SYSLOG_MARK) if unrestricted else "NULL"
+def _syslog_access(name: str, *, unrestricted: bool) -> str:
+    """SYSLOG ACCESS as PostgreSQL's ``pg_read_all_stats``: without it, a user sees its own sessions and
+    queries only in pg_stat_activity, which stv_sessions, stv_recents and stl_query read."""
+    role = quote_ident(name)
+    if unrestricted:
+        return f"GRANT {SYSLOG_UNRESTRICTED} TO {role}"
+    granted = (
+        f"SELECT FROM pg_auth_members WHERE roleid = {quote_literal(SYSLOG_UNRESTRICTED)}::regrole "
+        f"AND member = {quote_literal(role)}::regrole"
+    )
+    return f"IF EXISTS ({granted}) THEN REVOKE {SYSLOG_UNRESTRICTED} FROM {role}; END IF"
 
 
 def stored_password(value: str, user: str) -> str:

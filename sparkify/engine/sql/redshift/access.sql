@@ -53,7 +53,7 @@ SELECT r.rolname::text AS user_name,
        r.rolcreaterole AS superuser,
        false AS catalog_update,
        CASE WHEN r.rolconnlimit < 0 THEN 'UNLIMITED' ELSE r.rolconnlimit::text END AS connection_limit,
-       CASE WHEN shobj_description(r.oid, 'pg_authid') = 'syslog access unrestricted'
+       CASE WHEN pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE')
             THEN 'UNRESTRICTED' ELSE 'RESTRICTED' END AS syslog_access,
        NULL::timestamp AS last_updated_password,
        (SELECT split_part(setting, '=', 2)::integer / 1000 FROM unnest(r.rolconfig) AS setting
