@@ -289,7 +289,7 @@ def objects(endpoint: RunningEndpoint, admin: Any) -> Iterator[Objects]:
     run(admin, f"REVOKE EXECUTE ON FUNCTION {schema}.f(integer) FROM PUBLIC")
     run(admin, f"CREATE PROCEDURE {schema}.p() AS $$ BEGIN NULL; END $$ LANGUAGE plpgsql")
     run(admin, f"REVOKE EXECUTE ON PROCEDURE {schema}.p() FROM PUBLIC")
-    run(admin, f"REVOKE CREATE, TEMP ON DATABASE {endpoint.database} FROM PUBLIC")
+    run(admin, f"REVOKE CREATE ON DATABASE {endpoint.database} FROM PUBLIC")
     yield Objects(schema, endpoint.database)
     run(admin, f"DROP SCHEMA {schema} CASCADE")
     run(admin, f"DROP SCHEMA {schema}_open CASCADE")
@@ -353,6 +353,8 @@ def test_a_privilege_granted_then_revoked_is_enforced(
     names = {"s": objects.schema, "o": f"{objects.schema}_open", "d": objects.database}
     attempt, privilege = case.attempt.format(**names), case.grant.format(**names)
     needs_usage = case_name not in ("schema USAGE", "database CREATE", "database TEMP")
+    if case_name == "database TEMP":  # every user's by default: taken from PUBLIC for the case
+        run(admin, f"REVOKE TEMP ON DATABASE {objects.database} FROM PUBLIC")
     try:
         if needs_usage:
             run(admin, f"GRANT USAGE ON SCHEMA {objects.schema} TO {grantee.to}")
@@ -363,6 +365,8 @@ def test_a_privilege_granted_then_revoked_is_enforced(
         assert case.denied in (_attempt(endpoint, grantee.user, attempt) or "nothing refused")
     finally:
         run(admin, f"REVOKE USAGE ON SCHEMA {objects.schema} FROM {grantee.to}")
+        if case_name == "database TEMP":
+            run(admin, f"GRANT TEMP ON DATABASE {objects.database} TO PUBLIC")
     assert run(admin, f"SELECT x FROM {objects.schema}.t") == [(1,)]  # nothing a refusal changed
 
 
