@@ -397,6 +397,8 @@ def test_local_paths_are_a_superusers_and_s3_is_open_to_every_user(
     with signed_in(endpoint, plain) as connection:
         assert _error_of(connection, copy) == server_files.COPY_REFUSAL
         assert _error_of(connection, unload) == server_files.UNLOAD_REFUSAL
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):  # 42501
+            run(connection, copy)
         jsonpaths = f"COPY {table} FROM 's3://a-bucket/rows' FORMAT AS JSON '{tmp_path}/paths.json'"
         assert _error_of(connection, jsonpaths) == server_files.COPY_REFUSAL
     assert not list(tmp_path.glob("out_*"))

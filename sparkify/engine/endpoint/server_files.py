@@ -13,13 +13,19 @@ from typing import Any
 
 from sparkify.engine.copy.sources import is_s3
 from sparkify.engine.copy.statement import parse_copy
-from sparkify.errors import SparkifyError, WarehouseStatementError
+from sparkify.engine.errors import EngineError
 from sparkify.engine.unload.statement import parse_unload
 
 #: Redshift's own answers to a COPY or UNLOAD that names no S3 location.
 COPY_REFUSAL = "LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)"
 UNLOAD_REFUSAL = "UNLOAD destination is not supported. (Hint: only S3 based unload is allowed)"
 INSUFFICIENT_PRIVILEGE = "42501"
+
+class LocalFilesRefused(EngineError):
+    """A COPY or UNLOAD of a user who may not use the endpoint's files; ``sqlstate`` for the client."""
+
+    sqlstate = INSUFFICIENT_PRIVILEGE
+
 
 _IS_SUPERUSER = "SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user"
 
@@ -35,7 +41,7 @@ def check_copy(connection: Any, sql: str) -> None:
         locations.append(command.json_option)
     # An S3 manifest's entries are S3 objects: the emulator refuses any other (see copy_emulator.manifest).
     if not all(is_s3(location) for location in locations) and not _is_superuser(connection):
-        raise WarehouseStatementError(COPY_REFUSAL, INSUFFICIENT_PRIVILEGE)
+        raise LocalFilesRefused(COPY_REFUSAL)
 
 
 def check_unload(connection: Any, sql: str) -> None:
@@ -45,7 +51,7 @@ def check_unload(connection: Any, sql: str) -> None:
     except EngineError:
         return  # run_unload reports it
     if not is_s3(command.destination) and not _is_superuser(connection):
-        raise WarehouseStatementError(UNLOAD_REFUSAL, INSUFFICIENT_PRIVILEGE)
+        raise LocalFilesRefused(UNLOAD_REFUSAL)
 
 
 def _is_superuser(connection: Any) -> bool:
