@@ -23,7 +23,7 @@ import psycopg2
 import pytest
 from moto.server import ThreadedMotoServer
 
-from sparkify.endpoint import server_files
+from sparkify.engine.endpoint import server_files
 from tests.endpoint_process import USER, RunningEndpoint, read_message, running_endpoint
 
 _numbers = itertools.count()

@@ -1,7 +1,8 @@
 """Who gets in: the master user with its password, checked by SCRAM-SHA-256 (RFC 5802, RFC 7677) as
 PostgreSQL checks it; every other user by the password record CREATE / ALTER USER left (see
-:mod:`sparkify.redshift.access`): md5 as PostgreSQL and Redshift ask for it, sha256 by Redshift's digest
-exchange for its drivers and by the clear password (over the client's connection) for the others.
+:mod:`sparkify.engine.sql.redshift.access`): md5 as PostgreSQL and Redshift ask for it, sha256 by
+Redshift's digest exchange for its drivers and by the clear password (over the client's connection) for
+the others.
 
 Hand-written rather than with the ``scramp`` library: scramp's server refuses an empty user name in the
 client's first message, which is what libpq (psql, psycopg2, psycopg 3) always sends — PostgreSQL takes

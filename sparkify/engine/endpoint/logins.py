@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkify.engine.endpoint import messages as m
-from sparkify.engine.endpoint.auth import AuthenticationFailed, cleartext_exchange, digest_exchange, md5_exchange
+from sparkify.engine.endpoint.auth import (
+    AuthenticationFailed,
+    cleartext_exchange,
+    digest_exchange,
+    md5_exchange,
+)
 from sparkify.engine.sql.redshift.access import SHA256_ITERATIONS
 
 _LOOKUP = (
@@ -71,7 +76,8 @@ def authenticate(client: m.Channel, login: StoredLogin, *, redshift_driver: bool
 
 
 def _sha256_record(secret: str | None) -> tuple[bytes, bytes] | None:
-    """(digest, salt) of a sha256 record (see :data:`sparkify.redshift.access.SHA256_ITERATIONS`)."""
+    """(digest, salt) of a sha256 record (see
+    :data:`sparkify.engine.sql.redshift.access.SHA256_ITERATIONS`)."""
     if not secret or not secret.startswith(f"SCRAM-SHA-256${SHA256_ITERATIONS}:"):
         return None
     try:

@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg2
 
-from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint import logins, tls
+from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
 from sparkify.engine.endpoint.rewrite import version_text

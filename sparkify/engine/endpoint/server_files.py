@@ -21,6 +21,7 @@ COPY_REFUSAL = "LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR 
 UNLOAD_REFUSAL = "UNLOAD destination is not supported. (Hint: only S3 based unload is allowed)"
 INSUFFICIENT_PRIVILEGE = "42501"
 
+
 class LocalFilesRefused(EngineError):
     """A COPY or UNLOAD of a user who may not use the endpoint's files; ``sqlstate`` for the client."""
 
@@ -39,7 +40,7 @@ def check_copy(connection: Any, sql: str) -> None:
     locations = [command.source]
     if command.json_option and not command.json_auto:
         locations.append(command.json_option)
-    # An S3 manifest's entries are S3 objects: the emulator refuses any other (see copy_emulator.manifest).
+    # An S3 manifest's entries are S3 objects: the emulator refuses any other (see engine.copy.manifest).
     if not all(is_s3(location) for location in locations) and not _is_superuser(connection):
         raise LocalFilesRefused(COPY_REFUSAL)
 

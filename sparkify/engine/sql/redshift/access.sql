@@ -1,5 +1,5 @@
--- Redshift's users, groups and roles as its catalog shows them (sparkify/redshift/access.py maps them onto
--- PostgreSQL roles): a user is a login role, a superuser one with CREATEROLE; a role is a NOLOGIN role whose
+-- Redshift's users, groups and roles as its catalog shows them (sparkify/engine/sql/redshift/access.py maps
+-- them onto PostgreSQL roles): a user is a login role, a superuser one with CREATEROLE; a role is a NOLOGIN role whose
 -- comment is 'redshift role'; a group is any other NOLOGIN role.  PostgreSQL's own superusers and predefined
 -- pg_* roles are no Redshift identity.
 

@@ -1,7 +1,7 @@
 """Whole Redshift statements that PostgreSQL spells otherwise or does not have, rewritten on tokens:
 ALTER TABLE … APPEND, the layout forms of ALTER TABLE, VACUUM, ANALYZE COMPRESSION, Redshift's own
 session settings (SET / RESET / SHOW), MERGE … REMOVE DUPLICATES and CREATE VIEW … WITH NO SCHEMA BINDING;
-users, roles and privileges in :mod:`sparkify.redshift.access`.
+users, roles and privileges in :mod:`sparkify.engine.sql.redshift.access`.
 """
 
 from __future__ import annotations
