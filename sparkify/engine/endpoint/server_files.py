@@ -13,19 +13,12 @@ from typing import Any
 
 from sparkify.engine.copy.sources import is_s3
 from sparkify.engine.copy.statement import parse_copy
-from sparkify.engine.errors import EngineError
+from sparkify.engine.errors import EngineError, LocalFilesRefused
 from sparkify.engine.unload.statement import parse_unload
 
 #: Redshift's own answers to a COPY or UNLOAD that names no S3 location.
 COPY_REFUSAL = "LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)"
 UNLOAD_REFUSAL = "UNLOAD destination is not supported. (Hint: only S3 based unload is allowed)"
-INSUFFICIENT_PRIVILEGE = "42501"
-
-
-class LocalFilesRefused(EngineError):
-    """A COPY or UNLOAD of a user who may not use the endpoint's files; ``sqlstate`` for the client."""
-
-    sqlstate = INSUFFICIENT_PRIVILEGE
 
 
 _IS_SUPERUSER = "SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user"
