@@ -716,3 +716,32 @@ def test_syslog_access_decides_whose_rows_the_system_views_show(
         assert run(connection, others) == [(0,)]
     assert run(admin, others)[0][0] >= 1  # a superuser sees every user's
     run(admin, f"DROP USER {user}")
+
+
+def test_redshift_connectors_own_sha256_login(endpoint: RunningEndpoint, admin: Any) -> None:
+    """As the driver's integration suite does it (test_auth_req_digest): a 'sha256|…' password with a
+    character beyond ASCII, then a sign-in by Redshift's digest exchange."""
+    user, password = unique("sha256_dbuser"), "My_sha256_PaSsWoRdŽ"
+    run(admin, f"CREATE USER {user} WITH PASSWORD 'sha256|{password}'")
+    connection = redshift_connector_sign_in(endpoint, user, password)
+    try:
+        assert who_am_i(connection) == (user, user)
+    finally:
+        connection.close()
+    run(admin, f"DROP USER {user}")
+
+
+def test_the_superusers_catalog_tables_are_the_superusers(endpoint: RunningEndpoint, admin: Any) -> None:
+    """pg_statistic and pg_largeobject, which a cluster's admin user reads, PostgreSQL keeps for its own
+    superusers: a superuser reads their rows, any other user none."""
+    user, table = unique("stats"), unique("stats_t")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE TABLE {table} (x INTEGER)")
+    run(admin, f"INSERT INTO {table} VALUES (1), (2)")
+    run(admin, f"ANALYZE {table}")
+    analyzed = f"SELECT count(*) FROM pg_statistic WHERE starelid = '{table}'::regclass"
+    assert run(admin, analyzed) == [(1,)]
+    assert run(admin, "SELECT count(*) FROM pg_largeobject") == [(0,)]
+    with signed_in(endpoint, user) as connection:
+        assert run(connection, analyzed) == [(0,)]
+    run(admin, f"DROP TABLE {table}; DROP USER {user}")

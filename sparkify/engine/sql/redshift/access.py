@@ -148,10 +148,10 @@ def stored_password(value: str, user: str) -> str:
     parts = value.split("|")
     if parts[0].lower() == "sha256" and len(parts) == 3 and _is_hex(parts[1]) and _is_hex(parts[2]):
         return sha256_record(bytes.fromhex(parts[1]), bytes.fromhex(parts[2]))
-    check_clear_password(parts[1] if parts[0].lower() == "sha256" and len(parts) == 2 else value)
-    if parts[0].lower() == "sha256" and len(parts) == 2:
+    if parts[0].lower() == "sha256" and len(parts) == 2:  # hashed here: the clear-text rules do not apply
         salt = secrets.token_bytes(32)
         return sha256_record(hashlib.sha256(parts[1].encode() + salt).digest(), salt)
+    check_clear_password(value)
     return "md5" + hashlib.md5((value + user).encode()).hexdigest()
 
 

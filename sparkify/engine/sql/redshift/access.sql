@@ -115,6 +115,25 @@ SELECT n.nspname::text AS namespace_name, a.privilege_type::text,
    AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'sparkify_redshift')
    AND (a.grantee = 0 OR i.identity_id IS NOT NULL);
 
+-- Catalog tables a cluster's superusers read and PostgreSQL keeps for its own: their rows for Redshift's
+-- superusers only (a security barrier, so no function of the caller's sees a row before the filter).
+CREATE OR REPLACE VIEW sparkify_redshift.pg_statistic WITH (security_barrier) AS
+SELECT s.starelid, s.staattnum, s.stainherit, s.stanullfrac, s.stawidth, s.stadistinct,
+       s.stakind1, s.stakind2, s.stakind3, s.stakind4, s.stakind5, s.staop1,
+       s.staop2, s.staop3, s.staop4, s.staop5, s.stacoll1, s.stacoll2,
+       s.stacoll3, s.stacoll4, s.stacoll5, s.stanumbers1, s.stanumbers2, s.stanumbers3,
+       s.stanumbers4, s.stanumbers5,
+       -- a view cannot hold anyarray: the values as text
+       s.stavalues1::text AS stavalues1, s.stavalues2::text AS stavalues2,
+       s.stavalues3::text AS stavalues3, s.stavalues4::text AS stavalues4, s.stavalues5::text AS stavalues5
+  FROM pg_catalog.pg_statistic s
+ WHERE (SELECT r.rolcreaterole FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
+
+CREATE OR REPLACE VIEW sparkify_redshift.pg_largeobject WITH (security_barrier) AS
+SELECT l.* FROM pg_catalog.pg_largeobject l
+ WHERE (SELECT r.rolcreaterole FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
+
+GRANT SELECT ON sparkify_redshift.pg_statistic, sparkify_redshift.pg_largeobject TO PUBLIC;
 GRANT SELECT ON sparkify_redshift.identities, sparkify_redshift.memberships, sparkify_redshift.pg_user,
                 sparkify_redshift.pg_user_info, sparkify_redshift.pg_group, sparkify_redshift.svv_user_info,
                 sparkify_redshift.svv_roles, sparkify_redshift.svv_user_grants, sparkify_redshift.svv_role_grants,
