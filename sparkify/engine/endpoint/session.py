@@ -368,7 +368,8 @@ class ClientSession:
         translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
         Redshift's form."""
         if kind == b"E":
-            return m.message(kind, error_words.in_clients_words(payload, self.sent_texts))
+            in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
+            return m.message(kind, redshift_error_payload(in_clients_words))
         if kind == b"D":
             if self.due and self.due[0][1]:
                 return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))
@@ -378,8 +379,6 @@ class ClientSession:
                 return m.command_complete(tag)
         elif kind == b"S":
             self.backend.note_parameter(payload)
-        elif kind == b"E":
-            return m.message(kind, redshift_error_payload(payload))
         elif kind in (b"T", b"n") and self.due_describes:
             name = self.due_describes.popleft()
             if name is not None and kind == b"T" and name in self.statement_types:
