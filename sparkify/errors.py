@@ -17,6 +17,7 @@ from sparkify.engine.errors import DataFolderUnusable as DataFolderUnusable
 from sparkify.engine.errors import EmbeddedPostgresMissing as EmbeddedPostgresMissing
 from sparkify.engine.errors import EngineError
 from sparkify.engine.errors import LoadError as LoadError
+from sparkify.engine.errors import LocalFilesRefused as LocalFilesRefused
 from sparkify.engine.errors import MissingOptionalDependency as MissingOptionalDependency
 from sparkify.engine.errors import ServerDidNotStart as ServerDidNotStart
 from sparkify.engine.errors import Terminated as Terminated

@@ -19,6 +19,7 @@ SURFACE_TESTS = (
     "test_copy_statement.py",
     "test_copy_orc.py",
     "test_copy_avro.py",
+    "test_endpoint_grants.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -4,6 +4,7 @@ and the catalog views tutorials query — through the adapter on the embedded Po
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import psycopg2
@@ -525,15 +526,65 @@ def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
         (
             "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT UNLIMITED "
             "SYSLOG ACCESS UNRESTRICTED SESSION TIMEOUT 120",
-            "CREATE USER dbuser WITH PASSWORD 'abcD1234' CREATEDB CONNECTION LIMIT -1",
+            "DO $access$ BEGIN CREATE USER dbuser PASSWORD 'md59a15fe8753a35c02187ae99b7ab17a85' CREATEDB "
+            "CONNECTION LIMIT -1; GRANT pg_read_all_stats TO dbuser; "
+            "ALTER ROLE dbuser SET idle_session_timeout TO 120000; END $access$",
         ),
         ("ALTER USER dbuser PASSWORD DISABLE", "ALTER USER dbuser PASSWORD NULL"),
-        ("ALTER USER dbuser CREATEUSER", "ALTER USER dbuser SUPERUSER"),
+        (
+            "ALTER USER dbuser CREATEUSER",
+            "DO $access$ BEGIN ALTER USER dbuser CREATEROLE CREATEDB; "
+            "GRANT pg_read_all_data, pg_write_all_data, pg_read_all_stats TO dbuser WITH ADMIN OPTION; "
+            "ALTER ROLE dbuser SET createrole_self_grant TO 'set, inherit'; END $access$",
+        ),
+        # the guide's md5 example: md5('ez' || 'user1'), kept as given
+        (
+            "create user user1 password 'md5153c434b4b77c89e6b94f12c5393af5b'",
+            "create user user1 PASSWORD 'md5153c434b4b77c89e6b94f12c5393af5b'",
+        ),
+        ("GRANT ROLE admin_role TO test_admin", "GRANT admin_role TO test_admin"),
+        ("grant role sys:monitor to ROLE r2", 'grant "sys:monitor" to r2'),
+        ("GRANT SELECT ON t TO ROLE r, GROUP g, PUBLIC", "GRANT SELECT ON t TO r , GROUP g , PUBLIC"),
+        ("REVOKE ADMIN OPTION FOR ROLE r FROM u", "REVOKE ADMIN OPTION FOR r FROM u"),
+        (
+            "ALTER DEFAULT PRIVILEGES FOR USER u GRANT SELECT ON TABLES TO ROLE r",
+            "ALTER DEFAULT PRIVILEGES FOR USER u GRANT SELECT ON TABLES TO r",
+        ),
+        ("SET SESSION AUTHORIZATION 'u1'", "SET ROLE u1"),
+        ("RESET SESSION AUTHORIZATION", "RESET ROLE"),
         ("ANALYZE listed_t PREDICATE COLUMNS", "ANALYZE listed_t"),
     ],
 )
 def test_user_and_analyze_options_postgresql_spells_otherwise(redshift: str, postgresql: str) -> None:
     assert translate(redshift) == postgresql
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Ab1", "Password must be 8 to 64 characters long."),
+        ("abcd12345", "Password must contain an uppercase letter."),
+        ("ABCD12345", "Password must contain a lowercase letter."),
+        ("Abcdefgh", "Password must contain a number."),
+        ("Abcd 12345", "Password may use ASCII characters 33 to 126 only."),
+    ],
+)
+def test_a_clear_password_keeps_redshifts_rules(password: str, message: str) -> None:
+    with pytest.raises(UnsupportedStatementError, match=message):
+        translate(f"CREATE USER weak PASSWORD '{password}'")
+
+
+def test_a_user_is_stored_with_redshifts_password_hashes_never_the_clear_password() -> None:
+    """Clear: md5(password || user), as Redshift stores it; 'sha256|clear' and 'sha256|digest|salt': the
+    digest and salt the endpoint checks (SCRAM-shaped, one iteration); PASSWORD DISABLE: none."""
+    assert translate("CREATE USER user1 PASSWORD 'ezEZ1234'") == (
+        "CREATE USER user1 PASSWORD 'md5" + hashlib.md5(b"ezEZ1234user1").hexdigest() + "'"
+    )
+    salt = "c721bff5d9042cf541ff7b9d48fa8a6e545c19a763e3710151f9513038b0f6c6"
+    digest = "821708135fcc42eb3afda85286dee0ed15c2c461d000291609f77eb113073ec2"
+    stored = translate(f"CREATE USER admin PASSWORD 'sha256|{digest}|{salt}'")
+    assert stored.startswith("CREATE USER admin PASSWORD 'SCRAM-SHA-256$1:") and "Mypassword1" not in stored
+    assert "Mypassword1" not in translate("CREATE USER admin PASSWORD 'sha256|Mypassword1'")
 
 
 def test_analyze_column_options_and_column_encodings_run(rs: RedshiftSession) -> None:

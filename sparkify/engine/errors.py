@@ -100,6 +100,13 @@ class UnsupportedStatementError(EngineError):
     """A statement PostgreSQL would run but Redshift would reject."""
 
 
+class LocalFilesRefused(EngineError):
+    """A COPY from or an UNLOAD to the endpoint's own files by a user who is no superuser; ``sqlstate`` is
+    what the client gets (insufficient_privilege)."""
+
+    sqlstate = "42501"
+
+
 class LoadError(EngineError):
     """A COPY that failed on its input data; nothing of it stays in the target table."""
 

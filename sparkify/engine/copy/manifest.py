@@ -1,7 +1,7 @@
 """Read a COPY manifest: ``{"entries": [{"url": "s3://…", "mandatory": true}, …]}``.
 
-Each entry names one file exactly (no prefix rule).  A missing mandatory file fails the COPY; a missing
-optional one is skipped, as on Redshift.
+Each entry names one file exactly (no prefix rule); a manifest on S3 names only S3 objects.  A missing
+mandatory file fails the COPY; a missing optional one is skipped, as on Redshift.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ def manifest_sources(uri: str, *, table: str, region: str | None) -> list[Source
     for entry in entries:
         if not isinstance(entry.get("url") if isinstance(entry, dict) else None, str):
             raise LoadError(table, 'a manifest entry has no "url"', filename=uri)
+        # A manifest on S3 names S3 objects, as on Redshift; a local file in it would be read from the
+        # machine the load runs on, on the word of whoever wrote the object (an endpoint's client).
+        if is_s3(uri) and not is_s3(entry["url"]):
+            why = f"a manifest on S3 lists S3 objects only, not {entry['url']}"
+            raise LoadError(table, why, filename=uri)
     found: list[SourceFile] = []
     # Each S3 entry is one listing request: look them up concurrently, and judge them in order.
     looked_up = prefetch.in_order(

@@ -1,5 +1,8 @@
 """Who gets in: the master user with its password, checked by SCRAM-SHA-256 (RFC 5802, RFC 7677) as
-PostgreSQL checks it.
+PostgreSQL checks it; every other user by the password record CREATE / ALTER USER left (see
+:mod:`sparkify.engine.sql.redshift.access`): md5 as PostgreSQL and Redshift ask for it, sha256 by
+Redshift's digest exchange for its drivers and by the clear password (over the client's connection) for
+the others.
 
 Hand-written rather than with the ``scramp`` library: scramp's server refuses an empty user name in the
 client's first message, which is what libpq (psql, psycopg2, psycopg 3) always sends — PostgreSQL takes
@@ -13,12 +16,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+import struct
 import unicodedata
 
 from sparkify.engine.endpoint import messages as m
 
 _MECHANISM = "SCRAM-SHA-256"
-_SASL, _SASL_CONTINUE, _SASL_FINAL, _OK, _MD5 = 10, 11, 12, 0, 5
+_SASL, _SASL_CONTINUE, _SASL_FINAL, _OK, _MD5, _CLEARTEXT, _DIGEST = 10, 11, 12, 0, 5, 3, 13
+_DIGEST_SHA256 = 0  # the algorithm number of Redshift's AUTH_REQ_DIGEST
 _ITERATIONS = 4096
 INVALID_PASSWORD = "28P01"
 
@@ -83,12 +88,7 @@ class MasterUser:
     def authenticate_md5(self, client: m.Channel, user: str) -> None:
         """The md5 challenge, for Redshift's drivers: redshift_connector's SCRAM cannot read PostgreSQL's
         list of mechanisms, and Redshift itself asks its drivers for md5."""
-        salt = secrets.token_bytes(4)
-        client.write(m.authentication(_MD5, salt))
-        client.flush()
-        kind, payload = client.read_message(cap=m.MAX_STARTUP_PACKET)
-        expected = b"md5" + hashlib.md5(self._md5_stored + salt).hexdigest().encode() + b"\0"
-        if kind != b"p" or not hmac.compare_digest(payload, expected) or user != self.name:
+        if not md5_exchange(client, self._md5_stored) or user != self.name:
             raise AuthenticationFailed(user)
         client.write(m.authentication(_OK))
 
@@ -108,6 +108,47 @@ class MasterUser:
         if "r" not in attributes or any(name not in ("n", "r") for name in attributes):
             raise ValueError("unexpected SCRAM attributes")
         return f"{flag},{authzid},", bare, attributes["r"]
+
+
+def md5_exchange(client: m.Channel, md5_stored: bytes) -> bool:
+    """PostgreSQL's md5 challenge: whether the client proved the password whose md5(password || user) in
+    hex is ``md5_stored``."""
+    salt = secrets.token_bytes(4)
+    client.write(m.authentication(_MD5, salt))
+    client.flush()
+    kind, payload = client.read_message(cap=m.MAX_STARTUP_PACKET)
+    expected = b"md5" + hashlib.md5(md5_stored + salt).hexdigest().encode() + b"\0"
+    return kind == b"p" and hmac.compare_digest(payload, expected)
+
+
+def digest_exchange(client: m.Channel, digest: bytes, salt: bytes) -> bool:
+    """Redshift's AUTH_REQ_DIGEST (SHA-256), which its drivers answer: the client sends
+    sha256(sha256(password || salt) || server nonce || client nonce) and its nonce; ``digest`` is
+    sha256(password || salt), as CREATE USER … PASSWORD 'sha256|…' keeps it."""
+    server_nonce = secrets.token_bytes(32)
+    body = m.int32(_DIGEST_SHA256) + m.int32(len(salt)) + salt + m.int32(len(server_nonce)) + server_nonce
+    client.write(m.authentication(_DIGEST, body))
+    client.flush()
+    kind, payload = client.read_message(cap=m.MAX_STARTUP_PACKET)
+    try:
+        length = m.unpack_int32(payload)
+        proof = payload[4 : 4 + length]
+        nonce_length = m.unpack_int32(payload, 4 + length)
+        client_nonce = payload[8 + length : 8 + length + nonce_length]
+    except struct.error:
+        return False
+    expected = hashlib.sha256(digest + server_nonce + client_nonce).digest()
+    return kind == b"d" and hmac.compare_digest(proof, expected)
+
+
+def cleartext_exchange(client: m.Channel, digest: bytes, salt: bytes) -> bool:
+    """The clear password (PostgreSQL's ``password`` method), for clients that cannot answer Redshift's
+    digest exchange: checked against sha256(password || salt)."""
+    client.write(m.authentication(_CLEARTEXT))
+    client.flush()
+    kind, payload = client.read_message(cap=m.MAX_STARTUP_PACKET)
+    password = payload[:-1] if payload.endswith(b"\0") else payload
+    return kind == b"p" and hmac.compare_digest(hashlib.sha256(password + salt).digest(), digest)
 
 
 def _hmac(key: bytes, data: bytes) -> bytes:

@@ -13,7 +13,7 @@ from sparkify.engine.errors import EngineError
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.text import first_keyword
-from sparkify.engine.sql.tokens import SqlLexError, tokens
+from sparkify.engine.sql.tokens import SqlLexError, tokens, words
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
 _TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
+#: CREATE / ALTER USER with Redshift's options, and CREATE ROLE, run as DO blocks too.
+_TAGS_OF_ACCESS_BLOCKS = frozenset({"CREATE USER", "ALTER USER", "CREATE ROLE"})
 
 
 def _redshift_tag(sql: str, translated: str) -> str | None:
@@ -85,6 +87,12 @@ def _redshift_tag(sql: str, translated: str) -> str | None:
     keyword = first_keyword(sql)
     if first_keyword(translated) != "DO" or keyword == "DO":
         return None
+    try:
+        leading = " ".join(words(sql)[:2])
+    except SqlLexError:
+        return None
+    if leading in _TAGS_OF_ACCESS_BLOCKS:
+        return leading
     if keyword != "CREATE":
         return _TAGS_OF_DO_BLOCKS.get(keyword)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg2
 
-from sparkify.engine.endpoint import identity, tls
+from sparkify.engine.endpoint import identity, logins, tls
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.auth import INVALID_PASSWORD, AuthenticationFailed, MasterUser
 from sparkify.engine.endpoint.backend import Backend, BackendError, BackendUnavailable
@@ -71,6 +71,8 @@ class Endpoint:
             with admin.cursor() as cursor:
                 # Redshift's master user creates databases; the embedded login role may not by default.
                 cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")
+                for statement in adapter.cluster_setup_statements(self.settings.db_user):
+                    cursor.execute(statement)
                 cursor.execute("SELECT lower(name) FROM pg_settings")
                 names = frozenset(row[0] for row in cursor.fetchall())
                 cursor.execute("SHOW server_version")
@@ -197,11 +199,11 @@ class Endpoint:
         user = parameters.get("user", "")
         if not user:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
+        redshift_driver = bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
         try:
-            if _REDSHIFT_DRIVER_PARAMETERS & set(parameters):
-                self.master.authenticate_md5(client, user)
-            else:
-                self.master.authenticate(client, user)
+            self._authenticate(client, user, redshift_driver=redshift_driver)
+        except psycopg2.OperationalError:
+            return self._not_running(client)
         except AuthenticationFailed as exc:
             log.info("password authentication failed for user %r", user)
             return self._fatal(client, str(exc), INVALID_PASSWORD)
@@ -213,18 +215,16 @@ class Endpoint:
         }
         try:
             self._prepare_database(database)
+            # The backend signs in as the client's own role, so PostgreSQL enforces its privileges, and
+            # nothing the client sends can change that: SET ROLE and SET SESSION AUTHORIZATION are
+            # PostgreSQL's to refuse, and RESET ROLE returns to this role.  (An endpoint signed in as
+            # one role for all, switching with SET ROLE, would be undone by the client's RESET ROLE.)
             backend = Backend(
                 self.socket_path,
-                {
-                    "user": self.settings.db_user,
-                    "database": database,
-                    **adapter.REDSHIFT_STRING_SETTINGS,
-                    **accepted,
-                },
+                {"user": user, "database": database, **adapter.REDSHIFT_STRING_SETTINGS, **accepted},
             )
         except (BackendUnavailable, psycopg2.OperationalError):
-            text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
-            return self._fatal(client, text, "57P03")  # cannot_connect_now
+            return self._not_running(client)
         except BackendError as exc:
             client.write(m.message(b"E", exc.payload))
             return None
@@ -247,7 +247,30 @@ class Endpoint:
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
         client.write(m.ready_for_query(backend.status))
-        return backend, database, bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters)), protocol or 0
+        return backend, database, redshift_driver, protocol or 0
+
+    def _authenticate(self, client: m.Channel, user: str, *, redshift_driver: bool) -> None:
+        """Prove the client knows ``user``'s password, or raise :class:`AuthenticationFailed`."""
+        if user != self.master.name:
+            # An unknown user goes through the same md5 exchange as a known one, as in PostgreSQL: the
+            # client cannot tell a wrong name from a wrong password.
+            login = self._find_login(user) or logins.StoredLogin(user, None, None)
+            logins.authenticate(client, login, redshift_driver=redshift_driver)
+        elif redshift_driver:
+            self.master.authenticate_md5(client, user)
+        else:
+            self.master.authenticate(client, user)
+
+    def _not_running(self, client: m.Channel) -> None:
+        text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
+        return self._fatal(client, text, "57P03")  # cannot_connect_now
+
+    def _find_login(self, user: str) -> logins.StoredLogin | None:
+        admin = _connect(self.connect_args("postgres", user="postgres"))
+        try:
+            return logins.find_login(admin, user)
+        finally:
+            admin.close()
 
     def _read_startup(self, client: m.Channel) -> tuple[m.Channel, dict[str, str] | None]:
         """The startup parameters, after TLS and GSSAPI requests are answered; None for a CancelRequest."""

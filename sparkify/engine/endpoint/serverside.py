@@ -14,6 +14,7 @@ from typing import Any
 
 from sparkify.engine.copy import run_copy
 from sparkify.engine.copy.loader import RejectionRecorder
+from sparkify.engine.endpoint import server_files
 from sparkify.engine.errors import LoadError
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
 from sparkify.engine.sql.tokens import SqlLexError, words
@@ -32,6 +33,7 @@ Handler = Callable[[Context, str], str]
 
 
 def copy_handler(context: Context, sql: str) -> str:
+    server_files.check_copy(context.connection, sql)
     try:
         result = run_copy(context.connection, sql, record_rejections=context.record_rejections)
     except LoadError as exc:
@@ -43,6 +45,7 @@ def copy_handler(context: Context, sql: str) -> str:
 
 
 def unload_handler(context: Context, sql: str) -> str:
+    server_files.check_unload(context.connection, sql)
     run_unload(context.connection, sql)
     return "UNLOAD"
 
@@ -69,6 +72,7 @@ def handler_for(keyword: str, sql: str) -> Handler | None:
 def error_of(exc: BaseException) -> tuple[str, str, str]:
     """(message, SQLSTATE, detail) of a failed server-side statement, worded as Redshift words them."""
     from sparkify.engine.endpoint.backend import BackendError
+    from sparkify.engine.endpoint.redshift_errors import redshift_message
     from sparkify.engine.errors import CopyTargetMissing, EngineError
 
     if isinstance(exc, CopyTargetMissing):  # as PostgreSQL and a cluster answer for any missing table
@@ -82,7 +86,7 @@ def error_of(exc: BaseException) -> tuple[str, str, str]:
             str(exc),
         )
     if isinstance(exc, BackendError):
-        return exc.pgerror, exc.pgcode, exc.fields.get("D", "")
+        return redshift_message(exc.pgerror, exc.pgcode), exc.pgcode, exc.fields.get("D", "")
     if isinstance(exc, EngineError):
-        return str(exc), "XX000", ""
+        return str(exc), getattr(exc, "sqlstate", None) or "XX000", ""
     return f"the statement failed in the endpoint: {type(exc).__name__}: {exc}", "XX000", ""

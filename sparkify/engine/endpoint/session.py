@@ -24,6 +24,7 @@ from sparkify.engine.endpoint import error_words, identity, redshift_wire, serve
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
+from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
@@ -384,7 +385,8 @@ class ClientSession:
         translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
         Redshift's form."""
         if kind == b"E":
-            return m.message(kind, error_words.in_clients_words(payload, self.sent_texts))
+            in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
+            return m.message(kind, redshift_error_payload(in_clients_words))
         if kind == b"D":
             if self.due and self.due[0][1]:
                 return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))

@@ -17,6 +17,7 @@ from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
+from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
 from sparkify.engine.sql.redshift.lateral import (
     ColumnLookup,
@@ -43,6 +44,7 @@ __all__ = [
     "REDSHIFT_STRING_SETTINGS",
     "SHIM_SCHEMA",
     "ColumnLookup",
+    "cluster_setup_statements",
     "columns_in_session",
     "postgres_ddl",
     "postgres_only_feature",
@@ -252,6 +254,10 @@ def session_setup_statements() -> list[str]:
         f'SET search_path TO "$user", public, {SHIM_PATH}',
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
+        # md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one (an
+        # older server has no such setting).
+        "SELECT set_config('md5_password_warnings', 'off', false) "
+        "WHERE EXISTS (SELECT FROM pg_settings WHERE name = 'md5_password_warnings')",
         *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
     ]
 
@@ -260,5 +266,9 @@ def prepare_database(connection: Any) -> None:
     """Install what the emulation needs in the database ``connection`` is on (function shims, catalog
     views); idempotent, cheap when already done.  ``connection`` is a psycopg2 connection of a superuser."""
     shims.install(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(DATABASE_SETUP)
+    if not connection.autocommit:
+        connection.commit()
     learn_catalog(connection)
     _SHAPE_VERDICTS.forget()  # a verdict learnt before the catalog was known may differ now

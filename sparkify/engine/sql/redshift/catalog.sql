@@ -68,6 +68,11 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.record_table_layout(
 DECLARE
     position int;
 BEGIN
+    -- It runs as the shims' owner: only the table's owner (or a member of it) may record its layout.
+    IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of relation %', (SELECT relname FROM pg_class WHERE oid = target)
+              USING ERRCODE = '42501';
+    END IF;
     DELETE FROM sparkify_redshift.table_style s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.table_oid);
     DELETE FROM sparkify_redshift.table_layout l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.table_oid);
     DELETE FROM sparkify_redshift.table_keys k WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = k.table_oid);

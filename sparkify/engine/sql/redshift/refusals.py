@@ -119,6 +119,21 @@ _UNSUPPORTED_FUNCTIONS = frozenset(
         "xmlelement",
         "xmlforest",
         "xpath",
+        # PostgreSQL's server file, program and large-object functions: PostgreSQL refuses them to every
+        # client's role as well (none is a PostgreSQL superuser), this answers as Redshift does.
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_stat_file",
+        "pg_ls_dir",
+        "pg_ls_logdir",
+        "pg_ls_waldir",
+        "pg_ls_tmpdir",
+        "pg_ls_archive_statusdir",
+        "pg_file_write",
+        "lo_import",
+        "lo_export",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
     ]
 )
 _UNSUPPORTED_TYPES = frozenset(

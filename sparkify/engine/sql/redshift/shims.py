@@ -18,6 +18,7 @@ _SQL_FILES = (
     "catalog.sql",
     "conversions.sql",
     "aggregates.sql",
+    "access.sql",
 )
 _MOVE_PUBLIC_LOAD_ERRORS = f"""
 DO $move$ BEGIN

@@ -1,12 +1,14 @@
 """Whole Redshift statements that PostgreSQL spells otherwise or does not have, rewritten on tokens:
 ALTER TABLE … APPEND, the layout forms of ALTER TABLE, VACUUM, ANALYZE COMPRESSION, Redshift's own
-session settings (SET / RESET / SHOW), MERGE … REMOVE DUPLICATES and CREATE VIEW … WITH NO SCHEMA BINDING.
+session settings (SET / RESET / SHOW), MERGE … REMOVE DUPLICATES and CREATE VIEW … WITH NO SCHEMA BINDING;
+users, roles and privileges in :mod:`sparkify.engine.sql.redshift.access`.
 """
 
 from __future__ import annotations
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.access import access_statement
 from sparkify.engine.sql.redshift.show import SHOW_COMMANDS, show_statement
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import Token
@@ -46,8 +48,9 @@ def rewrite_statement(found: list[Token]) -> str | None:
         return _analyze_compression(found)
     if words[:1] == ["ANALYZE"] and words[-1:] == ["COLUMNS"] and words[-2:-1] in (["PREDICATE"], ["ALL"]):
         return " ".join(token.text for token in found if token.text != ";").rsplit(" ", 2)[0]
-    if words[:1] in (["CREATE"], ["ALTER"]) and words[1:2] == ["USER"]:
-        return _user_options(found, words)
+    access = access_statement(found, words)
+    if access is not None:
+        return access
     if (
         words[:1] in (["SET"], ["RESET"], ["SHOW"])
         and len(words) > 1
@@ -140,32 +143,6 @@ def _alter_table(found: list[Token], words: list[str]) -> str | None:
         ):
             return _NOTHING
     return None
-
-
-def _user_options(found: list[Token], words: list[str]) -> str | None:
-    """CREATE / ALTER USER with Redshift's options PostgreSQL spells otherwise or does not have."""
-    kept: list[str] = []
-    index = 0
-    changed = False
-    while index < len(found):
-        word = words[index] if index < len(words) else ""
-        following = words[index + 1] if index + 1 < len(words) else ""
-        if word == "PASSWORD" and following == "DISABLE":
-            kept.append("PASSWORD NULL")
-            index, changed = index + 2, True
-        elif word == "CONNECTION" and following == "LIMIT" and words[index + 2 : index + 3] == ["UNLIMITED"]:
-            kept.append("CONNECTION LIMIT -1")
-            index, changed = index + 3, True
-        elif word == "SYSLOG" or (word == "SESSION" and following == "TIMEOUT"):
-            index, changed = index + 3, True  # SYSLOG ACCESS x / SESSION TIMEOUT n: no local equal
-        elif word in ("CREATEUSER", "NOCREATEUSER"):
-            kept.append("SUPERUSER" if word == "CREATEUSER" else "NOSUPERUSER")
-            index, changed = index + 1, True
-        else:
-            if found[index].text != ";":
-                kept.append(found[index].text)
-            index += 1
-    return " ".join(kept) if changed else None
 
 
 def _append(found: list[Token], words: list[str]) -> str:
