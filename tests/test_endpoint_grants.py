@@ -639,7 +639,7 @@ def test_the_layout_recorder_serves_a_tables_owner_only(endpoint: RunningEndpoin
     call = (
         "DO $$ BEGIN PERFORM sparkify_redshift.record_table_layout("
         f"'{table}'::regclass, 'key', 'x', ARRAY[]::text[], 'compound', ARRAY[]::text[], ARRAY[]::text[], "
-        "NULL, '[]'::jsonb); END $$"
+        "NULL, '[]'::jsonb, ARRAY[]::text[]); END $$"
     )
     layout = f"SELECT \"column\", distkey, sortkey FROM pg_table_def WHERE tablename = '{table}'"
     assert run(admin, layout) == [("x", False, 1)]

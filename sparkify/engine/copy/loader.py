@@ -144,7 +144,7 @@ def target_columns(connection: Any, command: CopyCommand) -> list[Column]:
     """The columns a COPY fills: the listed ones, or all but IDENTITY and generated columns."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT attname, format_type(atttypid, atttypmod), attnotnull,
+            """SELECT attname, pg_catalog.format_type(atttypid, atttypmod), attnotnull,
                       attidentity <> '', attgenerated <> ''
                FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
                ORDER BY attnum""",

@@ -72,7 +72,7 @@ def result_types(connection: Any, query: str) -> list[tuple[str, str]]:
     cursor.execute("DROP VIEW IF EXISTS sparkify_unload_shape")  # one a failed UNLOAD may have left
     cursor.execute(f"CREATE TEMPORARY VIEW sparkify_unload_shape AS SELECT * FROM ({query}) AS unload_query")
     cursor.execute(
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "SELECT attname, pg_catalog.format_type(atttypid, atttypmod) FROM pg_attribute "
         "WHERE attrelid = 'sparkify_unload_shape'::regclass AND attnum > 0 ORDER BY attnum"
     )
     types = [(name, type_name) for name, type_name in cursor.fetchall()]
