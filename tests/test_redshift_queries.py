@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from sparkify.engine.errors import UnsupportedStatementError
-from sparkify.engine.sql.adapter import translate
 from tests.redshift_session import RedshiftSession, session_on
 
 # The guide's sample tables, as its pages create and fill them.
@@ -153,6 +152,34 @@ DOCUMENTED_QUERIES: list[tuple[str, str, list[str], list[tuple[Any, ...]]]] = [
         ],
     ),
     (
+        "r_FROM_clause-pivot-unpivot-examples",
+        "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red, green, blue)\n)",
+        ["quality", "color", "cnt"],
+        [
+            ("high", "red", 15),
+            ("normal", "red", 35),
+            ("low", "red", 10),
+            ("high", "green", 20),
+            ("low", "green", 23),
+            ("high", "blue", 7),
+            ("normal", "blue", 40),
+        ],
+    ),
+    (
+        "r_FROM_clause-pivot-unpivot-examples",
+        "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red AS r, green AS g, blue AS b)\n)",
+        ["quality", "color", "cnt"],
+        [
+            ("high", "r", 15),
+            ("normal", "r", 35),
+            ("low", "r", 10),
+            ("high", "g", 20),
+            ("low", "g", 23),
+            ("high", "b", 7),
+            ("normal", "b", 40),
+        ],
+    ),
+    (
         "r_QUALIFY_clause",
         "SELECT *\nFROM store_sales ss\nWHERE ss_sold_time > time '12:00:00'\n"
         "QUALIFY row_number()\nOVER (PARTITION BY ss_sold_date ORDER BY ss_sales_price DESC) <= 2",
@@ -246,14 +273,26 @@ def test_pivot_avg_keeps_the_decimals_scale(guide: RedshiftSession) -> None:
 @pytest.mark.parametrize(
     "sql",
     [
-        "SELECT * FROM part PIVOT (count(*) FOR quality IN (1, 2))",
-        "SELECT * FROM count_by_color UNPIVOT (cnt FOR color IN (red, green, blue))",
+        "SELECT * FROM no_such_table PIVOT (count(*) FOR quality IN (1, 2))",
         "SELECT * FROM (SELECT * FROM part) PIVOT (count(*) FOR quality IN (1))",
     ],
 )
-def test_a_rotation_of_an_input_whose_columns_the_text_does_not_name_is_one_line(sql: str) -> None:
+def test_a_rotation_of_an_input_whose_columns_nobody_names_is_one_line(
+    guide: RedshiftSession, sql: str
+) -> None:
     with pytest.raises(UnsupportedStatementError, match="needs its input's columns"):
-        translate(sql)
+        guide.run(sql)
+
+
+def test_a_bare_tables_other_columns_group_its_pivot(guide: RedshiftSession) -> None:
+    """PIVOT on a table: its columns not named in the PIVOT (the session knows them, in the table's order)
+    are the implicit group-by columns; a table alias and a schema are allowed."""
+    sql = "SELECT * FROM public.part AS p PIVOT (count(*) FOR quality IN (1 AS one, 2 AS two)) ORDER BY 1, 2"
+    assert guide.columns(sql) == ["partname", "manufacturer", "price", "one", "two"]
+    assert guide.run(sql)[:2] == [
+        ("prop", "big parts co", Decimal("9.00"), 0, 0),
+        ("prop", "local parts co", Decimal("10.00"), 0, 1),
+    ]
 
 
 def test_pivot_and_qualify_words_inside_literals_and_names_are_left_alone(guide: RedshiftSession) -> None:

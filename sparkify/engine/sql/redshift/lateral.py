@@ -18,7 +18,7 @@ the tree itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,9 @@ from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
 
 #: A table as named in FROM: (schema, name), the schema '' when unqualified; names as PostgreSQL folds them.
 Relation = tuple[str, str]
-#: The columns of each named table that exists in the session (a missing one is left out).
-ColumnLookup = Callable[[Collection[Relation]], Mapping[Relation, frozenset[str]]]
+#: The columns of each named table that exists in the session, in the table's order (a missing table is
+#: left out).
+ColumnLookup = Callable[[Collection[Relation]], Mapping[Relation, Sequence[str]]]
 
 # What a FROM item gives: the columns of a table of the session, or names known from the text.
 _Source = Relation | frozenset[str]
@@ -119,19 +120,19 @@ def columns_in_session(cursor: Any) -> ColumnLookup:
     over the client's backend session) which columns the named tables have, as its search_path and
     transaction see them.  ``to_regclass`` answers NULL for a missing table: the query cannot fail."""
 
-    def lookup(relations: Collection[Relation]) -> Mapping[Relation, frozenset[str]]:
+    def lookup(relations: Collection[Relation]) -> Mapping[Relation, Sequence[str]]:
         ordered = list(relations)
         names = ", ".join(quote_literal(_qualified(relation)) for relation in ordered)
         cursor.execute(
             "SELECT r.ordinality, a.attname::text"
             f" FROM unnest(ARRAY[{names}]::text[]) WITH ORDINALITY AS r(name, ordinality)"
             " JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name)"
-            " WHERE a.attnum > 0 AND NOT a.attisdropped"
+            " WHERE a.attnum > 0 AND NOT a.attisdropped ORDER BY r.ordinality, a.attnum"
         )
-        found: dict[Relation, set[str]] = {}
+        found: dict[Relation, list[str]] = {}
         for ordinality, name in cursor.fetchall():
-            found.setdefault(ordered[int(ordinality) - 1], set()).add(name)
-        return {relation: frozenset(names) for relation, names in found.items()}
+            found.setdefault(ordered[int(ordinality) - 1], []).append(name)
+        return {relation: tuple(names) for relation, names in found.items()}
 
     return lookup
 

@@ -1,0 +1,384 @@
+"""PartiQL's dot navigation into SUPER values, on PostgreSQL's syntax tree (pglast): ``c.c_name.first``,
+``t.s.a.b``, ``s.a`` and ``e.o_orderkey`` (an unnested element) become json ``->`` steps, lax as
+Redshift's default: a missing attribute or a step into a scalar is NULL.
+
+PostgreSQL reads ``a.b.c`` as schema.table.column; Redshift (query-super, "Navigation") reads a name
+path as a FROM item's name, then its column, then attributes.  The first name decides, innermost query
+first: the name of a FROM item (its alias, or its table) makes the second name a column and the rest
+attributes — an unnested element's alias makes every following name an attribute of the element; a
+column of a FROM item (the session's tables, asked once through ``columns_of``; subqueries' and WITH
+queries' output names from the tree) makes every following name an attribute; any other path is left to
+PostgreSQL (a schema-qualified column).
+
+Attribute names fold to lower case; one written with capitals is looked up at run time as
+``enable_case_sensitive_super_attribute`` says (``sparkify_redshift.super_attribute``).  A navigated
+select item without an alias is named by its last attribute, as Redshift names it.  A string literal
+compared with a navigated value is a VARCHAR (the shims' dynamic-typing operators then compare it with a
+SUPER string; PostgreSQL would read the bare literal as JSON).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.enums import A_Expr_Kind, SetOperation
+from pglast.parser import ParseError
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.lateral import ColumnLookup, Relation
+from sparkify.engine.sql.redshift.unnesting import ELEMENT_FUNCTIONS
+from sparkify.engine.sql.text import quote_ident, quote_literal
+from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
+
+_COMPARISONS = frozenset(["=", "<>", "!=", "<", "<=", ">", ">="])
+
+
+@dataclass(eq=False)
+class _Scope:
+    """One query's FROM: its items' visible names, and the columns each name's item has."""
+
+    outer: _Scope | None
+    items: dict[str, _Source] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _Source:
+    relation: Relation | None = None  # a table of the session: its columns are asked for
+    columns: frozenset[str] = frozenset()  # known from the text
+    element: str | None = None  # an unnested element: the column that holds it
+
+
+@dataclass(eq=False)
+class _Path:
+    node: ast.ColumnRef
+    names: list[Token]
+    scope: _Scope
+
+
+@dataclass
+class _Found:
+    paths: list[_Path] = field(default_factory=list)
+    unnamed: dict[int, ast.ColumnRef] = field(default_factory=dict)  # id of a select item's bare path
+    compared: list[tuple[Any, Token]] = field(default_factory=list)  # (path side, string literal beside it)
+    #: Unnamed select items that are json steps (a subscripted path): their "(" and their name.
+    stepped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def with_super_navigation(sql: str, columns_of: ColumnLookup | None) -> str:
+    """``sql`` (PostgreSQL's syntax) with each SUPER navigation path made json steps; unchanged when it has
+    none.  Without ``columns_of``, a path that starts with a column of a table is left as written."""
+    found = _paths_of(sql)
+    if found is None:
+        return sql
+    columns = _session_columns(found.paths, columns_of)
+    replacements, navigated = [], set()
+    for path in found.paths:
+        text = _navigation(path, columns)
+        if text is None:
+            continue
+        navigated.add(id(path.node))
+        if id(path.node) in found.unnamed:
+            text += f" AS {quote_ident(_attribute_name(path.names[-1]).lower())}"
+        replacements.append((path.names[0].start, path.names[-1].end, text))
+    for side, literal in found.compared:
+        if _is_super(side, navigated):
+            replacements.append((literal.start, literal.end, f"{literal.text}::varchar"))
+    for location, name in found.stepped:
+        close = _closing_of(sql, location)
+        if close is not None:
+            replacements.append((close, close, f" AS {quote_ident(name)}"))
+    return replace_spans(sql, replacements) if replacements else sql
+
+
+def _closing_of(sql: str, location: int) -> int | None:
+    """Where the parenthesised expression that opens at ``location`` ends."""
+    depth = 0
+    for token in tokens(sql[location:]):
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0:
+            return location + token.end if token.text == ")" else None
+    return None
+
+
+def has_name_path(found: list[Token]) -> bool:
+    """Whether the tokens hold a path of two names or more (``a.b``) or a subscript: the cheap test before
+    the parse."""
+    return any(token.text == "[" for token in found) or any(
+        token.text == "."
+        and 0 < index < len(found) - 1
+        and _named(found[index - 1])
+        and _named(found[index + 1])
+        for index, token in enumerate(found)
+    )
+
+
+def session_decides(sql: str) -> bool:
+    """Whether a path of ``sql`` is a navigation only if the session's tables say so: one whose first name
+    is no FROM item's (a column of a table, or a schema)."""
+    found = _paths_of(sql)
+    return found is not None and any(
+        _item_named(path.scope, path.node.fields[0].sval) is None for path in found.paths
+    )
+
+
+def _named(token: Token) -> bool:
+    return token.name == "IDENT" or token.text.startswith('"') or bool(token.word)
+
+
+def _paths_of(sql: str) -> _Found | None:
+    if "." not in sql and "->" not in sql:
+        return None
+    try:
+        statements = parse_sql(sql)
+        found = tokens(sql)
+    except (ParseError, SqlLexError):
+        return None
+    if len(statements) != 1:
+        return None
+    finder = _Finder(found)
+    finder.visit(statements[0].stmt, None, {})
+    return finder.found if finder.found.paths or finder.found.compared or finder.found.stepped else None
+
+
+def _session_columns(paths: list[_Path], columns_of: ColumnLookup | None) -> Mapping[Relation, Any]:
+    """The columns of the session's tables that a path's first name may be a column of."""
+    wanted: set[Relation] = set()
+    for path in paths:
+        if _item_named(path.scope, path.node.fields[0].sval) is None:
+            scope: _Scope | None = path.scope
+            while scope is not None:
+                wanted |= {s.relation for s in scope.items.values() if s.relation is not None}
+                scope = scope.outer
+    if not wanted or columns_of is None:
+        return {}
+    return columns_of(sorted(wanted))
+
+
+def _item_named(scope: _Scope | None, name: str) -> _Source | None:
+    while scope is not None:
+        if name in scope.items:
+            return scope.items[name]
+        scope = scope.outer
+    return None
+
+
+def _navigation(path: _Path, columns: Mapping[Relation, Any]) -> str | None:
+    """The json steps of ``path``, or None where it is no navigation."""
+    names = path.names
+    item = _item_named(path.scope, path.node.fields[0].sval)
+    if item is not None and item.element is not None:
+        return _steps(f"{names[0].text}.{quote_ident(item.element)}", names[1:])
+    if item is not None:
+        return _steps(f"{names[0].text}.{names[1].text}", names[2:]) if len(names) >= 3 else None
+    scope: _Scope | None = path.scope
+    first = path.node.fields[0].sval
+    while scope is not None:
+        for source in scope.items.values():
+            known = columns.get(source.relation, ()) if source.relation else source.columns
+            if first in known:
+                return _steps(names[0].text, names[1:])
+        scope = scope.outer
+    return None
+
+
+def _attribute_name(token: Token) -> str:
+    """A path's name as written (quotes taken off)."""
+    return token.text[1:-1].replace('""', '"') if token.text.startswith('"') else token.text
+
+
+def _steps(base: str, attributes: list[Token]) -> str:
+    text = base
+    for token in attributes:
+        written = _attribute_name(token)
+        folded = written.lower()
+        if written == folded:
+            text = f"{text} -> {quote_literal(folded)}"
+        else:
+            text = f"{SHIM_SCHEMA}.super_attribute({text}, {quote_literal(written)}, {quote_literal(folded)})"
+    return f"({text})"
+
+
+def _is_super(node: Any, navigated: set[int]) -> bool:
+    """A navigated path, or a json step (a subscripted path, rewritten before)."""
+    if isinstance(node, ast.ColumnRef):
+        return id(node) in navigated
+    return isinstance(node, ast.A_Expr) and bool(node.name) and node.name[0].sval == "->"
+
+
+class _Finder:
+    """Walks a statement's tree: each query's FROM scope, and the name paths of two names or more."""
+
+    def __init__(self, found: list[Token]) -> None:
+        self.tokens = found
+        self.at = {token.start: index for index, token in enumerate(found)}
+        self.found = _Found()
+
+    def visit(self, node: Any, scope: _Scope | None, ctes: Mapping[str, Any]) -> None:
+        if isinstance(node, ast.SelectStmt):
+            self.select(node, scope, ctes)
+        elif isinstance(node, ast.ColumnRef):
+            self.path(node, scope)
+        elif isinstance(node, ast.A_Expr):
+            self.comparison(node)
+            for child in _children(node):
+                self.visit(child, scope, ctes)
+        else:
+            for child in _children(node):
+                self.visit(child, scope, ctes)
+
+    def select(self, select: ast.SelectStmt, outer: _Scope | None, ctes: Mapping[str, Any]) -> None:
+        ctes = _with_ctes(select, ctes)
+        for cte in (select.withClause.ctes or ()) if select.withClause else ():
+            self.visit(cte.ctequery, outer, ctes)
+        if select.op != SetOperation.SETOP_NONE:
+            self.visit(select.larg, outer, ctes)
+            self.visit(select.rarg, outer, ctes)
+            return
+        scope = _Scope(outer)
+        for item in select.fromClause or ():
+            self.from_item(item, scope, ctes)
+        for target in select.targetList or ():
+            if not isinstance(target, ast.ResTarget) or target.name is not None:
+                continue
+            if isinstance(target.val, ast.ColumnRef):
+                self.found.unnamed[id(target.val)] = target.val
+            elif (
+                _is_super(target.val, set()) and _is_string(target.val.rexpr) and target.location is not None
+            ):
+                self.found.stepped.append((target.location, target.val.rexpr.val.sval))
+        for name in (
+            "targetList",
+            "whereClause",
+            "groupClause",
+            "havingClause",
+            "sortClause",
+            "windowClause",
+        ):
+            self.visit(getattr(select, name), scope, ctes)
+        for name in ("limitCount", "limitOffset", "valuesLists"):
+            self.visit(getattr(select, name), scope, ctes)
+
+    def from_item(self, item: Any, scope: _Scope, ctes: Mapping[str, Any]) -> None:
+        """Note the names ``item`` makes visible in ``scope``; visit what it holds."""
+        if isinstance(item, ast.JoinExpr):
+            self.from_item(item.larg, scope, ctes)
+            self.from_item(item.rarg, scope, ctes)
+            self.visit(item.quals, scope, ctes)
+            return
+        alias = item.alias.aliasname if getattr(item, "alias", None) is not None else None
+        if isinstance(item, ast.RangeVar):
+            name = alias or item.relname
+            if not item.schemaname and item.relname in ctes:
+                scope.items[name] = _Source(columns=_output_names(ctes[item.relname].ctequery, ctes))
+            else:
+                scope.items[name] = _Source(relation=(item.schemaname or "", item.relname))
+        elif isinstance(item, ast.RangeSubselect):
+            self.visit(item.subquery, scope if item.lateral else scope.outer, ctes)
+            if alias is not None:
+                element = _element_column(item.subquery)
+                scope.items[alias] = _Source(columns=_output_names(item.subquery, ctes), element=element)
+        elif isinstance(item, ast.RangeFunction):
+            self.visit(item.functions, scope, ctes)
+            if alias is not None:
+                scope.items[alias] = _Source(columns=frozenset(_names(item.alias.colnames)))
+
+    def path(self, node: ast.ColumnRef, scope: _Scope | None) -> None:
+        fields = node.fields or ()
+        if scope is None or len(fields) < 2 or not all(isinstance(f, ast.String) for f in fields):
+            return
+        first = self.at.get(node.location)
+        if first is None:
+            return
+        names = self.tokens[first : first + 2 * len(fields) - 1 : 2]
+        if len(names) == len(fields):
+            self.found.paths.append(_Path(node, names, scope))
+
+    def comparison(self, node: ast.A_Expr) -> None:
+        """Note the string literals compared with a value (the operator's neighbours, an IN list's items)."""
+        name = node.name[0].sval if node.name and isinstance(node.name[0], ast.String) else ""
+        at = self.at.get(node.location) if node.location is not None else None
+        if at is None:
+            return
+        if node.kind == A_Expr_Kind.AEXPR_OP and name in _COMPARISONS:
+            for side, other, neighbour in (
+                (node.lexpr, node.rexpr, at + 1),
+                (node.rexpr, node.lexpr, at - 1),
+            ):
+                literal = self.tokens[neighbour] if 0 <= neighbour < len(self.tokens) else None
+                if _is_string(other) and literal is not None and literal.name == "SCONST":
+                    self.found.compared.append((side, literal))
+        elif node.kind == A_Expr_Kind.AEXPR_IN:
+            self.in_list(node, at + 1 if self.tokens[at].word == "IN" else at + 2)
+
+    def in_list(self, node: ast.A_Expr, opening: int) -> None:
+        if opening < len(self.tokens) and self.tokens[opening].text == "(":
+            depth, index = 0, opening
+            while index < len(self.tokens):
+                token = self.tokens[index]
+                depth += {"(": 1, ")": -1}.get(token.text, 0)
+                if depth == 0:
+                    break
+                alone = self.tokens[index - 1].text in ("(", ",") and self.tokens[index + 1].text in (
+                    ")",
+                    ",",
+                )
+                if depth == 1 and token.name == "SCONST" and alone:
+                    self.found.compared.append((node.lexpr, token))
+                index += 1
+
+
+def _is_string(node: Any) -> bool:
+    return isinstance(node, ast.A_Const) and isinstance(node.val, ast.String)
+
+
+def _element_column(subquery: Any) -> str | None:
+    """The element column of an unnesting's or unpivoting's subquery (see unnesting.py)."""
+    if not isinstance(subquery, ast.SelectStmt) or not subquery.fromClause or not subquery.targetList:
+        return None
+    source = subquery.fromClause[0]
+    if not isinstance(source, ast.RangeFunction):
+        return None
+    call = source.functions[0][0]
+    if isinstance(call, ast.FuncCall) and call.funcname[-1].sval in ELEMENT_FUNCTIONS:
+        return subquery.targetList[0].name
+    return None
+
+
+def _output_names(select: Any, ctes: Mapping[str, Any]) -> frozenset[str]:
+    if not isinstance(select, ast.SelectStmt):
+        return frozenset()
+    if select.op != SetOperation.SETOP_NONE:
+        return _output_names(select.larg, ctes)
+    names = set()
+    for target in select.targetList or ():
+        if target.name:
+            names.add(target.name)
+        elif isinstance(target.val, ast.ColumnRef) and isinstance(target.val.fields[-1], ast.String):
+            names.add(target.val.fields[-1].sval)
+    return frozenset(names)
+
+
+def _with_ctes(node: Any, ctes: Mapping[str, Any]) -> Mapping[str, Any]:
+    clause = getattr(node, "withClause", None)
+    if clause is None or not clause.ctes:
+        return ctes
+    return {**ctes, **{cte.ctename: cte for cte in clause.ctes}}
+
+
+def _names(strings: Any) -> list[str]:
+    return [item.sval for item in strings or () if isinstance(item, ast.String)]
+
+
+def _children(node: Any) -> Iterator[Any]:
+    if isinstance(node, list | tuple):
+        yield from (item for item in node if isinstance(item, ast.Node | list | tuple))
+        return
+    if not isinstance(node, ast.Node):
+        return
+    for name in node.__slots__:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.Node | list | tuple):
+            yield value
