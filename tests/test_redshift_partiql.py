@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sparkify.engine.copy import run_copy
+from sparkify.errors import LoadError
+from sparkify.sample_data import generate
 from tests.redshift_session import RedshiftSession, session_on
 
 _ORDER_8251 = {
@@ -218,3 +221,51 @@ def test_case_sensitive_super_attributes(guide: RedshiftSession) -> None:
     assert guide.run("SELECT col.A FROM tbl") == [("a",)]
     assert guide.run(sql) == [(None, 345)]
     assert guide.columns(sql) == ["name", "price"]
+
+
+def _copy(session: RedshiftSession, sql: str) -> None:
+    """A COPY run by the emulator on the session's connection, in a transaction as the endpoint runs it."""
+    session.run("BEGIN")
+    try:
+        run_copy(session.connection, sql)
+    finally:
+        session.run("COMMIT")
+
+
+def test_a_partiql_walk_over_song_files_loaded_whole_as_super(guide: RedshiftSession, tmp_path: Path) -> None:
+    """The project's song files (sample_data's generator) loaded by COPY JSON 'noshred', each document
+    into one SUPER column, then walked with PartiQL: navigation, dynamic typing, object unpivoting; the
+    answers are the files' own, read here with Python's json."""
+    generate(tmp_path, events=0, song_files=15, seed=11, days=1)
+    songs = [json.loads(path.read_text("utf-8")) for path in sorted(tmp_path.glob("song_data/**/*.json"))]
+    guide.run("CREATE TEMP TABLE song_documents (doc SUPER)")
+    _copy(guide, f"COPY song_documents FROM '{tmp_path}/song_data/' FORMAT JSON 'noshred'")
+    assert guide.value("SELECT count(*) FROM song_documents") == len(songs)
+    rows = guide.run("SELECT s.doc.song_id, s.doc.title::varchar, s.doc.duration FROM song_documents s")
+    assert sorted(rows, key=repr) == sorted(
+        ((song["song_id"], song["title"], song["duration"]) for song in songs), key=repr
+    )
+    sql = "SELECT count(*) FROM song_documents s WHERE s.doc.year = 0"
+    assert guide.value(sql) == sum(1 for song in songs if song["year"] == 0)
+    sql = (
+        "SELECT attribute, count(*) FROM song_documents s, UNPIVOT s.doc AS v AT attribute GROUP BY attribute"
+    )
+    assert dict(guide.run(sql)) == {key: len(songs) for key in songs[0]}
+    sql = (
+        "SELECT json_typeof(v), count(*) FROM song_documents s, UNPIVOT s.doc AS v AT attribute "
+        "WHERE attribute = 'artist_latitude' GROUP BY 1"
+    )
+    expected: dict[str, int] = {}
+    for song in songs:
+        kind = "null" if song["artist_latitude"] is None else "number"
+        expected[kind] = expected.get(kind, 0) + 1
+    assert dict(guide.run(sql)) == expected
+
+
+def test_noshred_needs_a_table_of_one_column(guide: RedshiftSession, tmp_path: Path) -> None:
+    (tmp_path / "doc.json").write_text('{"a": 1}', encoding="utf-8")
+    guide.run("CREATE TEMP TABLE two_columns (doc SUPER, other int)")
+    with pytest.raises(LoadError, match="one SUPER column"):
+        _copy(guide, f"COPY two_columns FROM '{tmp_path}/doc.json' FORMAT JSON 'noshred'")
+    _copy(guide, f"COPY two_columns (doc) FROM '{tmp_path}/doc.json' FORMAT JSON 'noshred'")
+    assert guide.run("SELECT two_columns.doc.a, other FROM two_columns") == [(1, None)]

@@ -66,7 +66,9 @@ def _rotated(sql: str, found: list[Token], index: int, columns_of: ColumnLookup 
         clause_open += 2  # INCLUDE NULLS / EXCLUDE NULLS
     close = closing_paren(found, clause_open)
     alias, end = _alias_after(found, close + 1)
-    if word == "PIVOT":
+    if not source.columns:
+        body = f"SELECT * FROM {source.text}"
+    elif word == "PIVOT":
         body = _pivot(sql, found, clause_open, close, source)
     else:
         body = _unpivot(sql, found, clause_open, close, source, include_nulls)
@@ -102,8 +104,9 @@ def _table_input(found: list[Token], last: int, word: str, columns_of: ColumnLoo
     name = folded_name(found[last])
     columns = _cte_columns(found, name) if not schema else None
     if columns is None and columns_of is not None:
-        found_columns = columns_of([(schema, name)]).get((schema, name))
-        columns = list(found_columns) if found_columns else None
+        # No such table in the session: the query that reads it says so in PostgreSQL's words (and the
+        # endpoint's first translation, which knows no tables, is translated again by the session).
+        columns = list(columns_of([(schema, name)]).get((schema, name), ()))
     if columns is None:
         raise UnsupportedStatementError(_INPUT_NEEDED.format(word=word))
     return _Input(start, " ".join(token.text for token in found[start : last + 1]), columns)
