@@ -15,6 +15,7 @@ from sparkify.engine.copy import run_copy
 from sparkify.errors import LoadError
 from sparkify.sample_data import generate
 from tests.redshift_session import RedshiftSession, session_on
+from tests.test_redshift_functions import assert_documented, case_id
 
 _ORDER_8251 = {
     "o_orderstatus": "P",
@@ -58,6 +59,74 @@ SAMPLE_TABLES = [
     "INSERT INTO region_nations VALUES (1, 'AMERICA', 'c', json_parse('[{\"n_nationkey\": 1, "
     '"n_name": "ARGENTINA"}, {"n_nationkey": 2, "n_name": "BRAZIL"}]\'))',
 ]
+
+
+# The guide's examples that need no table, as one statement each (the documented corpus sends them
+# through the endpoint too: tests/test_endpoint_corpus.py): (guide page, Redshift SQL, the documented
+# answer as tests/test_redshift_functions.py writes answers).
+DOCUMENTED_PARTIQL = [
+    (
+        "query-super (unnesting a scalar array)",
+        "WITH bar AS (SELECT json_parse('{\"scalar_array\": [1, 2.3, 45000000]}') AS data) "
+        "SELECT index, json_serialize(element) FROM bar AS b, b.data.scalar_array AS element AT index "
+        "ORDER BY index",
+        [(0, "1"), (1, "2.3"), (2, "45000000")],
+    ),
+    (
+        "query-super (unnesting arrays of arrays)",
+        "WITH foo AS (SELECT json_parse('[[1.1, 1.2], [2.1, 2.2], [3.1, 3.2]]') AS multi_level_array) "
+        "SELECT json_serialize(arr), json_serialize(element) "
+        "FROM foo AS f, f.multi_level_array AS arr, arr AS element ORDER BY 2",
+        [
+            ("[1.1,1.2]", "1.1"),
+            ("[1.1,1.2]", "1.2"),
+            ("[2.1,2.2]", "2.1"),
+            ("[2.1,2.2]", "2.2"),
+            ("[3.1,3.2]", "3.1"),
+            ("[3.1,3.2]", "3.2"),
+        ],
+    ),
+    (
+        "query-super (object unpivoting)",
+        'WITH c AS (SELECT json_parse(\'{"o_orderstatus": "F", "o_shippriority": 0, '
+        '"o_lineitems": []}\') AS o) '
+        "SELECT attr AS attribute_name, json_typeof(val) AS value_type FROM c, UNPIVOT c.o AS val AT attr",
+        [("o_orderstatus", "string"), ("o_shippriority", "number"), ("o_lineitems", "array")],
+    ),
+    (
+        "query-super (dynamic typing: = is false across types, <= is NULL)",
+        'WITH t AS (SELECT json_parse(\'{"s": "P", "n": 5}\') AS d) '
+        "SELECT t.d.s = 'P', t.d.n = 5, t.d.s = 5, (t.d.s <= 5) IS NULL, t.d.n + 1 FROM t",
+        (True, True, False, True, 6),
+    ),
+    (
+        "query-super (lax semantics: a missing attribute, an index out of range, a bad cast are NULL)",
+        'WITH t AS (SELECT json_parse(\'{"a": [1, 2], "s": "Good"}\') AS d) '
+        "SELECT t.d.something IS NULL, t.d.a[5] IS NULL, t.d.s::integer IS NULL, t.d.s::varchar FROM t",
+        (True, True, True, "Good"),
+    ),
+    (
+        "query-super (order by: boolean, number, string, array, object)",
+        "SELECT json_serialize(v) FROM (SELECT json_parse('\"Amazon\"') AS v "
+        "UNION ALL SELECT json_parse('1') UNION ALL SELECT json_parse('[1,\"abc\",null]') "
+        "UNION ALL SELECT json_parse('-2.5') "
+        "UNION ALL SELECT json_parse('{\"a\":1}') UNION ALL SELECT json_parse('true')) AS r ORDER BY v",
+        [("true",), ("-2.5",), ("1",), ('"Amazon"',), ('[1,"abc",null]',), ('{"a":1}',)],
+    ),
+    (
+        "super-configurations (attribute names fold to lower case)",
+        'SELECT json_serialize(json_table.data."ITEMS"."Name"), json_serialize(json_table.data.price) FROM '
+        '(SELECT json_parse(\'{"ITEMS":{"Name":"TV"}, "price": 345}\') AS data) AS json_table',
+        ("null", "345"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "sql", "expected"), DOCUMENTED_PARTIQL, ids=[case_id(p, s) for p, s, _ in DOCUMENTED_PARTIQL]
+)
+def test_documented_example(rs: RedshiftSession, page: str, sql: str, expected: object) -> None:
+    assert_documented(rs.run(sql), expected, page)
 
 
 @pytest.fixture(scope="module")
