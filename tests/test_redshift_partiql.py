@@ -290,6 +290,8 @@ def test_case_sensitive_super_attributes(guide: RedshiftSession) -> None:
     assert guide.run("SELECT col.A FROM tbl") == [("a",)]
     assert guide.run(sql) == [(None, 345)]
     assert guide.columns(sql) == ["name", "price"]
+    quoted = sql.replace("ITEMS.Name", '"ITEMS"."Name"')
+    assert guide.run(quoted) == [(None, 345)]
 
 
 def _copy(session: RedshiftSession, sql: str) -> None:

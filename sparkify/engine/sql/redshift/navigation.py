@@ -197,7 +197,9 @@ def _steps(base: str, attributes: list[Token]) -> str:
         if written == folded:
             text = f"{text} -> {quote_literal(folded)}"
         else:
-            text = f"{SHIM_SCHEMA}.super_attribute({text}, {quote_literal(written)}, {quote_literal(folded)})"
+            quoted = "true" if token.text.startswith('"') else "false"
+            names = f"{quote_literal(written)}, {quote_literal(folded)}, {quoted}"
+            text = f"{SHIM_SCHEMA}.super_attribute({text}, {names})"
     return f"({text})"
 
 

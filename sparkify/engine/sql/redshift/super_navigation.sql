@@ -4,11 +4,14 @@
 -- the value's dynamic type gives NULL (or no rows), never an error.
 
 -- An attribute step whose name has capitals: enable_case_sensitive_super_attribute decides at run time
--- whether the name is as written or folded to lower case (the setting of the session running the query).
-CREATE OR REPLACE FUNCTION sparkify_redshift.super_attribute(value json, written text, folded text) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+-- whether the name is as written or folded to lower case (the setting of the session running the query);
+-- a quoted name keeps its case also under enable_case_sensitive_identifier.
+CREATE OR REPLACE FUNCTION sparkify_redshift.super_attribute(value json, written text, folded text, quoted boolean)
+RETURNS json LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT value -> CASE WHEN lower(coalesce(current_setting('redshift.enable_case_sensitive_super_attribute', true),
                                              'off')) IN ('on', 'true', '1', 't')
+                           OR (quoted AND lower(coalesce(current_setting('redshift.enable_case_sensitive_identifier',
+                                                                         true), 'off')) IN ('on', 'true', '1', 't'))
                          THEN written ELSE folded END $$;
 
 -- FROM t AS c, c.arr AS e AT i: the elements of an array and their 0-based indexes; nothing of a
