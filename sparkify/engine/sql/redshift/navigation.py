@@ -19,6 +19,7 @@ SUPER string; PostgreSQL would read the bare literal as JSON).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
 
 _COMPARISONS = frozenset(["=", "<>", "!=", "<", "<=", ">", ">="])
+# Words that end a select item at its own depth.
+_ITEM_ENDS = frozenset(["FROM", "INTO", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION"])
 
 
 @dataclass(eq=False)
@@ -61,10 +64,10 @@ class _Path:
 @dataclass
 class _Found:
     paths: list[_Path] = field(default_factory=list)
-    unnamed: dict[int, ast.ColumnRef] = field(default_factory=dict)  # id of a select item's bare path
     compared: list[tuple[Any, Token]] = field(default_factory=list)  # (path side, string literal beside it)
-    #: Unnamed select items that are json steps (a subscripted path): their "(" and their name.
-    stepped: list[tuple[int, str]] = field(default_factory=list)
+    #: Select items without an alias that Redshift names by a path's last attribute: where the item ends,
+    #: and the name path (named only if it is a navigation) or the last step's name (a subscripted path).
+    unnamed: list[tuple[int, ast.ColumnRef | str]] = field(default_factory=list)
 
 
 def with_super_navigation(sql: str, columns_of: ColumnLookup | None) -> str:
@@ -80,27 +83,17 @@ def with_super_navigation(sql: str, columns_of: ColumnLookup | None) -> str:
         if text is None:
             continue
         navigated.add(id(path.node))
-        if id(path.node) in found.unnamed:
-            text += f" AS {quote_ident(_attribute_name(path.names[-1]).lower())}"
         replacements.append((path.names[0].start, path.names[-1].end, text))
     for side, literal in found.compared:
         if _is_super(side, navigated):
             replacements.append((literal.start, literal.end, f"{literal.text}::varchar"))
-    for location, name in found.stepped:
-        close = _closing_of(sql, location)
-        if close is not None:
-            replacements.append((close, close, f" AS {quote_ident(name)}"))
+    last_names = {id(path.node): _attribute_name(path.names[-1]).lower() for path in found.paths}
+    for end, named in found.unnamed:
+        if isinstance(named, str):
+            replacements.append((end, end, f" AS {quote_ident(named)}"))
+        elif id(named) in navigated:
+            replacements.append((end, end, f" AS {quote_ident(last_names[id(named)])}"))
     return replace_spans(sql, replacements) if replacements else sql
-
-
-def _closing_of(sql: str, location: int) -> int | None:
-    """Where the parenthesised expression that opens at ``location`` ends."""
-    depth = 0
-    for token in tokens(sql[location:]):
-        depth += {"(": 1, ")": -1}.get(token.text, 0)
-        if depth == 0:
-            return location + token.end if token.text == ")" else None
-    return None
 
 
 def has_name_path(found: list[Token]) -> bool:
@@ -128,7 +121,16 @@ def _named(token: Token) -> bool:
     return token.name == "IDENT" or token.text.startswith('"') or bool(token.word)
 
 
+_CACHED_TEXT = 8192
+
+
 def _paths_of(sql: str) -> _Found | None:
+    """What ``sql`` has to rewrite (None: nothing); cached per short text, as clients send the same texts
+    again and again."""
+    return _cached_paths(sql) if len(sql) <= _CACHED_TEXT else _found_in(sql)
+
+
+def _found_in(sql: str) -> _Found | None:
     if "." not in sql and "->" not in sql:
         return None
     try:
@@ -140,7 +142,10 @@ def _paths_of(sql: str) -> _Found | None:
         return None
     finder = _Finder(found)
     finder.visit(statements[0].stmt, None, {})
-    return finder.found if finder.found.paths or finder.found.compared or finder.found.stepped else None
+    return finder.found if finder.found.paths or finder.found.compared or finder.found.unnamed else None
+
+
+_cached_paths = functools.lru_cache(maxsize=1024)(_found_in)
 
 
 def _session_columns(paths: list[_Path], columns_of: ColumnLookup | None) -> Mapping[Relation, Any]:
@@ -243,14 +248,8 @@ class _Finder:
         for item in select.fromClause or ():
             self.from_item(item, scope, ctes)
         for target in select.targetList or ():
-            if not isinstance(target, ast.ResTarget) or target.name is not None:
-                continue
-            if isinstance(target.val, ast.ColumnRef):
-                self.found.unnamed[id(target.val)] = target.val
-            elif (
-                _is_super(target.val, set()) and _is_string(target.val.rexpr) and target.location is not None
-            ):
-                self.found.stepped.append((target.location, target.val.rexpr.val.sval))
+            if isinstance(target, ast.ResTarget) and target.name is None:
+                self.unnamed(target)
         for name in (
             "targetList",
             "whereClause",
@@ -286,6 +285,37 @@ class _Finder:
             self.visit(item.functions, scope, ctes)
             if alias is not None:
                 scope.items[alias] = _Source(columns=frozenset(_names(item.alias.colnames)))
+
+    def unnamed(self, target: ast.ResTarget) -> None:
+        """Note a select item Redshift names by a path's last attribute (a cast of one too)."""
+        value = target.val
+        while isinstance(value, ast.TypeCast):
+            value = value.arg
+        named: ast.ColumnRef | str
+        if isinstance(value, ast.ColumnRef) and len(value.fields or ()) >= 2:
+            named = value
+        elif _is_super(value, set()) and _is_string(value.rexpr):
+            named = value.rexpr.val.sval
+        else:
+            return
+        end = self.item_end(target.location)
+        if end is not None:
+            self.found.unnamed.append((end, named))
+
+    def item_end(self, location: int | None) -> int | None:
+        """Where the select item that starts at ``location`` ends (after its last token)."""
+        index = self.at.get(location) if location is not None else None
+        if index is None:
+            return None
+        depth, last = 0, None
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(token.text, 0)
+            if depth < 0 or (depth == 0 and (token.text in (",", ";") or token.word in _ITEM_ENDS)):
+                break
+            last = token
+            index += 1
+        return last.end if last is not None else None
 
     def path(self, node: ast.ColumnRef, scope: _Scope | None) -> None:
         fields = node.fields or ()
