@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-from tests.endpoint_process import PASSWORD, RunningEndpoint, running_endpoint
+from tests.endpoint_process import RunningEndpoint, running_endpoint
+from tests.test_endpoint_queries import CLIENTS
 from tests.test_redshift_partiql import SAMPLE_TABLES
 
 _MORE_TABLES = [
@@ -89,36 +89,6 @@ def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         finally:
             connection.close()
         yield running
-
-
-def _psycopg2(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    connection = endpoint.connect()
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return [column.name for column in cursor.description], cursor.fetchall()
-    finally:
-        connection.close()
-
-
-def _psycopg3(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    with psycopg.connect(endpoint.dsn(password=PASSWORD)) as connection:
-        cursor = connection.execute(sql, prepare=True)
-        return [column.name for column in cursor.description], cursor.fetchall()
-
-
-def _redshift_connector(endpoint: RunningEndpoint, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    connection = endpoint.redshift_connector()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql)
-        return [column[0] for column in cursor.description], [tuple(row) for row in cursor.fetchall()]
-    finally:
-        connection.close()
-
-
-CLIENTS = {"psycopg2": _psycopg2, "psycopg3": _psycopg3, "redshift_connector": _redshift_connector}
 
 
 @pytest.mark.parametrize("client", CLIENTS)

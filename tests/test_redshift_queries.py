@@ -81,6 +81,19 @@ SAMPLE_TABLES = [
 
 D = dt.date
 
+# The guide's UNPIVOT of count_by_color beside its quality column: (quality, color, cnt), the colors named
+# as the IN list names them, then by their aliases (r, g, b).
+_QUALITY_BY_COLOR = [
+    ("high", "red", 15),
+    ("normal", "red", 35),
+    ("low", "red", 10),
+    ("high", "green", 20),
+    ("low", "green", 23),
+    ("high", "blue", 7),
+    ("normal", "blue", 40),
+]
+_QUALITY_BY_COLOR_ALIASED = [(quality, color[0], cnt) for quality, color, cnt in _QUALITY_BY_COLOR]
+
 # (guide page, Redshift SQL, the documented columns, the documented rows in any order)
 DOCUMENTED_QUERIES: list[tuple[str, str, list[str], list[tuple[Any, ...]]]] = [
     (
@@ -142,43 +155,19 @@ DOCUMENTED_QUERIES: list[tuple[str, str, list[str], list[tuple[Any, ...]]]] = [
         "SELECT *\nFROM (SELECT quality, red, green, blue FROM count_by_color) UNPIVOT (\n"
         "    cnt FOR color IN (red AS r, green AS g, blue AS b)\n)",
         ["quality", "color", "cnt"],
-        [
-            ("high", "r", 15),
-            ("normal", "r", 35),
-            ("low", "r", 10),
-            ("high", "g", 20),
-            ("low", "g", 23),
-            ("high", "b", 7),
-            ("normal", "b", 40),
-        ],
+        _QUALITY_BY_COLOR_ALIASED,
     ),
     (
         "r_FROM_clause-pivot-unpivot-examples",
         "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red, green, blue)\n)",
         ["quality", "color", "cnt"],
-        [
-            ("high", "red", 15),
-            ("normal", "red", 35),
-            ("low", "red", 10),
-            ("high", "green", 20),
-            ("low", "green", 23),
-            ("high", "blue", 7),
-            ("normal", "blue", 40),
-        ],
+        _QUALITY_BY_COLOR,
     ),
     (
         "r_FROM_clause-pivot-unpivot-examples",
         "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red AS r, green AS g, blue AS b)\n)",
         ["quality", "color", "cnt"],
-        [
-            ("high", "r", 15),
-            ("normal", "r", 35),
-            ("low", "r", 10),
-            ("high", "g", 20),
-            ("low", "g", 23),
-            ("high", "b", 7),
-            ("normal", "b", 40),
-        ],
+        _QUALITY_BY_COLOR_ALIASED,
     ),
     (
         "r_QUALIFY_clause",

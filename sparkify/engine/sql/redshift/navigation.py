@@ -20,7 +20,7 @@ SUPER string; PostgreSQL would read the bare literal as JSON).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,13 +30,12 @@ from pglast.parser import ParseError
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.lateral import ColumnLookup, Relation
+from sparkify.engine.sql.redshift.tree import SELECT_ITEM_ENDS, children, string_names, with_ctes
 from sparkify.engine.sql.redshift.unnesting import ELEMENT_FUNCTIONS
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
 
 _COMPARISONS = frozenset(["=", "<>", "!=", "<", "<=", ">", ">="])
-# Words that end a select item at its own depth.
-_ITEM_ENDS = frozenset(["FROM", "INTO", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION"])
 
 
 @dataclass(eq=False)
@@ -230,14 +229,14 @@ class _Finder:
             self.path(node, scope)
         elif isinstance(node, ast.A_Expr):
             self.comparison(node)
-            for child in _children(node):
+            for child in children(node):
                 self.visit(child, scope, ctes)
         else:
-            for child in _children(node):
+            for child in children(node):
                 self.visit(child, scope, ctes)
 
     def select(self, select: ast.SelectStmt, outer: _Scope | None, ctes: Mapping[str, Any]) -> None:
-        ctes = _with_ctes(select, ctes)
+        ctes = with_ctes(select, ctes)
         for cte in (select.withClause.ctes or ()) if select.withClause else ():
             self.visit(cte.ctequery, outer, ctes)
         if select.op != SetOperation.SETOP_NONE:
@@ -284,7 +283,7 @@ class _Finder:
         elif isinstance(item, ast.RangeFunction):
             self.visit(item.functions, scope, ctes)
             if alias is not None:
-                scope.items[alias] = _Source(columns=frozenset(_names(item.alias.colnames)))
+                scope.items[alias] = _Source(columns=string_names(item.alias.colnames))
 
     def unnamed(self, target: ast.ResTarget) -> None:
         """Note a select item Redshift names by a path's last attribute (a cast of one too)."""
@@ -311,7 +310,7 @@ class _Finder:
         while index < len(self.tokens):
             token = self.tokens[index]
             depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(token.text, 0)
-            if depth < 0 or (depth == 0 and (token.text in (",", ";") or token.word in _ITEM_ENDS)):
+            if depth < 0 or (depth == 0 and (token.text in (",", ";") or token.word in SELECT_ITEM_ENDS)):
                 break
             last = token
             index += 1
@@ -391,26 +390,3 @@ def _output_names(select: Any, ctes: Mapping[str, Any]) -> frozenset[str]:
         elif isinstance(target.val, ast.ColumnRef) and isinstance(target.val.fields[-1], ast.String):
             names.add(target.val.fields[-1].sval)
     return frozenset(names)
-
-
-def _with_ctes(node: Any, ctes: Mapping[str, Any]) -> Mapping[str, Any]:
-    clause = getattr(node, "withClause", None)
-    if clause is None or not clause.ctes:
-        return ctes
-    return {**ctes, **{cte.ctename: cte for cte in clause.ctes}}
-
-
-def _names(strings: Any) -> list[str]:
-    return [item.sval for item in strings or () if isinstance(item, ast.String)]
-
-
-def _children(node: Any) -> Iterator[Any]:
-    if isinstance(node, list | tuple):
-        yield from (item for item in node if isinstance(item, ast.Node | list | tuple))
-        return
-    if not isinstance(node, ast.Node):
-        return
-    for name in node.__slots__:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.Node | list | tuple):
-            yield value

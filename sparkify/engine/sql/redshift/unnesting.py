@@ -15,40 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.tree import SELECT_ITEM_ENDS
 from sparkify.engine.sql.redshift.walk import folded_name
 from sparkify.engine.sql.tokens import Token, replace_spans, tokens
 
 #: What the navigation pass recognises a rewritten item by.
 ELEMENT_FUNCTIONS = frozenset(["super_elements", "super_attributes"])
 
-_LIST_ENDS = frozenset(
-    [
-        "WHERE",
-        "GROUP",
-        "HAVING",
-        "ORDER",
-        "LIMIT",
-        "OFFSET",
-        "UNION",
-        "INTERSECT",
-        "EXCEPT",
-        "MINUS",
-        "QUALIFY",
-        "WINDOW",
-        "FETCH",
-        "FOR",
-        "RETURNING",
-        "ON",
-        "USING",
-        "JOIN",
-        "INNER",
-        "LEFT",
-        "RIGHT",
-        "FULL",
-        "CROSS",
-        "NATURAL",
-        "PIVOT",
-    ]
+#: Words that end a FROM list at its own depth (a JOIN's operand is no unnesting).
+_LIST_ENDS = (
+    (SELECT_ITEM_ENDS - {"FROM", "INTO"})
+    | {"MINUS", "QUALIFY", "RETURNING", "PIVOT"}
+    | {"ON", "USING", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL"}
 )
 
 
