@@ -211,6 +211,8 @@ def test_unnesting_a_scalar_array_and_arrays_of_arrays(guide: RedshiftSession) -
         ([3.1, 3.2], 3.1), ([3.1, 3.2], 3.2),
     ]  # fmt: skip
     assert guide.run("SELECT e FROM bar AS b, b.data AS e") == []  # an object is no array: no rows
+    # A table named again is a table: a self-join, not an unnesting.
+    assert guide.value("SELECT count(*) FROM region_nations, region_nations AS again") == 1
 
 
 def test_object_unpivoting(guide: RedshiftSession) -> None:

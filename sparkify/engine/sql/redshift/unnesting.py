@@ -77,12 +77,14 @@ def _items(found: list[Token], start: int) -> list[_Item]:
 def _list_replacements(sql: str, found: list[Token], items: list[_Item]) -> list[tuple[int, int, str]]:
     replacements = []
     visible: set[str] = set()
+    elements: set[str] = set()  # the aliases of unnested values
     for position, item in enumerate(items):
-        rewritten = _rewritten(sql, found, item, visible) if position else None
+        rewritten = _rewritten(sql, found, item, visible, elements) if position else None
         if rewritten is not None:
             alias, text = rewritten
             replacements.append((found[item.low].start, found[item.high - 1].end, text))
             visible.add(alias)
+            elements.add(alias)
         else:
             visible |= _names_of(found, item)
     return replacements
@@ -99,8 +101,12 @@ def _names_of(found: list[Token], item: _Item) -> set[str]:
     return names
 
 
-def _rewritten(sql: str, found: list[Token], item: _Item, visible: set[str]) -> tuple[str, str] | None:
-    """The alias and the lateral subquery of an unnesting or unpivoting item; None for any other item."""
+def _rewritten(
+    sql: str, found: list[Token], item: _Item, visible: set[str], elements: set[str]
+) -> tuple[str, str] | None:
+    """The alias and the lateral subquery of an unnesting or unpivoting item; None for any other item.
+    A path of one name is an unnested value's alias (a table named again, ``FROM t, t AS t2``, is a
+    table), or follows UNPIVOT."""
     low, high = item.low, item.high
     unpivot = found[low].word == "UNPIVOT"
     if unpivot:
@@ -108,6 +114,8 @@ def _rewritten(sql: str, found: list[Token], item: _Item, visible: set[str]) -> 
     if low >= high or not _is_name(found[low]) or folded_name(found[low]) not in visible:
         return None
     path_end = _path_end(found, low, high)
+    if path_end == low + 1 and not unpivot and folded_name(found[low]) not in elements:
+        return None
     rest = found[path_end:high]
     if rest and rest[0].word == "AS":
         rest = rest[1:]
