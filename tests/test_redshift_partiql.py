@@ -261,6 +261,18 @@ def test_dynamic_typing_in_comparisons_and_joins(guide: RedshiftSession) -> None
     ]  # fmt: skip
 
 
+def test_navigation_in_update_and_delete(guide: RedshiftSession) -> None:
+    guide.run("CREATE TEMP TABLE orders_copy AS SELECT c_custkey, c_orders FROM customer_orders_lineitem")
+    guide.run(
+        "UPDATE orders_copy SET c_custkey = c_orders[0].o_orderkey::bigint "
+        "WHERE c_orders[0].o_orderstatus = 'P'"
+    )
+    guide.run("DELETE FROM orders_copy o WHERE o.c_orders[0].o_orderstatus = 'F'")
+    assert guide.run("SELECT c_custkey FROM orders_copy") == [(3020007,)]
+    guide.run("UPDATE orders_copy o SET c_custkey = 1 WHERE o.c_orders.nothing IS NULL")
+    assert guide.run("SELECT c_custkey FROM orders_copy") == [(1,)]
+
+
 def test_lax_casts_of_navigated_values(guide: RedshiftSession) -> None:
     """``::integer`` of a SUPER string is NULL, not an error; ``::varchar`` of a SUPER string is its text."""
     sql = (

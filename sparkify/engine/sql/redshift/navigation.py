@@ -225,6 +225,8 @@ class _Finder:
     def visit(self, node: Any, scope: _Scope | None, ctes: Mapping[str, Any]) -> None:
         if isinstance(node, ast.SelectStmt):
             self.select(node, scope, ctes)
+        elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
+            self.change(node, scope, ctes)
         elif isinstance(node, ast.ColumnRef):
             self.path(node, scope)
         elif isinstance(node, ast.A_Expr):
@@ -234,6 +236,18 @@ class _Finder:
         else:
             for child in children(node):
                 self.visit(child, scope, ctes)
+
+    def change(
+        self, node: ast.UpdateStmt | ast.DeleteStmt, outer: _Scope | None, ctes: Mapping[str, Any]
+    ) -> None:
+        """An UPDATE's or DELETE's scope: its table and its FROM or USING list."""
+        ctes = with_ctes(node, ctes)
+        scope = _Scope(outer)
+        others = node.fromClause if isinstance(node, ast.UpdateStmt) else node.usingClause
+        for item in [node.relation, *(others or ())]:
+            self.from_item(item, scope, ctes)
+        for name in ("targetList", "whereClause", "returningList"):
+            self.visit(getattr(node, name, None), scope, ctes)
 
     def select(self, select: ast.SelectStmt, outer: _Scope | None, ctes: Mapping[str, Any]) -> None:
         ctes = with_ctes(select, ctes)
