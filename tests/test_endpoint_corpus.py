@@ -30,6 +30,7 @@ from tests.endpoint_process import (
     running_endpoint,
 )
 from tests.test_redshift_functions import DOCUMENTED, DOCUMENTED_ERRORS, assert_documented, case_id
+from tests.test_redshift_partiql import DOCUMENTED_PARTIQL
 from tests.test_redshift_sql import REFUSED
 
 
@@ -80,7 +81,9 @@ CLIENTS: dict[str, tuple[Rows, type[Exception]]] = {
 
 @pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize(
-    ("page", "sql", "expected"), DOCUMENTED, ids=[case_id(p, s) for p, s, _ in DOCUMENTED]
+    ("page", "sql", "expected"),
+    DOCUMENTED + DOCUMENTED_PARTIQL,
+    ids=[case_id(p, s) for p, s, _ in DOCUMENTED + DOCUMENTED_PARTIQL],
 )
 def test_documented_example_through_the_endpoint(
     endpoint: RunningEndpoint, client: str, page: str, sql: str, expected: object

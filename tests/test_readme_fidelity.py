@@ -12,6 +12,7 @@ SURFACE_TESTS = (
     "test_redshift_sql.py",
     "test_redshift_semantics.py",
     "test_redshift_queries.py",
+    "test_redshift_partiql.py",
     "test_redshift_procedures.py",
     "test_unload.py",
     "test_parquet.py",

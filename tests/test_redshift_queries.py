@@ -10,10 +10,10 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 
 from sparkify.engine.errors import UnsupportedStatementError
-from sparkify.engine.sql.adapter import translate
 from tests.redshift_session import RedshiftSession, session_on
 
 # The guide's sample tables, as its pages create and fill them.
@@ -81,6 +81,19 @@ SAMPLE_TABLES = [
 
 D = dt.date
 
+# The guide's UNPIVOT of count_by_color beside its quality column: (quality, color, cnt), the colors named
+# as the IN list names them, then by their aliases (r, g, b).
+_QUALITY_BY_COLOR = [
+    ("high", "red", 15),
+    ("normal", "red", 35),
+    ("low", "red", 10),
+    ("high", "green", 20),
+    ("low", "green", 23),
+    ("high", "blue", 7),
+    ("normal", "blue", 40),
+]
+_QUALITY_BY_COLOR_ALIASED = [(quality, color[0], cnt) for quality, color, cnt in _QUALITY_BY_COLOR]
+
 # (guide page, Redshift SQL, the documented columns, the documented rows in any order)
 DOCUMENTED_QUERIES: list[tuple[str, str, list[str], list[tuple[Any, ...]]]] = [
     (
@@ -142,15 +155,19 @@ DOCUMENTED_QUERIES: list[tuple[str, str, list[str], list[tuple[Any, ...]]]] = [
         "SELECT *\nFROM (SELECT quality, red, green, blue FROM count_by_color) UNPIVOT (\n"
         "    cnt FOR color IN (red AS r, green AS g, blue AS b)\n)",
         ["quality", "color", "cnt"],
-        [
-            ("high", "r", 15),
-            ("normal", "r", 35),
-            ("low", "r", 10),
-            ("high", "g", 20),
-            ("low", "g", 23),
-            ("high", "b", 7),
-            ("normal", "b", 40),
-        ],
+        _QUALITY_BY_COLOR_ALIASED,
+    ),
+    (
+        "r_FROM_clause-pivot-unpivot-examples",
+        "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red, green, blue)\n)",
+        ["quality", "color", "cnt"],
+        _QUALITY_BY_COLOR,
+    ),
+    (
+        "r_FROM_clause-pivot-unpivot-examples",
+        "SELECT *\nFROM count_by_color UNPIVOT (\n    cnt FOR color IN (red AS r, green AS g, blue AS b)\n)",
+        ["quality", "color", "cnt"],
+        _QUALITY_BY_COLOR_ALIASED,
     ),
     (
         "r_QUALIFY_clause",
@@ -243,17 +260,25 @@ def test_pivot_avg_keeps_the_decimals_scale(guide: RedshiftSession) -> None:
     assert guide.value(sql) == Decimal("2.71")
 
 
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "SELECT * FROM part PIVOT (count(*) FOR quality IN (1, 2))",
-        "SELECT * FROM count_by_color UNPIVOT (cnt FOR color IN (red, green, blue))",
-        "SELECT * FROM (SELECT * FROM part) PIVOT (count(*) FOR quality IN (1))",
-    ],
-)
-def test_a_rotation_of_an_input_whose_columns_the_text_does_not_name_is_one_line(sql: str) -> None:
+def test_a_rotation_of_an_input_nobody_names_the_columns_of_is_one_line(guide: RedshiftSession) -> None:
     with pytest.raises(UnsupportedStatementError, match="needs its input's columns"):
-        translate(sql)
+        guide.run("SELECT * FROM (SELECT * FROM part) PIVOT (count(*) FOR quality IN (1))")
+
+
+def test_a_rotation_of_a_missing_table_says_it_does_not_exist(guide: RedshiftSession) -> None:
+    with pytest.raises(psycopg2.errors.UndefinedTable, match='relation "no_such_table" does not exist'):
+        guide.run("SELECT * FROM no_such_table PIVOT (count(*) FOR quality IN (1, 2))")
+
+
+def test_a_bare_tables_other_columns_group_its_pivot(guide: RedshiftSession) -> None:
+    """PIVOT on a table: its columns not named in the PIVOT (the session knows them, in the table's order)
+    are the implicit group-by columns; a table alias and a schema are allowed."""
+    sql = "SELECT * FROM public.part AS p PIVOT (count(*) FOR quality IN (1 AS one, 2 AS two)) ORDER BY 1, 2"
+    assert guide.columns(sql) == ["partname", "manufacturer", "price", "one", "two"]
+    assert guide.run(sql)[:2] == [
+        ("prop", "big parts co", Decimal("9.00"), 0, 0),
+        ("prop", "local parts co", Decimal("10.00"), 0, 1),
+    ]
 
 
 def test_pivot_and_qualify_words_inside_literals_and_names_are_left_alone(guide: RedshiftSession) -> None:

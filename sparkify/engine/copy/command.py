@@ -54,6 +54,11 @@ class CopyCommand:
         return self.json_option.lower() in ("auto", "auto ignorecase")
 
     @property
+    def json_noshred(self) -> bool:
+        """FORMAT JSON 'noshred': each whole document into the table's one (SUPER) column."""
+        return self.json_option.lower() == "noshred"
+
+    @property
     def ignore_case(self) -> bool:
         return self.json_option.lower() == "auto ignorecase"
 

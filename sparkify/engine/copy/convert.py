@@ -88,6 +88,8 @@ def build_converter(column: Column, command: CopyCommand) -> Converter:
         inner = _not_blank(_any_date(_timestamp_converter(command.timeformat), command.accept_any_date))
     elif kind == "date":
         inner = _not_blank(_any_date(_date_converter(command.dateformat), command.accept_any_date))
+    elif kind == "json":
+        inner = _super_value
     else:
         raise CopyStatementError(
             f"column {column.name} has type {column.type_name}, which the local COPY cannot load"
@@ -124,6 +126,13 @@ def _text_converter(column: Column, command: CopyCommand) -> Converter:
         return text.translate(_COPY_ESCAPES)
 
     return convert
+
+
+def _super_value(value: Any) -> str | None:
+    """A SUPER column (held as json) takes the value as compact JSON, keys in their written order."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_COPY_ESCAPES)
 
 
 def _as_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from sparkify.engine.copy import s3io
 from sparkify.engine.copy.convert import Column
 from sparkify.engine.copy.manifest import manifest_sources
-from sparkify.engine.copy.mapping import Extractor, auto_extractor, jsonpaths_extractor
+from sparkify.engine.copy.mapping import Extractor, auto_extractor, jsonpaths_extractor, noshred_extractor
 from sparkify.engine.copy.produce import CopyResult, RowConverter, produce_rows
 from sparkify.engine.copy.progress import FileProgress, copy_progress, progress_closed
 from sparkify.engine.copy.sources import SourceFile, list_sources, read_text_document
@@ -179,6 +179,8 @@ def _sources(command: CopyCommand) -> list[SourceFile]:
 
 
 def _extractor(command: CopyCommand, names: list[str]) -> Extractor:
+    if command.json_noshred:
+        return noshred_extractor(names, table=command.table)
     if command.json_auto:
         return auto_extractor(names, ignore_case=command.ignore_case)
     document = read_text_document(command.json_option, table=command.table, region=command.region)

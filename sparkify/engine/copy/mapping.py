@@ -3,6 +3,8 @@
 - ``'auto'``: a column takes the value of the key equal to its (lowercase) name, case-sensitively.
 - ``'auto ignorecase'``: the same, ignoring the case of keys.
 - a JSONPaths file: the n-th path gives the n-th column; there must be exactly one path per column.
+- ``'noshred'``: the whole object into the table's one column (a SUPER column: ingest-super, "Copying a
+  JSON document into a single SUPER data column").
 """
 
 from __future__ import annotations
@@ -45,6 +47,21 @@ def auto_extractor(columns: list[str], *, ignore_case: bool) -> Extractor:
         for key, value in record.items():
             lowered.setdefault(key.lower(), value)
         return [lowered.get(name) for name in names]
+
+    return extract
+
+
+def noshred_extractor(columns: list[str], *, table: str) -> Extractor:
+    """Extractor for JSON 'noshred': the record itself, into the one column of the target."""
+    if len(columns) != 1:
+        raise LoadError(
+            table,
+            f"JSON 'noshred' loads each document into one SUPER column; the target has {len(columns)}",
+            hint="Create the table with one SUPER column, or name that column in the COPY's column list.",
+        )
+
+    def extract(record: dict[str, Any]) -> list[Any]:
+        return [record]
 
     return extract
 

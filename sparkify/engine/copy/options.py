@@ -189,10 +189,6 @@ def _json_option(tokens: StatementTokens, command: CopyCommand, name: str) -> No
         )
     if lowered == "noshred" and name == "AVRO":
         raise CopyStatementError("COPY option AVRO: 'noshred' is JSON's only")
-    if lowered == "noshred":
-        raise CopyStatementError(
-            "COPY option JSON 'noshred' (SUPER columns) is not supported by the local engine"
-        )
 
 
 def _fixed_widths(spec: str) -> tuple[int, ...]:

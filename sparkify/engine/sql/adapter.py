@@ -27,6 +27,7 @@ from sparkify.engine.sql.redshift.lateral import (
 )
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.navigation import has_name_path, session_decides, with_super_navigation
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
 from sparkify.engine.sql.redshift.procedures import procedure_statement
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
@@ -34,6 +35,7 @@ from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
+from sparkify.engine.sql.redshift.unnesting import has_unnesting, rewrite_unnesting
 from sparkify.engine.sql.redshift.views import view_definition
 from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.text import quote_literal
@@ -100,7 +102,8 @@ def _sample_translation(sample: str) -> str | None:
     """A shape's sample as the full path translates it, or None when the session's tables decide: a
     select-list alias used later stands for its expression only where no FROM table has that column."""
     translated = _lexed_translation(sample, None)
-    return None if translated == sample and uses_lateral_aliases(sample) else translated
+    decides = translated == sample and (uses_lateral_aliases(sample) or session_decides(sample))
+    return None if decides else translated
 
 
 def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
@@ -138,8 +141,10 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     adapted = postgres_statement(sql)
     layout = adapt_create_table(sql)[1]
     if not catalog:  # the catalog's own arrays (psql's prattrs[i]) stay PostgreSQL's
-        adapted = _reshaped(adapted, found)
+        adapted = _reshaped(adapted, found, columns_of)
     adapted = rewrite_expressions(adapted)
+    if not catalog and has_name_path(found):
+        adapted = with_super_navigation(adapted, columns_of)
     if columns_of is not None and not catalog:
         adapted = with_lateral_aliases(adapted, columns_of)
     if layout is not None:
@@ -148,12 +153,14 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     return _with_view_text(adapted, *view) if view is not None else adapted
 
 
-def _reshaped(sql: str, found: list[Token]) -> str:
-    """``sql`` with Redshift's PIVOT, UNPIVOT and QUALIFY clauses made PostgreSQL's derived tables, and its
-    subscripted SUPER paths json steps."""
+def _reshaped(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:
+    """``sql`` with PartiQL's unnesting FROM items lateral subqueries, Redshift's PIVOT, UNPIVOT and QUALIFY
+    clauses made PostgreSQL's derived tables, and its subscripted SUPER paths json steps."""
     named = {token.word for token in found}
+    if has_unnesting(found):
+        sql = rewrite_unnesting(sql)
     if named & {"PIVOT", "UNPIVOT"}:
-        sql = rewrite_rotations(sql)
+        sql = rewrite_rotations(sql, columns_of)
     if "QUALIFY" in named:
         sql = rewrite_qualify(sql)
     if any(token.text == "[" for token in found):

@@ -18,7 +18,7 @@ the tree itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +26,15 @@ from pglast import ast, parse_sql
 from pglast.enums import SetOperation
 from pglast.parser import ParseError
 
+from sparkify.engine.sql.redshift.tree import SELECT_ITEM_ENDS, children, string_names, with_ctes
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
 
 #: A table as named in FROM: (schema, name), the schema '' when unqualified; names as PostgreSQL folds them.
 Relation = tuple[str, str]
-#: The columns of each named table that exists in the session (a missing one is left out).
-ColumnLookup = Callable[[Collection[Relation]], Mapping[Relation, frozenset[str]]]
+#: The columns of each named table that exists in the session, in the table's order (a missing table is
+#: left out).
+ColumnLookup = Callable[[Collection[Relation]], Mapping[Relation, Sequence[str]]]
 
 # What a FROM item gives: the columns of a table of the session, or names known from the text.
 _Source = Relation | frozenset[str]
@@ -119,19 +121,19 @@ def columns_in_session(cursor: Any) -> ColumnLookup:
     over the client's backend session) which columns the named tables have, as its search_path and
     transaction see them.  ``to_regclass`` answers NULL for a missing table: the query cannot fail."""
 
-    def lookup(relations: Collection[Relation]) -> Mapping[Relation, frozenset[str]]:
+    def lookup(relations: Collection[Relation]) -> Mapping[Relation, Sequence[str]]:
         ordered = list(relations)
         names = ", ".join(quote_literal(_qualified(relation)) for relation in ordered)
         cursor.execute(
             "SELECT r.ordinality, a.attname::text"
             f" FROM unnest(ARRAY[{names}]::text[]) WITH ORDINALITY AS r(name, ordinality)"
             " JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name)"
-            " WHERE a.attnum > 0 AND NOT a.attisdropped"
+            " WHERE a.attnum > 0 AND NOT a.attisdropped ORDER BY r.ordinality, a.attnum"
         )
-        found: dict[Relation, set[str]] = {}
+        found: dict[Relation, list[str]] = {}
         for ordinality, name in cursor.fetchall():
-            found.setdefault(ordered[int(ordinality) - 1], set()).add(name)
-        return {relation: frozenset(names) for relation, names in found.items()}
+            found.setdefault(ordered[int(ordinality) - 1], []).append(name)
+        return {relation: tuple(names) for relation, names in found.items()}
 
     return lookup
 
@@ -170,26 +172,6 @@ def _plan_of(sql: str) -> _Plan | None:
 
 _plan = functools.lru_cache(maxsize=1024)(_plan_of)
 
-# Words that end a select item at its own depth.
-_ITEM_ENDS = frozenset(
-    [
-        "FROM",
-        "INTO",
-        "WHERE",
-        "GROUP",
-        "HAVING",
-        "ORDER",
-        "LIMIT",
-        "OFFSET",
-        "UNION",
-        "INTERSECT",
-        "EXCEPT",
-        "WINDOW",
-        "FETCH",
-        "FOR",
-    ]
-)
-
 
 class _Finder:
     """Walks one statement's tree: each SELECT's aliases and their uses in later items, WHERE and GROUP BY."""
@@ -206,12 +188,12 @@ class _Finder:
             self.select(node, outer, ctes)
             return
         if isinstance(node, ast.Node):
-            ctes = _with_ctes(node, ctes)
-        for child in _children(node):
+            ctes = with_ctes(node, ctes)
+        for child in children(node):
             self.visit(child, outer, ctes)
 
     def select(self, select: ast.SelectStmt, outer: _Scope | None, ctes: Mapping[str, Any]) -> None:
-        ctes = _with_ctes(select, ctes)
+        ctes = with_ctes(select, ctes)
         if select.withClause is not None:
             for cte in select.withClause.ctes or ():
                 self.visit(cte.ctequery, outer, ctes)
@@ -263,7 +245,7 @@ class _Finder:
                 if use is not None:
                     self.plan.uses.append(use)
             return
-        for child in _children(node):
+        for child in children(node):
             self.uses(child, defined, scope, ctes)
 
     def use(self, node: ast.ColumnRef, alias: _Alias, named_item: bool) -> _Use | None:
@@ -285,7 +267,7 @@ class _Finder:
                 depth += 1
             elif token.text in (")", "]"):
                 depth -= 1
-            if depth < 0 or (depth == 0 and (token.text in (",", ";") or token.word in _ITEM_ENDS)):
+            if depth < 0 or (depth == 0 and (token.text in (",", ";") or token.word in SELECT_ITEM_ENDS)):
                 break
             index += 1
         last = index - 1
@@ -308,7 +290,7 @@ class _Finder:
         if isinstance(item, ast.RangeVar):
             if not item.schemaname and item.relname in ctes:
                 cte = ctes[item.relname]
-                named = _names(cte.aliascolnames)
+                named = string_names(cte.aliascolnames)
                 return [named, *([] if named else self.output_sources(cte.ctequery, ctes))]
             relation = (item.schemaname or "", item.relname)
             self.plan.relations.add(relation)
@@ -330,7 +312,7 @@ class _Finder:
         """The output names of a subquery (a ``*`` stands for all the names of its FROM)."""
         if not isinstance(select, ast.SelectStmt):
             return []
-        ctes = _with_ctes(select, ctes)
+        ctes = with_ctes(select, ctes)
         if select.op != SetOperation.SETOP_NONE:
             return self.output_sources(select.larg, ctes)
         names: set[str] = set()
@@ -359,34 +341,8 @@ def _output_name(value: Any) -> str:
     return "?column?"
 
 
-def _with_ctes(node: Any, ctes: Mapping[str, Any]) -> Mapping[str, Any]:
-    clause = getattr(node, "withClause", None)
-    if clause is None or not clause.ctes:
-        return ctes
-    return {**ctes, **{cte.ctename: cte for cte in clause.ctes}}
-
-
 def _alias_columns(alias: Any) -> frozenset[str]:
-    return _names(alias.colnames) if alias is not None else frozenset()
-
-
-def _names(strings: Any) -> frozenset[str]:
-    return frozenset(item.sval for item in strings or () if isinstance(item, ast.String))
-
-
-def _children(node: Any) -> Iterator[Any]:
-    """The nodes directly under ``node`` (a node, or a list of them)."""
-    if isinstance(node, list | tuple):
-        for item in node:
-            if isinstance(item, ast.Node | list | tuple):
-                yield item
-        return
-    if not isinstance(node, ast.Node):
-        return
-    for name in node.__slots__:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.Node | list | tuple):
-            yield value
+    return string_names(alias.colnames) if alias is not None else frozenset()
 
 
 def _folded(token: Token) -> str:

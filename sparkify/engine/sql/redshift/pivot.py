@@ -7,8 +7,8 @@ becomes the input's other columns beside a ``LATERAL (VALUES ('n1', c1), …)`` 
 the NULL values unless INCLUDE NULLS.
 
 Both need the input's columns, which the text tells when the input is a subquery with a select list of
-named items, or a common table expression of one; any other input is refused in one line (the local
-engine reads no catalog while it translates).
+named items, or a common table expression of one; a table's come from the session (``columns_of``, in the
+table's order); any other input (a ``SELECT *`` subquery) is refused in one line.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.redshift.lateral import ColumnLookup
 from sparkify.engine.sql.redshift.walk import folded_name, rewritten_from_the_last, top_level_index
 from sparkify.engine.sql.text import quote_ident
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments
@@ -27,9 +28,12 @@ _INPUT_NEEDED = (
 )
 
 
-def rewrite_rotations(sql: str) -> str:
-    """``sql`` with every PIVOT and UNPIVOT made PostgreSQL's, innermost first."""
-    return rewritten_from_the_last(sql, _last_rotation, _rotated)
+def rewrite_rotations(sql: str, columns_of: ColumnLookup | None = None) -> str:
+    """``sql`` with every PIVOT and UNPIVOT made PostgreSQL's, innermost first; ``columns_of`` tells the
+    columns of a table named as the input."""
+    return rewritten_from_the_last(
+        sql, _last_rotation, lambda text, found, index: _rotated(text, found, index, columns_of)
+    )
 
 
 def _last_rotation(found: list[Token]) -> int | None:
@@ -52,9 +56,9 @@ class _Input:
     columns: list[str]  # its columns, folded, in order
 
 
-def _rotated(sql: str, found: list[Token], index: int) -> str:
+def _rotated(sql: str, found: list[Token], index: int, columns_of: ColumnLookup | None) -> str:
     word = found[index].word
-    source = _input_of(sql, found, index, word)
+    source = _input_of(sql, found, index, word, columns_of)
     clause_open = index + 1
     include_nulls = False
     if found[clause_open].word in ("INCLUDE", "EXCLUDE"):
@@ -62,7 +66,9 @@ def _rotated(sql: str, found: list[Token], index: int) -> str:
         clause_open += 2  # INCLUDE NULLS / EXCLUDE NULLS
     close = closing_paren(found, clause_open)
     alias, end = _alias_after(found, close + 1)
-    if word == "PIVOT":
+    if not source.columns:
+        body = f"SELECT * FROM {source.text}"
+    elif word == "PIVOT":
         body = _pivot(sql, found, clause_open, close, source)
     else:
         body = _unpivot(sql, found, clause_open, close, source, include_nulls)
@@ -70,7 +76,7 @@ def _rotated(sql: str, found: list[Token], index: int) -> str:
     return replace_spans(sql, [(found[source.start].start, found[end - 1].end, f"({body}) AS {name}")])
 
 
-def _input_of(sql: str, found: list[Token], index: int, word: str) -> _Input:
+def _input_of(sql: str, found: list[Token], index: int, word: str, columns_of: ColumnLookup | None) -> _Input:
     """The table expression before the PIVOT/UNPIVOT at ``index`` (an alias of it is dropped)."""
     last = index - 1
     if found[last].text != ")" and found[last - 1].text == ")":
@@ -83,14 +89,31 @@ def _input_of(sql: str, found: list[Token], index: int, word: str) -> _Input:
         if columns is None:
             raise UnsupportedStatementError(_INPUT_NEEDED.format(word=word))
         return _Input(open_index, sql[found[open_index].start : found[last].end], columns)
-    start = last
-    while found[start - 1].word == "AS" or found[start - 1].text == "." or found[start].text == ".":
-        start -= 1
-    name_index = start
-    columns = _cte_columns(found, folded_name(found[name_index]))
-    if columns is None or found[name_index + 1].text == ".":
+    return _table_input(found, last, word, columns_of)
+
+
+def _table_input(found: list[Token], last: int, word: str, columns_of: ColumnLookup | None) -> _Input:
+    """A table (or common table expression) before PIVOT/UNPIVOT, its alias dropped: its columns come from
+    the statement's WITH list, else from the session (in the table's order)."""
+    if found[last - 1].word == "AS":
+        last -= 2
+    elif _is_alias(found[last - 1]) and found[last - 1].text != ".":
+        last -= 1
+    start = last - 2 if last >= 2 and found[last - 1].text == "." else last
+    schema = folded_name(found[start]) if start < last else ""
+    name = folded_name(found[last])
+    columns = _cte_columns(found, name) if not schema else None
+    if columns is None and columns_of is not None:
+        # No such table in the session: the query that reads it says so in PostgreSQL's words (and the
+        # endpoint's first translation, which knows no tables, is translated again by the session).
+        columns = list(columns_of([(schema, name)]).get((schema, name), ()))
+    if columns is None:
         raise UnsupportedStatementError(_INPUT_NEEDED.format(word=word))
-    return _Input(name_index, found[name_index].text, columns)
+    return _Input(start, " ".join(token.text for token in found[start : last + 1]), columns)
+
+
+def _is_alias(token: Token) -> bool:
+    return token.name == "IDENT" or token.text.startswith('"')
 
 
 def _opening_paren(found: list[Token], close: int) -> int:

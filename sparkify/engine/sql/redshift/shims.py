@@ -19,6 +19,7 @@ _SQL_FILES = (
     "conversions.sql",
     "aggregates.sql",
     "access.sql",
+    "super_navigation.sql",
 )
 _MOVE_PUBLIC_LOAD_ERRORS = f"""
 DO $move$ BEGIN

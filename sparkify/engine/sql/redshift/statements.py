@@ -20,6 +20,7 @@ REDSHIFT_SETTINGS = {
     "wlm_query_slot_count": "1",
     "analyze_threshold_percent": "10",
     "enable_case_sensitive_identifier": "off",
+    "enable_case_sensitive_super_attribute": "off",
     "describe_field_name_in_uppercase": "off",
     "json_parse_truncate_strings": "off",
     "auto_mv": "true",
