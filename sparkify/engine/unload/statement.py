@@ -23,6 +23,7 @@ from sparkify.engine.copy.sources import is_s3, local_path, s3_client, split_s3
 from sparkify.engine.copy.tokens import literal_value
 from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.history import UnloadDetails
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens
 from sparkify.engine.unload.text import redshift_text
@@ -299,7 +300,31 @@ def _row_group_size(value: str, unit: str) -> int:
     return size
 
 
-def run_unload(connection: Any, sql: str) -> list[str]:
+class Unloaded(list[str]):
+    """The names of the files an UNLOAD wrote (manifest last), with the rows and bytes of its parts."""
+
+    rows: int = 0
+    bytes: int = 0
+
+
+def unload_details(sql: str, written: Unloaded | None) -> UnloadDetails:
+    """What the query history keeps of the UNLOAD ``sql`` (sys_unload_history): its place, format, rows
+    and parts (None: it failed)."""
+    command = parse_unload(sql)
+    parts = [name for name in written or () if not name.endswith("manifest")]
+    return UnloadDetails(
+        unloaded_location=command.destination,
+        unload_format=_FORMAT_NAMES.get(command.format, command.format.capitalize()),
+        unloaded_rows=written.rows if written is not None else 0,
+        unloaded_files_count=len(parts),
+        unloaded_files_size=written.bytes if written is not None else 0,
+    )
+
+
+_FORMAT_NAMES = {"text": "Text", "csv": "CSV", "json": "JSON", "parquet": "Parquet", "fixedwidth": "Text"}
+
+
+def run_unload(connection: Any, sql: str) -> Unloaded:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
     query = translate(command.query)
@@ -308,8 +333,9 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         parts = _write_partitions(connection, command, query, columns)
     else:
         parts = _write_slice(connection, command, query, columns)
-    written = [name for name, _ in parts]
+    written = Unloaded(name for name, _ in parts)
     rows = sum(count for _, (_, count) in parts)
+    written.rows, written.bytes = rows, sum(size for _, (size, _) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
     if command.manifest:
         manifest_name = command.destination + "manifest"
