@@ -66,11 +66,13 @@ def test_a_clients_statements_are_in_sys_query_history_with_their_fields(endpoin
             connection,
             "SELECT query_id, user_id = current_user_id, trim(database_name), trim(query_type), trim(status),"
             " returned_rows, trim(query_text), start_time <= end_time, elapsed_time >= 0,"
-            " trim(error_message) FROM sys_query_history WHERE session_id = pg_backend_pid() ORDER BY query_id",
+            " trim(error_message) FROM sys_query_history WHERE session_id = pg_backend_pid()"
+            " ORDER BY query_id",
         )
     database = endpoint.database
     assert [row[1:] for row in history[-5:]] == [
-        (True, database, "DDL", "success", 0, f"CREATE TABLE {table} (n INTEGER, s VARCHAR(10))", True, True, None),
+        (True, database, "DDL", "success", 0, f"CREATE TABLE {table} (n INTEGER, s VARCHAR(10))",
+         True, True, None),
         (True, database, "INSERT", "success", 3, f"INSERT INTO {table} VALUES (1, 'a'), (2, 'b'), (3, 'c')",
          True, True, None),
         (True, database, "SELECT", "success", 3, f"SELECT n FROM {table} ORDER BY n", True, True, None),
@@ -92,24 +94,29 @@ def test_stl_query_stl_querytext_and_svl_qlog_show_queries_and_stl_ddltext_the_d
         rows(connection, f"CREATE TABLE {table} (n INTEGER)")
         rows(connection, long_select)
         (query,) = rows(connection, "SELECT pg_last_query_id()")[0]
-        assert rows(
-            connection, f"SELECT trim(querytxt), aborted, pid = pg_backend_pid() FROM stl_query WHERE query = {query}"
-        ) == [(long_select[:4000], 0, True)]
-        pieces = rows(connection, f"SELECT sequence, text FROM stl_querytext WHERE query = {query} ORDER BY sequence")
+        found = rows(
+            connection,
+            f"SELECT trim(querytxt), aborted, pid = pg_backend_pid() FROM stl_query WHERE query = {query}",
+        )
+        assert found == [(long_select[:4000], 0, True)]
+        pieces = rows(
+            connection, f"SELECT sequence, text FROM stl_querytext WHERE query = {query} ORDER BY sequence"
+        )
         assert [piece[0] for piece in pieces] == list(range(len(pieces))) and len(pieces) > 2
         assert "".join(piece[1].ljust(200) for piece in pieces).rstrip() == long_select.replace("\n", "\\n")
-        assert rows(connection, f"SELECT trim(substring), elapsed >= 0 FROM svl_qlog WHERE query = {query}") == [
-            (long_select[:60], True)
-        ]
+        logged = rows(connection, f"SELECT trim(substring), elapsed >= 0 FROM svl_qlog WHERE query = {query}")
+        assert logged == [(long_select[:60], True)]
         # DDL is no query: in stl_ddltext, not in stl_query
         ddl = rows(
             connection,
-            f"SELECT count(*) FROM stl_ddltext WHERE text LIKE 'CREATE TABLE {table} %' AND pid = pg_backend_pid()",
+            f"SELECT count(*) FROM stl_ddltext WHERE text LIKE 'CREATE TABLE {table} %'"
+            " AND pid = pg_backend_pid()",
         )
         assert ddl == [(1,)]
-        assert rows(connection, f"SELECT count(*) FROM stl_query WHERE querytxt LIKE 'CREATE TABLE {table}%'") == [
-            (0,)
-        ]
+        queries = rows(
+            connection, f"SELECT count(*) FROM stl_query WHERE querytxt LIKE 'CREATE TABLE {table}%'"
+        )
+        assert queries == [(0,)]
         rows(connection, f"DROP TABLE {table}")
 
 
@@ -140,7 +147,8 @@ def test_copy_and_unload_are_in_their_histories_and_the_last_ids_agree(
         load = rows(
             connection,
             "SELECT trim(status), trim(table_name), trim(data_source), trim(file_format), loaded_rows,"
-            f" source_file_count, error_count, duration >= 0 FROM sys_load_history WHERE query_id = {copy_id}",
+            " source_file_count, error_count, duration >= 0 FROM sys_load_history"
+            f" WHERE query_id = {copy_id}",
         )
         assert load == [("completed", table, f"{source}/", "JSON", 3, 2, 1, True)]
         assert rows(connection, f"SELECT count(*) FROM stl_load_commits WHERE query = {copy_id}") == [(2,)]
@@ -154,13 +162,15 @@ def test_copy_and_unload_are_in_their_histories_and_the_last_ids_agree(
         unload = rows(
             connection,
             "SELECT trim(status), trim(unloaded_location), trim(file_format), unloaded_rows,"
-            f" unloaded_files_count, unloaded_files_size FROM sys_unload_history WHERE query_id = {unload_id}",
+            " unloaded_files_count, unloaded_files_size FROM sys_unload_history"
+            f" WHERE query_id = {unload_id}",
         )
         size = (tmp_path / "out_000").stat().st_size
         assert unload == [("completed", f"{tmp_path}/out_", "CSV", 3, 1, size)]
-        assert rows(connection, f"SELECT trim(query_type) FROM sys_query_history WHERE query_id = {unload_id}") == [
-            ("UNLOAD",)
-        ]
+        kind = rows(
+            connection, f"SELECT trim(query_type) FROM sys_query_history WHERE query_id = {unload_id}"
+        )
+        assert kind == [("UNLOAD",)]
         rows(connection, f"DROP TABLE {table}")
 
 
@@ -172,9 +182,12 @@ def test_a_user_sees_its_own_statements_and_a_superuser_everyones(endpoint: Runn
         rows(admin, f"SELECT '{marker}' AS admins")
     with client(endpoint, user=user, password=OTHER_PASSWORD) as connection:
         rows(connection, f"SELECT '{marker}' AS users")
-        seen = rows(connection, f"SELECT trim(query_text) FROM sys_query_history WHERE query_text LIKE '%{marker}%'")
+        seen = rows(
+            connection, f"SELECT trim(query_text) FROM sys_query_history WHERE query_text LIKE '%{marker}%'"
+        )
         assert [text for (text,) in seen if "AS" in text] == [f"SELECT '{marker}' AS users"]
-        assert rows(connection, "SELECT count(*) FROM sys_query_history WHERE user_id <> current_user_id") == [(0,)]
+        others = "SELECT count(*) FROM sys_query_history WHERE user_id <> current_user_id"
+        assert rows(connection, others) == [(0,)]
         assert rows(connection, "SELECT count(*) FROM stl_query WHERE userid <> current_user_id") == [(0,)]
     with client(endpoint) as admin:
         seen = rows(
@@ -195,7 +208,9 @@ def test_credentials_are_masked_in_the_history(endpoint: RunningEndpoint, tmp_pa
                 f"COPY no_such_target FROM '{tmp_path}/none' "
                 f"CREDENTIALS 'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key={secret}' JSON 'auto'",
             )
-        found = rows(connection, "SELECT query_text FROM sys_query_history WHERE query_text LIKE '%no_such_target%'")
+        found = rows(
+            connection, "SELECT query_text FROM sys_query_history WHERE query_text LIKE '%no_such_target%'"
+        )
     assert found and all(secret not in text for (text,) in found)
 
 
@@ -234,7 +249,7 @@ def test_the_history_keeps_the_newest_statements_of_the_last_days(db: Any) -> No
     from sparkify.engine.sql.adapter import prepare_database
 
     parameters = db.get_dsn_parameters()
-    dsn = {"host": parameters["host"], "port": parameters["port"], "dbname": parameters["dbname"], "user": USER}
+    dsn = {key: parameters[key] for key in ("host", "port", "dbname")} | {"user": USER}
     owner = psycopg2.connect(host=dsn["host"], port=dsn["port"], dbname=dsn["dbname"], user="postgres")
     prepare_database(owner)
     owner.close()

@@ -503,7 +503,7 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
             "SELECT query, trim(name), lines_scanned, errors, status FROM stl_load_commits ORDER BY name"
         )
         _, counts = warehouse.query("SELECT pg_last_copy_count(), pg_last_copy_id()")
-    (count, copy_id), = counts  # the query history's id of the COPY
+    ((count, copy_id),) = counts  # the query history's id of the COPY
     assert rows == [(copy_id, "a.json", 2, 0, 1), (copy_id, "b.json", 1, 0, 1)]
     assert count == 3 and copy_id > 0
 

@@ -15,6 +15,7 @@ of the last ``days`` days are kept, older ones deleted as new ones are written.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -125,8 +126,7 @@ class QueryRecord:
             "end_epoch": self.end or None,
             "error_message": self.error_message.replace("\0", "\ufffd") or None,
             "returned_rows": self.returned_rows,
-            # Credentials masked, as a cluster's history masks them; a NUL as a PostgreSQL string can hold it.
-            "query_text": mask_secrets(self.query_text[:MAX_TEXT]).replace("\0", "\ufffd"),
+            "query_text": _storable_text(self.query_text),
         }
         for details in (self.load, self.unload):
             if details is not None:
@@ -134,6 +134,20 @@ class QueryRecord:
         return row
 
 
+def _storable_text(sql: str) -> str:
+    """The text kept: cut at :data:`MAX_TEXT`, credentials and passwords masked (as a cluster's history
+    masks them), a NUL as a PostgreSQL string can hold it."""
+    text = sql[:MAX_TEXT]
+    lowered = text.lower()
+    if any(word in lowered for word in _SECRET_WORDS):
+        text = mask_secrets(text)
+    return text.replace("\0", "\ufffd") if "\0" in text else text
+
+
+_SECRET_WORDS = ("password", "credentials", "access_key", "secret", "session_token")
+
+
+@functools.lru_cache(maxsize=1024)
 def query_type(sql: str) -> str:
     """sys_query_history's query_type: SELECT, INSERT, UPDATE, DELETE, COPY, UNLOAD, CTAS, DDL, UTILITY."""
     keyword = first_keyword(sql)
