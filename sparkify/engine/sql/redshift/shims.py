@@ -20,6 +20,7 @@ _SQL_FILES = (
     "aggregates.sql",
     "access.sql",
     "history.sql",
+    "functions_reference.sql",
 )
 _MOVE_PUBLIC_LOAD_ERRORS = f"""
 DO $move$ BEGIN
