@@ -120,6 +120,43 @@ def test_stl_query_stl_querytext_and_svl_qlog_show_queries_and_stl_ddltext_the_d
         rows(connection, f"DROP TABLE {table}")
 
 
+def test_utility_statements_and_the_statement_text_view(endpoint: RunningEndpoint) -> None:
+    marker = unique("utility")
+    with client(endpoint) as connection:
+        rows(connection, f"SET query_group TO '{marker}'")
+        found = rows(
+            connection,
+            f"SELECT trim(text) FROM stl_utilitytext WHERE text LIKE '%{marker}%' AND pid = pg_backend_pid()",
+        )
+        assert found == [(f"SET query_group TO '{marker}'",)]
+        kinds = rows(
+            connection,
+            f"SELECT trim(type) FROM svl_statementtext WHERE text LIKE '%{marker}%' ORDER BY starttime",
+        )
+        assert kinds[0] == ("UTILITY",) and kinds[-1] == ("QUERY",)
+
+
+def test_stv_tbl_perm_and_svv_transactions_show_tables_and_open_transactions(
+    endpoint: RunningEndpoint,
+) -> None:
+    table = unique("perm_t")
+    with client(endpoint) as connection:
+        rows(connection, f"CREATE TABLE {table} (n INTEGER)")
+        rows(connection, f"INSERT INTO {table} VALUES (1), (2)")
+        found = rows(connection, f"SELECT slice, temp, backup FROM stv_tbl_perm WHERE trim(name) = '{table}'")
+        assert found == [(0, 0, 1)]
+        rows(connection, "BEGIN")
+        rows(connection, f"LOCK TABLE {table}")
+        locks = rows(
+            connection,
+            "SELECT trim(txn_owner), lock_mode, granted FROM svv_transactions "
+            f"WHERE pid = pg_backend_pid() AND relation = '{table}'::regclass::oid",
+        )
+        assert locks == [(USER, "AccessExclusiveLock", True)]
+        rows(connection, "ROLLBACK")
+        rows(connection, f"DROP TABLE {table}")
+
+
 def test_statements_of_the_extended_protocol_are_recorded_with_their_text(endpoint: RunningEndpoint) -> None:
     with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
         for value in (7, 8):

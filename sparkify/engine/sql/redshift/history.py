@@ -49,6 +49,8 @@ HISTORY_VIEWS = frozenset(
         "SYS_UNLOAD_HISTORY",
         "STL_QUERY",
         "STL_QUERYTEXT",
+        "STL_DDLTEXT",
+        "STL_UTILITYTEXT",
         "SVL_QLOG",
         "SVL_STATEMENTTEXT",
         "PG_LAST_QUERY_ID",
