@@ -3,11 +3,13 @@ stl_querytext, svl_qlog, sys_load_history and sys_unload_history (sparkify/engin
 
 Recording costs a client's statement no round trip: a statement's record is made in memory as its answer
 passes by (its start and end, its rows from the command tag, an error's words), and the records are written
-in batches on a connection of the history's own — once :data:`FLUSH_EVERY` have gathered, before a
-statement that reads one of the views (so that it sees everything run before it), and when a session or the
-warehouse ends.  Query ids are handed out in blocks taken from a sequence, so that every process recording
-in a database has ids of its own, and a COPY's id is known before it runs: its rows in stl_load_errors and
-stl_load_commits carry it, and so does pg_last_copy_id().
+in batches on a connection of the history's own, by a thread of the history's own (every
+:data:`WRITE_EVERY` seconds, or sooner once :data:`FLUSH_EVERY` have gathered: it works while the sessions
+wait for their answers), and by the session itself before a statement that reads one of the views (so that
+it sees everything run before it) and when a session or the warehouse ends.  Query ids are handed out in
+blocks taken from a sequence, so that every process recording in a database has ids of its own, and a
+COPY's id is known before it runs: its rows in stl_load_errors and stl_load_commits carry it, and so does
+pg_last_copy_id().
 
 The history is bounded as a cluster's is (Redshift keeps about seven days): the newest ``size`` statements
 of the last ``days`` days are kept, older ones deleted as new ones are written.
@@ -30,8 +32,9 @@ from sparkify.engine.sql.tokens import SqlLexError, words
 
 log = logging.getLogger(__name__)
 
-#: Records gathered before they are written, when nothing asks for them sooner.
+#: Records gathered before the writer is woken, and the seconds it otherwise sleeps.
 FLUSH_EVERY = 256
+WRITE_EVERY = 1.0
 #: Query ids taken from the sequence at a time (the sequence's increment in history.sql).
 ID_BLOCK = 1000
 DEFAULT_SIZE = 10_000
@@ -202,6 +205,9 @@ class QueryHistory:
         self._pending: list[QueryRecord] = []
         self._ids: Iterator[int] = iter(())
         self._connection: Any = None
+        self._wanted = threading.Event()  # wakes the writer before its time
+        self._closing = threading.Event()
+        self._writer: threading.Thread | None = None
 
     def begin(self, user_name: str, session_id: int, text: str) -> QueryRecord:
         """A record for a statement that starts now."""
@@ -216,11 +222,20 @@ class QueryHistory:
             return first
 
     def done(self, record: QueryRecord) -> None:
-        """``record`` has ended: kept until the next write."""
+        """``record`` has ended: kept until the writer's next round."""
         with self._lock:
             self._pending.append(record)
             full = len(self._pending) >= FLUSH_EVERY
+            if self._writer is None and not self._closing.is_set():
+                self._writer = threading.Thread(target=self._write_in_turn, name="query-history", daemon=True)
+                self._writer.start()
         if full:
+            self._wanted.set()
+
+    def _write_in_turn(self) -> None:
+        while not self._closing.is_set():
+            self._wanted.wait(WRITE_EVERY)
+            self._wanted.clear()
             self.flush()
 
     def flush(self) -> None:
@@ -240,6 +255,10 @@ class QueryHistory:
             log.warning("query history not written: %s", str(exc).strip())
 
     def close(self) -> None:
+        self._closing.set()
+        self._wanted.set()
+        if self._writer is not None:
+            self._writer.join(timeout=10)
         self.flush()
         with self._write_lock:
             if self._connection is not None:
