@@ -32,7 +32,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "CLUSTER": {"DB_PASSWORD": ""},
     "IAM_ROLE": {"ARN": ""},
     "S3": {"REGION": DEFAULT_REGION, "MAX_CONCURRENCY": str(DEFAULT_S3_MAX_CONCURRENCY)},
-    "EMBEDDED": {"DATA_DIR": DEFAULT_EMBEDDED_DIR},
+    "EMBEDDED": {"DATA_DIR": DEFAULT_EMBEDDED_DIR, "QUERY_HISTORY_SIZE": "10000", "QUERY_HISTORY_DAYS": "7"},
     "ETL": {"MAXERROR": "0"},
     "CHECKS": {"MIN_SONG_MATCH_SHARE": "0"},
     "AWS": {"KEY": "", "SECRET": ""},
@@ -88,6 +88,8 @@ class Config:
     maxerror: int
     s3_max_concurrency: int = DEFAULT_S3_MAX_CONCURRENCY
     min_song_match_share: float = 0.0
+    #: The local engine's query history: how many statements, of how many days, sys_query_history keeps.
+    query_history: tuple[int, int] = (10_000, 7)
     infra: InfraLayout = InfraLayout("provisioned", "ra3.large", 2)
 
     @property
@@ -261,9 +263,19 @@ def _warehouse_config(reader: ConfigReader) -> Config:
         maxerror=reader.number("ETL", "MAXERROR", range(0, 100001)),
         s3_max_concurrency=reader.number("S3", "MAX_CONCURRENCY", range(1, MAX_S3_MAX_CONCURRENCY + 1)),
         min_song_match_share=min_song_match_share(reader),
+        query_history=query_history(reader),
         infra=infra_layout(reader),
     )
     return _Checks(reader).check(config)
+
+
+def query_history(reader: ConfigReader) -> tuple[int, int]:
+    """``[EMBEDDED] QUERY_HISTORY_SIZE`` and ``QUERY_HISTORY_DAYS``: the statements the local engine's
+    history views keep, and for how many days."""
+    return (
+        reader.number("EMBEDDED", "QUERY_HISTORY_SIZE", range(1, 100_000_001)),
+        reader.number("EMBEDDED", "QUERY_HISTORY_DAYS", range(1, 36_501)),
+    )
 
 
 def identifier(reader: ConfigReader, section: str, key: str) -> str:

@@ -20,6 +20,7 @@ import sql_queries as q
 from sparkify import load_lock
 from sparkify.config import Config
 from sparkify.engine.copy import CopyResult, parse_copy, run_copy
+from sparkify.engine.copy.details import load_details
 from sparkify.engine.server import embedded
 from sparkify.engine.sql.adapter import (
     columns_in_session,
@@ -33,9 +34,17 @@ from sparkify.engine.sql.load_errors import (
     RejectedRecord,
     record_in_stl_load_errors,
 )
+from sparkify.engine.sql.redshift.history import (
+    DEFAULT_DAYS,
+    DEFAULT_SIZE,
+    HistoryBound,
+    QueryHistory,
+    QueryRecord,
+    reads_history,
+)
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
 from sparkify.engine.sql.text import collapse_whitespace, first_keyword, mask_secrets
-from sparkify.engine.unload.statement import run_unload
+from sparkify.engine.unload.statement import run_unload, unload_details
 from sparkify.errors import (
     UNDEFINED_TABLE,
     LoadError,
@@ -64,6 +73,7 @@ class Warehouse:
         *,
         reopen: Callable[[], Any] | None = None,
         serverless: bool = False,
+        query_history: tuple[int, int] = (DEFAULT_SIZE, int(DEFAULT_DAYS)),
     ) -> None:
         self.connection = connection
         self.description = description
@@ -71,6 +81,9 @@ class Warehouse:
         self._reopen = reopen
         self._side_connection: Any = None
         self._shims_ready = False
+        #: The local engine's record of the statements run (sys_query_history …), shared with the endpoint's.
+        self.history: QueryHistory | None = None
+        self._query_id: int | None = None  # the history's id of the COPY running, for its load records
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -83,6 +96,8 @@ class Warehouse:
                 for statement in session_setup_statements():  # Redshift's functions and session defaults
                     cursor.execute(statement)
             connection.commit()
+            if self._shims_ready and reopen is not None:
+                self.history = QueryHistory(reopen, connection.info.dbname, HistoryBound(*query_history))
 
     def _prepare_shims(self) -> None:
         """Redshift's functions and catalog in this database (done once; the embedded engine's superuser
@@ -103,29 +118,66 @@ class Warehouse:
     def _execute(self, sql: str) -> CopyResult | None:
         if self.is_redshift:
             return self._execute_on_redshift(sql)
-        if first_keyword(sql) == "UNLOAD":
-            run_unload(self.connection, sql)
-            return None
-        if first_keyword(sql) == "COPY":
-            translate(sql)  # refuses what Redshift would
-            result = run_copy(self.connection, sql, record_rejections=self._record_rejections)
-            if self._shims_ready:
-                record_load_commits(self.connection, result.files)
-            return result
-        with self.connection.cursor() as cursor:
-            cursor.execute(translate(sql, columns_in_session(cursor)))
-            created = _CREATE_TABLE_AS.match(sql)
-            if created:
-                # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
-                cursor.execute(f"ANALYZE {created.group(1)}")
+        with self._recorded(sql) as record:
+            if first_keyword(sql) == "UNLOAD":
+                record.unload = unload_details(sql, None)
+                record.unload = unload_details(sql, run_unload(self.connection, sql))
+                return None
+            if first_keyword(sql) == "COPY":
+                return self._copy(sql, record)
+            with self.connection.cursor() as cursor:
+                cursor.execute(translate(sql, columns_in_session(cursor)))
+                record.returned_rows = max(cursor.rowcount, 0)
+                created = _CREATE_TABLE_AS.match(sql)
+                if created:
+                    # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
+                    cursor.execute(f"ANALYZE {created.group(1)}")
         return None
+
+    def _copy(self, sql: str, record: QueryRecord) -> CopyResult:
+        translate(sql)  # refuses what Redshift would
+        self._query_id = record.query_id if self.history is not None else None
+        try:
+            result = run_copy(self.connection, sql, record_rejections=self._record_rejections)
+        except LoadError as exc:
+            record.load = load_details(sql, None, rejected=len(exc.rejected))
+            raise
+        finally:
+            self._query_id = None
+        record.load = load_details(sql, result)
+        record.returned_rows = result.rows_loaded
+        if self._shims_ready:
+            query_id = record.query_id if self.history is not None else None
+            record_load_commits(self.connection, result.files, query_id=query_id)
+        return result
+
+    @contextlib.contextmanager
+    def _recorded(self, sql: str) -> Iterator[QueryRecord]:
+        """The history's record of ``sql``, ended as the statement ends (a throwaway one when there is no
+        history: Redshift keeps its own)."""
+        if self.history is None:
+            yield QueryRecord(0, "", 0, sql, 0.0)
+            return
+        if reads_history(sql):  # it sees every statement run before it
+            self.history.flush()
+        record = self.history.begin(self.connection.info.user, self.connection.get_backend_pid(), sql)
+        try:
+            yield record
+        except BaseException as exc:
+            record.finish("failed", rows=record.returned_rows, error=str(exc).strip() or type(exc).__name__)
+            self.history.done(record)
+            raise
+        record.finish("success", rows=record.returned_rows)
+        self.history.done(record)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a SELECT; return the column names and all rows."""
-        with driver_errors(), self.connection.cursor() as cursor:
+        with driver_errors(), self._recorded(sql) as record, self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             names = [column.name for column in cursor.description]
-            return names, cursor.fetchall()
+            rows = cursor.fetchall()
+            record.returned_rows = len(rows)
+            return names, rows
 
     def commit(self) -> None:
         with driver_errors():
@@ -136,6 +188,8 @@ class Warehouse:
             self.connection.rollback()
 
     def close(self) -> None:
+        if self.history is not None:
+            self.history.close()
         if self._side_connection is not None:
             self._side_connection.close()
         self.connection.close()
@@ -163,7 +217,7 @@ class Warehouse:
             return 0
         if self._side_connection is None:
             self._side_connection = self._reopen()
-        return record_in_stl_load_errors(self._side_connection, table, rejected)
+        return record_in_stl_load_errors(self._side_connection, table, rejected, query_id=self._query_id)
 
     def _execute_on_redshift(self, sql: str) -> None:
         try:
@@ -264,7 +318,13 @@ def connect(config: Config) -> Warehouse:
             options=options,
         )
 
-    return Warehouse(reopen(), where, reopen=reopen, serverless="redshift-serverless" in config.host)
+    return Warehouse(
+        reopen(),
+        where,
+        reopen=reopen,
+        serverless="redshift-serverless" in config.host,
+        query_history=config.query_history,
+    )
 
 
 def _open(

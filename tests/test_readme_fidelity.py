@@ -21,6 +21,8 @@ SURFACE_TESTS = (
     "test_copy_orc.py",
     "test_copy_avro.py",
     "test_endpoint_grants.py",
+    "test_endpoint_history.py",
+    "test_redshift_functions_reference.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

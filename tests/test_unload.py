@@ -99,6 +99,33 @@ def test_default_text_format_delimiter_and_null(warehouse: Warehouse, tmp_path: 
     assert (prefix.parent / "t_000").read_text() == '"3";NULL\n'
 
 
+def test_fixedwidth_pads_each_column_to_its_width_and_reads_back_with_copy_fixedwidth(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "fixed" / "fw_"
+    spec = "id:3,name:30,ts:19,score:5"
+    warehouse.execute(
+        f"UNLOAD ('select id, name, ts, score from src where id < 3 order by id') TO '{prefix}' "
+        f"FIXEDWIDTH AS '{spec}' PARALLEL OFF"
+    )
+    lines = (prefix.parent / "fw_000").read_text().splitlines()
+    assert lines == [
+        "1  Lena                          2018-11-01 21:01:463.5  ",
+        '2  O\'Brien | "quoted"            2018-11-02 08:00:00     ',
+    ]
+    warehouse.execute("CREATE TABLE fixed_back (LIKE src)")
+    warehouse.execute(
+        f"COPY fixed_back FROM '{prefix}' IAM_ROLE default FIXEDWIDTH '{spec}' BLANKSASNULL TRIMBLANKS"
+    )
+    assert _rows(warehouse, "fixed_back") == ROWS[:2]
+    # A value longer than its width is written whole, never cut.
+    warehouse.execute(
+        f"UNLOAD ('select name from src where id = 1') TO '{prefix}' FIXEDWIDTH 'name:2' ALLOWOVERWRITE "
+        "PARALLEL OFF"
+    )
+    assert (prefix.parent / "fw_000").read_text() == "Lena\n"
+
+
 def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse, tmp_path: Path) -> None:
     prefix = tmp_path / "again" / "a_"
     statement = f"UNLOAD ('select id from src') TO '{prefix}' GZIP"
@@ -115,7 +142,7 @@ def test_an_unload_onto_existing_files_needs_allowoverwrite(warehouse: Warehouse
     ("tail", "message"),
     [
         ("FORMAT PARQUET HEADER", "you can't use PARQUET with HEADER"),
-        ("FIXEDWIDTH '0:1'", "option FIXEDWIDTH is not supported"),
+        ("FIXEDWIDTH '0:x'", "FIXEDWIDTH '0:x' is not 'column:width,column:width,…'"),
         ("FORMAT XML", "FORMAT XML is not one of CSV, JSON, PARQUET"),
         ("PARTITION BY a", "PARTITION BY needs a list of columns"),
         ("PARTITION BY ('a')", "PARTITION BY takes column names, found 'a'"),
@@ -234,6 +261,10 @@ def test_a_client_side_root_key_is_accepted_and_reads_back_with_copy(
         ("ALLOWOVERWRITE CLEANPATH", "you can't specify CLEANPATH with ALLOWOVERWRITE"),
         ("FORMAT JSON HEADER", "you can't use JSON with HEADER"),
         ("JSON NULL AS 'x'", "you can't use JSON with NULL AS"),
+        ("FIXEDWIDTH 'a:1' DELIMITER ','", "you can't use FIXEDWIDTH with DELIMITER"),
+        ("FIXEDWIDTH 'a:1' HEADER", "you can't use FIXEDWIDTH with HEADER"),
+        ("CSV FIXEDWIDTH 'a:1'", "you can't use CSV with FIXEDWIDTH"),
+        ("FIXEDWIDTH 'a:1' FORMAT PARQUET", "you can't use PARQUET with FIXEDWIDTH"),
     ],
 )
 def test_option_combinations_the_guide_forbids_are_refused(tail: str, message: str) -> None:

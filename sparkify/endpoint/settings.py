@@ -10,8 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sparkify.config import DB_NAME, DB_NAME_RULE, PASSWORD_ENV, ConfigReader, identifier
+from sparkify.config import DB_NAME, DB_NAME_RULE, PASSWORD_ENV, ConfigReader, identifier, query_history
 from sparkify.engine.endpoint.settings import DEFAULT_HOST, DEFAULT_PORT, EndpointSettings
+from sparkify.engine.sql.redshift.history import HistoryBound
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def load_settings(path: str | Path, *, host: str | None = None, port: int | None
         reader.problems.append(
             f"[CLUSTER] DB_PASSWORD: the endpoint needs the master user's password (or {PASSWORD_ENV})"
         )
+    size, days = query_history(reader)
     reader.raise_problems()
     return EndpointSettings(
         db_name=db_name,
@@ -52,6 +54,7 @@ def load_settings(path: str | Path, *, host: str | None = None, port: int | None
         data_dir=location.data_dir,
         host=location.host,
         port=location.port,
+        query_history=HistoryBound(size, days),
     )
 
 

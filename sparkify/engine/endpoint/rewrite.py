@@ -1,5 +1,6 @@
-"""The endpoint's own two rewrites, on tokens: ``version()`` names Redshift, and ``pg_last_copy_id()``
-gives the id of the session's last COPY.  Only the endpoint does them: the in-process path must keep
+"""The endpoint's own rewrites, on tokens: ``version()`` names Redshift, and ``pg_last_copy_id()``,
+``pg_last_query_id()`` and ``pg_last_unload_id()`` give the ids of the session's last COPY, statement and
+UNLOAD.  Only the endpoint does them: the in-process path must keep
 seeing PostgreSQL in ``version()``, which is how a caller of the adapter tells the engines apart."""
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ def version_text(postgres_version: str) -> str:
     return f"{REDSHIFT_VERSION} (sparkify local endpoint on PostgreSQL {postgres_version})"
 
 
-def endpoint_sql(sql: str, *, version: str, last_copy_id: int) -> str:
-    """``sql`` with each unqualified ``version()`` and ``pg_last_copy_id()`` call replaced by its value.
+def endpoint_sql(
+    sql: str, *, version: str, last_copy_id: int, last_query_id: int = -1, last_unload_id: int = -1
+) -> str:
+    """``sql`` with each unqualified ``version()``, ``pg_last_copy_id()``, ``pg_last_query_id()`` and
+    ``pg_last_unload_id()`` call replaced by its value (the session's last COPY, statement and UNLOAD).
 
-    A scalar sub-select keeps the call's column name (``version``, ``pg_last_copy_id``).
+    A scalar sub-select keeps the call's column name (``version``, ``pg_last_copy_id`` …).
     """
     lowered = sql.lower()
-    if "version" not in lowered and "pg_last_copy_id" not in lowered:
+    if "version" not in lowered and "pg_last_" not in lowered:
         return sql  # the cheap common case: no token can match
     values = {
         "VERSION": f"(SELECT {quote_literal(version)}::text AS version)",
         "PG_LAST_COPY_ID": f"(SELECT {int(last_copy_id)}::integer AS pg_last_copy_id)",
+        "PG_LAST_QUERY_ID": f"(SELECT {int(last_query_id)}::integer AS pg_last_query_id)",
+        "PG_LAST_UNLOAD_ID": f"(SELECT {int(last_unload_id)}::integer AS pg_last_unload_id)",
     }
     found = tokens(sql)
     replacements = []

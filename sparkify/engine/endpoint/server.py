@@ -26,6 +26,7 @@ from sparkify.engine.endpoint.settings import EndpointSettings
 from sparkify.engine.errors import WarehouseConnectionError
 from sparkify.engine.server import embedded
 from sparkify.engine.sql import adapter
+from sparkify.engine.sql.redshift.history import QueryHistory
 from sparkify.engine.sql.text import quote_ident
 
 log = logging.getLogger("sparkify.endpoint")
@@ -59,6 +60,7 @@ class Endpoint:
         self._next_pid = 1000
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._histories: dict[str, QueryHistory] = {}
         self.listener = self._listen(settings.host, settings.port)
 
     def _prepare_server(self) -> tuple[frozenset[str], str]:
@@ -107,6 +109,16 @@ class Endpoint:
             "application_name": "sparkify-endpoint",
         }
 
+    def history_for(self, database: str) -> QueryHistory:
+        """The query history of ``database``, shared by the sessions in it; written as the superuser."""
+        with self._prepare_lock:
+            if database not in self._histories:
+                arguments = self.connect_args(database, user="postgres")
+                self._histories[database] = QueryHistory(
+                    lambda: psycopg2.connect(**arguments), database, self.settings.query_history
+                )
+            return self._histories[database]
+
     def serve(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -133,6 +145,8 @@ class Endpoint:
         self.listener.close()
         for thread in self._threads:
             thread.join(timeout=10)
+        for history in self._histories.values():
+            history.close()
 
     # --- one client ------------------------------------------------------------------------------------
 

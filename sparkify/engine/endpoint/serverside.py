@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkify.engine.copy import run_copy
+from sparkify.engine.copy.details import load_details
 from sparkify.engine.copy.loader import RejectionRecorder
 from sparkify.engine.endpoint import server_files
 from sparkify.engine.errors import LoadError
+from sparkify.engine.sql.redshift.history import LoadDetails, UnloadDetails
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
 from sparkify.engine.sql.tokens import SqlLexError, words
-from sparkify.engine.unload.statement import run_unload
+from sparkify.engine.unload.statement import run_unload, unload_details
 
 
 @dataclass
@@ -27,6 +29,13 @@ class Context:
     record_rejections: RejectionRecorder
     #: The query id of the last COPY, for pg_last_copy_id(); a handler sets it.
     last_copy_id: int = -1
+    #: The query id of the last UNLOAD, for pg_last_unload_id(); a handler sets it.
+    last_unload_id: int = -1
+    #: The query id the history gave the running statement: its stl_load_errors and stl_load_commits rows
+    #: carry it (None: ids of their own).
+    query_id: int | None = None
+    #: What the running statement's handler tells the history of it.
+    details: LoadDetails | UnloadDetails | None = None
 
 
 Handler = Callable[[Context, str], str]
@@ -37,16 +46,23 @@ def copy_handler(context: Context, sql: str) -> str:
     try:
         result = run_copy(context.connection, sql, record_rejections=context.record_rejections)
     except LoadError as exc:
-        context.last_copy_id = exc.query_id  # the id its rows in stl_load_errors carry (0: none)
+        # The id its rows in stl_load_errors carry (0: none).
+        context.last_copy_id = exc.query_id if context.query_id is None else context.query_id
+        context.details = load_details(sql, None, rejected=len(exc.rejected))
         raise
-    context.last_copy_id = result.query_id
-    record_load_commits(context.connection, result.files)  # stl_load_commits, PG_LAST_COPY_COUNT()
+    context.last_copy_id = result.query_id if context.query_id is None else context.query_id
+    # stl_load_commits, PG_LAST_COPY_COUNT()
+    record_load_commits(context.connection, result.files, query_id=context.query_id)
+    context.details = load_details(sql, result)
     return f"COPY {result.rows_loaded}"
 
 
 def unload_handler(context: Context, sql: str) -> str:
     server_files.check_unload(context.connection, sql)
-    run_unload(context.connection, sql)
+    if context.query_id is not None:
+        context.last_unload_id = context.query_id
+    context.details = unload_details(sql, None)  # what a failed UNLOAD leaves in the history
+    context.details = unload_details(sql, run_unload(context.connection, sql))
     return "UNLOAD"
 
 

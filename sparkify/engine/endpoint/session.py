@@ -28,6 +28,14 @@ from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.redshift.history import (
+    LoadDetails,
+    QueryHistory,
+    QueryRecord,
+    UnloadDetails,
+    reads_history,
+    rows_of_tag,
+)
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
@@ -40,11 +48,15 @@ class EndpointView(Protocol):
 
     def connect_args(self, database: str, *, user: str | None = None) -> dict[str, Any]: ...
 
+    def history_for(self, database: str) -> QueryHistory: ...
+
 
 log = logging.getLogger(__name__)
 
 #: Backend messages that end the answer to one extended-protocol request.
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
+#: Backend messages that end a statement: CommandComplete, EmptyQueryResponse, PortalSuspended, an error.
+_STATEMENT_ENDS = frozenset({b"C", b"I", b"s", b"E"})
 _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -96,6 +108,14 @@ class ClientSession:
         #: The client's text and the translation last sent for it, when they differ: an error's position
         #: is given in the client's text (errors come back before anything else is sent).
         self.sent_texts: tuple[str, str] | None = None
+        #: The query history (sys_query_history …): the records of the forwarded statements whose answer is
+        #: due, in order, and the client's text of each forwarded prepared statement and portal.
+        self.history = endpoint.history_for(database)
+        self.user_name = backend.reported.get("session_authorization", "")
+        self.running: deque[QueryRecord] = deque()
+        self.statement_texts: dict[str, str] = {}
+        self.portal_texts: dict[str, str] = {}
+        self.last_query_id = -1
         client.before_block = self._flush_both
         backend.channel.before_block = self._flush_both
         self._handlers = {
@@ -136,16 +156,23 @@ class ClientSession:
     def close_side_connection(self) -> None:
         if self._side_connection is not None:
             self._side_connection.close()
+        self.history.flush()  # the session's statements, for other processes to read
 
     # --- planning ---------------------------------------------------------------------------------------
 
     def plan(self, sql: str) -> Step:
         """What to do with one statement."""
         step = classify(sql, standard_strings=self.backend.standard_strings)
+        if reads_history(sql):  # it sees every statement run before it
+            self.history.flush()
         if isinstance(step, Forward):
             translated = (self.with_session_columns(sql) if step.lateral else None) or step.sql
             final = endpoint_sql(
-                translated, version=self.endpoint.version_text, last_copy_id=self.context.last_copy_id
+                translated,
+                version=self.endpoint.version_text,
+                last_copy_id=self.context.last_copy_id,
+                last_query_id=self.last_query_id,
+                last_unload_id=self.context.last_unload_id,
             )
             return Forward(final, final == sql, step.tag)
         return step
@@ -175,6 +202,7 @@ class ClientSession:
             return
         steps = [self.plan(statement) for statement in statements]
         if all(isinstance(step, Forward) for step in steps):
+            self.running.extend(self.begin_record(statement) for statement in statements)
             if all(step.unchanged for step in steps):  # type: ignore[union-attr]
                 self.sent_texts = None
                 self.send_to_backend(b"Q", payload)
@@ -185,11 +213,11 @@ class ClientSession:
                 self.due.extend((step.tag, redshift_wire.NO_COLUMNS) for step in steps)  # type: ignore[union-attr]
             self.relay_until_ready()
             return
-        self._run_steps(steps, sql)
+        self._run_steps(steps, statements, sql)
         self.skipping = False
         self.client.write(m.ready_for_query(self.backend.status))
 
-    def _run_steps(self, steps: list[Step], sql: str) -> None:
+    def _run_steps(self, steps: list[Step], statements: tuple[str, ...], sql: str) -> None:
         """Statements of one query (``sql``), some forwarded, some run here: in order, stopping at the
         first error."""
         index = 0
@@ -200,6 +228,7 @@ class ClientSession:
                 while index < len(steps) and isinstance(steps[index], Forward):
                     group.append(steps[index].sql)  # type: ignore[union-attr]
                     self.due.append((steps[index].tag, redshift_wire.NO_COLUMNS))  # type: ignore[union-attr]
+                    self.running.append(self.begin_record(statements[index]))
                     index += 1
                 self.sent_texts = (sql, ";\n".join(group))
                 self.send_to_backend(b"Q", m.cstring(";\n".join(group)))
@@ -223,6 +252,7 @@ class ClientSession:
         several = len(statements_of(sql)) != 1
         step = Forward(sql, True) if several else self.plan(sql)  # several: PostgreSQL refuses them itself
         if isinstance(step, Forward):
+            self.statement_texts[name] = sql
             if step.tag is not None:
                 self.statement_tags[name] = step.tag
             if self.redshift_driver:
@@ -251,6 +281,7 @@ class ClientSession:
         self.portal_tags.pop(portal, None)
         if statement in self.statement_tags:
             self.portal_tags[portal] = self.statement_tags[statement]
+        self.portal_texts[portal] = self.statement_texts.get(statement, "")
         if statement in self.statements:
             self.portals[portal] = self.statements[statement]
             self.answer(m.BIND_COMPLETE)
@@ -295,6 +326,7 @@ class ClientSession:
             self.due.append(
                 (self.portal_tags.get(portal), self.portal_intervals.get(portal, redshift_wire.NO_COLUMNS))
             )
+            self.running.append(self.begin_record(self.portal_texts.get(portal, "")))
             self.forward_request(b"E", payload)
             return
         self.collect_answers()
@@ -371,6 +403,7 @@ class ClientSession:
                 self.skipping = False
                 self.due.clear()  # what an error left unanswered is not answered any more
                 self.due_describes.clear()
+                self.running.clear()  # statements an error kept from running
                 if forward_ready:
                     self.client.write(m.message(kind, payload))
                 return failed
@@ -383,7 +416,9 @@ class ClientSession:
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
         translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
-        Redshift's form."""
+        Redshift's form.  A statement's end goes into its history record."""
+        if kind in _STATEMENT_ENDS and self.running:
+            self.end_record(self.running.popleft(), kind, payload)
         if kind == b"E":
             in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
             return m.message(kind, redshift_error_payload(in_clients_words))
@@ -446,6 +481,8 @@ class ClientSession:
                 )
             )
         cursor = self.context.connection.cursor()
+        record = self.begin_record(step.sql)
+        self.context.query_id, self.context.details = record.query_id, None
         try:
             if status == b"I":
                 cursor.execute("BEGIN")
@@ -459,9 +496,39 @@ class ClientSession:
             log.info("%s: %s", first_keyword(step.sql), message)
             self._end_failed_transaction(cursor, status)
             self.client.write(m.error_response(message, sqlstate, detail=detail))
+            self._keep_server_side_record(record, "failed", error=message)
             return True
         self.client.write(m.command_complete(tag))
+        self._keep_server_side_record(record, "success", rows=rows_of_tag(tag.encode()))
         return False
+
+    def _keep_server_side_record(
+        self, record: QueryRecord, status: str, *, rows: int = 0, error: str = ""
+    ) -> None:
+        record.finish(status, rows=rows, error=error)
+        if isinstance(self.context.details, LoadDetails):
+            record.load = self.context.details
+        elif isinstance(self.context.details, UnloadDetails):
+            record.unload = self.context.details
+        self.context.query_id = None
+        self.last_query_id = record.query_id
+        self.history.done(record)
+
+    # --- the query history ------------------------------------------------------------------------------
+
+    def begin_record(self, text: str) -> QueryRecord:
+        return self.history.begin(self.user_name, self.backend.pid, text)
+
+    def end_record(self, record: QueryRecord, kind: bytes, payload: bytes) -> None:
+        """A forwarded statement's end: its rows from the command tag, or the error's words."""
+        if kind == b"E":
+            record.finish("failed", error=m.error_fields(payload).get("M", ""))
+        else:
+            record.finish("success", rows=rows_of_tag(payload) if kind == b"C" else 0)
+        if self.running:  # the next one starts as this one ends
+            self.running[0].start = record.end
+        self.last_query_id = record.query_id
+        self.history.done(record)
 
     def refuse(self, step: Refuse) -> bool:
         self.collect_answers()
@@ -483,7 +550,7 @@ class ClientSession:
 
     def _record_rejections(self, table: str, rejected: list[RejectedRecord]) -> int:
         """stl_load_errors outlives the COPY's transaction, as on Redshift: written on its own connection."""
-        return record_in_stl_load_errors(self._side(), table, rejected)
+        return record_in_stl_load_errors(self._side(), table, rejected, query_id=self.context.query_id)
 
     def _side(self) -> Any:
         """The session's own connection to the embedded server, outside the client's transaction."""

@@ -50,15 +50,19 @@ class RejectedRecord:
     column_length: str = ""
 
 
-def record_in_stl_load_errors(connection: Any, table: str, rejected: list[RejectedRecord]) -> int:
-    """Append ``rejected`` to the emulated stl_load_errors and commit; return the query id.
+def record_in_stl_load_errors(
+    connection: Any, table: str, rejected: list[RejectedRecord], *, query_id: int | None = None
+) -> int:
+    """Append ``rejected`` to the emulated stl_load_errors and commit; return the query id: ``query_id``
+    (the query history's id of the COPY), or the next after the table's last.
 
     Redshift keeps these rows whatever happens to the COPY's transaction, hence a connection of its own.
     """
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {STL_LOAD_ERRORS} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(
-            f"SELECT COALESCE(MAX(query), 0) + 1, to_regclass(%s)::oid FROM {STL_LOAD_ERRORS}", (table,)
+            f"SELECT COALESCE(%s, MAX(query) + 1, 1), to_regclass(%s)::oid FROM {STL_LOAD_ERRORS}",
+            (query_id, table),
         )
         query_id, table_oid = cursor.fetchone()
         rows = [

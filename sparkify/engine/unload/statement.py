@@ -23,6 +23,7 @@ from sparkify.engine.copy.sources import is_s3, local_path, s3_client, split_s3
 from sparkify.engine.copy.tokens import literal_value
 from sparkify.engine.errors import UnloadError
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.history import UnloadDetails
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens
 from sparkify.engine.unload.text import redshift_text
@@ -34,13 +35,26 @@ _AUTHORIZATION = {"IAM_ROLE", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOK
 # (files are written without client-side encryption: a difference the README's fidelity table names).
 _ENCRYPTION_VALUES = {"KMS_KEY_ID", "MASTER_SYMMETRIC_KEY"}
 # The guide: "You can't use PARQUET with DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE, NULL AS, HEADER, GZIP,
-# BZIP2, or ZSTD."  (FIXEDWIDTH is refused in any format here.)
-_NOT_WITH_PARQUET = ("DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD")
-_NOT_WITH_JSON = ("DELIMITER", "HEADER", "ADDQUOTES", "ESCAPE", "NULL")
-_NOT_WITH = {"parquet": _NOT_WITH_PARQUET, "json": _NOT_WITH_JSON}
+# BZIP2, or ZSTD."; "You can't use FIXEDWIDTH with DELIMITER or HEADER."
+_NOT_WITH_PARQUET = (
+    "DELIMITER",
+    "FIXEDWIDTH",
+    "ADDQUOTES",
+    "ESCAPE",
+    "NULL",
+    "HEADER",
+    "GZIP",
+    "BZIP2",
+    "ZSTD",
+)
+_NOT_WITH_JSON = ("DELIMITER", "FIXEDWIDTH", "HEADER", "ADDQUOTES", "ESCAPE", "NULL")
+_NOT_WITH_FIXEDWIDTH = ("DELIMITER", "HEADER", "ADDQUOTES")
+_NOT_WITH = {"parquet": _NOT_WITH_PARQUET, "json": _NOT_WITH_JSON, "fixedwidth": _NOT_WITH_FIXEDWIDTH}
 _SIZE_UNITS = {"MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
 MAX_FILE_SIZE = int(6.2 * _SIZE_UNITS["GB"])  # Redshift's default and largest part
 ROW_GROUP_SIZE = 32 * _SIZE_UNITS["MB"]  # Redshift's default ROWGROUPSIZE (Parquet)
+#: CSV with quote and delimiter characters no line made here holds raw: COPY writes each line exactly as made.
+_LINES_AS_MADE = "WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
 _TEMPORAL_TYPES = {1082, 1083, 1114, 1184, 1266}  # date, time, timestamp, timestamptz, timetz
 NOT_EMPTY = (
     "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually "
@@ -67,6 +81,8 @@ class UnloadCommand:
     allow_overwrite: bool = False
     clean_path: bool = False
     extension: str = ""
+    #: FIXEDWIDTH 'label:width,…': each column's label and width in characters.
+    fixed_widths: tuple[tuple[str, int], ...] = ()
     region: str | None = None
     encrypted: bool = False
     encrypted_auto: bool = False
@@ -209,6 +225,11 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             command.format = _FORMATS[value.upper()]
         elif word in _FORMATS:
             command.format = _FORMATS[word]
+        elif word == "FIXEDWIDTH":
+            if command.format != "text":
+                raise UnloadError(f"UNLOAD: you can't use {command.format.upper()} with FIXEDWIDTH")
+            spec, index = value_at(index)
+            command.format, command.fixed_widths = "fixedwidth", _fixed_widths(spec)
         elif word in _COMPRESSIONS:
             command.compression = word
         elif word == "DELIMITER":
@@ -240,6 +261,17 @@ def _read_options(command: UnloadCommand, found: list[Token], index: int) -> Non
             setattr(command, _SWITCHES[word], True)
         else:
             raise UnloadError(f"UNLOAD option {found[index - 1].text} is not supported by the local engine")
+
+
+def _fixed_widths(spec: str) -> tuple[tuple[str, int], ...]:
+    """FIXEDWIDTH's ``'label:width,label:width,…'`` (widths are whole numbers of characters)."""
+    widths = []
+    for item in spec.split(","):
+        label, _, width = item.strip().rpartition(":")
+        if not label or not width.strip().isdigit() or int(width) < 1:
+            raise UnloadError(f"UNLOAD FIXEDWIDTH {spec!r} is not 'column:width,column:width,…'")
+        widths.append((label.strip(), int(width)))
+    return tuple(widths)
 
 
 def _read_partition_by(command: UnloadCommand, found: list[Token], index: int) -> int:
@@ -299,7 +331,31 @@ def _row_group_size(value: str, unit: str) -> int:
     return size
 
 
-def run_unload(connection: Any, sql: str) -> list[str]:
+class Unloaded(list[str]):
+    """The names of the files an UNLOAD wrote (manifest last), with the rows and bytes of its parts."""
+
+    rows: int = 0
+    bytes: int = 0
+
+
+def unload_details(sql: str, written: Unloaded | None) -> UnloadDetails:
+    """What the query history keeps of the UNLOAD ``sql`` (sys_unload_history): its place, format, rows
+    and parts (None: it failed)."""
+    command = parse_unload(sql)
+    parts = [name for name in written or () if not name.endswith("manifest")]
+    return UnloadDetails(
+        unloaded_location=command.destination,
+        unload_format=_FORMAT_NAMES.get(command.format, command.format.capitalize()),
+        unloaded_rows=written.rows if written is not None else 0,
+        unloaded_files_count=len(parts),
+        unloaded_files_size=written.bytes if written is not None else 0,
+    )
+
+
+_FORMAT_NAMES = {"text": "Text", "csv": "CSV", "json": "JSON", "parquet": "Parquet", "fixedwidth": "Text"}
+
+
+def run_unload(connection: Any, sql: str) -> Unloaded:
     """Run the UNLOAD ``sql`` on ``connection``; return the names of the files written (manifest last)."""
     command = parse_unload(sql)
     query = translate(command.query)
@@ -308,8 +364,9 @@ def run_unload(connection: Any, sql: str) -> list[str]:
         parts = _write_partitions(connection, command, query, columns)
     else:
         parts = _write_slice(connection, command, query, columns)
-    written = [name for name, _ in parts]
+    written = Unloaded(name for name, _ in parts)
     rows = sum(count for _, (_, count) in parts)
+    written.rows, written.bytes = rows, sum(size for _, (size, _) in parts)
     connection.cursor().execute("SELECT set_config('redshift.last_unload_count', %s, false)", (str(rows),))
     if command.manifest:
         manifest_name = command.destination + "manifest"
@@ -408,6 +465,24 @@ def _columns(connection: Any, query: str) -> list[tuple[str, int]]:
     return [(column[0], column[1]) for column in cursor.description]
 
 
+def _fixed_width_sql(command: UnloadCommand, query: str, columns: list[tuple[str, int]]) -> str:
+    """Each row one line of its columns, each padded with blanks to its width (never cut: a longer value
+    is written whole, as Redshift's FIXEDWIDTH does not truncate); NULL as NULL AS's text."""
+    if len(columns) != len(command.fixed_widths):
+        raise UnloadError(
+            f"UNLOAD FIXEDWIDTH gives {len(command.fixed_widths)} column widths; "
+            f"the query has {len(columns)} columns"
+        )
+    null = quote_literal(command.null_as)
+    padded = " || ".join(
+        f"rpad(coalesce(unload_query.{quote_ident(name)}::text, {null}), "
+        f"greatest({width}, length(coalesce(unload_query.{quote_ident(name)}::text, {null}))))"
+        for (name, _), (_, width) in zip(columns, command.fixed_widths, strict=True)
+    )
+    rows = f"SELECT {padded} FROM ({query}) AS unload_query"
+    return f"COPY ({rows}) TO STDOUT {_LINES_AS_MADE}"
+
+
 def _query_output(
     connection: Any, command: UnloadCommand, query: str, columns: list[tuple[str, int]]
 ) -> bytes:
@@ -427,6 +502,8 @@ def _query_output(
 
 
 def _copy_sql(command: UnloadCommand, query: str, columns: list[tuple[str, int]]) -> str:
+    if command.format == "fixedwidth":
+        return _fixed_width_sql(command, query, columns)
     if command.format == "json":
         # One JSON object a line; dates and times as Redshift prints them, not in ISO's T form.
         selected = ", ".join(
@@ -438,7 +515,7 @@ def _copy_sql(command: UnloadCommand, query: str, columns: list[tuple[str, int]]
         inner = f"SELECT {selected} FROM ({query}) AS unload_query"
         rows = f"SELECT row_to_json(unload_row) FROM ({inner}) AS unload_row"
         # CSV with quote and delimiter characters JSON text never holds raw: each line exactly as made.
-        return f"COPY ({rows}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+        return f"COPY ({rows}) TO STDOUT {_LINES_AS_MADE}"
     if command.format == "text":
         # PostgreSQL's escapes and its NULL, rewritten as Redshift's text (sparkify.unload_text).
         delimiter = _char_literal(command.delimiter or "|")

@@ -293,15 +293,7 @@ SELECT usesysid::integer AS userid,
 GRANT SELECT ON sparkify_redshift.svv_tables, sparkify_redshift.svv_columns, sparkify_redshift.stv_recents
    TO PUBLIC;
 
-CREATE OR REPLACE VIEW sparkify_redshift.stl_query AS
-SELECT usesysid::integer AS userid, pid AS query, ''::character(320) AS label, 0::bigint AS xid, pid,
-       rpad(datname::text, 32)::character(32) AS database, query::character(4000) AS querytxt,
-       query_start::timestamp AS starttime,
-       CASE WHEN state = 'active' THEN NULL ELSE state_change::timestamp END AS endtime,
-       0 AS aborted
-  FROM pg_stat_activity
- WHERE backend_type = 'client backend';
-GRANT SELECT ON sparkify_redshift.stl_query TO PUBLIC;
+-- stl_query: in history.sql, with the statements the endpoint and the scripts ran.
 
 -- The session's last COPY and UNLOAD (set by the emulators; 0 / -1 before any, as on Redshift).
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_last_copy_count() RETURNS bigint

@@ -9,12 +9,15 @@ from typing import Any
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
 
-def record_load_commits(connection: Any, files: list[Any]) -> None:
+def record_load_commits(connection: Any, files: list[Any], *, query_id: int | None = None) -> None:
     """Record ``files`` (the COPY's per-file stats: name, read, rejected) in stl_load_commits, in one
-    statement however many files there are."""
+    statement however many files there are, under ``query_id`` (the query history's id of the COPY; None:
+    the next after the table's last)."""
     cursor = connection.cursor()
-    cursor.execute(f"SELECT COALESCE(MAX(query), 0) + 1 FROM {SHIM_SCHEMA}.stl_load_commits")
-    query = cursor.fetchall()[0][0]  # fetchall only: the endpoint's connection shim offers it
+    query = query_id
+    if query is None:
+        cursor.execute(f"SELECT COALESCE(MAX(query), 0) + 1 FROM {SHIM_SCHEMA}.stl_load_commits")
+        query = cursor.fetchall()[0][0]  # fetchall only: the endpoint's connection shim offers it
     loaded = sum(stats.read - stats.rejected for stats in files)
     # Session settings (not local): they outlive the transaction, and a rollback takes them back.
     cursor.execute(

@@ -20,6 +20,8 @@ _SQL_FILES = (
     "aggregates.sql",
     "access.sql",
     "super_navigation.sql",
+    "history.sql",
+    "functions_reference.sql",
 )
 _MOVE_PUBLIC_LOAD_ERRORS = f"""
 DO $move$ BEGIN
@@ -63,11 +65,11 @@ def install(connection: Any) -> bool:
             # The functions call each other; their bodies are checked when first run, not in file order.
             cursor.execute("SET LOCAL check_function_bodies = off")
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SHIM_SCHEMA}")
+            cursor.execute(STL_LOAD_ERRORS_DDL)  # before the script: sys_load_error_detail reads it
             cursor.execute(script)
             # COLLATE CASE_INSENSITIVE columns: this build has no ICU for a nondeterministic collation.
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS citext SCHEMA {SHIM_SCHEMA}")
             cursor.execute(f"CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA {SHIM_SCHEMA}")  # SOUNDEX
-            cursor.execute(STL_LOAD_ERRORS_DDL)
             # Written by the loading user's own connection (a rejected record outlives the COPY), emptied by
             # a new warehouse; LOCK's SHARE ROW EXCLUSIVE asks for TRUNCATE (or UPDATE) as well.
             cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON {STL_LOAD_ERRORS} TO PUBLIC")

@@ -1,0 +1,287 @@
+"""The statements a database ran, for Redshift's history views: sys_query_history, stl_query,
+stl_querytext, svl_qlog, sys_load_history and sys_unload_history (sparkify/engine/sql/redshift/history.sql).
+
+Recording costs a client's statement no round trip: a statement's record is made in memory as its answer
+passes by (its start and end, its rows from the command tag, an error's words), and the records are written
+in batches on a connection of the history's own, by a thread of the history's own (every
+:data:`WRITE_EVERY` seconds, or sooner once :data:`FLUSH_EVERY` have gathered: it works while the sessions
+wait for their answers), and by the session itself before a statement that reads one of the views (so that
+it sees everything run before it) and when a session or the warehouse ends.  Query ids are handed out in
+blocks taken from a sequence, so that every process recording in a database has ids of its own, and a
+COPY's id is known before it runs: its rows in stl_load_errors and stl_load_commits carry it, and so does
+pg_last_copy_id().
+
+The history is bounded as a cluster's is (Redshift keeps about seven days): the newest ``size`` statements
+of the last ``days`` days are kept, older ones deleted as new ones are written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.text import first_keyword, mask_secrets
+from sparkify.engine.sql.tokens import SqlLexError, words
+
+log = logging.getLogger(__name__)
+
+#: Records gathered before the writer is woken, and the seconds it otherwise sleeps.
+FLUSH_EVERY = 256
+WRITE_EVERY = 1.0
+#: Query ids taken from the sequence at a time (the sequence's increment in history.sql).
+ID_BLOCK = 1000
+DEFAULT_SIZE = 10_000
+DEFAULT_DAYS = 7.0
+#: The characters of a statement's text kept (stl_querytext's pieces); a longer text (a big INSERT … VALUES)
+#: is cut there.
+MAX_TEXT = 16_000
+
+#: The views that read the records: a statement naming one has the history written first.
+HISTORY_VIEWS = frozenset(
+    {
+        "SYS_QUERY_HISTORY",
+        "SYS_QUERY_TEXT",
+        "SYS_LOAD_HISTORY",
+        "SYS_UNLOAD_HISTORY",
+        "STL_QUERY",
+        "STL_QUERYTEXT",
+        "STL_DDLTEXT",
+        "STL_UTILITYTEXT",
+        "SVL_QLOG",
+        "SVL_STATEMENTTEXT",
+        "PG_LAST_QUERY_ID",
+    }
+)
+
+_DDL = frozenset({"CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "REVOKE", "COMMENT"})
+_TYPES = {"SELECT": "SELECT", "WITH": "SELECT", "INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
+_TYPES |= {"COPY": "COPY", "UNLOAD": "UNLOAD", "MERGE": "MERGE", "CALL": "COMMAND", "VALUES": "SELECT"}
+
+
+@dataclass(frozen=True)
+class HistoryBound:
+    """How much history is kept: the newest ``size`` statements of the last ``days`` days."""
+
+    size: int = DEFAULT_SIZE
+    days: float = DEFAULT_DAYS
+
+
+@dataclass
+class LoadDetails:
+    """What sys_load_history tells of a COPY."""
+
+    table_name: str
+    data_source: str
+    file_format: str
+    loaded_rows: int
+    loaded_bytes: int
+    source_file_count: int
+    error_count: int
+
+
+@dataclass
+class UnloadDetails:
+    """What sys_unload_history tells of an UNLOAD."""
+
+    unloaded_location: str
+    unload_format: str
+    unloaded_rows: int
+    unloaded_files_count: int
+    unloaded_files_size: int
+
+
+@dataclass
+class QueryRecord:
+    """One statement: who ran it, its text as the client sent it, and how it ended."""
+
+    query_id: int
+    user_name: str
+    session_id: int
+    query_text: str
+    start: float
+    end: float = 0.0
+    status: str = "running"
+    returned_rows: int = 0
+    error_message: str = ""
+    load: LoadDetails | None = None
+    unload: UnloadDetails | None = None
+
+    def finish(self, status: str, *, rows: int = 0, error: str = "") -> None:
+        self.end = time.time()
+        self.status = status
+        self.returned_rows = rows
+        self.error_message = error[:512]
+
+    def as_row(self, database: str) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "query_id": self.query_id,
+            "user_name": self.user_name,
+            "database_name": database,
+            "session_id": self.session_id,
+            "query_type": query_type(self.query_text),
+            "status": self.status,
+            "start_epoch": self.start,
+            "end_epoch": self.end or None,
+            "error_message": self.error_message.replace("\0", "\ufffd") or None,
+            "returned_rows": self.returned_rows,
+            "query_text": _storable_text(self.query_text),
+        }
+        for details in (self.load, self.unload):
+            if details is not None:
+                row |= asdict(details)
+        return row
+
+
+def _storable_text(sql: str) -> str:
+    """The text kept: cut at :data:`MAX_TEXT`, credentials and passwords masked (as a cluster's history
+    masks them), a NUL as a PostgreSQL string can hold it."""
+    text = sql[:MAX_TEXT]
+    lowered = text.lower()
+    if any(word in lowered for word in _SECRET_WORDS):
+        text = mask_secrets(text)
+    return text.replace("\0", "\ufffd") if "\0" in text else text
+
+
+_SECRET_WORDS = ("password", "credentials", "access_key", "secret", "session_token")
+
+
+@functools.lru_cache(maxsize=1024)
+def query_type(sql: str) -> str:
+    """sys_query_history's query_type: SELECT, INSERT, UPDATE, DELETE, COPY, UNLOAD, CTAS, DDL, UTILITY."""
+    keyword = first_keyword(sql)
+    if keyword == "CREATE":
+        try:
+            found = words(sql)
+        except SqlLexError:
+            return "DDL"
+        return "CTAS" if "TABLE" in found[:5] and "AS" in found else "DDL"
+    if keyword in _DDL:
+        return "DDL"
+    return _TYPES.get(keyword, "UTILITY")
+
+
+def rows_of_tag(tag: bytes) -> int:
+    """The row count of a CommandComplete tag (``SELECT 3``, ``INSERT 0 2``); 0 when it has none."""
+    last = tag.rstrip(b"\0").rpartition(b" ")[2]
+    return int(last) if last.isdigit() else 0
+
+
+def reads_history(sql: str) -> bool:
+    """Whether ``sql`` names one of the history views (a cheap look at the text first)."""
+    lowered = sql.lower()
+    if (
+        "sys_" not in lowered
+        and "stl_" not in lowered
+        and "svl_" not in lowered
+        and "last_query" not in lowered
+    ):
+        return False
+    try:
+        return not HISTORY_VIEWS.isdisjoint(words(sql))
+    except SqlLexError:
+        return False
+
+
+class QueryHistory:
+    """The history of one database, shared by every session of this process that runs statements in it.
+
+    ``connect`` opens the history's own connection (autocommit is set here); records go through
+    ``sparkify_redshift.record_queries``, which keeps the bound.
+    """
+
+    def __init__(self, connect: Callable[[], Any], database: str, bound: HistoryBound | None = None) -> None:
+        self._connect = connect
+        self.database = database
+        self.bound = bound or HistoryBound()
+        self._lock = threading.Lock()  # the pending records and the id block
+        self._write_lock = threading.Lock()  # the connection
+        self._pending: list[QueryRecord] = []
+        self._ids: Iterator[int] = iter(())
+        self._connection: Any = None
+        self._wanted = threading.Event()  # wakes the writer before its time
+        self._closing = threading.Event()
+        self._writer: threading.Thread | None = None
+
+    def begin(self, user_name: str, session_id: int, text: str) -> QueryRecord:
+        """A record for a statement that starts now."""
+        return QueryRecord(self.next_id(), user_name, session_id, text, time.time())
+
+    def next_id(self) -> int:
+        with self._lock:
+            for query_id in self._ids:
+                return query_id
+            first = self._reserve_ids()
+            self._ids = iter(range(first + 1, first + ID_BLOCK))
+            return first
+
+    def done(self, record: QueryRecord) -> None:
+        """``record`` has ended: kept until the writer's next round."""
+        with self._lock:
+            self._pending.append(record)
+            full = len(self._pending) >= FLUSH_EVERY
+            if self._writer is None and not self._closing.is_set():
+                self._writer = threading.Thread(target=self._write_in_turn, name="query-history", daemon=True)
+                self._writer.start()
+        if full:
+            self._wanted.set()
+
+    def _write_in_turn(self) -> None:
+        while not self._closing.is_set():
+            self._wanted.wait(WRITE_EVERY)
+            self._wanted.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the records gathered so far; a failure loses them (logged), the statements go on."""
+        with self._lock:
+            records, self._pending = self._pending, []
+        if not records:
+            return
+        rows = json.dumps([record.as_row(self.database) for record in records])
+        try:
+            with self._write_lock:
+                self._run(
+                    f"SELECT {SHIM_SCHEMA}.record_queries(%s::json, %s, %s)",
+                    (rows, self.bound.size, self.bound.days),
+                )
+        except Exception as exc:
+            log.warning("query history not written: %s", str(exc).strip())
+
+    def close(self) -> None:
+        self._closing.set()
+        self._wanted.set()
+        if self._writer is not None:
+            self._writer.join(timeout=10)
+        self.flush()
+        with self._write_lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _reserve_ids(self) -> int:
+        try:
+            with self._write_lock:
+                return int(self._run(f"SELECT nextval('{SHIM_SCHEMA}.query_ids')", ())[0])
+        except Exception as exc:
+            log.warning("query ids not reserved: %s", str(exc).strip())
+            return 0
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = self._connect()
+            self._connection.autocommit = True
+        try:
+            with self._connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        except Exception:
+            self._connection.close()
+            self._connection = None
+            raise
