@@ -13,6 +13,7 @@ import pytest
 import sql_queries as q
 from sparkify.config import load_config
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.load_commits import NEXT_QUERY_ID
 from sparkify.errors import UnsupportedStatementError
 from sparkify.warehouse import connect
 from tests.redshift_session import RedshiftSession
@@ -505,6 +506,27 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
         _, counts = warehouse.query("SELECT pg_last_copy_count(), pg_last_copy_id()")
     assert rows == [(1, "a.json", 2, 0, 1), (1, "b.json", 1, 0, 1)]
     assert counts == [(3, 1)]
+
+
+def test_a_copy_numbers_itself_from_the_index_not_from_every_earlier_load(write_config, tmp_path) -> None:
+    """Every load adds a row per file to stl_load_commits: the next COPY's number must not read them all."""
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/a.json").write_text('{"k": 1}\n')
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute("CREATE TABLE loaded (k INT)")
+        for _ in range(2):
+            warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
+        # As after many loads: the planner then reads the index rather than the table.
+        with warehouse.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        _, plan = warehouse.query(f"EXPLAIN {NEXT_QUERY_ID}")
+        _, numbers = warehouse.query("SELECT query FROM stl_load_commits ORDER BY query")
+        warehouse.rollback()
+    assert numbers == [(1,), (2,)]
+    assert any("stl_load_commits_query" in line for (line,) in plan), plan
 
 
 def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:
