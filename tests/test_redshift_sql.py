@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -489,13 +490,18 @@ def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession)
     assert rs.value("SHOW search_path") == '"$user", public'
 
 
-def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+def copy_inputs(tmp_path: Path, files: dict[str, str]) -> None:
+    """The folders write_config names, and ``files`` (name -> JSON lines) under tmp_path/in/ to COPY."""
     for folder in ("data/log_data", "data/song_data"):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
     (tmp_path / "data/log_json_path.json").write_text("{}")
     (tmp_path / "in").mkdir()
-    (tmp_path / "in/a.json").write_text('{"k": 1}\n{"k": 2}\n')
-    (tmp_path / "in/b.json").write_text('{"k": 3}\n')
+    for name, text in files.items():
+        (tmp_path / "in" / name).write_text(text)
+
+
+def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+    copy_inputs(tmp_path, {"a.json": '{"k": 1}\n{"k": 2}\n', "b.json": '{"k": 3}\n'})
     with connect(load_config(write_config())) as warehouse:
         warehouse.execute("CREATE TABLE loaded (k INT)")
         warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
@@ -510,11 +516,7 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
 
 def test_a_copy_numbers_itself_from_the_index_not_from_every_earlier_load(write_config, tmp_path) -> None:
     """Every load adds a row per file to stl_load_commits: the next COPY's number must not read them all."""
-    for folder in ("data/log_data", "data/song_data"):
-        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "data/log_json_path.json").write_text("{}")
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in/a.json").write_text('{"k": 1}\n')
+    copy_inputs(tmp_path, {"a.json": '{"k": 1}\n'})
     with connect(load_config(write_config())) as warehouse:
         warehouse.execute("CREATE TABLE loaded (k INT)")
         for _ in range(2):
