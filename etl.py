@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 config, destination_uri=args.pack_to, parts=parts, log_sources=sources
             )
         with connect(config) as warehouse:
-            pipeline.load(
+            copied = pipeline.load(
                 warehouse,
                 config,
                 log_sources=sources,
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 copy_statements=copies,
                 skip_unchanged_songs=args.skip_unchanged_songs,
             )
-            counts = pipeline.table_counts(warehouse)
+            counts = pipeline.table_counts(warehouse, pipeline.staged_row_counts(warehouse, copied))
         print(format_table(["table", "rows"], list(counts.items())))
         return 0
 

@@ -195,13 +195,26 @@ def _s3_summary(result: CopyResult, elapsed: float) -> str:
     return f" ({objects / max(elapsed, 1e-3):,.0f} S3 objects/s, {result.s3_retries} S3 retries)"
 
 
-def table_counts(warehouse: Warehouse) -> dict[str, int]:
-    """The row count of every table."""
+def table_counts(warehouse: Warehouse, known: dict[str, int] | None = None) -> dict[str, int]:
+    """The row count of every table; those in ``known`` are taken from it rather than counted."""
     counts = {}
     for table, statement in q.count_queries.items():
-        _, rows = warehouse.query(statement)
-        counts[table] = int(rows[0][0])
+        if known is not None and table in known:
+            counts[table] = known[table]
+        else:
+            counts[table] = int(warehouse.query(statement)[1][0][0])
     return counts
+
+
+def staged_row_counts(warehouse: Warehouse, copies: list[CopyResult]) -> dict[str, int] | None:
+    """What staging holds after :func:`load`, from its COPYs' results: a load empties staging, then only
+    its COPYs fill it, so counting a million staged rows again is not needed.  None on Redshift, whose
+    COPYs report no result here."""
+    if warehouse.is_redshift:
+        return None
+    return {
+        table: sum(copy.rows_loaded for copy in copies if copy.table == table) for table in q.STAGING_TABLES
+    }
 
 
 def planned_load(

@@ -13,6 +13,7 @@ import pytest
 import create_tables
 import etl
 import sql_queries as q
+from sparkify import pipeline
 from sparkify.config import load_config
 from sparkify.engine.copy import run_copy
 from sparkify.engine.sql.load_errors import RejectedRecord
@@ -70,18 +71,28 @@ def test_maxerror_100_loads_every_good_line_and_records_each_bad_one(
     config = str(write_config(root, MAXERROR="100"))
     assert create_tables.main(["--config", config]) == 0
     assert etl.main(["--config", config]) == 0
-    assert "skipped 5 bad record(s)" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "skipped 5 bad record(s)" in err
     with connect(load_config(config)) as warehouse:
         assert warehouse.query("SELECT COUNT(*) FROM staging_events")[1] == [(good_lines,)]
+        counted = pipeline.table_counts(warehouse)
         _, rows = warehouse.query(
             "SELECT filename, line_number, err_code, colname FROM stl_load_errors ORDER BY 1, 2"
         )
+    # etl.py takes staging's counts from its COPYs' results, rejected records left out, as counting would.
+    assert printed_counts(out) == counted and counted["staging_events"] == good_lines
     assert [(name, line) for name, line, _, _ in rows] == places
     assert sorted(code for _, _, code, _ in rows) == [1206, 1207, 1216, 1216, 1220]
     assert ("item_in_session", 1207) in [(column, code) for _, _, code, column in rows]
     assert create_tables.main(["--config", config, "--force"]) == 0
     with connect(load_config(config)) as warehouse:
         assert warehouse.query("SELECT COUNT(*) FROM stl_load_errors")[1] == [(0,)]
+
+
+def printed_counts(out: str) -> dict[str, int]:
+    """etl.py's closing table of row counts, as printed."""
+    cells = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    return {table: int(count.replace(",", "")) for table, count in cells}
 
 
 def write(path: Path, data: bytes | str) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -13,6 +14,7 @@ import pytest
 import sql_queries as q
 from sparkify.config import load_config
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.load_commits import NEXT_QUERY_ID
 from sparkify.errors import UnsupportedStatementError
 from sparkify.warehouse import connect
 from tests.redshift_session import RedshiftSession
@@ -488,13 +490,18 @@ def test_a_clients_search_path_keeps_the_redshift_functions(rs: RedshiftSession)
     assert rs.value("SHOW search_path") == '"$user", public'
 
 
-def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+def copy_inputs(tmp_path: Path, files: dict[str, str]) -> None:
+    """The folders write_config names, and ``files`` (name -> JSON lines) under tmp_path/in/ to COPY."""
     for folder in ("data/log_data", "data/song_data"):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
     (tmp_path / "data/log_json_path.json").write_text("{}")
     (tmp_path / "in").mkdir()
-    (tmp_path / "in/a.json").write_text('{"k": 1}\n{"k": 2}\n')
-    (tmp_path / "in/b.json").write_text('{"k": 3}\n')
+    for name, text in files.items():
+        (tmp_path / "in" / name).write_text(text)
+
+
+def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) -> None:
+    copy_inputs(tmp_path, {"a.json": '{"k": 1}\n{"k": 2}\n', "b.json": '{"k": 3}\n'})
     with connect(load_config(write_config())) as warehouse:
         warehouse.execute("CREATE TABLE loaded (k INT)")
         warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
@@ -506,6 +513,23 @@ def test_a_copy_records_its_files_in_stl_load_commits(write_config, tmp_path) ->
     ((count, copy_id),) = counts  # the query history's id of the COPY
     assert rows == [(copy_id, "a.json", 2, 0, 1), (copy_id, "b.json", 1, 0, 1)]
     assert count == 3 and copy_id > 0
+
+
+def test_a_copy_numbers_itself_from_the_index_not_from_every_earlier_load(write_config, tmp_path) -> None:
+    """Every load adds a row per file to stl_load_commits: the next COPY's number must not read them all."""
+    copy_inputs(tmp_path, {"a.json": '{"k": 1}\n'})
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute("CREATE TABLE loaded (k INT)")
+        for _ in range(2):
+            warehouse.execute(f"COPY loaded FROM '{tmp_path}/in/' IAM_ROLE default FORMAT AS JSON 'auto'")
+        # As after many loads: the planner then reads the index rather than the table.
+        with warehouse.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        _, plan = warehouse.query(f"EXPLAIN {NEXT_QUERY_ID}")
+        _, numbers = warehouse.query("SELECT query FROM stl_load_commits ORDER BY query")
+        warehouse.rollback()
+    assert numbers == [(1,), (2,)]
+    assert any("stl_load_commits_query" in line for (line,) in plan), plan
 
 
 def test_scalars_assigned_to_a_super_column(rs: RedshiftSession) -> None:

@@ -254,6 +254,9 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_load_commits (
     status        integer DEFAULT 0,
     file_format   character(16)
 );
+-- Every COPY numbers itself MAX(query) + 1, and every load adds a row per file (the song files too): without
+-- an index that MAX reads every load's rows, so a day's load would cost more with each day loaded before.
+CREATE INDEX IF NOT EXISTS stl_load_commits_query ON sparkify_redshift.stl_load_commits (query);
 GRANT SELECT, INSERT ON sparkify_redshift.stl_load_commits TO PUBLIC;
 GRANT SELECT ON sparkify_redshift.pg_table_def, sparkify_redshift.svv_table_info,
                 sparkify_redshift.stv_sessions, sparkify_redshift.table_layout, sparkify_redshift.table_style

@@ -8,6 +8,9 @@ from typing import Any
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
+# The next COPY's number: answered from the index on query (catalog.sql), not from every earlier load's rows.
+NEXT_QUERY_ID = f"SELECT COALESCE(MAX(query), 0) + 1 FROM {SHIM_SCHEMA}.stl_load_commits"
+
 
 def record_load_commits(connection: Any, files: list[Any], *, query_id: int | None = None) -> None:
     """Record ``files`` (the COPY's per-file stats: name, read, rejected) in stl_load_commits, in one
@@ -16,7 +19,7 @@ def record_load_commits(connection: Any, files: list[Any], *, query_id: int | No
     cursor = connection.cursor()
     query = query_id
     if query is None:
-        cursor.execute(f"SELECT COALESCE(MAX(query), 0) + 1 FROM {SHIM_SCHEMA}.stl_load_commits")
+        cursor.execute(NEXT_QUERY_ID)
         query = cursor.fetchall()[0][0]  # fetchall only: the endpoint's connection shim offers it
     loaded = sum(stats.read - stats.rejected for stats in files)
     # Session settings (not local): they outlive the transaction, and a rollback takes them back.
