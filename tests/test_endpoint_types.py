@@ -1,0 +1,135 @@
+"""The types drivers send and read, as a Redshift cluster gives them, through a real endpoint: the column
+types Redshift refuses (in its words), VARBYTE (type 6551, its text the hex digits), INTERVAL YEAR TO
+MONTH and DAY TO SECOND (types 1188 and 1190, binary months and microseconds) — with redshift_connector
+at each result transfer it negotiates, psycopg2 and psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redshift_connector
+from redshift_connector.interval import IntervalDayToSecond, IntervalYearToMonth
+
+from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
+
+VARBYTE, INTERVALY2M, INTERVALD2S = 6551, 1188, 1190
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("endpoint")) as running:
+        yield running
+
+
+def _rc(endpoint: RunningEndpoint, protocol: int) -> Any:
+    connection = redshift_connector.connect(
+        host=endpoint.host, port=endpoint.port, database=endpoint.database, user=USER, password=PASSWORD,
+        ssl=False, client_protocol_version=protocol,
+    )  # fmt: skip
+    connection.autocommit = True
+    return connection
+
+
+@pytest.fixture(params=[0, 1, 2], ids=["protocol0", "protocol1", "protocol2"])
+def rc(endpoint: RunningEndpoint, request: pytest.FixtureRequest) -> Iterator[Any]:
+    connection = _rc(endpoint, request.param)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("column_type", "named"),
+    [
+        ("oid", "oid"),
+        ("regclass", "regclass"),
+        ("anyelement", "anyelement"),
+        ("interval", "interval"),
+        ("int[]", "int[]"),
+        ("bit varying", "bit varying"),
+        ("bytea", "bytea"),
+    ],
+)
+def test_a_column_type_redshift_refuses_is_refused_in_its_words(
+    rc: Any, column_type: str, named: str
+) -> None:
+    cursor = rc.cursor()
+    with pytest.raises(redshift_connector.ProgrammingError) as refused:
+        cursor.execute(f"CREATE TEMPORARY TABLE t1 (a {column_type})")
+    assert f'Column "t1.a" has unsupported type "{named}".' in str(refused.value)
+    cursor.execute("SELECT 1")  # the connection goes on
+    assert cursor.fetchone() == [1]
+
+
+def test_varbyte_is_type_6551_and_reads_as_a_cluster_gives_it(rc: Any) -> None:
+    """A cluster prints VARBYTE as hex digits; redshift_connector decodes them (to text, as it does)."""
+    cursor = rc.cursor()
+    cursor.execute("SELECT 'abc'::varbyte AS v, from_hex('6162') AS w")
+    assert [column[1] for column in cursor.description] == [VARBYTE, VARBYTE]
+    assert cursor.fetchone() == ["abc", "ab"]
+
+
+def test_bytes_redshift_connector_binds_come_back_as_on_a_cluster(rc: Any) -> None:
+    """The driver sends bytes as their hex digits, which a cluster stores as that text's bytes and gives
+    back: the driver's own test (test_redshift_varbyte_insert) reads ``data.hex()``."""
+    cursor = rc.cursor()
+    cursor.execute("CREATE TEMPORARY TABLE wire_varbyte (id INT, v VARBYTE)")
+    cursor.execute("INSERT INTO wire_varbyte (id, v) VALUES (%s, %s)", (1, b"\x01\xff"))
+    cursor.execute("SELECT v, octet_length(v) FROM wire_varbyte")
+    assert cursor.fetchone() == ["01ff", 4]
+
+
+def test_varbyte_through_libpq_drivers_is_its_hex_text(endpoint: RunningEndpoint) -> None:
+    with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
+        connection.execute("CREATE TEMPORARY TABLE wire_varbyte3 (v VARBYTE)")
+        connection.execute("INSERT INTO wire_varbyte3 VALUES (%s)", (b"\x01\xff\x00",))  # bound as bytes
+        cursor = connection.execute("SELECT v, octet_length(v) FROM wire_varbyte3")
+        assert cursor.description[0].type_code == VARBYTE
+        assert cursor.fetchone() == ("01ff00", 3)
+        prepared = connection.execute(
+            "SELECT v FROM wire_varbyte3 WHERE octet_length(v) = %s", (3,), prepare=True
+        )
+        assert prepared.fetchone() == ("01ff00",)
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT from_hex(%s) AS v", ("00ff10",))
+        assert cursor.description[0].type_code == VARBYTE
+        assert cursor.fetchone() == ("00ff10",)
+
+
+def test_redshifts_interval_types_are_created_and_read_in_their_binary_forms(rc: Any) -> None:
+    cursor = rc.cursor()
+    cursor.execute("CREATE TEMPORARY TABLE wire_intervals (id VARCHAR(8), y2m INTERVALY2M, d2s INTERVALD2S)")
+    cursor.execute("INSERT INTO wire_intervals VALUES ('a', '1-1', '10 23:59:59.999999')")
+    cursor.execute("INSERT INTO wire_intervals VALUES ('b', '-178956970-8', '-106751991 -04:00:54.775808')")
+    cursor.execute(
+        "INSERT INTO wire_intervals VALUES (%s, %s, %s)",
+        ("c", IntervalYearToMonth(37), IntervalDayToSecond(-1)),
+    )
+    cursor.execute("SELECT y2m, d2s FROM wire_intervals ORDER BY id")
+    assert [column[1] for column in cursor.description] == [INTERVALY2M, INTERVALD2S]
+    assert cursor.fetchall() == (
+        [IntervalYearToMonth(13), IntervalDayToSecond(11 * 86_400_000_000 - 1)],
+        [IntervalYearToMonth(-(2**31)), IntervalDayToSecond(-(2**63))],
+        [IntervalYearToMonth(37), IntervalDayToSecond(-1)],
+    )
+    cursor.execute("SELECT '10 days 48 hours'::intervald2s, '37 months'::intervaly2m")
+    assert cursor.fetchone() == [IntervalDayToSecond(12 * 86_400_000_000), IntervalYearToMonth(37)]
+
+
+def test_a_plain_interval_still_reads_in_redshifts_twelve_bytes(rc: Any) -> None:
+    cursor = rc.cursor()
+    cursor.execute("SELECT INTERVAL '1 day 2 hours'")
+    value = cursor.fetchone()[0]
+    assert value.days == 1 and value.seconds == 7200
+
+
+def test_libpq_drivers_see_the_interval_types_codes(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT '1-1'::intervaly2m AS y, CAST('2 days' AS intervald2s) AS d")
+        assert [column.type_code for column in cursor.description] == [INTERVALY2M, INTERVALD2S]
+        assert cursor.fetchone() == ("1 year 1 mon", "2 days")
