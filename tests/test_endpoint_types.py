@@ -6,6 +6,7 @@ at each result transfer it negotiates, psycopg2 and psycopg 3."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,27 @@ def test_libpq_drivers_see_the_interval_types_codes(endpoint: RunningEndpoint) -
         cursor.execute("SELECT '1-1'::intervaly2m AS y, CAST('2 days' AS intervald2s) AS d")
         assert [column.type_code for column in cursor.description] == [INTERVALY2M, INTERVALD2S]
         assert cursor.fetchone() == ("1 year 1 mon", "2 days")
+
+
+def test_numerics_read_exactly_at_every_transfer(rc: Any) -> None:
+    """At the binary transfer (2) a NUMERIC comes as Redshift sends it: the unscaled integer, 8 or 16
+    bytes, at the scale of its type modifier (a computed one is given NUMERIC(38, 18))."""
+    cursor = rc.cursor()
+    cursor.execute(
+        "SELECT -135430.11999999999500::numeric(36,14), 7872432525245.4577::numeric(18,4), "
+        "to_number('12,454.8-', 'S99G999D9'), 99999999999999999999.5::numeric(38,1), 0::numeric(5,2), "
+        "NULL::numeric"
+    )
+    assert cursor.fetchone() == [
+        Decimal("-135430.11999999999500"),
+        Decimal("7872432525245.4577"),
+        Decimal("-12454.8"),
+        Decimal("99999999999999999999.5"),
+        Decimal("0"),
+        None,
+    ]
+
+
+def test_the_transfer_asked_for_is_granted(rc: Any) -> None:
+    reported = dict(rc.parameter_statuses)
+    assert int(reported[b"server_protocol_version"]) == rc._client_protocol_version

@@ -38,13 +38,23 @@ _MICROSECONDS = struct.Struct("!q")
 _YEAR_MONTH_FIELDS = (1 << 1) | (1 << 2)
 _DAY_SECOND_FIELDS = (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12)
 
-#: What a DataRow's value at a column becomes for the client, by column position.
-Conversions = dict[int, str]
+NUMERIC_OID = 1700
+#: The result transfer (server_protocol_version) from which Redshift sends binary NUMERICs and raw VARBYTEs.
+BINARY_PROTOCOL = 2
+#: The scale a computed NUMERIC (no declared precision) is given in binary: Redshift's drivers read a binary
+#: NUMERIC at the scale its type modifier says, and a cluster always says one.
+COMPUTED_NUMERIC = (38, 18)
+
+#: What a DataRow's value at a column becomes for the client, by column position: a kind, and for a binary
+#: NUMERIC its scale.
+Conversions = dict[int, tuple[str, int]]
 NO_COLUMNS: Conversions = {}
-_HEX = "hex"  # a VARBYTE's text: its digits without PostgreSQL's \x
-_TWELVE_BYTES = "interval"  # a binary INTERVAL in Redshift's 12 bytes
-_Y2M = "y2m"  # a binary INTERVAL YEAR TO MONTH as its months
-_D2S = "d2s"  # a binary INTERVAL DAY TO SECOND as its microseconds
+_HEX = ("hex", 0)  # a VARBYTE's text: its digits without PostgreSQL's \x
+_RAW = ("raw", 0)  # a VARBYTE's "text" at the binary transfer: the bytes themselves
+_TWELVE_BYTES = ("interval", 0)  # a binary INTERVAL in Redshift's 12 bytes
+_Y2M = ("y2m", 0)  # a binary INTERVAL YEAR TO MONTH as its months
+_D2S = ("d2s", 0)  # a binary INTERVAL DAY TO SECOND as its microseconds
+_NUMERIC = "numeric"  # a binary NUMERIC as Redshift's: the unscaled integer, 8 or 16 bytes
 
 
 def interval_kind(typmod: int) -> int:
@@ -79,9 +89,10 @@ def columns(row_description: bytes) -> tuple[tuple[int, int, int], ...]:
     return tuple(found)
 
 
-def row_description_for_redshift(row_description: bytes) -> bytes:
+def row_description_for_redshift(row_description: bytes, protocol: int) -> bytes:
     """A RowDescription with Redshift's type OIDs: VARBYTE for bytea, 1188 and 1190 for the intervals of
-    YEAR TO MONTH and DAY TO SECOND ranges."""
+    YEAR TO MONTH and DAY TO SECOND ranges; at the binary transfer, a computed NUMERIC's precision and
+    scale (:data:`COMPUTED_NUMERIC`)."""
     count = struct.unpack_from("!h", row_description)[0]
     pieces, offset, changed = [row_description[:2]], 2, False
     for _ in range(count):
@@ -92,6 +103,16 @@ def row_description_for_redshift(row_description: bytes) -> bytes:
             redshift = VARBYTE_OID
         elif oid == INTERVAL_OID:
             redshift = interval_kind(struct.unpack_from("!i", row_description, end + 12)[0])
+        elif oid == NUMERIC_OID and protocol >= BINARY_PROTOCOL and _typmod(row_description, end) < 0:
+            precision, scale = COMPUTED_NUMERIC
+            changed = True
+            pieces.append(
+                row_description[offset : end + 12]
+                + struct.pack("!i", (precision << 16 | scale) + 4)
+                + row_description[end + 16 : end + 18]
+            )
+            offset = end + 18
+            continue
         if redshift == oid:
             pieces.append(row_description[offset : end + 18])
         else:
@@ -105,8 +126,15 @@ def row_description_for_redshift(row_description: bytes) -> bytes:
     return b"".join(pieces) if changed else row_description
 
 
+def _typmod(row_description: bytes, name_end: int) -> int:
+    return struct.unpack_from("!i", row_description, name_end + 12)[0]
+
+
 def conversions(
-    described: tuple[tuple[int, int, int], ...], result_formats: tuple[int, ...] | None, redshift_driver: bool
+    described: tuple[tuple[int, int, int], ...],
+    result_formats: tuple[int, ...] | None,
+    redshift_driver: bool,
+    protocol: int = 0,
 ) -> Conversions:
     """What each column's values become for the client: ``described`` as :func:`columns` gives them, in
     the formats the Bind asked for (None: the formats ``described`` names)."""
@@ -121,7 +149,9 @@ def conversions(
                 else 0
             )
         if oid == BYTEA_OID and form == 0:
-            found[index] = _HEX
+            found[index] = _RAW if protocol >= BINARY_PROTOCOL else _HEX
+        elif oid == NUMERIC_OID and form == 1 and protocol >= BINARY_PROTOCOL:
+            found[index] = (_NUMERIC, (typmod - 4) & 0xFFFF if typmod >= 4 else COMPUTED_NUMERIC[1])
         elif oid == INTERVAL_OID and form == 1:
             kind = interval_kind(typmod)
             if kind == INTERVALY2M_OID:
@@ -189,6 +219,23 @@ def _postgres_interval(oid: int, value: bytes) -> bytes | None:
     return None
 
 
+def _redshift_numeric(value: bytes, scale: int) -> bytes:
+    """PostgreSQL's binary NUMERIC (base-10000 digits) as Redshift's: the value times 10**scale, a signed
+    big-endian integer of 8 bytes, or 16 when it does not fit in 8."""
+    count, weight, sign, _ = struct.unpack_from("!hhHh", value)
+    if sign == 0xC000:  # NaN: Redshift has none; the text would say NaN, the binary cannot
+        return value
+    digits = 0
+    for digit in struct.unpack_from(f"!{count}h", value, 8):
+        digits = digits * 10_000 + digit
+    exponent = 4 * (weight - count + 1) + scale
+    unscaled = digits * 10**exponent if exponent >= 0 else digits // 10**-exponent
+    if sign == 0x4000:
+        unscaled = -unscaled
+    size = 8 if -(2**63) <= unscaled < 2**63 else 16
+    return unscaled.to_bytes(size, "big", signed=True)
+
+
 def data_row_for_client(row: bytes, columns: Conversions) -> bytes:
     """A DataRow with the values at ``columns`` as Redshift gives them (see :func:`conversions`)."""
     count = struct.unpack_from("!h", row)[0]
@@ -205,9 +252,13 @@ def data_row_for_client(row: bytes, columns: Conversions) -> bytes:
     return b"".join(pieces)
 
 
-def _converted(kind: str, value: bytes) -> bytes:
+def _converted(kind: tuple[str, int], value: bytes) -> bytes:
     if kind == _HEX:
         return value[2:] if value[:2] == b"\\x" else value
+    if kind == _RAW:
+        return bytes.fromhex(value[2:].decode()) if value[:2] == b"\\x" else value
+    if kind[0] == _NUMERIC:
+        return _redshift_numeric(value, kind[1])
     if len(value) != _POSTGRES_INTERVAL.size:
         return value
     time, days, months = _POSTGRES_INTERVAL.unpack(value)

@@ -274,7 +274,7 @@ class ClientSession:
             payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
         except (struct.error, m.MalformedMessage):
             return payload
-        planned = redshift_wire.conversions(columns, result_formats, redshift_driver=True)
+        planned = redshift_wire.conversions(columns, result_formats, True, self.protocol)
         if planned:
             self.portal_conversions[portal] = planned
         return payload
@@ -408,7 +408,7 @@ class ClientSession:
             payload = identity.redshift_parameter(payload)
         elif kind == b"T":
             self._learn_columns(redshift_wire.columns(payload))
-            payload = redshift_wire.row_description_for_redshift(payload)
+            payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
             if self.protocol >= 1:
                 payload = self._with_extended_metadata(payload)
         elif kind == b"n" and self.due_describes:
@@ -418,11 +418,11 @@ class ClientSession:
     def _learn_columns(self, described: tuple[tuple[int, int, int], ...]) -> None:
         """What a RowDescription tells: a simple query's or a portal's rows to come, a statement's columns."""
         if not self.due_describes:  # a simple query's
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver)
+            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
             return
         kind, name = self.due_describes.popleft()
         if kind == b"P":
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver)
+            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
             self.portal_conversions[name] = self.rows_plan
         elif name in self.statement_types:
             parameters, _ = self.statement_types[name]
