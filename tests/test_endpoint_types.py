@@ -5,6 +5,7 @@ at each result transfer it negotiates, psycopg2 and psycopg 3."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -158,3 +159,17 @@ def test_numerics_read_exactly_at_every_transfer(rc: Any) -> None:
 def test_the_transfer_asked_for_is_granted(rc: Any) -> None:
     reported = dict(rc.parameter_statuses)
     assert int(reported[b"server_protocol_version"]) == rc._client_protocol_version
+
+
+def test_times_come_as_a_cluster_holds_them(rc: Any) -> None:
+    """A cluster wraps 24:00:00 to 00:00:00 and holds a TIMETZ as its UTC time of day."""
+    cursor = rc.cursor()
+    cursor.execute(
+        "SELECT '24:00:00'::time, '24:00:00 CST'::timetz, '22:44:54.189717 PDT'::timetz, '12:30:10'::time"
+    )
+    assert cursor.fetchone() == [
+        dt.time(0, 0),
+        dt.time(6, 0, tzinfo=dt.timezone.utc),
+        dt.time(5, 44, 54, 189717, tzinfo=dt.timezone.utc),
+        dt.time(12, 30, 10),
+    ]

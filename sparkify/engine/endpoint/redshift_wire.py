@@ -34,11 +34,14 @@ _POSTGRES_INTERVAL = struct.Struct("!qii")  # time (µs), days, months
 _REDSHIFT_INTERVAL = struct.Struct("!qhh")  # time (µs), 0, months
 _MONTHS = struct.Struct("!i")
 _MICROSECONDS = struct.Struct("!q")
+_TIMETZ = struct.Struct("!qi")  # time of day (µs), zone (seconds west of UTC)
 # PostgreSQL's interval typmod: the range's fields in its upper half (datetime.h's bits).
 _YEAR_MONTH_FIELDS = (1 << 1) | (1 << 2)
 _DAY_SECOND_FIELDS = (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12)
 
 NUMERIC_OID = 1700
+TIME_OID = 1083
+TIMETZ_OID = 1266
 #: The result transfer (server_protocol_version) from which Redshift sends binary NUMERICs and raw VARBYTEs.
 BINARY_PROTOCOL = 2
 #: The scale a computed NUMERIC (no declared precision) is given in binary: Redshift's drivers read a binary
@@ -54,6 +57,9 @@ _RAW = ("raw", 0)  # a VARBYTE's "text" at the binary transfer: the bytes themse
 _TWELVE_BYTES = ("interval", 0)  # a binary INTERVAL in Redshift's 12 bytes
 _Y2M = ("y2m", 0)  # a binary INTERVAL YEAR TO MONTH as its months
 _D2S = ("d2s", 0)  # a binary INTERVAL DAY TO SECOND as its microseconds
+_MIDNIGHT_TEXT = ("24:00 text", 0)  # a TIME of 24:00:00 is Redshift's 00:00:00 (a cluster wraps it)
+_MIDNIGHT = ("24:00", 0)  # the same in binary
+_UTC_TIME = ("utc", 0)  # a binary TIMETZ as Redshift holds it: the UTC time of day, zone 0
 _NUMERIC = "numeric"  # a binary NUMERIC as Redshift's: the unscaled integer, 8 or 16 bytes
 
 
@@ -148,7 +154,11 @@ def conversions(
                 if result_formats
                 else 0
             )
-        if oid == BYTEA_OID and form == 0:
+        if oid == TIME_OID:
+            found[index] = _MIDNIGHT if form == 1 else _MIDNIGHT_TEXT
+        elif oid == TIMETZ_OID and form == 1:
+            found[index] = _UTC_TIME
+        elif oid == BYTEA_OID and form == 0:
             found[index] = _RAW if protocol >= BINARY_PROTOCOL else _HEX
         elif oid == NUMERIC_OID and form == 1 and protocol >= BINARY_PROTOCOL:
             found[index] = (_NUMERIC, (typmod - 4) & 0xFFFF if typmod >= 4 else COMPUTED_NUMERIC[1])
@@ -259,6 +269,13 @@ def _converted(kind: tuple[str, int], value: bytes) -> bytes:
         return bytes.fromhex(value[2:].decode()) if value[:2] == b"\\x" else value
     if kind[0] == _NUMERIC:
         return _redshift_numeric(value, kind[1])
+    if kind == _MIDNIGHT_TEXT:
+        return b"00:00:00" + value[8:] if value[:8] == b"24:00:00" else value
+    if kind == _MIDNIGHT and len(value) == _MICROSECONDS.size:
+        return _MICROSECONDS.pack(_MICROSECONDS.unpack(value)[0] % _MICROSECONDS_A_DAY)
+    if kind == _UTC_TIME and len(value) == _TIMETZ.size:
+        time, zone = _TIMETZ.unpack(value)  # the zone in seconds west of UTC
+        return _TIMETZ.pack((time + zone * 1_000_000) % _MICROSECONDS_A_DAY, 0)
     if len(value) != _POSTGRES_INTERVAL.size:
         return value
     time, days, months = _POSTGRES_INTERVAL.unpack(value)
