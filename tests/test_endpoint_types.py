@@ -173,3 +173,36 @@ def test_times_come_as_a_cluster_holds_them(rc: Any) -> None:
         dt.time(5, 44, 54, 189717, tzinfo=dt.timezone.utc),
         dt.time(12, 30, 10),
     ]
+
+
+# A name with every character the driver's own tests give a schema, a table and a column (its
+# test_metadataAPI_special_character_handling_* files): quotes, backslashes, a dollar, 4-byte UTF-8 …, in
+# fewer than PostgreSQL's 63 bytes (the driver's own names are longer: see the README's fidelity table).
+SPECIAL_NAME = "tə𝒜好$1\\n\\t\\r\\0`~!@#$%^&*()_+-={}[]:\"\";,./<>?\\''"
+
+
+def test_names_with_every_special_character_a_cluster_allows(rc: Any) -> None:
+    cursor = rc.cursor()
+    name = SPECIAL_NAME
+    cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    cursor.execute(f'CREATE SCHEMA "{name}"')
+    cursor.execute(f'CREATE TABLE "{name}"."{name} parent" ("{name}" INT PRIMARY KEY)')
+    cursor.execute(
+        f'CREATE TABLE "{name}"."{name} child" ("{name}" INT, FOREIGN KEY ("{name}") '
+        f'REFERENCES "{name}"."{name} parent" ("{name}"))'
+    )
+    cursor.execute(f'INSERT INTO "{name}"."{name} parent" VALUES (1)')
+    cursor.execute(f'SELECT "{name}" FROM "{name}"."{name} parent"')
+    assert cursor.fetchall() == ([1],)
+    stored = name.replace('""', '"')
+    cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = %s", (stored,))
+    assert cursor.fetchall() == ([stored],)
+    cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def test_a_nul_in_a_name_is_one_error_and_the_connection_goes_on(rc: Any) -> None:
+    cursor = rc.cursor()
+    with pytest.raises(redshift_connector.ProgrammingError):
+        cursor.execute('CREATE TABLE "nul\x00name" (i INT)')
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == [1]

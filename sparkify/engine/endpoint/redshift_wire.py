@@ -176,8 +176,11 @@ def conversions(
 def parse_for_postgres(types: bytes) -> bytes:
     """A Parse message's parameter types (its tail: count, then OIDs) with Redshift's INTERVAL YEAR TO MONTH
     and DAY TO SECOND declared as PostgreSQL's interval."""
-    count = struct.unpack_from("!h", types)[0]
-    oids = struct.unpack_from(f"!{count}I", types, 2)
+    try:
+        count = struct.unpack_from("!h", types)[0]
+        oids = struct.unpack_from(f"!{count}I", types, 2)
+    except struct.error:  # not well-formed: PostgreSQL answers it in its own words
+        return types
     if not set(oids) & {INTERVALY2M_OID, INTERVALD2S_OID}:
         return types
     local = [INTERVAL_OID if oid in (INTERVALY2M_OID, INTERVALD2S_OID) else oid for oid in oids]
