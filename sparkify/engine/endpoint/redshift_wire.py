@@ -14,8 +14,13 @@
   the endpoint turns the binary INTERVAL columns it asked for into Redshift's form (the days folded into
   the time, as Redshift holds them), and the binary INTERVAL parameters it sends into PostgreSQL's.
 
-Every other binary format redshift_connector reads without the BINARY protocol (integers, floats, text,
-booleans, timestamps, time with time zone) is the same on both.
+- **NUMERIC** at the binary transfer (server_protocol_version 2): the unscaled integer in 8 or 16 bytes,
+  at the scale of the column's type modifier (a computed NUMERIC, which has none, is described as
+  :data:`COMPUTED_NUMERIC`); a VARBYTE's text is then its bytes as they are.
+- **TIME**: a cluster wraps 24:00:00 to 00:00:00, and holds a TIMETZ as its UTC time of day.
+
+Every other binary format redshift_connector reads (integers, floats, text, booleans, dates, timestamps) is
+the same on both.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ _POSTGRES_INTERVAL = struct.Struct("!qii")  # time (µs), days, months
 _REDSHIFT_INTERVAL = struct.Struct("!qhh")  # time (µs), 0, months
 _MONTHS = struct.Struct("!i")
 _MICROSECONDS = struct.Struct("!q")
+_FIELD_TYPE = struct.Struct("!IhiH")  # a RowDescription field's type OID, size, type modifier and format
 _TIMETZ = struct.Struct("!qi")  # time of day (µs), zone (seconds west of UTC)
 # PostgreSQL's interval typmod: the range's fields in its upper half (datetime.h's bits).
 _YEAR_MONTH_FIELDS = (1 << 1) | (1 << 2)
@@ -89,7 +95,7 @@ def columns(row_description: bytes) -> tuple[tuple[int, int, int], ...]:
     found, offset = [], 2
     for _ in range(count):
         _, offset = m.read_cstring(row_description, offset)
-        oid, _size, typmod, form = struct.unpack_from("!IhiH", row_description, offset + 6)
+        oid, _size, typmod, form = _FIELD_TYPE.unpack_from(row_description, offset + 6)
         found.append((oid, typmod, form))
         offset += 18
     return tuple(found)
@@ -100,40 +106,19 @@ def row_description_for_redshift(row_description: bytes, protocol: int) -> bytes
     YEAR TO MONTH and DAY TO SECOND ranges; at the binary transfer, a computed NUMERIC's precision and
     scale (:data:`COMPUTED_NUMERIC`)."""
     count = struct.unpack_from("!h", row_description)[0]
-    pieces, offset, changed = [row_description[:2]], 2, False
+    pieces, offset = [row_description[:2]], 2
     for _ in range(count):
         _, end = m.read_cstring(row_description, offset)
-        oid = struct.unpack_from("!I", row_description, end + 6)[0]
-        redshift = oid
+        oid, size, typmod, form = _FIELD_TYPE.unpack_from(row_description, end + 6)
         if oid == BYTEA_OID:
-            redshift = VARBYTE_OID
+            oid = VARBYTE_OID
         elif oid == INTERVAL_OID:
-            redshift = interval_kind(struct.unpack_from("!i", row_description, end + 12)[0])
-        elif oid == NUMERIC_OID and protocol >= BINARY_PROTOCOL and _typmod(row_description, end) < 0:
-            precision, scale = COMPUTED_NUMERIC
-            changed = True
-            pieces.append(
-                row_description[offset : end + 12]
-                + struct.pack("!i", (precision << 16 | scale) + 4)
-                + row_description[end + 16 : end + 18]
-            )
-            offset = end + 18
-            continue
-        if redshift == oid:
-            pieces.append(row_description[offset : end + 18])
-        else:
-            changed = True
-            pieces.append(
-                row_description[offset : end + 6]
-                + struct.pack("!I", redshift)
-                + row_description[end + 10 : end + 18]
-            )
+            oid = interval_kind(typmod)
+        elif oid == NUMERIC_OID and protocol >= BINARY_PROTOCOL and typmod < 0:
+            typmod = (COMPUTED_NUMERIC[0] << 16 | COMPUTED_NUMERIC[1]) + 4
+        pieces.append(row_description[offset : end + 6] + _FIELD_TYPE.pack(oid, size, typmod, form))
         offset = end + 18
-    return b"".join(pieces) if changed else row_description
-
-
-def _typmod(row_description: bytes, name_end: int) -> int:
-    return struct.unpack_from("!i", row_description, name_end + 12)[0]
+    return b"".join(pieces)
 
 
 def conversions(
@@ -147,13 +132,7 @@ def conversions(
     found: Conversions = {}
     for index, (oid, typmod, form) in enumerate(described):
         if result_formats is not None:
-            form = (
-                result_formats[index]
-                if len(result_formats) > 1
-                else result_formats[0]
-                if result_formats
-                else 0
-            )
+            form = format_code(result_formats, index)
         if oid == TIME_OID:
             found[index] = _MIDNIGHT if form == 1 else _MIDNIGHT_TEXT
         elif oid == TIMETZ_OID and form == 1:
@@ -171,6 +150,12 @@ def conversions(
             elif redshift_driver:
                 found[index] = _TWELVE_BYTES
     return found
+
+
+def format_code(codes: tuple[int, ...], index: int) -> int:
+    """The format of the value at ``index`` as a Bind gives it: one code for each, one for all, or none
+    (text)."""
+    return codes[index] if len(codes) > 1 else codes[0] if codes else 0
 
 
 def parse_for_postgres(types: bytes) -> bytes:
@@ -203,7 +188,7 @@ def bind_for_postgres(bind: bytes, parameter_oids: tuple[int, ...]) -> tuple[byt
         length = struct.unpack_from("!i", bind, offset)[0]
         value = bind[offset + 4 : offset + 4 + max(length, 0)]
         offset += 4 + max(length, 0)
-        binary = (formats[index] if count > 1 else formats[0] if count == 1 else 0) == 1
+        binary = format_code(formats, index) == 1
         oid = parameter_oids[index] if index < len(parameter_oids) else 0
         local = _postgres_interval(oid, value) if binary else None
         if local is not None:
