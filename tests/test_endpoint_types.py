@@ -206,3 +206,14 @@ def test_a_nul_in_a_name_is_one_error_and_the_connection_goes_on(rc: Any) -> Non
         cursor.execute('CREATE TABLE "nul\x00name" (i INT)')
     cursor.execute("SELECT 1")
     assert cursor.fetchone() == [1]
+
+
+def test_catalog_arrays_postgresql_cannot_send_in_binary_come_in_binary(rc: Any) -> None:
+    """At the binary transfer the driver asks for aclitem[] in binary, which PostgreSQL cannot send: the
+    endpoint asks for its text and sends the array in binary (the driver's test_system_table_queries)."""
+    cursor = rc.cursor()
+    cursor.execute("CREATE TEMPORARY TABLE wire_granted (i INT)")
+    cursor.execute("GRANT SELECT ON wire_granted TO PUBLIC")
+    cursor.execute("SELECT relname, relacl FROM pg_class WHERE relname = 'wire_granted'")
+    name, acl = cursor.fetchone()
+    assert name == "wire_granted" and isinstance(acl, list) and any(item.startswith("=r/") for item in acl)

@@ -48,6 +48,8 @@ _DAY_SECOND_FIELDS = (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12)
 NUMERIC_OID = 1700
 TIME_OID = 1083
 TIMETZ_OID = 1266
+ACLITEM_OID = 1033
+ACLITEM_ARRAY_OID = 1034
 #: The result transfer (server_protocol_version) from which Redshift sends binary NUMERICs and raw VARBYTEs.
 BINARY_PROTOCOL = 2
 #: The scale a computed NUMERIC (no declared precision) is given in binary: Redshift's drivers read a binary
@@ -66,6 +68,7 @@ _D2S = ("d2s", 0)  # a binary INTERVAL DAY TO SECOND as its microseconds
 _MIDNIGHT_TEXT = ("24:00 text", 0)  # a TIME of 24:00:00 is Redshift's 00:00:00 (a cluster wraps it)
 _MIDNIGHT = ("24:00", 0)  # the same in binary
 _UTC_TIME = ("utc", 0)  # a binary TIMETZ as Redshift holds it: the UTC time of day, zone 0
+_ACL_ARRAY = ("aclitem[]", 0)  # an aclitem[] asked for in binary, which PostgreSQL cannot send: its text
 _NUMERIC = "numeric"  # a binary NUMERIC as Redshift's: the unscaled integer, 8 or 16 bytes
 
 
@@ -139,6 +142,8 @@ def conversions(
             found[index] = _UTC_TIME
         elif oid == BYTEA_OID and form == 0:
             found[index] = _RAW if protocol >= BINARY_PROTOCOL else _HEX
+        elif oid == ACLITEM_ARRAY_OID and form == 1:
+            found[index] = _ACL_ARRAY
         elif oid == NUMERIC_OID and form == 1 and protocol >= BINARY_PROTOCOL:
             found[index] = (_NUMERIC, (typmod - 4) & 0xFFFF if typmod >= 4 else COMPUTED_NUMERIC[1])
         elif oid == INTERVAL_OID and form == 1:
@@ -217,6 +222,53 @@ def _postgres_interval(oid: int, value: bytes) -> bytes | None:
     return None
 
 
+def text_where_binary_cannot_go(
+    bind: bytes, described: tuple[tuple[int, int, int], ...], result_formats: tuple[int, ...]
+) -> bytes:
+    """The Bind asking PostgreSQL for the text of the columns it cannot send in binary (aclitem[], which
+    Redshift's drivers ask for in binary at the binary transfer): the endpoint then sends them in binary."""
+    codes = [format_code(result_formats, index) for index in range(len(described))]
+    local = [0 if oid == ACLITEM_ARRAY_OID else code for (oid, _, _), code in zip(described, codes)]
+    if local == codes:
+        return bind
+    tail = len(bind) - 2 - 2 * len(result_formats)
+    return bind[:tail] + struct.pack(f"!h{len(local)}h", len(local), *local)
+
+
+def _binary_text_array(text: bytes, element_oid: int) -> bytes:
+    """PostgreSQL's binary form of a one-dimensional array whose elements' binary form is their text, from
+    the array's text (``{a=r/b,"c d=r/b"}``)."""
+    elements = _array_elements(text.decode())
+    if not elements:
+        return struct.pack("!iii", 0, 0, element_oid)
+    pieces = [struct.pack("!iiiii", 1, 0, element_oid, len(elements), 1)]
+    for element in elements:
+        encoded = element.encode()
+        pieces.append(struct.pack("!i", len(encoded)) + encoded)
+    return b"".join(pieces)
+
+
+def _array_elements(text: str) -> list[str]:
+    """The elements of a one-dimensional array's text: commas apart, a quoted element unescaped."""
+    inner, elements, current, quoted, index = text[1:-1], [], [], False, 0
+    while index < len(inner):
+        char = inner[index]
+        if char == "\\" and quoted:
+            index += 1
+            current.append(inner[index])
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            elements.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    if inner:
+        elements.append("".join(current))
+    return elements
+
+
 def _redshift_numeric(value: bytes, scale: int) -> bytes:
     """PostgreSQL's binary NUMERIC (base-10000 digits) as Redshift's: the value times 10**scale, a signed
     big-endian integer of 8 bytes, or 16 when it does not fit in 8."""
@@ -257,6 +309,8 @@ def _converted(kind: tuple[str, int], value: bytes) -> bytes:
         return bytes.fromhex(value[2:].decode()) if value[:2] == b"\\x" else value
     if kind[0] == _NUMERIC:
         return _redshift_numeric(value, kind[1])
+    if kind == _ACL_ARRAY:
+        return _binary_text_array(value, ACLITEM_OID)
     if kind == _MIDNIGHT_TEXT:
         return b"00:00:00" + value[8:] if value[:8] == b"24:00:00" else value
     if kind == _MIDNIGHT and len(value) == _MICROSECONDS.size:

@@ -275,6 +275,7 @@ class ClientSession:
         except (struct.error, m.MalformedMessage):
             return payload
         planned = redshift_wire.conversions(columns, result_formats, True, self.protocol)
+        payload = redshift_wire.text_where_binary_cannot_go(payload, columns, result_formats)
         if planned:
             self.portal_conversions[portal] = planned
         return payload
