@@ -74,10 +74,29 @@ def stop_endpoint(process: subprocess.Popen[bytes], config: Path) -> None:
     subprocess.run(stop_server, check=False)
 
 
+def psql_at_port(folder: Path, port: int) -> Path:
+    """A folder holding a ``psql`` that runs the real one with ``--port 5439`` (a cluster's port, which
+    redshift_connector's datatype tests give psql to create their tables) as the endpoint's port."""
+    real = shutil.which("psql") or "psql"
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapper = folder / "psql"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'for argument; do shift; case "$argument" in 5439) argument=' + str(port) + " ;; "
+        "--port=5439) argument=--port=" + str(port) + ' ;; esac; set -- "$@" "$argument"; done\n'
+        f'exec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return folder
+
+
 def peer_environment(host: str, port: int, certificate: Path) -> dict[str, str]:
     """The endpoint's address under each peer's names (sqlalchemy-redshift's conftest, dbt's test.env)."""
     return {
         **os.environ,
+        "PATH": os.pathsep.join(
+            [str(psql_at_port(certificate.parent.parent / "bin", port)), os.environ["PATH"]]
+        ),
         "PEER_HOST": host,
         "PEER_PORT": str(port),
         "PEER_TLS_CERT": str(certificate),

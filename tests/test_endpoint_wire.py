@@ -178,20 +178,6 @@ def test_stl_connection_log_records_what_a_driver_tells_of_itself(
     assert cursor.fetchone()[0] == 0
 
 
-def test_bytes_a_redshift_driver_binds_are_stored_as_those_bytes(
-    endpoint: RunningEndpoint, rc: object
-) -> None:
-    cursor = rc.cursor()  # type: ignore[attr-defined]
-    cursor.execute("DROP TABLE IF EXISTS wire_bytes")
-    cursor.execute("CREATE TABLE wire_bytes (k INT, v VARBYTE(16), note VARCHAR(8))")
-    cursor.execute("INSERT INTO wire_bytes VALUES (%s, %s, %s)", (1, b"\x01\xff", "01ff"))
-    with endpoint.connect() as connection, connection.cursor() as reader:
-        reader.execute("SELECT octet_length(v), v, note FROM wire_bytes")
-        length, value, note = reader.fetchone()
-    assert (length, bytes(value), note) == (2, b"\x01\xff", "01ff")  # the text next to it stays text
-    cursor.execute("DROP TABLE wire_bytes")
-
-
 def test_values_a_statement_does_not_name_are_taken(rc: object) -> None:
     """Redshift takes more bound values than a statement names (a string's characters, one value each)."""
     cursor = rc.cursor()  # type: ignore[attr-defined]

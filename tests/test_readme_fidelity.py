@@ -23,6 +23,7 @@ SURFACE_TESTS = (
     "test_endpoint_grants.py",
     "test_endpoint_history.py",
     "test_redshift_functions_reference.py",
+    "test_endpoint_types.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -79,6 +79,10 @@ def run(cursor: Any, sql: str, result_bytes: int) -> tuple[Result | None, int]:
     return Result(describe_columns(cursor), type_oids, rows, row_sizes), len(rows)
 
 
+#: The types the endpoint gives as Redshift's, which the embedded catalog does not know by these OIDs.
+_REDSHIFT_TYPE_NAMES = {6551: "varbyte", 1188: "intervaly2m", 1190: "intervald2s"}
+
+
 def describe_columns(cursor: Any) -> list[dict[str, Any]]:
     """ColumnMetadata of the cursor's result: type names, and the table, schema and nullability of a
     column that comes straight from a table, read from the catalog on the same session."""
@@ -87,7 +91,7 @@ def describe_columns(cursor: Any) -> list[dict[str, Any]]:
         "SELECT oid, typname FROM pg_type WHERE oid = ANY(%s)",
         ([int(column.type_code) for column in columns],),
     )
-    type_names = dict(cursor.fetchall())
+    type_names = {**dict(cursor.fetchall()), **_REDSHIFT_TYPE_NAMES}
     tables = sorted({column.table_oid for column in columns if column.table_oid})
     sources: dict[tuple[int, int], tuple[str, str, bool, int]] = {}
     if tables:

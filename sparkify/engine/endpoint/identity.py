@@ -21,9 +21,9 @@ SERVER_VERSION = "8.0.2"
 #: COLUMNS, CONSTRAINTS, GRANTS, FUNCTIONS, PROCEDURES, PARAMETERS).
 SHOW_DISCOVERY = 4
 #: The highest result transfer granted: 0, PostgreSQL's (BASE_SERVER); 1 adds Redshift's extended result
-#: metadata to RowDescription (given); 2 adds Redshift's binary NUMERIC (not given).  A client asking for more
-#: is told this, and follows it.
-SERVER_PROTOCOL_VERSION = 1
+#: metadata to RowDescription; 2 (BINARY) adds Redshift's binary NUMERIC and VARBYTE's bytes as they are
+#: (:mod:`redshift_wire`).  A client asking for more is told this, and follows it.
+SERVER_PROTOCOL_VERSION = 2
 #: Reported by a cluster whatever the settings say; replaced in the embedded server's report.
 _REPLACED = {"server_version": SERVER_VERSION}
 

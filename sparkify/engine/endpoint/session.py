@@ -90,15 +90,20 @@ class ClientSession:
         #: by prepared statement and portal name.
         self.statement_tags: dict[str, str] = {}
         self.portal_tags: dict[str, str] = {}
-        #: For each forwarded statement whose answer is due, in order: its tag (None: the backend's) and the
-        #: columns whose binary INTERVAL a Redshift driver reads in Redshift's form.
-        self.due: deque[tuple[str | None, frozenset[int]]] = deque()
-        #: A Redshift driver (redshift_connector) reads binary INTERVALs as Redshift sends them: for it, the
-        #: parameter and column types of its statements, and the interval columns of its portals.
+        #: For each forwarded statement whose answer is due, in order: its tag (None: the backend's) and what
+        #: its rows' values become for the client (VARBYTE's text, the INTERVALs' binary forms).
+        self.due: deque[tuple[str | None, redshift_wire.Conversions]] = deque()
+        #: What the values of the rows now coming become: from the RowDescription just relayed (a simple
+        #: query's, a portal's Describe), until the statement's CommandComplete.
+        self.rows_plan: redshift_wire.Conversions = redshift_wire.NO_COLUMNS
+        #: A Redshift driver (redshift_connector) reads binary INTERVALs as Redshift sends them, and learns
+        #: its result columns from a statement's Describe only: for it, the parameter and column types of
+        #: its statements.  For every client, what the values of each portal's rows become.
         self.redshift_driver = redshift_driver
-        self.statement_types: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.portal_intervals: dict[str, frozenset[int]] = {}
-        self.due_describes: deque[str | None] = deque()
+        self.statement_types: dict[str, tuple[tuple[int, ...], tuple[tuple[int, int, int], ...]]] = {}
+        self.portal_conversions: dict[str, redshift_wire.Conversions] = {}
+        #: The Describes whose answers are due: b"S" or b"P", and the statement's or portal's name.
+        self.due_describes: deque[tuple[bytes, str]] = deque()
         #: The result transfer granted (server_protocol_version): from 1, RowDescriptions carry Redshift's
         #: extended metadata, from the columns of the tables they come from (by table oid, kept per session).
         self.protocol = protocol
@@ -259,7 +264,7 @@ class ClientSession:
                 self.statement_types[name] = (_parameter_types(payload), ())
             types = payload[rest:]
             if self.redshift_driver:
-                types = _unreferenced_as_text(step.sql, types)
+                types = redshift_wire.parse_for_postgres(_unreferenced_as_text(step.sql, types))
             if step.unchanged and types is payload[rest:]:
                 body = payload
             else:
@@ -291,17 +296,19 @@ class ClientSession:
         self.forward_request(b"B", payload)
 
     def _bind_for_postgres(self, portal: str, statement: str, payload: bytes) -> bytes:
-        """A Redshift driver's Bind, its binary INTERVAL parameters in PostgreSQL's form; notes the portal's
-        binary INTERVAL columns.  A malformed Bind goes as it is: PostgreSQL answers it in its own words."""
+        """A Redshift driver's Bind, its binary INTERVAL parameters in PostgreSQL's form; notes what the
+        values of the portal's rows become (the driver describes the statement, not the portal).  A
+        malformed Bind goes as it is: PostgreSQL answers it in its own words."""
         parameters, columns = self.statement_types.get(statement, ((), ()))
-        self.portal_intervals.pop(portal, None)
+        self.portal_conversions.pop(portal, None)
         try:
             payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
         except (struct.error, m.MalformedMessage):
             return payload
-        intervals = redshift_wire.binary_interval_columns(columns, result_formats)
-        if intervals:
-            self.portal_intervals[portal] = intervals
+        planned = redshift_wire.conversions(columns, result_formats, True, self.protocol)
+        payload = redshift_wire.text_where_binary_cannot_go(payload, columns, result_formats)
+        if planned:
+            self.portal_conversions[portal] = planned
         return payload
 
     def describe(self, payload: bytes) -> None:
@@ -313,8 +320,7 @@ class ClientSession:
         elif payload[:1] == b"P" and name in self.portals:
             self.answer(m.NO_DATA)
         else:
-            if self.redshift_driver:
-                self.due_describes.append(name if payload[:1] == b"S" else None)
+            self.due_describes.append((payload[:1], name))
             self.forward_request(b"D", payload)
 
     def execute(self, payload: bytes) -> None:
@@ -324,7 +330,7 @@ class ClientSession:
         step = self.portals.get(portal)
         if step is None:
             self.due.append(
-                (self.portal_tags.get(portal), self.portal_intervals.get(portal, redshift_wire.NO_COLUMNS))
+                (self.portal_tags.get(portal), self.portal_conversions.get(portal, redshift_wire.NO_COLUMNS))
             )
             self.running.append(self.begin_record(self.portal_texts.get(portal, "")))
             self.forward_request(b"E", payload)
@@ -341,7 +347,7 @@ class ClientSession:
             return
         name, _ = m.read_cstring(payload, 1)
         (self.statement_tags if payload[:1] == b"S" else self.portal_tags).pop(name, None)
-        (self.statement_types if payload[:1] == b"S" else self.portal_intervals).pop(name, None)
+        (self.statement_types if payload[:1] == b"S" else self.portal_conversions).pop(name, None)
         table = self.statements if payload[:1] == b"S" else self.portals
         if name in table:
             del table[name]
@@ -404,6 +410,7 @@ class ClientSession:
                 self.due.clear()  # what an error left unanswered is not answered any more
                 self.due_describes.clear()
                 self.running.clear()  # statements an error kept from running
+                self.rows_plan = redshift_wire.NO_COLUMNS
                 if forward_ready:
                     self.client.write(m.message(kind, payload))
                 return failed
@@ -415,36 +422,47 @@ class ClientSession:
 
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
-        translation's differs (a CREATE TABLE run as a DO block); a Redshift driver's binary INTERVALs in
-        Redshift's form.  A statement's end goes into its history record."""
+        translation's differs (a CREATE TABLE run as a DO block); Redshift's types in RowDescriptions and
+        their values in DataRows (:mod:`redshift_wire`).  A statement's end goes into its history record."""
         if kind in _STATEMENT_ENDS and self.running:
             self.end_record(self.running.popleft(), kind, payload)
         if kind == b"E":
             in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
             return m.message(kind, redshift_error_payload(in_clients_words))
         if kind == b"D":
-            if self.due and self.due[0][1]:
-                return m.message(kind, redshift_wire.data_row_for_redshift(payload, self.due[0][1]))
-        elif kind in (b"C", b"I", b"s") and self.due:
-            tag, _ = self.due.popleft()
-            if tag is not None and kind == b"C" and payload == b"DO\0":
-                return m.command_complete(tag)
+            planned = self.due[0][1] if self.due and self.due[0][1] else self.rows_plan
+            if planned:
+                return m.message(kind, redshift_wire.data_row_for_client(payload, planned))
+        elif kind in (b"C", b"I", b"s"):
+            self.rows_plan = redshift_wire.NO_COLUMNS
+            if self.due:
+                tag, _ = self.due.popleft()
+                if tag is not None and kind == b"C" and payload == b"DO\0":
+                    return m.command_complete(tag)
         elif kind == b"S":
             self.backend.note_parameter(payload)
             payload = identity.redshift_parameter(payload)
-        elif kind == b"t" and self.due_describes and self.due_describes[0] in self.statement_types:
-            name = self.due_describes[0]
-            declared, columns = self.statement_types[name]  # type: ignore[index]
-            inferred = redshift_wire.parameter_description(payload)
-            self.statement_types[name] = (redshift_wire.with_inferred(declared, inferred), columns)  # type: ignore[index]
-        elif kind in (b"T", b"n") and self.due_describes:
-            name = self.due_describes.popleft()
-            if name is not None and kind == b"T" and name in self.statement_types:
-                parameters, _ = self.statement_types[name]
-                self.statement_types[name] = (parameters, redshift_wire.column_types(payload))
-        if kind == b"T" and self.protocol >= 1:
-            return m.message(kind, self._with_extended_metadata(payload))
+        elif kind == b"T":
+            self._learn_columns(redshift_wire.columns(payload))
+            payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
+            if self.protocol >= 1:
+                payload = self._with_extended_metadata(payload)
+        elif kind == b"n" and self.due_describes:
+            self.due_describes.popleft()
         return m.message(kind, payload)
+
+    def _learn_columns(self, described: tuple[tuple[int, int, int], ...]) -> None:
+        """What a RowDescription tells: a simple query's or a portal's rows to come, a statement's columns."""
+        if not self.due_describes:  # a simple query's
+            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
+            return
+        kind, name = self.due_describes.popleft()
+        if kind == b"P":
+            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
+            self.portal_conversions[name] = self.rows_plan
+        elif name in self.statement_types:
+            parameters, _ = self.statement_types[name]
+            self.statement_types[name] = (parameters, described)
 
     def _with_extended_metadata(self, row_description: bytes) -> bytes:
         """The RowDescription as Redshift gives it at server_protocol_version 1 and above."""

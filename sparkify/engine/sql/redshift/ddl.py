@@ -329,6 +329,11 @@ def _adapt_type(edit: _Edit, index: int, end: int) -> int:
     if word in ("VARBYTE", "VARBINARY"):
         edit.replace(index, close_paren_or(found, index, end), "BYTEA")
         return close_paren_or(found, index, end) + 1
+    if word in ("INTERVALY2M", "INTERVALD2S"):  # Redshift's short names of its two INTERVAL types
+        edit.replace(
+            index, index, "INTERVAL YEAR TO MONTH" if word == "INTERVALY2M" else "INTERVAL DAY TO SECOND"
+        )
+        return index + 1
     if word in ("DECIMAL", "NUMERIC") and not has_length:
         edit.replace(index, index, "NUMERIC(18, 0)")  # Redshift's default precision and scale
         return index + 1

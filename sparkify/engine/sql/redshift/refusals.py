@@ -174,6 +174,56 @@ _UNSUPPORTED_TYPES = frozenset(
         "circle",
     ]
 )
+# Types a Redshift table's column cannot have, though expressions may (the catalog's oid and reg* casts, an
+# INTERVAL literal): object identifiers, pseudo-types, and an INTERVAL without Redshift's YEAR TO MONTH or
+# DAY TO SECOND qualifiers.
+_UNSUPPORTED_COLUMN_TYPES = frozenset(
+    [
+        "oid",
+        "xid",
+        "xid8",
+        "cid",
+        "tid",
+        "pg_lsn",
+        "regproc",
+        "regprocedure",
+        "regoper",
+        "regoperator",
+        "regclass",
+        "regtype",
+        "regrole",
+        "regnamespace",
+        "regconfig",
+        "regdictionary",
+        "regcollation",
+        "anyelement",
+        "anyarray",
+        "anynonarray",
+        "anyenum",
+        "anyrange",
+        "anymultirange",
+        "anycompatible",
+        "anycompatiblearray",
+        "anycompatiblenonarray",
+        "anycompatiblerange",
+        "anycompatiblemultirange",
+        "cstring",
+        "internal",
+        "language_handler",
+        "fdw_handler",
+        "table_am_handler",
+        "index_am_handler",
+        "tsm_handler",
+        "record",
+        "trigger",
+        "event_trigger",
+        "pg_ddl_command",
+        "void",
+        "unknown",
+        "opaque",
+    ]
+)
+_INTERVAL_QUALIFIERS = frozenset(["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"])
 # Operators of PostgreSQL's JSON, array, range and geometric types.
 _UNSUPPORTED_OPERATORS = frozenset(["->", "->>", "#>", "#>>", "@>", "<@", "?|", "?&", "&&", "@@"])
 _TYPE_POSITIONS = frozenset(["TYPECAST"])
@@ -295,8 +345,12 @@ def _function_or_type_refusal(found: list[Token], leader: bool) -> str | None:
         if name in _UNSUPPORTED_TYPES and _in_type_position(found, index):
             column = _column_of(found, index)
             if column:
-                return f'Column "{column}" has unsupported type "{name}".'
+                return f'Column "{column}" has unsupported type "{_type_name(found, index)}".'
             return f'{FUNCTIONS_MESSAGE} Type "{name}" not supported.'
+        if _unsupported_column_type(found, index):
+            column = _column_of(found, index)
+            if column:
+                return f'Column "{column}" has unsupported type "{_type_name(found, index)}".'
         if token.name == "Op" and token.text in _UNSUPPORTED_OPERATORS:
             return f'{FUNCTIONS_MESSAGE} Operator "{token.text}" not supported.'
         if token.text == "[" and index + 1 < len(found) and found[index + 1].text == "]":
@@ -304,14 +358,63 @@ def _function_or_type_refusal(found: list[Token], leader: bool) -> str | None:
     return None
 
 
+def _unsupported_column_type(found: list[Token], index: int) -> bool:
+    """Whether the type at ``index`` is a column's in CREATE or ALTER TABLE that Redshift refuses there:
+    an object identifier, a pseudo-type, a bare INTERVAL, or any array (``int[]``)."""
+    name = found[index].word.lower()
+    if not name or found[index - 1].name in _TYPE_POSITIONS or not _in_type_position(found, index):
+        return False
+    if name in _UNSUPPORTED_COLUMN_TYPES:
+        return True
+    if name == "interval":
+        return index + 1 >= len(found) or found[index + 1].word not in _INTERVAL_QUALIFIERS
+    return _type_end(found, index) + 1 < len(found) and found[_type_end(found, index) + 1].text == "["
+
+
+def _type_end(found: list[Token], index: int) -> int:
+    """The last token of the type name starting at ``index`` (``bit varying(5)``, ``numeric(10, 2)``)."""
+    end = index
+    while end + 1 < len(found) and found[end + 1].word in ("VARYING", "PRECISION", "ZONE", "WITH", "TIME"):
+        end += 1
+    if end + 1 < len(found) and found[end + 1].text == "(":
+        depth = 0
+        for position in range(end + 1, len(found)):
+            depth += {"(": 1, ")": -1}.get(found[position].text, 0)
+            if depth == 0:
+                return position
+    return end
+
+
+def _type_name(found: list[Token], index: int) -> str:
+    """The column's type as written (``bit varying``, ``int[]``), lower-cased."""
+    end = _type_end(found, index)
+    while end + 2 < len(found) and found[end + 1].text == "[" and found[end + 2].text == "]":
+        end += 2
+    text = ""
+    for position in range(index, end + 1):
+        piece = found[position].text.lower()
+        glued = position == index or piece in _GLUED or found[position - 1].text in ("(", "[")
+        text += piece if glued else f" {piece}"
+    return text
+
+
+_GLUED = frozenset(["(", ")", "[", "]", ","])
+
+
 def _column_of(found: list[Token], index: int) -> str | None:
-    """``table.column`` when the type at ``index`` is a column's in a CREATE TABLE, else None."""
+    """``table.column`` when the type at ``index`` is a column's in a CREATE or ALTER TABLE, else None."""
     words = [token.word for token in found]
-    if words[:1] != ["CREATE"] or "TABLE" not in words[:4] or found[index - 1].name == "TYPECAST":
+    if (
+        words[:1] not in (["CREATE"], ["ALTER"])
+        or "TABLE" not in words[:4]
+        or found[index - 1].name == "TYPECAST"
+    ):
         return None
     table = words.index("TABLE") + 1
-    if words[table : table + 3] == ["IF", "NOT", "EXISTS"]:
-        table += 3
+    while words[table] in ("IF", "NOT", "EXISTS", "ONLY"):
+        table += 1
+    while table + 2 < len(found) and found[table + 1].text == ".":
+        table += 2
     return f"{_bare(found[table].text)}.{_bare(found[index - 1].text)}"
 
 

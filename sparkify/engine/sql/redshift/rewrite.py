@@ -53,6 +53,14 @@ SHIM_FUNCTIONS = frozenset(
         "avg",
     ]
 )
+#: Redshift's type names PostgreSQL spells otherwise: VARBYTE is held as bytea, Redshift's short names of
+#: its INTERVAL types are PostgreSQL's intervals of those ranges.
+LOCAL_TYPE_NAMES = {
+    "VARBYTE": "bytea",
+    "VARBINARY": "bytea",
+    "INTERVALY2M": "interval year to month",
+    "INTERVALD2S": "interval day to second",
+}
 _DATEPART_FIRST = frozenset(["DATEADD", "DATEDIFF", "DATE_PART", "DATEPART", "DATE_TRUNC"])
 # Redshift's column names for a call that has no alias (PostgreSQL would name the rewritten call).
 _DEFAULT_NAMES = {
@@ -88,6 +96,15 @@ _CLAUSE_WORDS = frozenset(
     ]
 )
 _RENAMED = {"DATEPART": "date_part", "NVL": "COALESCE", "TEXTLEN": "len"}
+
+
+def _cast_target(found: list[Token], index: int) -> bool:
+    """Whether the type name at ``index`` is a cast's target: ``x::name`` or ``CAST(x AS name)``."""
+    if index == 0:
+        return False
+    previous = found[index - 1]
+    following = found[index + 1].text if index + 1 < len(found) else ""
+    return previous.name == "TYPECAST" or (previous.word == "AS" and following in (")", "("))
 
 
 def rewrite_expressions(sql: str) -> str:
@@ -355,6 +372,8 @@ class _Renderer:
             return '"notnull"'  # pg_table_def's column, a keyword to PostgreSQL
         if word == "SUPER" and index > 0 and self.found[index - 1].name == "TYPECAST":
             return "json"
+        if word in LOCAL_TYPE_NAMES and _cast_target(self.found, index):
+            return LOCAL_TYPE_NAMES[word]
         if is_call(self.found, index):
             if word in _RENAMED:
                 renamed = _RENAMED[word]
