@@ -605,6 +605,8 @@ def test_a_superuser_acts_as_another_user_and_owns_what_it_gives(
     run(admin, f"SET SESSION AUTHORIZATION '{owner}'")
     try:
         assert run(admin, "SELECT current_user") == [(owner,)]
+        # A cluster's session_user is the user the session was set to (r_SET_SESSION_AUTHORIZATION).
+        assert run(admin, "SELECT session_user, current_user") == [(owner, owner)]
         run(admin, f"CREATE TABLE {later} (x INTEGER)")
         run(admin, f"INSERT INTO {table} VALUES (1)")
     finally:

@@ -20,6 +20,7 @@ SURFACE_TESTS = (
     "test_copy_orc.py",
     "test_copy_avro.py",
     "test_endpoint_grants.py",
+    "test_late_binding_views.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

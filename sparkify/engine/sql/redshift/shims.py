@@ -15,6 +15,7 @@ _SQL_FILES = (
     "functions_datetime.sql",
     "functions_text.sql",
     "functions_hash.sql",
+    "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "catalog.sql",
     "conversions.sql",
     "aggregates.sql",

@@ -33,12 +33,17 @@ def view_definition(sql: str, adapted: str) -> tuple[str, str] | None:
     if not isinstance(statement, ast.ViewStmt):
         return None
     name = RawStream()(statement.view)
-    if words[-4:] == ["WITH", "NO", "SCHEMA", "BINDING"]:
+    if is_late_binding(words):
         return name, sql.strip().rstrip(";").strip()
     query = statement.query
     if not _qualify(query):
         return None
     return name, RawStream()(query) + ";"
+
+
+def is_late_binding(words: list[str]) -> bool:
+    """Whether the words of a CREATE VIEW (no ``;``) end in WITH NO SCHEMA BINDING."""
+    return words[-4:] == ["WITH", "NO", "SCHEMA", "BINDING"]
 
 
 def _qualify(query: Any) -> bool:
