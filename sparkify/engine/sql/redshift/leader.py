@@ -216,9 +216,10 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     and hide the sort key's BRIN index (awswrangler's upsert takes a table's key from pg_indexes).  The
     view keeps the table's name as its alias, and a column qualified as ``pg_catalog.pg_class.relname``
     (or ``information_schema.table_constraints.constraint_name``) loses the schema."""
-    words = {token.word or _name(token).upper() for token in found if token.name == "IDENT" or token.word}
+    words = {token.word for token in found}
+    names = words | {_name(token).upper() for token in found if token.text.startswith('"')}  # "columns"
     wanted = {table: "PG_CATALOG" for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
-    wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in words}
+    wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in names}
     if not wanted:
         return []
     replacements = []

@@ -19,6 +19,7 @@ _SQL_FILES = (
     "catalog.sql",
     "conversions.sql",
     "aggregates.sql",
+    "table_privileges.sql",
     "access.sql",
 )
 _MOVE_PUBLIC_LOAD_ERRORS = f"""
