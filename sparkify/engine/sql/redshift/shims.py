@@ -18,6 +18,7 @@ _SQL_FILES = (
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "catalog.sql",
     "conversions.sql",
+    "comparisons.sql",
     "aggregates.sql",
     "table_privileges.sql",
     "access.sql",
