@@ -174,8 +174,8 @@ def _check_identity_columns(command: CopyCommand, identities: list[str]) -> None
     listed = [column for column in identities if column in (command.columns or ())]
     if listed and not command.explicit_ids:
         raise CopyStatementError(
-            f"COPY {command.table}: the IDENTITY column {listed[0]} is in the column list, so EXPLICIT_IDS must "
-            "be specified"
+            f"COPY {command.table}: the IDENTITY column {listed[0]} is in the column list, "
+            "so EXPLICIT_IDS must be specified"
         )
     missing = [column for column in identities if column not in listed]
     if command.explicit_ids and missing:
