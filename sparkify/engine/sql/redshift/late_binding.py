@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
+from pglast import ast
 from pglast.stream import RawStream
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.views import view_statement
 from sparkify.engine.sql.text import quote_literal
 
 #: The context PostgreSQL gives an error of an unbound late-binding view's query (its table is gone).
@@ -28,12 +28,8 @@ def late_binding_creation(adapted: str) -> str | None:
     """The PL/pgSQL statement that makes the late-binding view of ``adapted`` (a CREATE VIEW whose WITH NO
     SCHEMA BINDING the adapter took out), or None when it is not well-formed; raises
     UnsupportedStatementError, in Redshift's words, for a table named without its schema."""
-    try:
-        parsed = parse_sql(adapted)
-    except ParseError:
-        return None
-    statement = parsed[0].stmt if len(parsed) == 1 else None
-    if not isinstance(statement, ast.ViewStmt):
+    statement = view_statement(adapted)
+    if statement is None:
         return None
     if any(relation.schemaname is None for relation in _relations(statement.query, frozenset())):
         raise UnsupportedStatementError(UNQUALIFIED)
