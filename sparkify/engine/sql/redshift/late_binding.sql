@@ -161,14 +161,21 @@ BEGIN
     UPDATE sparkify_redshift.view_texts SET view_oid = new_oid WHERE view_oid = old_oid;
 END $$;
 
-DROP EVENT TRIGGER IF EXISTS sparkify_unbind_late_binding_views;
-CREATE EVENT TRIGGER sparkify_unbind_late_binding_views ON ddl_command_start
-    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP SCHEMA', 'DROP FUNCTION',
-                 'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER SCHEMA', 'DROP OWNED')
-    EXECUTE FUNCTION sparkify_redshift.unbind_late_binding_views();
-DROP EVENT TRIGGER IF EXISTS sparkify_bind_late_binding_views;
-CREATE EVENT TRIGGER sparkify_bind_late_binding_views ON ddl_command_end
-    EXECUTE FUNCTION sparkify_redshift.bind_late_binding_views();
+-- Event triggers are a superuser's to make: on another PostgreSQL, where the installing role is none, a
+-- late-binding view stays bound (its tables cannot be dropped before it).
+DO $triggers$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolsuper) THEN
+        RETURN;
+    END IF;
+    DROP EVENT TRIGGER IF EXISTS sparkify_unbind_late_binding_views;
+    CREATE EVENT TRIGGER sparkify_unbind_late_binding_views ON ddl_command_start
+        WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP SCHEMA', 'DROP FUNCTION',
+                     'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER SCHEMA', 'DROP OWNED')
+        EXECUTE FUNCTION sparkify_redshift.unbind_late_binding_views();
+    DROP EVENT TRIGGER IF EXISTS sparkify_bind_late_binding_views;
+    CREATE EVENT TRIGGER sparkify_bind_late_binding_views ON ddl_command_end
+        EXECUTE FUNCTION sparkify_redshift.bind_late_binding_views();
+END $triggers$;
 
 -- One row for each column of each late-binding view whose tables are known: schema, view, column, type
 -- (as a cluster names it) and number.

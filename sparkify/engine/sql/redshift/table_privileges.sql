@@ -94,13 +94,20 @@ BEGIN
     PERFORM set_config('sparkify_redshift.lending', 'off', true);
 END $$;
 
-DROP EVENT TRIGGER IF EXISTS sparkify_lend_granted_tables;
-CREATE EVENT TRIGGER sparkify_lend_granted_tables ON ddl_command_start
-    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'ALTER TABLE', 'ALTER VIEW',
-                 'ALTER MATERIALIZED VIEW')
-    EXECUTE FUNCTION sparkify_redshift.lend_granted_tables();
-DROP EVENT TRIGGER IF EXISTS sparkify_return_lent_tables;
-CREATE EVENT TRIGGER sparkify_return_lent_tables ON ddl_command_end
-    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'ALTER TABLE', 'ALTER VIEW',
-                 'ALTER MATERIALIZED VIEW')
-    EXECUTE FUNCTION sparkify_redshift.return_lent_tables();
+-- Event triggers are a superuser's to make: on another PostgreSQL, where the installing role is none, the
+-- grants are recorded and listed but not honoured.
+DO $triggers$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolsuper) THEN
+        RETURN;
+    END IF;
+    DROP EVENT TRIGGER IF EXISTS sparkify_lend_granted_tables;
+    CREATE EVENT TRIGGER sparkify_lend_granted_tables ON ddl_command_start
+        WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'ALTER TABLE', 'ALTER VIEW',
+                     'ALTER MATERIALIZED VIEW')
+        EXECUTE FUNCTION sparkify_redshift.lend_granted_tables();
+    DROP EVENT TRIGGER IF EXISTS sparkify_return_lent_tables;
+    CREATE EVENT TRIGGER sparkify_return_lent_tables ON ddl_command_end
+        WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'ALTER TABLE', 'ALTER VIEW',
+                     'ALTER MATERIALIZED VIEW')
+        EXECUTE FUNCTION sparkify_redshift.return_lent_tables();
+END $triggers$;
