@@ -556,3 +556,19 @@ def test_large_s3_objects_are_streamed_not_fetched_whole(
     s3.put_object(Bucket="sparkify-in", Key="big/scores.csv", Body=b'1,Ann,2.5,"a, b"\n')
     assert copy(venue, "scores", "s3://sparkify-in/big/scores.csv", "csv").fast_path
     assert rows(venue, "SELECT * FROM scores") == [(1, "Ann", 2.5, "a, b")]
+
+
+def test_an_identity_column_in_the_column_list_needs_explicit_ids(db: Any, tmp_path: Path) -> None:
+    # The guide's column mapping: "If an IDENTITY column is included in the column list, then EXPLICIT_IDS
+    # must also be specified; if an IDENTITY column is omitted, then EXPLICIT_IDS can't be specified."
+    execute(db, "create table venue_always(venueid int generated always as identity, venuename varchar(100))")
+    data = write(tmp_path / "v.txt", "7|Toyota Park\n")
+    with pytest.raises(CopyStatementError, match="EXPLICIT_IDS must be specified"):
+        copy(db, "venue_always (venueid, venuename)", data)
+    db.rollback()
+    with pytest.raises(CopyStatementError, match="EXPLICIT_IDS needs the IDENTITY column venueid"):
+        copy(db, "venue_always (venuename)", write(tmp_path / "n.txt", "Toyota Park\n"), "explicit_ids")
+    db.rollback()
+    copy(db, "venue_always (venueid, venuename)", data, "explicit_ids")
+    copy(db, "venue_always (venuename)", write(tmp_path / "n.txt", "RFK Stadium\n"))
+    assert rows(db, "select venuename from venue_always order by 1") == [("RFK Stadium",), ("Toyota Park",)]

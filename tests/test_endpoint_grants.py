@@ -605,6 +605,8 @@ def test_a_superuser_acts_as_another_user_and_owns_what_it_gives(
     run(admin, f"SET SESSION AUTHORIZATION '{owner}'")
     try:
         assert run(admin, "SELECT current_user") == [(owner,)]
+        # A cluster's session_user is the user the session was set to (r_SET_SESSION_AUTHORIZATION).
+        assert run(admin, "SELECT session_user, current_user") == [(owner, owner)]
         run(admin, f"CREATE TABLE {later} (x INTEGER)")
         run(admin, f"INSERT INTO {table} VALUES (1)")
     finally:
@@ -745,3 +747,46 @@ def test_the_superusers_catalog_tables_are_the_superusers(endpoint: RunningEndpo
     with signed_in(endpoint, user) as connection:
         assert run(connection, analyzed) == [(0,)]
     run(admin, f"DROP TABLE {table}; DROP USER {user}")
+
+
+def test_alter_drop_truncate_and_column_privileges_on_a_table(endpoint: RunningEndpoint, admin: Any) -> None:
+    """r_GRANT's ALTER, DROP and TRUNCATE on a table, and SELECT on some of its columns: each lets the
+    grantee do just that, and svv_relation_privileges lists them."""
+    user = unique("alterer")
+    run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    table, other = unique("granted_t"), unique("kept_t")
+    run(admin, f"CREATE TABLE {table} (a INTEGER, secret VARCHAR(8))")
+    run(admin, f"CREATE TABLE {other} (a INTEGER)")
+    run(admin, f"INSERT INTO {table} VALUES (1, 'psst')")
+    with signed_in(endpoint, user) as connection:
+        assert _error_of(connection, f"ALTER TABLE {table} ADD COLUMN b INTEGER") is not None
+        assert _error_of(connection, f"DROP TABLE {table}") is not None
+    run(admin, f"GRANT ALTER, TRUNCATE ON TABLE {table} TO {user}")
+    run(admin, f"GRANT SELECT (a) ON {table} TO {user}")
+    cursor = admin.cursor()
+    cursor.execute(f"GRANT DROP ON {table} TO {user}")
+    assert cursor.statusmessage == "GRANT"
+    listed = (
+        "SELECT privilege_type FROM svv_relation_privileges "
+        f"WHERE relation_name = '{table}' AND identity_name = '{user}' ORDER BY 1"
+    )
+    assert run(admin, listed) == [("ALTER",), ("DROP",), ("TRUNCATE",)]
+    with signed_in(endpoint, user) as connection:
+        assert run(connection, f"SELECT a FROM {table}") == [(1,)]
+        assert (
+            _error_of(connection, f"SELECT secret FROM {table}") == f"permission denied for relation {table}"
+        )
+        assert _error_of(connection, f"ALTER TABLE {table} ADD COLUMN b INTEGER") is None
+        assert _error_of(connection, f"DROP TABLE {other}") is not None  # no grant on that one
+        assert _error_of(connection, f"TRUNCATE {table}") is None
+    owner = f"SELECT tableowner FROM pg_tables WHERE tablename = '{table}'"
+    assert run(admin, owner) == [(USER,)]  # the owner it was: ALTER lent the table for the statement only
+    run(admin, f"REVOKE DROP ON TABLE {table} FROM {user}")
+    with signed_in(endpoint, user) as connection:
+        assert _error_of(connection, f"DROP TABLE {table}") is not None
+    run(admin, f"GRANT DROP ON {table} TO {user}")
+    with signed_in(endpoint, user) as connection:
+        assert _error_of(connection, f"DROP TABLE {table}") is None
+    assert run(admin, f"SELECT count(*) FROM pg_tables WHERE tablename = '{table}'") == [(0,)]
+    run(admin, f"DROP TABLE {other}")
+    run(admin, f"DROP USER {user}")

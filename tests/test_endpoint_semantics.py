@@ -178,3 +178,41 @@ def test_a_copy_into_a_missing_table_is_redshifts_undefined_table(endpoint: Runn
                 f"COPY no_such_table FROM 's3://{BUCKET}/song_data' JSON 'auto' REGION 'us-west-2'"
             )
         assert missing.value.diag.message_primary == 'relation "no_such_table" does not exist'
+
+
+def test_a_late_binding_view_outlives_its_table(endpoint: RunningEndpoint) -> None:
+    """The guide's late-binding view through a client: made before its table, its table dropped (CASCADE
+    too) and made again under it; a read in between fails as a cluster's does, with no trace of ours."""
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIEW late_event AS SELECT eventname FROM public.lbv_event WITH NO SCHEMA BINDING"
+        )
+        assert cursor.statusmessage == "CREATE VIEW"
+        cursor.execute("CREATE TABLE public.lbv_event (eventid INTEGER, eventname VARCHAR(200))")
+        cursor.execute("INSERT INTO public.lbv_event VALUES (2, 'Boris Godunov')")
+        assert rows(cursor, "SELECT * FROM late_event") == [("Boris Godunov",)]
+        cursor.execute("DROP TABLE public.lbv_event CASCADE")
+        connection.commit()
+        with pytest.raises(psycopg2.errors.UndefinedTable) as dropped:
+            cursor.execute("SELECT * FROM late_event")
+        assert dropped.value.diag.message_primary == 'relation "public.lbv_event" does not exist'
+        assert dropped.value.diag.context is None and dropped.value.diag.internal_query is None
+        connection.rollback()
+        cursor.execute("CREATE TABLE public.lbv_event (eventid INTEGER, eventname VARCHAR(200))")
+        assert rows(cursor, "SELECT * FROM late_event") == []
+        columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'late_event'"
+        assert rows(cursor, columns) == []  # a cluster's late-binding views: pg_get_late_binding_view_cols
+        cursor.execute("DROP VIEW late_event")
+        cursor.execute("DROP TABLE public.lbv_event")
+        connection.commit()
+
+
+def test_information_schema_names_a_super_column_super(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE documents (id INTEGER, body SUPER)")
+        assert rows(
+            cursor,
+            'SELECT column_name, data_type, udt_name FROM information_schema."columns" '
+            "WHERE table_name = 'documents' ORDER BY ordinal_position",
+        ) == [("id", "integer", "int4"), ("body", "super", "super")]
+        connection.rollback()

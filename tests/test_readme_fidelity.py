@@ -24,6 +24,7 @@ SURFACE_TESTS = (
     "test_endpoint_history.py",
     "test_redshift_functions_reference.py",
     "test_endpoint_types.py",
+    "test_late_binding_views.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -253,3 +253,34 @@ def test_an_error_position_is_carried_back_to_the_clients_text(
     position = original_position(original, translated, translated.index(at) + 1)
     assert position is not None and original[position - 1 :].startswith(expected)
     assert original_position(original, translated, len(translated) + 1) == len(original) + 1
+
+
+def test_trailing_blanks_are_not_significant_in_varchar_comparisons(rs: RedshiftSession) -> None:
+    # r_Character_types: "Trailing spaces in VARCHAR and CHAR values are treated as semantically
+    # insignificant when values are compared"; LENGTH counts a VARCHAR's.
+    rs.run("CREATE TEMP TABLE names (id INTEGER, name VARCHAR(10), code CHAR(4))")
+    rs.run("INSERT INTO names VALUES (1, 'a', 'x'), (2, 'a  ', 'x  '), (3, 'b', 'y')")
+    assert rs.run("SELECT id FROM names WHERE name = 'a' ORDER BY id") == [(1,), (2,)]
+    assert rs.run("SELECT id FROM names WHERE name = 'a    ' ORDER BY id") == [(1,), (2,)]
+    assert rs.run("SELECT id FROM names WHERE name <> 'a' ORDER BY id") == [(3,)]
+    assert rs.run("SELECT id FROM names WHERE code = 'x' ORDER BY id") == [(1,), (2,)]
+    assert rs.value("SELECT COUNT(DISTINCT name) FROM names") == 2
+    assert rs.run("SELECT COUNT(*) FROM names GROUP BY name ORDER BY 1") == [(1,), (2,)]
+    assert rs.value("SELECT COUNT(*) FROM names a JOIN names b ON a.name = b.name") == 5
+    assert rs.run("SELECT LENGTH(name) FROM names ORDER BY id") == [(1,), (3,), (1,)]
+    assert rs.value("SELECT 'a'::VARCHAR = 'a  '::VARCHAR") is True
+
+
+def test_a_varchar_sort_key_serves_comparisons_that_ignore_trailing_blanks(rs: RedshiftSession) -> None:
+    rs.run("CREATE TEMP TABLE artists (artist_id VARCHAR(18) SORTKEY, name VARCHAR(64))")
+    rs.run("INSERT INTO artists VALUES ('AR1', 'Blondie'), ('AR2', 'Blondie  ')")
+    rs.run("SET enable_seqscan TO off")
+    try:
+        plan = " ".join(row[0] for row in rs.run("EXPLAIN SELECT * FROM artists WHERE artist_id = 'AR2 '"))
+        assert "Bitmap Index Scan" in plan
+        assert rs.run("SELECT artist_id FROM artists WHERE name = 'Blondie' ORDER BY 1") == [
+            ("AR1",),
+            ("AR2",),
+        ]
+    finally:
+        rs.run("RESET enable_seqscan")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.late_binding import LATE_BINDING_CONTEXT
 from sparkify.engine.sql.redshift.positions import DO_BLOCK_CONTEXT, original_position
 from sparkify.engine.sql.tokens import first_keyword
 
@@ -26,6 +27,10 @@ def in_clients_words(payload: bytes, sent_texts: tuple[str, str] | None) -> byte
             fields.pop("D", None)  # PostgreSQL's detail and hint (OVERRIDING SYSTEM VALUE): not Redshift's
             fields.pop("H", None)
             payload = _payload(fields)
+    if LATE_BINDING_CONTEXT in fields.get("W", ""):  # a late-binding view's query: none of the client's text
+        for field in ("W", "q", "p", "P"):
+            fields.pop(field, None)
+        return _payload(fields)
     if sent_texts is None:
         return payload
     original, sent = sent_texts

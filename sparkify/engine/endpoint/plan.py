@@ -74,7 +74,7 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
 
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
-_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE"}
+_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE", "GRANT": "GRANT", "REVOKE": "REVOKE"}
 #: CREATE / ALTER USER with Redshift's options, and CREATE ROLE, run as DO blocks too.
 _TAGS_OF_ACCESS_BLOCKS = frozenset({"CREATE USER", "ALTER USER", "CREATE ROLE"})
 

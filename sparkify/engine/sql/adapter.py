@@ -19,6 +19,7 @@ from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.engine.sql.redshift.late_binding import late_binding_creation
 from sparkify.engine.sql.redshift.lateral import (
     ColumnLookup,
     columns_in_session,
@@ -36,7 +37,7 @@ from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
 from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
 from sparkify.engine.sql.redshift.unnesting import has_unnesting, rewrite_unnesting
-from sparkify.engine.sql.redshift.views import view_definition
+from sparkify.engine.sql.redshift.views import is_late_binding, view_definition
 from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
 from sparkify.engine.sql.text import quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
@@ -150,7 +151,12 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     if layout is not None:
         return _with_layout(adapted, layout)
     view = view_definition(sql, adapted)
-    return _with_view_text(adapted, *view) if view is not None else adapted
+    if view is None:
+        return adapted
+    late_binding = (
+        late_binding_creation(adapted) if is_late_binding([t.word for t in found if t.text != ";"]) else None
+    )
+    return _with_view_text(adapted, *view, creation=late_binding)
 
 
 def _reshaped(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:
@@ -230,14 +236,16 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     )
 
 
-def _with_view_text(sql: str, name: str, definition: str) -> str:
-    """The CREATE VIEW ``sql`` and the recording of the definition a cluster prints, as one DO block."""
+def _with_view_text(sql: str, name: str, definition: str, creation: str | None = None) -> str:
+    """The CREATE VIEW ``sql`` (or the statement ``creation`` that makes a late-binding view) and the
+    recording of the definition a cluster prints, as one DO block."""
     body = sql.strip().rstrip(";").strip()
     tag = "ddl"
     while f"${tag}$" in body:
         tag += "_"
+    creation = creation or f"EXECUTE ${tag}${body}${tag}$;"
     return (
-        f"DO $sparkify$ BEGIN EXECUTE ${tag}${body}${tag}$; "
+        f"DO $sparkify$ BEGIN {creation} "
         f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({quote_literal(name)}), "
         f"{quote_literal(definition)}); "
         "END $sparkify$"

@@ -21,8 +21,9 @@ import hashlib
 import secrets
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.redshift.table_privileges import RECORDED, table_privilege_statement
 from sparkify.engine.sql.text import quote_ident, quote_literal
-from sparkify.engine.sql.tokens import Token
+from sparkify.engine.sql.tokens import Token, tokens
 
 #: SYSLOG ACCESS UNRESTRICTED: every user's rows of the system views.
 SYSLOG_UNRESTRICTED = "pg_read_all_stats"
@@ -49,6 +50,12 @@ def access_statement(found: list[Token], words: list[str]) -> str | None:
         return _user_statement(found, words)
     if words[:2] == ["CREATE", "ROLE"] and len(words) > 2:
         return _create_role(found, words)
+    if words[:1] in (["GRANT"], ["REVOKE"]) and RECORDED & set(words):
+        respelt = _role_names(found)
+        spelt = tokens(respelt) if respelt is not None else found
+        recorded = table_privilege_statement(spelt, [token.word for token in spelt if token.text != ";"])
+        if recorded is not None:
+            return recorded
     if (
         words[:1] in (["GRANT"], ["REVOKE"])
         or words[:2] in (["DROP", "ROLE"], ["ALTER", "ROLE"])

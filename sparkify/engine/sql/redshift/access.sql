@@ -100,7 +100,14 @@ SELECT n.nspname::text AS namespace_name, c.relname::text AS relation_name, a.pr
   LEFT JOIN sparkify_redshift.identities i ON i.identity_id = a.grantee
  WHERE c.relkind IN ('r', 'v', 'm', 'p') AND a.grantee <> c.relowner
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
-   AND (a.grantee = 0 OR i.identity_id IS NOT NULL);
+   AND (a.grantee = 0 OR i.identity_id IS NOT NULL)
+UNION ALL  -- Redshift's ALTER and DROP, which PostgreSQL has not (table_privileges.sql)
+SELECT n.nspname::text, c.relname::text, p.privilege, p.grantee::integer,
+       coalesce(i.identity_name::text, 'public'), coalesce(i.identity_type, 'public'), false
+  FROM sparkify_redshift.table_privileges p
+  JOIN pg_catalog.pg_class c ON c.oid = p.table_oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN sparkify_redshift.identities i ON i.identity_id = p.grantee;
 
 CREATE OR REPLACE VIEW sparkify_redshift.svv_schema_privileges AS
 SELECT n.nspname::text AS namespace_name, a.privilege_type::text,

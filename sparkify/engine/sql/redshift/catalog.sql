@@ -338,7 +338,8 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.format_encoding(encoding integer) R
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (sparkify_redshift.encoding_names())[encoding + 1] $$;
 
 -- Every column of this server's pg_attribute but attmissingval (of pseudo-type anyarray, which a view
--- cannot hold), then Redshift's three.
+-- cannot hold), then Redshift's three; none of a late-binding view, whose columns a cluster gives in
+-- pg_get_late_binding_view_cols() alone.
 DO $leader$ BEGIN
 EXECUTE format($view$
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_attribute AS
@@ -351,6 +352,7 @@ SELECT %s,
        END::integer AS attencodingtype
   FROM pg_catalog.pg_attribute a
   LEFT JOIN sparkify_redshift.table_layout l ON l.table_oid = a.attrelid AND l.column_name = a.attname
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.late_binding_views v WHERE v.view_oid = a.attrelid)
 $view$, (SELECT string_agg(CASE attname WHEN 'attnotnull'
                                      THEN '(a.attnotnull AND NOT coalesce(l.nullable_identity, false)) AS attnotnull'
                                      ELSE format('a.%I', attname) END, ', ' ORDER BY attnum)
@@ -398,9 +400,18 @@ CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_namespace AS
 SELECT * FROM pg_catalog.pg_namespace WHERE nspname <> 'sparkify_redshift';
 GRANT SELECT ON sparkify_redshift.leader_pg_namespace TO PUBLIC;
 
--- Late-binding views (WITH NO SCHEMA BINDING) are ordinary views here: their columns are in pg_attribute.
-CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_late_binding_view_cols() RETURNS SETOF record
-LANGUAGE sql STABLE AS $$ SELECT NULL::name, NULL::name, NULL::name, NULL::varchar, NULL::integer WHERE false $$;
+-- information_schema.columns as a cluster's: a SUPER column's type is super (json here), and a late-binding
+-- view's columns are not there (pg_get_late_binding_view_cols gives them).
+CREATE OR REPLACE VIEW sparkify_redshift.leader_columns AS
+SELECT c.*
+  FROM information_schema.columns c
+ WHERE c.data_type <> 'json' AND NOT sparkify_redshift.is_late_binding_view(c.table_schema, c.table_name)
+UNION ALL
+SELECT r.*
+  FROM information_schema.columns c
+ CROSS JOIN LATERAL jsonb_populate_record(c, '{"data_type": "super", "udt_name": "super"}') AS r
+ WHERE c.data_type = 'json' AND NOT sparkify_redshift.is_late_binding_view(c.table_schema, c.table_name);
+GRANT SELECT ON sparkify_redshift.leader_columns TO PUBLIC;
 
 -- Redshift Spectrum's catalog: the local engine has no external schemas, so these are empty.
 CREATE OR REPLACE VIEW sparkify_redshift.svv_external_schemas AS

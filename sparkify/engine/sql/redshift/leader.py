@@ -57,6 +57,7 @@ _ALWAYS_SHIMMED = {
     "KEY_COLUMN_USAGE": "INFORMATION_SCHEMA",
     "REFERENTIAL_CONSTRAINTS": "INFORMATION_SCHEMA",
     "CONSTRAINT_COLUMN_USAGE": "INFORMATION_SCHEMA",
+    "COLUMNS": "INFORMATION_SCHEMA",
 }
 # Functions of pg_catalog that the shim schema extends, called by qualified name (a bare name finds the shim's
 # first on the session's path): pg_get_constraintdef knows the recorded keys, pg_get_expr IDENTITY's default,
@@ -216,8 +217,9 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     view keeps the table's name as its alias, and a column qualified as ``pg_catalog.pg_class.relname``
     (or ``information_schema.table_constraints.constraint_name``) loses the schema."""
     words = {token.word for token in found}
+    names = words | {_name(token).upper() for token in found if token.text.startswith('"')}  # "columns"
     wanted = {table: "PG_CATALOG" for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
-    wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in words}
+    wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in names}
     if not wanted:
         return []
     replacements = []

@@ -74,6 +74,7 @@ _DEFAULT_NAMES = {
     "RATIO_TO_REPORT": "ratio_to_report",
     "PERCENTILE_CONT": "percentile_cont",
     "PERCENTILE_DISC": "percentile_disc",
+    "SESSION_USER": "session_user",
 }
 _SELECT_ITEM_ENDS = frozenset(
     ["FROM", "INTO", "UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "WHERE"]
@@ -148,7 +149,7 @@ class _Renderer:
                 limit = self.found[index + 1].text
                 index += 2
                 continue
-            rewritten = self._rule(index)
+            rewritten = self._rule(index) or self._session_user(index)
             if rewritten is not None:
                 text, after = rewritten
                 name = _DEFAULT_NAMES.get(token.word)
@@ -183,6 +184,13 @@ class _Renderer:
             if depth == 0 and self.found[index].word in _CLAUSE_WORDS:
                 return self.found[index].word == "SELECT"
         return False
+
+    def _session_user(self, index: int) -> tuple[str, int] | None:
+        """``session_user`` as the user SET SESSION AUTHORIZATION made the session's (Redshift's answer): the
+        emulation signs the client's backend in as itself and sets the role, PostgreSQL's current_user."""
+        if self.found[index].word != "SESSION_USER":
+            return None
+        return "current_user", index + 1
 
     def _top(self, index: int, high: int) -> bool:
         """Whether ``TOP n`` starts at ``index`` (right after SELECT [DISTINCT | ALL])."""

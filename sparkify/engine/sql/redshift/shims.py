@@ -15,9 +15,12 @@ _SQL_FILES = (
     "functions_datetime.sql",
     "functions_text.sql",
     "functions_hash.sql",
+    "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "catalog.sql",
     "conversions.sql",
+    "comparisons.sql",
     "aggregates.sql",
+    "table_privileges.sql",
     "access.sql",
     "super_navigation.sql",
     "history.sql",

@@ -25,20 +25,31 @@ def view_definition(sql: str, adapted: str) -> tuple[str, str] | None:
     words = [token.word for token in found if token.text != ";"]
     if words[:1] != ["CREATE"] or "VIEW" not in words[:5] or "MATERIALIZED" in words[:5]:
         return None
-    try:
-        parsed = parse_sql(adapted)
-    except ParseError:
-        return None
-    statement = parsed[0].stmt if len(parsed) == 1 else None
-    if not isinstance(statement, ast.ViewStmt):
+    statement = view_statement(adapted)
+    if statement is None:
         return None
     name = RawStream()(statement.view)
-    if words[-4:] == ["WITH", "NO", "SCHEMA", "BINDING"]:
+    if is_late_binding(words):
         return name, sql.strip().rstrip(";").strip()
     query = statement.query
     if not _qualify(query):
         return None
     return name, RawStream()(query) + ";"
+
+
+def view_statement(adapted: str) -> Any:
+    """The pglast ViewStmt of the one CREATE VIEW in ``adapted``, or None."""
+    try:
+        parsed = parse_sql(adapted)
+    except ParseError:
+        return None
+    statement = parsed[0].stmt if len(parsed) == 1 else None
+    return statement if isinstance(statement, ast.ViewStmt) else None
+
+
+def is_late_binding(words: list[str]) -> bool:
+    """Whether the words of a CREATE VIEW (no ``;``) end in WITH NO SCHEMA BINDING."""
+    return words[-4:] == ["WITH", "NO", "SCHEMA", "BINDING"]
 
 
 def _qualify(query: Any) -> bool:

@@ -1,0 +1,103 @@
+"""Redshift's ALTER and DROP privileges on tables and views (r_GRANT), which PostgreSQL has not: only an
+owner alters or drops there.
+
+``GRANT ALTER, DROP, SELECT ON t TO u`` becomes PostgreSQL's GRANT of the privileges it has (SELECT) and a
+call of the shim schema's ``grant_table_privileges``, which records the others (REVOKE removes them).  The
+shim's event triggers honour them: before an ALTER or DROP of a table or view, each one the session's user
+may alter or drop by such a grant is lent to that user, and given back to its owner after the statement
+(access.sql).
+"""
+
+from __future__ import annotations
+
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.tokens import Token
+
+#: The privileges on tables that PostgreSQL has no equal of.
+RECORDED = frozenset(["ALTER", "DROP"])
+_GRANTEE_ENDS = frozenset(["WITH", "CASCADE", "RESTRICT"])
+
+
+def table_privilege_statement(found: list[Token], words: list[str]) -> str | None:
+    """A GRANT or REVOKE that names ALTER or DROP on tables, as a DO block; None for any other statement."""
+    meaningful = [token for token in found if token.text != ";"]
+    first = 4 if words[1:4] == ["GRANT", "OPTION", "FOR"] else 1
+    on = _top_level(words, "ON", first)
+    if on is None or not RECORDED & set(words[first:on]):
+        return None
+    privileges = _items(meaningful, first, on)
+    recorded = [item[0].word for item in privileges if len(item) == 1 and item[0].word in RECORDED]
+    if not recorded:
+        return None
+    to = _top_level(words, "TO" if words[0] == "GRANT" else "FROM", on)
+    if to is None:
+        return None
+    tables = _tables(meaningful, words, on + 1, to)
+    if tables is None:
+        return None
+    end = next((i for i in range(to + 1, len(words)) if words[i] in _GRANTEE_ENDS), len(meaningful))
+    grantees = [_grantee(item) for item in _items(meaningful, to + 1, end)]
+    statements = []
+    others = [_text(item) for item in privileges if not (len(item) == 1 and item[0].word in RECORDED)]
+    if others:
+        head = " ".join(token.text for token in meaningful[:first])
+        rest = " ".join(token.text for token in meaningful[on:])
+        statement = f"{head} {', '.join(others)} {rest}"
+        statements.append(f"EXECUTE {quote_literal(statement)};")
+    names = "ARRAY[" + ", ".join(quote_literal(name) for name in grantees) + "]::text[]"
+    chosen = "ARRAY[" + ", ".join(quote_literal(name) for name in recorded) + "]::text[]"
+    granted = "true" if words[0] == "GRANT" else "false"
+    statements.append(
+        f"PERFORM {SHIM_SCHEMA}.grant_table_privileges({tables}, {chosen}, {names}, {granted});"
+    )
+    return "DO $sparkify$ BEGIN " + " ".join(statements) + " END $sparkify$"
+
+
+def _top_level(words: list[str], wanted: str, start: int) -> int | None:
+    return next((index for index in range(start, len(words)) if words[index] == wanted), None)
+
+
+def _items(meaningful: list[Token], low: int, high: int) -> list[list[Token]]:
+    """The comma-separated items of ``meaningful[low:high]`` (commas inside parentheses kept)."""
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for token in meaningful[low:high]:
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if token.text == "," and depth == 0:
+            items.append([])
+        else:
+            items[-1].append(token)
+    return [item for item in items if item]
+
+
+def _text(item: list[Token]) -> str:
+    return " ".join(token.text for token in item)
+
+
+def _tables(meaningful: list[Token], words: list[str], low: int, high: int) -> str | None:
+    """The tables after ON, as an SQL array of regclass resolved in the client's session; None for
+    objects other than tables (a schema, a database, a function)."""
+    if words[low : low + 4] == ["ALL", "TABLES", "IN", "SCHEMA"]:
+        schemas = ", ".join(quote_literal(_text(item)) for item in _items(meaningful, low + 4, high))
+        return (
+            "ARRAY(SELECT c.oid::regclass FROM pg_catalog.pg_class c "
+            f"WHERE c.relnamespace = ANY (ARRAY[{schemas}]::regnamespace[]) "
+            "AND c.relkind IN ('r', 'p', 'v', 'm'))"
+        )
+    if words[low] in ("SCHEMA", "DATABASE", "FUNCTION", "PROCEDURE", "LANGUAGE", "ALL"):
+        return None
+    low += 1 if words[low] == "TABLE" else 0
+    names = [_text(item).replace(" ", "") for item in _items(meaningful, low, high)]
+    return "ARRAY[" + ", ".join(f"{quote_literal(name)}::regclass" for name in names) + "]"
+
+
+def _grantee(item: list[Token]) -> str:
+    """A grantee's role name as PostgreSQL stores it (``public`` for PUBLIC), without Redshift's ROLE or
+    GROUP before it."""
+    if len(item) > 1 and item[0].word in ("ROLE", "GROUP"):
+        item = item[1:]
+    text = _text(item).replace(" ", "")
+    if text.startswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text.lower()
