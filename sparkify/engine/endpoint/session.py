@@ -45,6 +45,14 @@ log = logging.getLogger(__name__)
 
 #: Backend messages that end the answer to one extended-protocol request.
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
+_COUNTED = frozenset(b"123nTCIs")  # the same, as the relay's pass-through reads them
+#: Backend messages taken apart by the relay (see ClientSession.relayed): ReadyForQuery, errors,
+#: ParameterStatus and CopyInResponse always; rows and tags while Redshift's tags or INTERVALs are due;
+#: descriptions while a Redshift driver's statement is described, or with extended metadata.
+_ALWAYS_APART = frozenset(b"ZESG")
+_APART_WHILE_DUE = frozenset(b"DCIs")
+_APART_WHILE_DESCRIBING = frozenset(b"tTn")
+_ROW_DESCRIPTION = frozenset(b"T")
 _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -350,6 +358,7 @@ class ClientSession:
             return
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
+            self.backend.channel.pass_through(self.client, self._relayed_apart() | _COUNTED)
             kind, payload = self.backend.read()
             self.client.write(self.relayed(kind, payload))
             if kind == b"E":
@@ -364,6 +373,7 @@ class ClientSession:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
         while True:
+            self.backend.channel.pass_through(self.client, self._relayed_apart())
             kind, payload = self.backend.read()
             if kind == b"Z":
                 self.backend.status = payload[:1]
@@ -379,6 +389,18 @@ class ClientSession:
                 failed = True
             elif kind == b"G":
                 self.relay_copy_in()
+
+    def _relayed_apart(self) -> frozenset[int]:
+        """The backend messages :meth:`relayed` may change now, or that change the session's state: the
+        others pass through as they came."""
+        stops = _ALWAYS_APART
+        if self.due:
+            stops |= _APART_WHILE_DUE
+        if self.due_describes:
+            stops |= _APART_WHILE_DESCRIBING
+        if self.protocol >= 1:
+            stops |= _ROW_DESCRIPTION
+        return stops
 
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
