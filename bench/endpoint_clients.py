@@ -11,6 +11,7 @@ offers it: ``select_1_tls`` is that side's ``select 1``, against the same direct
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -46,8 +47,10 @@ class Side:
     url: str
 
 
-def rows_insert(count: int) -> str:
-    rows = ", ".join(f"({n}, 'name {n}', {n}.5, '2024-01-01 00:00:{n % 60:02d}')" for n in range(count))
+def rows_insert(count: int, first: int = 0) -> str:
+    rows = ", ".join(
+        f"({n}, 'name {n}', {n}.5, '2024-01-01 00:00:{n % 60:02d}')" for n in range(first, first + count)
+    )
     return f"INSERT INTO bench_rows (a, b, c, d) VALUES {rows}"
 
 
@@ -63,8 +66,11 @@ def timed_after_truncate(connection: Any, table: str, sql: str) -> float:
 
 
 def _multi_row_insert(count: int) -> Callable[[Any], float]:
-    sql = rows_insert(count)
-    return lambda connection: timed_after_truncate(connection, "bench_rows", sql)
+    """Each round's INSERT has values of its own, as a client's next load has: no text is sent twice."""
+    rounds = itertools.count()
+    return lambda connection: timed_after_truncate(
+        connection, "bench_rows", rows_insert(count, next(rounds) * count)
+    )
 
 
 def _single_row_commits(connection: Any, count: int = 200) -> float:

@@ -121,6 +121,8 @@ def statements_of(sql: str) -> tuple[str, ...]:
 
 
 def _statements(sql: str) -> tuple[str, ...]:
+    if adapter.in_known_frame(sql):  # one statement, as the one its frame was learnt from
+        return (sql,)
     try:
         return _split(sql)
     except _pg.ParseError:
