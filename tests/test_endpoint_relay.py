@@ -102,12 +102,10 @@ def test_redshifts_tags_among_rows_of_one_simple_query(endpoint: RunningEndpoint
 def extended(sock: socket.socket, *messages: bytes) -> list[tuple[bytes, bytes]]:
     """Extended-protocol messages and a Sync; every message of the answer up to ReadyForQuery."""
     sock.sendall(b"".join(messages) + m.message(b"S"))
-    answer = []
-    while True:
-        kind, payload = read_message(sock)
-        answer.append((kind, payload))
-        if kind == b"Z":
-            return answer
+    answer = [read_message(sock)]
+    while answer[-1][0] != b"Z":
+        answer.append(read_message(sock))
+    return answer
 
 
 def parse(name: str, sql: str) -> bytes:
