@@ -16,6 +16,7 @@ Only PostgreSQL's lexer (pglast's scanner) reads the text; nothing here rewrites
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -246,10 +247,12 @@ class ShapeVerdicts:
         start, stop = shape.lists[0]
         if ";" in sql[:start] or ";" in sql[stop:]:  # one statement only: a frame also stands for its split
             return
-        self._frames[(sql[:start], sql[stop:], standard_strings)] = None
-        self._frames.move_to_end((sql[:start], sql[stop:], standard_strings))
-        if len(self._frames) > self.frames:
-            self._frames.popitem(last=False)
+        frame = (sql[:start], sql[stop:], standard_strings)
+        with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
+            self._frames[frame] = None
+            self._frames.move_to_end(frame)
+            while len(self._frames) > self.frames:
+                self._frames.popitem(last=False)
 
     def in_known_frame(self, sql: str, standard_strings: bool) -> bool:
         """Whether ``sql`` is a known frame around lists of lone literals: then it passes unchanged, as
@@ -257,7 +260,7 @@ class ShapeVerdicts:
         nothing, as for the shapes; no backslash, so no Redshift escape to mark)."""
         if "\\" in sql:
             return False
-        for frame in reversed(self._frames):
+        for frame in reversed(list(self._frames)):  # a copy: other sessions may learn meanwhile
             head, tail, strings = frame
             if (
                 strings == standard_strings
@@ -266,7 +269,8 @@ class ShapeVerdicts:
                 and sql.endswith(tail)
                 and lone_literal_lists(sql[len(head) : len(sql) - len(tail)])
             ):
-                self._frames.move_to_end(frame)
+                with contextlib.suppress(KeyError):  # forgotten meanwhile: it still held when asked
+                    self._frames.move_to_end(frame)
                 return True
         return False
 
