@@ -181,7 +181,7 @@ def measure(direct: Side, endpoint: Side, repeats: int, tls: Side | None = None)
 def report(results: dict[str, Any]) -> list[str]:
     before, after = results["load_average_before"], results["load_average_after"]
     load = f"load average {before[0]:.1f} before, {after[0]:.1f} after"
-    lines = [f"  clients, through the endpoint against PostgreSQL direct, best round ({load}):"]
+    lines = [f"  clients, best round of each side, through the endpoint against PostgreSQL direct ({load}):"]
     for name in [*WORKLOADS, *(name for name in TLS_WORKLOADS if name in results)]:
         measured = results[name]
         lines.append(
