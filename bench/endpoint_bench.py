@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="pgbench's duration for each side")
     parser.add_argument("--data-dir", default=str(ROOT / "bench" / "data"))
     parser.add_argument("--json", default=None)
-    parser.add_argument("--client-repeats", type=int, default=3, help="rounds of the client workloads")
+    parser.add_argument("--client-repeats", type=int, default=5, help="rounds of the client workloads")
     parser.add_argument("--clients-only", action="store_true", help="the client workloads alone")
     args = parser.parse_args()
 
@@ -116,8 +116,9 @@ def main() -> int:
     try:
         socket_dir, port = embedded.ensure_server(data_dir)
         with running_endpoint(data_dir, work) as endpoint:
+            direct_side, endpoint_side, tls_side = _client_sides(socket_dir, port, endpoint)
             results["clients"] = endpoint_clients.measure(
-                *_client_sides(socket_dir, port, endpoint), args.client_repeats
+                direct_side, endpoint_side, args.client_repeats, tls=tls_side
             )
             if args.clients_only:
                 return _reported(args, results)
@@ -162,7 +163,9 @@ def main() -> int:
 
 def _client_sides(
     socket_dir: str, port: int, endpoint
-) -> tuple[endpoint_clients.Side, endpoint_clients.Side]:  # type: ignore[no-untyped-def]
+) -> tuple[endpoint_clients.Side, endpoint_clients.Side, endpoint_clients.Side]:  # type: ignore[no-untyped-def]
+    """PostgreSQL direct on its unix socket; the endpoint without TLS, as direct is; the endpoint with TLS
+    (psycopg2's default where the server offers it)."""
     database = endpoint.database
     direct = endpoint_clients.Side(
         "direct",
@@ -171,10 +174,15 @@ def _client_sides(
     )
     through = endpoint_clients.Side(
         "endpoint",
-        endpoint.connect,
-        f"postgresql+psycopg2://{USER}:{PASSWORD}@{endpoint.host}:{endpoint.port}/{database}",
+        lambda: endpoint.connect(sslmode="disable"),
+        f"postgresql+psycopg2://{USER}:{PASSWORD}@{endpoint.host}:{endpoint.port}/{database}?sslmode=disable",
     )
-    return direct, through
+    tls = endpoint_clients.Side(
+        "endpoint_tls",
+        lambda: endpoint.connect(sslmode="require"),
+        f"postgresql+psycopg2://{USER}:{PASSWORD}@{endpoint.host}:{endpoint.port}/{database}?sslmode=require",
+    )
+    return direct, through, tls
 
 
 def _reported(args: argparse.Namespace, results: dict[str, Any]) -> int:

@@ -67,10 +67,13 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
         return Refuse(str(exc), "0A000")
     except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words
         return Forward(sql, True)
-    handler = serverside.handler_for(first_keyword(sql), sql)
+    keyword = first_keyword(sql)
+    handler = serverside.handler_for(keyword, sql)
     if handler is not None:
         return ServerSide(handler, sql)
-    return Forward(translated, translated == sql, _redshift_tag(sql, translated), bool(asked))
+    if translated is sql:  # passed as written (the common case): no tag of a DO block to give
+        return Forward(sql, True, None, bool(asked))
+    return Forward(translated, translated == sql, _redshift_tag(keyword, sql, translated), bool(asked))
 
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
@@ -79,12 +82,11 @@ _TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE", "GRANT": "GRAN
 _TAGS_OF_ACCESS_BLOCKS = frozenset({"CREATE USER", "ALTER USER", "CREATE ROLE"})
 
 
-def _redshift_tag(sql: str, translated: str) -> str | None:
+def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
     """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
     one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
     (PostgreSQL 8.0's tag); a CREATE VIEW (the view and its definition), VACUUM and ALTER TABLE's DISTSTYLE,
     SORTKEY and APPEND run as DO blocks too."""
-    keyword = first_keyword(sql)
     if first_keyword(translated) != "DO" or keyword == "DO":
         return None
     try:
@@ -119,6 +121,8 @@ def statements_of(sql: str) -> tuple[str, ...]:
 
 
 def _statements(sql: str) -> tuple[str, ...]:
+    if adapter.in_known_frame(sql):  # one statement, as the one its frame was learnt from
+        return (sql,)
     try:
         return _split(sql)
     except _pg.ParseError:

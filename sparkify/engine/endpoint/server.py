@@ -143,6 +143,10 @@ class Endpoint:
 
     def _close_all(self) -> None:
         self.listener.close()
+        with self._sessions_lock:
+            waiting = [sock for sock, _ in self._sessions.values()]
+        for sock in waiting:  # a session waiting for its client ends now, with 57P01
+            m.wake_reader(sock)
         for thread in self._threads:
             thread.join(timeout=10)
         for history in self._histories.values():

@@ -57,6 +57,15 @@ log = logging.getLogger(__name__)
 _ANSWER_ENDS = frozenset({b"1", b"2", b"3", b"n", b"T", b"C", b"I", b"s"})
 #: Backend messages that end a statement: CommandComplete, EmptyQueryResponse, PortalSuspended, an error.
 _STATEMENT_ENDS = frozenset({b"C", b"I", b"s", b"E"})
+_COUNTED = frozenset(b"123nTCIs")  # the same, as the relay's pass-through reads them
+#: Backend messages taken apart by the relay (see ClientSession.relayed): ReadyForQuery, errors,
+#: ParameterStatus, CopyInResponse and RowDescriptions (Redshift's types) always; rows while their values
+#: change for the client; a statement's end while a Redshift tag, a history record or a rows plan waits
+#: for it; descriptions while a statement is described.
+_ALWAYS_APART = frozenset(b"ZESGT")
+_ROWS = frozenset(b"D")
+_ENDS_APART = frozenset(b"CIs")
+_APART_WHILE_DESCRIBING = frozenset(b"tTn")
 _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -388,6 +397,7 @@ class ClientSession:
             return
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
+            self.backend.channel.pass_through(self.client, self._relayed_apart() | _COUNTED)
             kind, payload = self.backend.read()
             self.client.write(self.relayed(kind, payload))
             if kind == b"E":
@@ -402,6 +412,7 @@ class ClientSession:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
         while True:
+            self.backend.channel.pass_through(self.client, self._relayed_apart())
             kind, payload = self.backend.read()
             if kind == b"Z":
                 self.backend.status = payload[:1]
@@ -419,6 +430,18 @@ class ClientSession:
                 failed = True
             elif kind == b"G":
                 self.relay_copy_in()
+
+    def _relayed_apart(self) -> frozenset[int]:
+        """The backend messages :meth:`relayed` may change now, or that change the session's state: the
+        others pass through as they came."""
+        stops = _ALWAYS_APART
+        if self.rows_plan or (self.due and self.due[0][1]):
+            stops |= _ROWS
+        if self.due or self.running or self.rows_plan:
+            stops |= _ENDS_APART
+        if self.due_describes:
+            stops |= _APART_WHILE_DESCRIBING
+        return stops
 
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the

@@ -49,6 +49,7 @@ __all__ = [
     "ColumnLookup",
     "cluster_setup_statements",
     "columns_in_session",
+    "in_known_frame",
     "postgres_ddl",
     "postgres_only_feature",
     "postgres_statement",
@@ -87,6 +88,8 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
     ``columns_of`` tells the columns of the session's tables (:func:`columns_in_session`): with it, a
     select-list alias used in a later item or in WHERE becomes its expression, as on Redshift, unless a
     FROM table has a column of that name.  It is asked only for a statement with such a use."""
+    if _SHAPE_VERDICTS.in_known_frame(sql, standard_strings):
+        return sql  # a known frame around lone literals: as the statement it was learnt from, unchanged
     scanned = lexed(sql)  # one scan for the first keyword and the shape, a big INSERT's rows included
     if scanned is not None and scanned.leading_keyword in _EMULATED:
         return sql
@@ -95,8 +98,15 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
         scanned = lexed(sql)
     shape = shape_of(scanned) if scanned is not None else None
     if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _sample_translation):
+        _SHAPE_VERDICTS.learn_frame(sql, shape, standard_strings)
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
     return _lexed_translation(sql, columns_of)
+
+
+def in_known_frame(sql: str) -> bool:
+    """Whether ``sql`` is one statement of a known frame (see :class:`ShapeVerdicts`), whatever the
+    session's standard_conforming_strings: a frame holds no backslash, so both lex it alike."""
+    return _SHAPE_VERDICTS.in_known_frame(sql, False) or _SHAPE_VERDICTS.in_known_frame(sql, True)
 
 
 def _sample_translation(sample: str) -> str | None:

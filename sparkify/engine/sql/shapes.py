@@ -16,6 +16,7 @@ Only PostgreSQL's lexer (pglast's scanner) reads the text; nothing here rewrites
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ _WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD",
 #: More distinct row kinds than this in one VALUES list: not worth a sample, the full path takes it.
 _MOST_ROW_KINDS = 16
 _KEPT_SHAPES = 1024
+_KEPT_FRAMES = 64
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Shape:
 
     key: str
     sample: str
+    #: Where each literal list stands in the text (start, end).
+    lists: tuple[tuple[int, int], ...] = ()
 
 
 class Lexed:
@@ -91,6 +95,7 @@ def shape_of(lexed: Lexed) -> Shape | None:
     sql = lexed.sql
     key: list[str] = []
     sample: list[str] = []
+    lists: list[tuple[int, int]] = []
     position = 0
     index = 0
     while index < len(lexed.names):
@@ -107,12 +112,13 @@ def shape_of(lexed: Lexed) -> Shape | None:
         start, stop = lexed.span(index + 1, end)
         key += [sql[position:start], "\0", kinds, "\0"]
         sample += [sql[position:start], kept]
+        lists.append((start, stop))
         position, index = stop, end
     if not key:
         return None
     key.append(sql[position:])
     sample.append(sql[position:])
-    return Shape("".join(key), "".join(sample))
+    return Shape("".join(key), "".join(sample), tuple(lists))
 
 
 def _values_rows(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
@@ -221,11 +227,52 @@ def _literal_item(lexed: Lexed, at: int) -> tuple[int, str] | None:
 
 
 class ShapeVerdicts:
-    """Which shapes pass the translation unchanged, learnt from their samples; the most recent kept."""
+    """Which shapes pass the translation unchanged, learnt from their samples; the most recent kept.
 
-    def __init__(self, size: int = _KEPT_SHAPES) -> None:
+    A shape of one literal list that passes is also kept as its *frame*: the text before the list and the
+    text after it.  A statement in a known frame is recognised without the scan (whose Python object per
+    token is most of a big INSERT's cost): its two ends are compared as text, and what stands between them
+    is checked to be lists of lone literals by PostgreSQL's own parser, in C (:func:`lone_literal_lists`)."""
+
+    def __init__(self, size: int = _KEPT_SHAPES, frames: int = _KEPT_FRAMES) -> None:
         self.size = size
         self._verdicts: OrderedDict[tuple[str, bool], bool] = OrderedDict()
+        self.frames = frames
+        self._frames: OrderedDict[tuple[str, str, bool], None] = OrderedDict()
+
+    def learn_frame(self, sql: str, shape: Shape, standard_strings: bool) -> None:
+        """``sql``, of ``shape``, passed unchanged: keep its frame, when it has one literal list."""
+        if len(shape.lists) != 1 or "\\" in sql:
+            return
+        start, stop = shape.lists[0]
+        if ";" in sql[:start] or ";" in sql[stop:]:  # one statement only: a frame also stands for its split
+            return
+        frame = (sql[:start], sql[stop:], standard_strings)
+        with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
+            self._frames[frame] = None
+            self._frames.move_to_end(frame)
+            while len(self._frames) > self.frames:
+                self._frames.popitem(last=False)
+
+    def in_known_frame(self, sql: str, standard_strings: bool) -> bool:
+        """Whether ``sql`` is a known frame around lists of lone literals: then it passes unchanged, as
+        the statement the frame was learnt from did (the values and kinds of lone literals in a list decide
+        nothing, as for the shapes; no backslash, so no Redshift escape to mark)."""
+        if "\\" in sql:
+            return False
+        for frame in reversed(list(self._frames)):  # a copy: other sessions may learn meanwhile
+            head, tail, strings = frame
+            if (
+                strings == standard_strings
+                and len(sql) > len(head) + len(tail)
+                and sql.startswith(head)
+                and sql.endswith(tail)
+                and lone_literal_lists(sql[len(head) : len(sql) - len(tail)])
+            ):
+                with contextlib.suppress(KeyError):  # forgotten meanwhile: it still held when asked
+                    self._frames.move_to_end(frame)
+                return True
+        return False
 
     def passes_unchanged(
         self, shape: Shape, standard_strings: bool, translate: Callable[[str], str | None]
@@ -252,3 +299,36 @@ class ShapeVerdicts:
     def forget(self) -> None:
         """What the translation learnt about the database changed (its catalog): every verdict goes."""
         self._verdicts.clear()
+        self._frames.clear()
+
+
+#: What stands between lone literals in a list, once PostgreSQL's normalisation has made each one $n.
+_LONE_LITERAL_ROWS = _pg.fingerprint("VALUES (1)")
+_LAST_LISTS: tuple[str, bool] = ("", False)  # the last text asked about, and the answer
+_BETWEEN_LITERALS = str.maketrans(dict.fromkeys("$0123456789(),\t\r\n", " "))
+
+
+def lone_literal_lists(text: str) -> bool:
+    """Whether ``text`` is nothing but parenthesised lists of lone literals (rows of a VALUES list, or an
+    IN list), as PostgreSQL's parser reads it as a VALUES list, in C.  Its normalisation makes each
+    constant ``$n`` (a sign before a number, NULL, TRUE and FALSE included) and leaves every other byte as
+    written: anything left besides ``$n``, parentheses, commas, white space and DEFAULT is something else
+    (a cast, a typed literal, an operator, a call, a name, a comment).  The normalisation takes a minus
+    before a string into its ``$n``; the fingerprint, which ignores constants' values and lists' lengths,
+    tells that expression from a constant."""
+    global _LAST_LISTS
+    last_text, last_answer = _LAST_LISTS
+    if text == last_text:  # the statement's split asked first, its translation asks again
+        return last_answer
+    answer = False
+    if "$" not in text:  # a parameter of the client's, or a dollar quote: the full path decides
+        values = "VALUES " + text
+        try:
+            normalized = _pg.normalize(values)
+            between = normalized[7:].translate(_BETWEEN_LITERALS).split()
+            if all(word.upper() == "DEFAULT" for word in between):
+                answer = _pg.fingerprint(values) == _LONE_LITERAL_ROWS
+        except _pg.ParseError:
+            pass
+    _LAST_LISTS = (text, answer)
+    return answer

@@ -1,0 +1,151 @@
+"""The relay's fast paths (issue #26): backend messages that need no change pass to the client in one piece,
+as they came; a statement's plan is the one of its own text, whatever was planned before under the same
+statement name; a stop wakes a session waiting for its client."""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from sparkify.engine.endpoint import messages as m
+from tests.endpoint_process import RunningEndpoint, query, raw_session, read_message, running_endpoint
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("relay")) as running:
+        yield running
+
+
+def channel_holding(data: bytes) -> tuple[m.Channel, socket.socket]:
+    """A channel whose peer has sent ``data`` (and keeps its end open)."""
+    ours, theirs = socket.socketpair()
+    theirs.sendall(data)
+    return m.Channel(ours, name="the embedded PostgreSQL"), theirs
+
+
+def test_pass_through_moves_whole_messages_up_to_the_first_one_taken_apart() -> None:
+    plain = m.message(b"T", b"\0\0") + m.message(b"D", b"\0\1\0\0\0\1x") + m.message(b"N", b"Mnote\0\0")
+    apart = m.error_response("boom", "XX000")
+    source, peer = channel_holding(plain + apart + m.ready_for_query(b"I"))
+    sink_end, reader = socket.socketpair()
+    sink = m.Channel(sink_end, name=m.CLIENT)
+    try:
+        source._fill(len(plain) + len(apart) + 6)
+        source.pass_through(sink, frozenset(b"ZE"))
+        assert bytes(sink.outbox) == plain
+        assert source.read_message() == (b"E", apart[5:])
+        source.pass_through(sink, frozenset(b"ZE"))  # a stop first: nothing moves
+        assert bytes(sink.outbox) == plain
+        assert source.read_message() == (b"Z", b"I")
+        assert source.inbox == bytearray() and source.start == 0
+    finally:
+        for end in (source.sock, peer, sink_end, reader):
+            end.close()
+
+
+def test_pass_through_leaves_a_message_not_all_read_to_read_message() -> None:
+    row = m.message(b"D", b"\0\1\0\0\0\3abc")
+    source, peer = channel_holding(row + row[:7])
+    sink_end, reader = socket.socketpair()
+    sink = m.Channel(sink_end, name=m.CLIENT)
+    try:
+        source._fill(len(row) + 7)
+        source.pass_through(sink, frozenset(b"Z"))
+        assert bytes(sink.outbox) == row
+        peer.sendall(row[7:])
+        assert source.read_message() == (b"D", row[5:])
+    finally:
+        for end in (source.sock, peer, sink_end, reader):
+            end.close()
+
+
+def test_many_rows_pass_whole_and_an_error_among_them_is_in_redshifts_words(
+    endpoint: RunningEndpoint,
+) -> None:
+    connection = endpoint.connect(sslmode="disable")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, repeat('x', n % 50) FROM generate_series(1, 20000) AS n")
+            rows = cursor.fetchall()
+            assert len(rows) == 20000 and rows[-1] == (20000, "x" * (20000 % 50))
+            with pytest.raises(psycopg2.errors.DivisionByZero, match="division by zero"):
+                cursor.execute("SELECT 1 / (n - 15000) FROM generate_series(1, 20000) AS n")
+        connection.rollback()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        connection.close()
+
+
+def test_redshifts_tags_among_rows_of_one_simple_query(endpoint: RunningEndpoint) -> None:
+    sock = raw_session(endpoint)
+    try:
+        answer = query(
+            sock,
+            "CREATE TABLE relay_tags (a INTEGER) DISTSTYLE EVEN; SELECT n FROM generate_series(1, 3) AS n; "
+            "INSERT INTO relay_tags VALUES (1), (2); DROP TABLE relay_tags",
+        )
+        tags = [payload for kind, payload in answer if kind == b"C"]
+        assert tags == [b"CREATE TABLE\0", b"SELECT 3\0", b"INSERT 0 2\0", b"DROP TABLE\0"]
+        assert [kind for kind, _ in answer].count(b"D") == 3
+    finally:
+        sock.close()
+
+
+def extended(sock: socket.socket, *messages: bytes) -> list[tuple[bytes, bytes]]:
+    """Extended-protocol messages and a Sync; every message of the answer up to ReadyForQuery."""
+    sock.sendall(b"".join(messages) + m.message(b"S"))
+    answer = [read_message(sock)]
+    while answer[-1][0] != b"Z":
+        answer.append(read_message(sock))
+    return answer
+
+
+def parse(name: str, sql: str) -> bytes:
+    return m.message(b"P", m.cstring(name) + m.cstring(sql) + b"\0\0")
+
+
+def bind_and_execute(statement: str) -> bytes:
+    bind = m.message(b"B", m.cstring("") + m.cstring(statement) + struct.pack("!hhh", 0, 0, 0))
+    return bind + m.message(b"E", m.cstring("") + m.int32(0))
+
+
+def rows_of(answer: list[tuple[bytes, bytes]]) -> list[bytes]:
+    assert not [payload for kind, payload in answer if kind == b"E"], answer
+    return [payload[6:] for kind, payload in answer if kind == b"D"]
+
+
+@pytest.mark.parametrize("name", ["", "relay_statement"])
+def test_a_statement_prepared_again_under_its_name_runs_its_new_text(
+    endpoint: RunningEndpoint, name: str
+) -> None:
+    sock = raw_session(endpoint)
+    close = m.message(b"C", b"S" + m.cstring(name)) if name else b""
+    try:
+        # translated (NVL is Redshift's), then as written, then a text that only a Redshift rewrite runs
+        texts = [("SELECT NVL(NULL, 'first')", b"first"), ("SELECT 'second'", b"second")]
+        texts.append(("SELECT NVL(NULL, 'third')", b"third"))
+        for sql, expected in texts:
+            answer = extended(sock, parse(name, sql), bind_and_execute(name), close)
+            assert rows_of(answer) == [expected], sql
+    finally:
+        sock.close()
+
+
+def test_standard_strings_set_in_the_session_change_a_known_texts_plan(endpoint: RunningEndpoint) -> None:
+    sock = raw_session(endpoint)
+    sql = r"SELECT 'a\\b'"
+    try:
+        assert rows_of(query(sock, sql)) == [b"a\\b"]  # Redshift's escape: one backslash
+        assert rows_of(query(sock, "SET standard_conforming_strings = on")) == []
+        assert rows_of(query(sock, sql)) == [b"a\\\\b"]  # the client's standard string: as written
+        assert rows_of(extended(sock, parse("", sql), bind_and_execute(""))) == [b"a\\\\b"]
+    finally:
+        sock.close()

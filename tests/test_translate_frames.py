@@ -1,0 +1,133 @@
+"""Known frames (sparkify.engine.sql.shapes.ShapeVerdicts.in_known_frame): a statement recognised by the text
+around its one literal list, without the scan, is translated exactly as the full path translates it, and
+anything but lone literals between the two ends takes the full path (issue #26)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql import adapter
+from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, lone_literal_lists, shape_of
+from sparkify.engine.sql.tokens import with_redshift_escapes
+
+HEAD = "INSERT INTO frame_rows (a, b, c) VALUES "
+TAIL = " -- loaded"
+#: Lone literals of every kind the lexer has, one row each.
+LONE_ROWS = [
+    "(1, 'a', NULL)",
+    "(-2.5, E'b', TRUE)",
+    "(1e5, b'101', FALSE)",
+    "(0, x'ff', DEFAULT)",
+    "((3), U&'d', 'it''s')",
+]
+#: Rows that are not lone literals: each must be translated as the full path translates it.
+OTHER_ROWS = [
+    "(1, GETDATE(), NULL)",
+    "(1, NVL(NULL, 'x'), NULL)",
+    "(1, 'a'::super, NULL)",
+    "(1, date '2024-01-01', NULL)",
+    "(1, 2 + 3, NULL)",
+    "(+1, 'a', NULL)",
+    "(1, -'a', NULL)",
+    "(1, a, NULL)",
+    "(1, /* c */ 'a', NULL)",
+    "(1, $1, NULL)",
+    "(1, $$a$$, NULL)",
+    "(1, 'back\\slash', NULL)",
+    "(1, (SELECT 1), NULL)",
+    "(1, 'a', NULL); DROP TABLE frame_rows; SELECT (1",
+    "(1, 'a', NULL) ON CONFLICT DO NOTHING",
+    "(1, 'a', NULL), (2, 'b', NULL) AS x",
+]
+
+
+def full_translation(sql: str, *, standard_strings: bool = False) -> str:
+    try:
+        return adapter._lexed_translation(sql if standard_strings else with_redshift_escapes(sql), None)
+    except UnsupportedStatementError as exc:
+        return f"refused: {exc}"
+
+
+def translation(sql: str, *, standard_strings: bool = False) -> str:
+    try:
+        return adapter.translate(sql, standard_strings=standard_strings)
+    except UnsupportedStatementError as exc:
+        return f"refused: {exc}"
+
+
+def learnt(verdicts: ShapeVerdicts, sql: str, *, standard_strings: bool = False) -> None:
+    scanned = lexed(sql)
+    assert scanned is not None
+    shape = shape_of(scanned)
+    assert shape is not None
+    verdicts.learn_frame(sql, shape, standard_strings)
+
+
+def test_lone_literals_of_every_kind_pass_the_full_translation_unchanged() -> None:
+    """The premise of frames (and of shapes): what a lone literal is decides nothing."""
+    sql = HEAD + ", ".join(LONE_ROWS) + TAIL
+    assert full_translation(sql) == sql
+    assert full_translation(sql, standard_strings=True) == sql
+
+
+@pytest.mark.parametrize("rows", [LONE_ROWS[:1], LONE_ROWS, LONE_ROWS * 300])
+def test_a_known_frame_around_lone_literals_is_recognised(rows: list[str]) -> None:
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, HEAD + "(7, 'x', NULL)" + TAIL)
+    assert verdicts.in_known_frame(HEAD + ", ".join(rows) + TAIL, False)
+    assert not verdicts.in_known_frame(HEAD + ", ".join(rows) + TAIL, True)  # learnt for the other setting
+    assert not verdicts.in_known_frame(HEAD + ", ".join(rows), False)  # another tail
+    assert not verdicts.in_known_frame("INSERT INTO other_rows (a, b, c) VALUES " + rows[0] + TAIL, False)
+
+
+@pytest.mark.parametrize("row", OTHER_ROWS)
+def test_anything_but_lone_literals_in_a_known_frame_takes_the_full_path(row: str) -> None:
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, HEAD + "(7, 'x', NULL)" + TAIL)
+    assert not verdicts.in_known_frame(HEAD + "(7, 'x', NULL), " + row + TAIL, False)
+    assert not lone_literal_lists(row) or "\\" in row  # a backslash: a lone literal, but no frame's
+
+
+def test_a_statement_of_two_keeps_no_frame() -> None:
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, "INSERT INTO frame_rows VALUES (1); SELECT 2")
+    assert not verdicts.in_known_frame("INSERT INTO frame_rows VALUES (3); SELECT 2", False)
+
+
+@pytest.mark.parametrize("row", OTHER_ROWS)
+@pytest.mark.parametrize("standard_strings", [False, True])
+def test_after_a_frame_is_learnt_every_statement_is_translated_as_the_full_path_does(
+    row: str, standard_strings: bool
+) -> None:
+    first = HEAD + ", ".join(LONE_ROWS) + TAIL
+    assert translation(first, standard_strings=standard_strings) == first  # learnt here
+    for sql in (HEAD + row + TAIL, HEAD + LONE_ROWS[0] + ", " + row + TAIL, HEAD + LONE_ROWS[1] + TAIL):
+        assert translation(sql, standard_strings=standard_strings) == full_translation(
+            sql, standard_strings=standard_strings
+        ), sql
+
+
+def test_a_frame_of_an_in_list_and_the_frames_forgotten_with_the_verdicts() -> None:
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, "SELECT a FROM frame_rows WHERE k IN (1, 2)")
+    assert verdicts.in_known_frame("SELECT a FROM frame_rows WHERE k IN ('x', 3, NULL)", False)
+    assert not verdicts.in_known_frame("SELECT a FROM frame_rows WHERE k IN (SELECT 1)", False)
+    verdicts.forget()
+    assert not verdicts.in_known_frame("SELECT a FROM frame_rows WHERE k IN (1, 2)", False)
+
+
+def test_a_statement_of_two_literal_lists_keeps_no_frame() -> None:
+    verdicts = ShapeVerdicts()
+    sql = "SELECT a FROM frame_rows WHERE k IN (1, 2) AND j IN (3)"
+    learnt(verdicts, sql)
+    assert not verdicts.in_known_frame(sql, False)
+
+
+def test_a_small_store_keeps_the_most_recent_frames() -> None:
+    verdicts = ShapeVerdicts(frames=2)
+    for table in ("t1", "t2", "t3"):
+        learnt(verdicts, f"INSERT INTO {table} VALUES (1)")
+    assert not verdicts.in_known_frame("INSERT INTO t1 VALUES (2)", False)
+    assert verdicts.in_known_frame("INSERT INTO t2 VALUES (2)", False)
+    assert verdicts.in_known_frame("INSERT INTO t3 VALUES (2)", False)
