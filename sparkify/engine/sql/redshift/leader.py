@@ -49,6 +49,9 @@ _REDSHIFT_COLUMNS = {
 # what a cluster shows and PostgreSQL does not (recorded primary keys), less what it does not show (the shim
 # schema, the sort key's BRIN index).
 _ALWAYS_SHIMMED = {
+    "PG_CLASS": "PG_CATALOG",  # a materialized view is a view (relkind 'v') to a cluster
+    "PG_VIEWS": "PG_CATALOG",  # … listed with the views, as is its CREATE statement
+    "VIEWS": "INFORMATION_SCHEMA",
     "PG_NAMESPACE": "PG_CATALOG",
     "PG_INDEX": "PG_CATALOG",
     "PG_INDEXES": "PG_CATALOG",
@@ -76,14 +79,29 @@ SELECT n.nspname, c.relname, array_agg(a.attname::text)
 # Redshift's system views in its pg_catalog, which the shim schema holds: clients name them with the schema
 # (redshift_connector's insert_data_bulk: pg_catalog.svv_all_tables; dbt: pg_catalog.svv_external_columns).
 _SHIM_CATALOG = _LEADER_VIEWS | {"PG_PROC_INFO", "PG_TABLE_DEF", "SVV_TABLE_INFO", "STL_QUERY", "STV_RECENTS"}
+_SHIM_CATALOG |= {"SVV_MV_INFO", "STV_MV_INFO"}
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
     """True for a query whose every table (after FROM or JOIN, at any depth) is a catalog table."""
     if not found or found[0].word not in _READS:
         return False
-    relations = [relation for relation, _, _ in _relations(found)]
+    named = _with_query_names(found)  # dbt's catalog query reads the catalog through its WITH queries
+    relations = [relation for relation, _, _ in _relations(found) if relation[0] or relation[1] not in named]
     return bool(relations) and all(_is_catalog(relation) for relation in relations)
+
+
+def _with_query_names(found: list[Token]) -> frozenset[str]:
+    """The names the query's WITH clauses define (``WITH owners AS (…), unioned AS (…)``), upper-cased."""
+    if "WITH" not in {token.word for token in found}:
+        return frozenset()
+    return frozenset(
+        _name(found[index])
+        for index in range(1, len(found) - 2)
+        if found[index + 1].word == "AS"
+        and found[index + 2].text == "("
+        and (found[index - 1].word in ("WITH", "RECURSIVE") or found[index - 1].text == ",")
+    )
 
 
 def reads_no_user_table(found: list[Token]) -> bool:

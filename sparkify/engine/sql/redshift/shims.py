@@ -16,6 +16,7 @@ _SQL_FILES = (
     "functions_text.sql",
     "functions_hash.sql",
     "catalog.sql",
+    "matviews.sql",
     "conversions.sql",
     "aggregates.sql",
     "access.sql",
