@@ -1,7 +1,7 @@
 """What dbt-redshift asks of a cluster's catalog and DDL, through a real endpoint process and AWS's driver
 (issues #20 and #21): schema names qualified with the session's own database (dbt's ``datasharing`` mode),
 a materialized view listed as one in the catalog queries dbt's ``docs generate`` runs, commented on with
-``COMMENT ON VIEW``, and described by ``svv_mv_info``."""
+``COMMENT ON VIEW``, and described by ``svv_table_info`` and ``svv_mv_info``."""
 
 from __future__ import annotations
 
@@ -101,6 +101,8 @@ def test_a_materialized_view_is_a_view_in_the_catalog_with_its_comment(cursor: A
     info = "select trim(schema_name), trim(name), is_stale, state, autorefresh from svv_mv_info"
     assert rows(cursor, f"{info} where name = 'order_states'") == [("shop", "order_states", "f", 1, "f")]
     assert rows(cursor, "select trim(name) from pg_catalog.stv_mv_info") == [("order_states",)]
+    described = "select \"table\" from svv_table_info where schema = 'shop' order by 1"  # dbt's describe
+    assert rows(cursor, described) == [("order_states",), ("orders",)]
 
 
 def test_comment_on_a_missing_view_says_so(cursor: Any) -> None:
