@@ -77,9 +77,17 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
 
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).
-_TAGS_OF_DO_BLOCKS = {"VACUUM": "VACUUM", "ALTER": "ALTER TABLE", "GRANT": "GRANT", "REVOKE": "REVOKE"}
+_TAGS_OF_DO_BLOCKS = {
+    "VACUUM": "VACUUM",
+    "ALTER": "ALTER TABLE",
+    "GRANT": "GRANT",
+    "REVOKE": "REVOKE",
+    "COMMENT": "COMMENT",
+}
 #: CREATE / ALTER USER with Redshift's options, and CREATE ROLE, run as DO blocks too.
 _TAGS_OF_ACCESS_BLOCKS = frozenset({"CREATE USER", "ALTER USER", "CREATE ROLE"})
+#: CREATE / DROP / ALTER SCHEMA of a database-qualified name (``"dev"."staging"``), run as DO blocks too.
+_TAGS_OF_SCHEMA_BLOCKS = frozenset({"CREATE SCHEMA", "DROP SCHEMA", "ALTER SCHEMA"})
 
 
 def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
@@ -93,7 +101,7 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
         leading = " ".join(words(sql)[:2])
     except SqlLexError:
         return None
-    if leading in _TAGS_OF_ACCESS_BLOCKS:
+    if leading in _TAGS_OF_ACCESS_BLOCKS or leading in _TAGS_OF_SCHEMA_BLOCKS:
         return leading
     if keyword != "CREATE":
         return _TAGS_OF_DO_BLOCKS.get(keyword)

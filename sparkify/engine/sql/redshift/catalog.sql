@@ -198,11 +198,11 @@ SELECT current_database()::text AS database,
        CASE WHEN EXISTS (SELECT FROM sparkify_redshift.table_layout l
                           WHERE l.table_oid = c.oid AND l.encoding IS NOT NULL AND l.encoding <> 'raw')
             THEN 'Y' ELSE 'Y, AUTO(ENCODE)' END AS encoded,
-       CASE coalesce(s.diststyle, 'auto')
+       CASE coalesce(s.diststyle, CASE c.relkind WHEN 'm' THEN 'even' ELSE 'auto' END)  -- a view's default
             WHEN 'key' THEN 'KEY(' || (SELECT l.column_name FROM sparkify_redshift.table_layout l
                                         WHERE l.table_oid = c.oid AND l.distkey LIMIT 1) || ')'
             WHEN 'auto' THEN 'AUTO(ALL)'
-            ELSE upper(s.diststyle) END AS diststyle,
+            ELSE upper(coalesce(s.diststyle, 'even')) END AS diststyle,
        (SELECT l.column_name::text FROM sparkify_redshift.table_layout l
          WHERE l.table_oid = c.oid AND abs(l.sortkey) = 1) AS sortkey1,
        (SELECT coalesce(l.encoding, 'none') FROM sparkify_redshift.table_layout l
@@ -227,10 +227,11 @@ SELECT current_database()::text AS database,
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid
- WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+ WHERE c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
    AND has_table_privilege(c.oid, 'SELECT')
-) AS tables WHERE tbl_rows > 0;
+) AS tables  -- and a materialized view by its own name, as dbt-redshift's describe finds it
+ WHERE tbl_rows > 0 OR table_id IN (SELECT oid FROM pg_class WHERE relkind = 'm');
 
 CREATE OR REPLACE VIEW sparkify_redshift.stv_sessions AS
 SELECT backend_start::timestamp AS starttime,
@@ -316,14 +317,24 @@ LANGUAGE sql STABLE AS $$
 -- Redshift's own columns of pg_class, pg_attribute and pg_attrdef, which PostgreSQL's catalog cannot take:
 -- a leader-node query that names one reads these views instead (sparkify/engine/sql/redshift/leader.py).  Each joins
 -- the recorded layout on its primary key, so a query that does not read the added column skips the join.
-CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
-SELECT c.*,
-       CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
-            ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
-       END::integer AS reldiststyle,
-       false AS relhasoids  -- PostgreSQL 8.0's column, which Redshift keeps (no table has oids)
-  FROM pg_catalog.pg_class c
-  LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid;
+-- A materialized view is a view to a cluster's pg_class (relkind 'v'; sparkify/engine/sql/redshift/matviews.sql):
+-- the view lists pg_class's columns by name to show it so (a DO block: they are the server version's).
+DO $leader$ DECLARE listed text; BEGIN
+    SELECT string_agg(CASE a.attname WHEN 'relkind' THEN $k$CASE c.relkind WHEN 'm' THEN 'v'::"char" ELSE c.relkind END AS relkind$k$
+                                     ELSE 'c.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+      INTO listed
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = 'pg_catalog.pg_class'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
+    EXECUTE format($view$
+        CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_class AS
+        SELECT %s,
+               CASE WHEN c.relkind NOT IN ('r', 'p') THEN 0
+                    ELSE CASE s.diststyle WHEN 'even' THEN 0 WHEN 'key' THEN 1 WHEN 'all' THEN 8 ELSE 10 END
+               END::integer AS reldiststyle,
+               false AS relhasoids  -- PostgreSQL 8.0's column, which Redshift keeps (no table has oids)
+          FROM pg_catalog.pg_class c
+          LEFT JOIN sparkify_redshift.table_style s ON s.table_oid = c.oid $view$, listed);
+END $leader$;
 
 -- pg_proc with PostgreSQL 8.0's proisagg and proiswindow, which Redshift keeps (prokind came with 11).
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_proc AS
@@ -632,7 +643,17 @@ SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(
        character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
        NULL::varchar(128) AS remarks
   FROM information_schema.columns
- WHERE table_schema <> 'sparkify_redshift';
+ WHERE table_schema <> 'sparkify_redshift'
+ UNION ALL  -- a materialized view's columns, which PostgreSQL's information_schema leaves out
+SELECT current_database()::varchar(128), n.nspname::varchar(128), c.relname::varchar(128),
+       a.attname::varchar(128), a.attnum::integer, NULL::varchar(4000),
+       (CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END)::varchar(3), format_type(a.atttypid, NULL)::varchar(128),
+       information_schema._pg_char_max_length(a.atttypid, a.atttypmod)::integer,
+       information_schema._pg_numeric_precision(a.atttypid, a.atttypmod)::integer,
+       information_schema._pg_numeric_scale(a.atttypid, a.atttypmod)::integer, NULL::varchar(128)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relkind = 'm' AND has_table_privilege(c.oid, 'SELECT');
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_schemas AS
 SELECT database_name, schema_name, schema_owner, schema_type FROM sparkify_redshift.svv_all_schemas;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_tables AS SELECT * FROM sparkify_redshift.svv_all_tables;

@@ -5,7 +5,9 @@ exclusively on the leader node, which is PostgreSQL and takes PostgreSQL's funct
 operators; the "not supported on Redshift tables" refusals are about queries on user and system tables.
 Tools rely on this: SQLAlchemy's reflection asks ``pg_class`` with ``= ANY (ARRAY[…])``.
 
-Such a query is then given Redshift's catalog (:func:`leader_sql`): ``pg_class.reldiststyle``,
+Such a query is then given Redshift's catalog (:func:`leader_sql`): ``pg_class.reldiststyle`` and
+``relkind`` (a materialized view is a view; ``pg_views`` and information_schema's ``views`` list it with its
+CREATE statement),
 ``pg_attribute.attisdistkey`` / ``attsortkeyord`` / ``attencodingtype`` and ``pg_attrdef.adsrc`` are read
 from the shim schema's views of those tables, ``pg_namespace`` from a view without the shim schema,
 ``pg_constraint``, ``pg_index``, ``pg_indexes`` and information_schema's ``table_constraints`` and
@@ -13,7 +15,8 @@ from the shim schema's views of those tables, ``pg_namespace`` from a view witho
 ``pg_catalog.pg_proc_info`` from the shim schema, an integer condition (``WHERE 1``) is a boolean, and an
 alias of the select list may stand in its WHERE clause and later items
 (:mod:`sparkify.engine.sql.redshift.aliases`), as Redshift allows.  The Spectrum views
-(``svv_external_*``), ``svv_tables`` and ``svv_columns`` count as catalog tables: they are leader-node views.
+(``svv_external_*``), ``svv_tables`` and ``svv_columns`` count as catalog tables: they are leader-node views;
+so do the query's own WITH queries (dbt's catalog query reads pg_class through them).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ _LEADER_VIEWS = _ALL_VIEWS | {
 }
 # Redshift's columns of PostgreSQL's catalog tables, by table: a query naming one reads the shim's view.
 _REDSHIFT_COLUMNS = {
-    "PG_CLASS": frozenset(["RELDISTSTYLE", "RELHASOIDS"]),  # relhasoids: psql's \d asks a server of 8.0
+    # relhasoids: psql's \d asks a server of 8.0; relkind: a materialized view is a view ('v') to a cluster
+    "PG_CLASS": frozenset(["RELDISTSTYLE", "RELHASOIDS", "RELKIND"]),
     "PG_ATTRIBUTE": frozenset(["ATTISDISTKEY", "ATTSORTKEYORD", "ATTENCODINGTYPE"]),
     "PG_ATTRDEF": frozenset(["ADSRC"]),
     "PG_PROC": frozenset(["PROISAGG", "PROISWINDOW"]),  # psql's \df asks a server of 8.0
@@ -49,6 +53,8 @@ _REDSHIFT_COLUMNS = {
 # what a cluster shows and PostgreSQL does not (recorded primary keys), less what it does not show (the shim
 # schema, the sort key's BRIN index).
 _ALWAYS_SHIMMED = {
+    "PG_VIEWS": "PG_CATALOG",  # a materialized view is listed with the views, by its CREATE statement
+    "VIEWS": "INFORMATION_SCHEMA",
     "PG_NAMESPACE": "PG_CATALOG",
     "PG_INDEX": "PG_CATALOG",
     "PG_INDEXES": "PG_CATALOG",
@@ -77,14 +83,29 @@ SELECT n.nspname, c.relname, array_agg(a.attname::text)
 # Redshift's system views in its pg_catalog, which the shim schema holds: clients name them with the schema
 # (redshift_connector's insert_data_bulk: pg_catalog.svv_all_tables; dbt: pg_catalog.svv_external_columns).
 _SHIM_CATALOG = _LEADER_VIEWS | {"PG_PROC_INFO", "PG_TABLE_DEF", "SVV_TABLE_INFO", "STL_QUERY", "STV_RECENTS"}
+_SHIM_CATALOG |= {"SVV_MV_INFO", "STV_MV_INFO"}
 
 
 def reads_only_catalog(found: list[Token]) -> bool:
     """True for a query whose every table (after FROM or JOIN, at any depth) is a catalog table."""
     if not found or found[0].word not in _READS:
         return False
-    relations = [relation for relation, _, _ in _relations(found)]
+    named = _with_query_names(found)  # dbt's catalog query reads the catalog through its WITH queries
+    relations = [relation for relation, _, _ in _relations(found) if relation[0] or relation[1] not in named]
     return bool(relations) and all(_is_catalog(relation) for relation in relations)
+
+
+def _with_query_names(found: list[Token]) -> frozenset[str]:
+    """The names the query's WITH clauses define (``WITH owners AS (…), unioned AS (…)``), upper-cased."""
+    if "WITH" not in {token.word for token in found}:
+        return frozenset()
+    return frozenset(
+        _name(found[index])
+        for index in range(1, len(found) - 2)
+        if found[index + 1].word == "AS"
+        and found[index + 2].text == "("
+        and (found[index - 1].word in ("WITH", "RECURSIVE") or found[index - 1].text == ",")
+    )
 
 
 def reads_no_user_table(found: list[Token]) -> bool:

@@ -17,6 +17,7 @@ _SQL_FILES = (
     "functions_hash.sql",
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "catalog.sql",
+    "matviews.sql",
     "conversions.sql",
     "comparisons.sql",
     "aggregates.sql",

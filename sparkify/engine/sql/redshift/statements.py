@@ -9,9 +9,11 @@ from __future__ import annotations
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.access import access_statement
+from sparkify.engine.sql.redshift.comments import comment_on_view
+from sparkify.engine.sql.redshift.databases import in_own_database
 from sparkify.engine.sql.redshift.show import SHOW_COMMANDS, show_statement
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import Token
+from sparkify.engine.sql.tokens import Token, tokens
 
 #: Redshift's own configuration parameters and their defaults; held as PostgreSQL custom settings.
 REDSHIFT_SETTINGS = {
@@ -65,7 +67,13 @@ def rewrite_statement(found: list[Token]) -> str | None:
     if words[:1] == ["SHOW"] and len(words) > 1 and words[1] in SHOW_COMMANDS:
         return show_statement(found)
     if words[:2] in (["CREATE", "SCHEMA"], ["ALTER", "SCHEMA"]) and "QUOTA" in words:
-        return _without_quota(found, words)
+        statement = _without_quota(found, words)
+        return in_own_database(tokens(statement)) or statement
+    if words[:3] == ["COMMENT", "ON", "VIEW"]:
+        return comment_on_view(found)
+    own_database = in_own_database(found)  # ``"dev"."staging"``: a schema of the session's own database
+    if own_database is not None:
+        return own_database
     if words[:1] == ["MERGE"] and words[-2:] == ["REMOVE", "DUPLICATES"]:
         return _merge_remove_duplicates(found, words)
     return None
