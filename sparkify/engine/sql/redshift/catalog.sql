@@ -602,6 +602,8 @@ GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;
 
 -- svv_all_schemas, svv_all_tables and svv_all_columns (and their svv_redshift_* twins), as Redshift's drivers
 -- read them: redshift_connector's insert_data_bulk and write_dataframe check the table and its columns there.
+-- Every database's rows, the others' read there by database_rows (crossdb.sql); a filter on database_name
+-- reaches pg_database first, so a query about one database opens no link to the others.
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_schemas AS
 SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
        n.nspowner::integer AS schema_owner, 'local'::varchar(128) AS schema_type,
@@ -609,7 +611,15 @@ SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128
        NULL::varchar(128) AS schema_option
   FROM pg_catalog.pg_namespace n
  WHERE n.nspname NOT IN ('pg_toast', 'sparkify_redshift') AND n.nspname NOT LIKE E'pg\\_temp\\_%'
-   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%';
+   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%'
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, schema_owner, schema_type, schema_acl, source_database, schema_option '
+       'FROM sparkify_redshift.svv_all_schemas WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), schema_owner integer, schema_type varchar(128),
+                               schema_acl varchar(128), source_database varchar(128), schema_option varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_tables AS
 SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
        c.relname::varchar(128) AS table_name,
@@ -618,7 +628,15 @@ SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128
        obj_description(c.oid, 'pg_class')::varchar(128) AS remarks
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'sparkify_redshift'
-   AND has_table_privilege(c.oid, 'SELECT');
+   AND has_table_privilege(c.oid, 'SELECT')
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, table_name, table_type, table_acl, remarks '
+       'FROM sparkify_redshift.svv_all_tables WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), table_name varchar(128), table_type varchar(128),
+                               table_acl varchar(128), remarks varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_columns AS
 SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(128) AS schema_name,
        table_name::varchar(128), column_name::varchar(128), ordinal_position::integer,
@@ -626,7 +644,18 @@ SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(
        character_maximum_length::integer, numeric_precision::integer, numeric_scale::integer,
        NULL::varchar(128) AS remarks
   FROM information_schema.columns
- WHERE table_schema <> 'sparkify_redshift';
+ WHERE table_schema <> 'sparkify_redshift'
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, table_name, column_name, ordinal_position, column_default, is_nullable, data_type, '
+       'character_maximum_length, numeric_precision, numeric_scale, remarks '
+       'FROM sparkify_redshift.svv_all_columns WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), table_name varchar(128), column_name varchar(128),
+                               ordinal_position integer, column_default varchar(4000), is_nullable varchar(3),
+                               data_type varchar(128), character_maximum_length integer,
+                               numeric_precision integer, numeric_scale integer, remarks varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_schemas AS
 SELECT database_name, schema_name, schema_owner, schema_type FROM sparkify_redshift.svv_all_schemas;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_tables AS SELECT * FROM sparkify_redshift.svv_all_tables;

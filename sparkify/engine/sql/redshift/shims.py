@@ -15,6 +15,7 @@ _SQL_FILES = (
     "functions_datetime.sql",
     "functions_text.sql",
     "functions_hash.sql",
+    "crossdb.sql",
     "catalog.sql",
     "conversions.sql",
     "aggregates.sql",
