@@ -73,7 +73,8 @@ class Endpoint:
             # has every database made before, for the same reason.
             with admin.cursor() as cursor:
                 cursor.execute(
-                    "SELECT datname FROM pg_database WHERE datallowconn AND datname <> 'postgres' ORDER BY oid"
+                    "SELECT datname FROM pg_database WHERE datallowconn AND datname <> 'postgres' "
+                    "ORDER BY oid"
                 )
                 databases = [row[0] for row in cursor.fetchall()]
             for database in databases:

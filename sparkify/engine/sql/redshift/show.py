@@ -155,7 +155,8 @@ def _elsewhere(build, here: str, names: list[str], like: str, arguments: list[st
         there = there.replace(slot, f"%{number}$L")
     return (
         f"SELECT r.* FROM {SHIM_SCHEMA}.database_rows({names[0]}, format($sparkify${there}$sparkify$, "
-        f"{', '.join(values)}), current_setting('search_path')) j, jsonb_to_record(j) AS r({_columns_of(here)})"
+        f"{', '.join(values)}), current_setting('search_path')) j, "
+        f"jsonb_to_record(j) AS r({_columns_of(here)})"
     )
 
 
@@ -188,7 +189,8 @@ def _databases(*, like: str, **_: object) -> str:
         f"SELECT datname{_V} AS database_name, pg_get_userbyid(datdba){_V} AS database_owner, "
         f"'local'{_V} AS database_type, NULL{_V} AS database_acl, NULL{_V} AS parameters, "
         f"'Snapshot Isolation'{_V} AS database_isolation_level FROM pg_database "
-        f"WHERE NOT datistemplate AND datname LIKE {like} AND (datname <> 'postgres' OR datname = current_database()) "
+        f"WHERE NOT datistemplate AND datname LIKE {like} "
+        "AND (datname <> 'postgres' OR datname = current_database()) "
         "ORDER BY datname"
     )
 
@@ -255,7 +257,8 @@ def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str
     """The recorded primary key (informational, as on Redshift: the adapter keeps it out of PostgreSQL)."""
     return (
         f"SELECT current_database(){_V} AS database_name, k.schema_name{_V} AS schema_name, "
-        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, k.ordinal_position::integer AS key_seq, "
+        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, "
+        "k.ordinal_position::integer AS key_seq, "
         f"k.constraint_name{_V} AS pk_name FROM {SHIM_SCHEMA}.key_columns k "
         f"WHERE k.contype = 'p' AND current_database() = {database} AND k.schema_name = {schema} "
         f"AND k.table_name = {table} ORDER BY k.ordinal_position"
@@ -273,7 +276,8 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
             f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
             "3::integer AS update_rule, 3::integer AS delete_rule, "
             f"f.conname{_V} AS fk_name, (SELECT p.conname FROM pg_constraint p "
-            f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, 7::integer AS deferrability "
+            f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, "
+            "7::integer AS deferrability "
             "FROM pg_constraint f, "
             "unnest(f.conkey, f.confkey) WITH ORDINALITY AS k(fk_attnum, pk_attnum, seq), "
             "pg_class fc, pg_namespace fn, pg_attribute fa, pg_class pc, pg_namespace pn, pg_attribute pa "
