@@ -80,13 +80,15 @@ BEGIN
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
     -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key,
-    -- <table>_<columns>_fkey.  A foreign key whose table is not there is not recorded.
+    -- <table>_<first column>_fkey (a cluster's composite foreign key: child_p_id1_fkey, as PostgreSQL 8.0
+    -- named it).  A foreign key whose table is not there is not recorded.
     INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns, referenced_table,
                                               referenced_columns)
     SELECT target,
            coalesce(k.key ->> 'name',
                     left((SELECT relname FROM pg_class WHERE oid = target)
                          || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
+                                 WHEN k.key ->> 'kind' = 'f' THEN '_' || (k.key -> 'columns' ->> 0)
                                  ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
                             END, 58)
                     || CASE k.key ->> 'kind' WHEN 'p' THEN '_pkey' WHEN 'f' THEN '_fkey' ELSE '_key' END),

@@ -266,7 +266,8 @@ def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str
 
 
 def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
-    """SHOW CONSTRAINTS FOREIGN KEYS (the table's own, ``fk``) or … EXPORTED (those naming it, ``pk``)."""
+    """SHOW CONSTRAINTS FOREIGN KEYS (the table's own, ``fk``) or … EXPORTED (those naming it, ``pk``): the
+    keys the DDL recorded (unenforced, as on Redshift), which leader_pg_constraint adds to PostgreSQL's."""
 
     def query(*, database: str, schema: str, table: str, **_: object) -> str:
         return (
@@ -275,10 +276,10 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
             f"current_database(){_V} AS fk_database_name, fn.nspname{_V} AS fk_schema_name, "
             f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
             "3::integer AS update_rule, 3::integer AS delete_rule, "
-            f"f.conname{_V} AS fk_name, (SELECT p.conname FROM pg_constraint p "
+            f"f.conname{_V} AS fk_name, (SELECT p.conname FROM {SHIM_SCHEMA}.leader_pg_constraint p "
             f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, "
             "7::integer AS deferrability "
-            "FROM pg_constraint f, "
+            f"FROM {SHIM_SCHEMA}.leader_pg_constraint f, "
             "unnest(f.conkey, f.confkey) WITH ORDINALITY AS k(fk_attnum, pk_attnum, seq), "
             "pg_class fc, pg_namespace fn, pg_attribute fa, pg_class pc, pg_namespace pn, pg_attribute pa "
             "WHERE f.contype = 'f' AND fc.oid = f.conrelid AND fn.oid = fc.relnamespace "
@@ -322,7 +323,7 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
         return (
             f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
             f"p.proname{_V} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
-            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPE}{_V} AS return_type, "
+            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPES[kind]}{_V} AS return_type, "
             f"obj_description(p.oid, 'pg_proc'){_V} AS remarks "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
@@ -332,7 +333,12 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
     return query
 
 
-_RETURN_TYPE = "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END"
+#: A function's return type; a procedure's is its OUT arguments' record, none without them (Redshift's drivers
+#: tell a procedure that returns a result by it).
+_RETURN_TYPES = {
+    "f": "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END",
+    "p": "CASE WHEN p.prorettype IN (0, 'void'::regtype) THEN NULL ELSE format_type(p.prorettype, NULL) END",
+}
 
 
 def _parameters(kind: str):  # type: ignore[no-untyped-def]
