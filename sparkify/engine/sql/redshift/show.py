@@ -225,8 +225,9 @@ def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
 def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
         f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
-        f"pg_get_expr(d.adbin, d.adrelid){_V} AS column_default, "
-        f"CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END{_V} AS is_nullable, "
+        f"d.adsrc{_V} AS column_default, "
+        "CASE WHEN a.attnotnull AND NOT coalesce(l.nullable_identity, false) THEN 'NO' ELSE 'YES' END"
+        f"{_V} AS is_nullable, "
         f"{_DATA_TYPE}{_V} AS data_type, "
         f"{_SIZE.format('char_max_length')} AS character_maximum_length, "
         f"{_SIZE.format('numeric_precision')} AS numeric_precision, "
@@ -237,7 +238,8 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         "coalesce(l.distkey, false)::integer AS dist_key, "
         f"coalesce(l.encoding, {SHIM_SCHEMA}.default_encoding(a.atttypid, coalesce(l.sortkey, 0))){_V} "
         f"AS encoding, NULL{_V} AS collation "
-        f"{_OF_COLUMNS}LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+        # An IDENTITY column as a cluster shows it: "identity"(…) its default, nullable unless declared not.
+        f"{_OF_COLUMNS}LEFT JOIN {SHIM_SCHEMA}.leader_pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         f"AND a.attname LIKE {like} ORDER BY a.attnum"
