@@ -64,6 +64,12 @@ def other_database(endpoint: RunningEndpoint) -> Iterator[str]:
         "CREATE SCHEMA sales",
         "CREATE TABLE sales.orders (id INTEGER PRIMARY KEY, note VARCHAR(20)) DISTSTYLE KEY DISTKEY (id)",
         "CREATE VIEW sales.recent AS SELECT id FROM sales.orders",
+        "CREATE TABLE sales.lines (order_id INTEGER, line INTEGER, qty INTEGER IDENTITY(1, 1), "
+        "PRIMARY KEY (order_id, line))",
+        "CREATE TABLE sales.line_notes (order_id INTEGER, line INTEGER, "
+        "FOREIGN KEY (order_id, line) REFERENCES sales.lines (order_id, line))",
+        "CREATE PROCEDURE sales.touch() AS $$ BEGIN NULL; END; $$ LANGUAGE plpgsql",
+        "CREATE PROCEDURE sales.answer(x OUT INTEGER) AS $$ BEGIN x := 1; END; $$ LANGUAGE plpgsql",
     )
     there.close()
     try:
@@ -82,6 +88,8 @@ def test_show_commands_list_another_database(endpoint: RunningEndpoint, other_da
         assert [row[:2] for row in schemas] == [[other_database, "sales"]]
         tables = rows(home, "SHOW TABLES FROM SCHEMA %s.%s;", [other_database, "sales"])
         assert [(row[0], row[2], row[3], row[9]) for row in tables] == [
+            (other_database, "line_notes", "TABLE", "AUTO"),
+            (other_database, "lines", "TABLE", "AUTO"),
             (other_database, "orders", "TABLE", "KEY"),
             (other_database, "recent", "VIEW", None),
         ]
@@ -92,6 +100,32 @@ def test_show_commands_list_another_database(endpoint: RunningEndpoint, other_da
         ]
         keys = rows(home, f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {other_database}.sales.orders")
         assert [row[:5] for row in keys] == [[other_database, "sales", "orders", "id", 1]]
+    finally:
+        home.close()
+
+
+def test_another_databases_keys_identity_and_procedures(
+    endpoint: RunningEndpoint, other_database: str
+) -> None:
+    """What a cluster shows and the driver's suite checks: the recorded foreign keys (a composite one named
+    for its first column), an IDENTITY column's default and nullability, a procedure's result."""
+    home = connect(endpoint, endpoint.database)
+    try:
+        imported = rows(home, f"SHOW CONSTRAINTS FOREIGN KEYS FROM TABLE {other_database}.sales.line_notes")
+        assert [(row[2], row[3], row[6], row[7], row[8], row[11], row[12]) for row in imported] == [
+            ("lines", "order_id", "line_notes", "order_id", 1, "line_notes_order_id_fkey", "lines_pkey"),
+            ("lines", "line", "line_notes", "line", 2, "line_notes_order_id_fkey", "lines_pkey"),
+        ]
+        exported = rows(
+            home, f"SHOW CONSTRAINTS FOREIGN KEYS EXPORTED FROM TABLE {other_database}.sales.lines"
+        )
+        assert [row[6] for row in exported] == ["line_notes", "line_notes"]
+        columns = rows(home, f"SHOW COLUMNS FROM TABLE {other_database}.sales.lines LIKE 'qty'")
+        assert columns[0][5].startswith('"identity"(') and columns[0][5].endswith("'1,1'::text)")
+        assert columns[0][6] == "YES"  # nullable: its DDL did not say NOT NULL
+        procedures = rows(home, f"SHOW PROCEDURES FROM SCHEMA {other_database}.sales")
+        returned = {row[2]: row[5] for row in procedures}
+        assert returned["touch"] is None and returned["answer"] is not None
         # The session's own database still answers from its own catalog, and a missing one with nothing.
         assert rows(home, "SHOW TABLES FROM SCHEMA %s.%s;", [endpoint.database, "sales"]) == []
         assert rows(home, "SHOW SCHEMAS FROM DATABASE no_such_database") == []
@@ -106,7 +140,7 @@ def test_metadata_api_across_databases(endpoint: RunningEndpoint, other_database
         assert (b"datashare_enabled", b"on") in home.parameter_statuses
         cursor = home.cursor()
         assert other_database in [row[0] for row in cursor.get_catalogs()]
-        tables = cursor.get_tables(other_database, "sales", "%", ["TABLE"])
+        tables = cursor.get_tables(other_database, "sales", "ord%", ["TABLE"])
         assert [(row[0], row[1], row[2], row[3]) for row in tables] == [
             (other_database, "sales", "orders", "TABLE")
         ]
@@ -126,7 +160,8 @@ def test_svv_all_views_list_every_database(endpoint: RunningEndpoint, other_data
     try:
         query = (
             "SELECT database_name, schema_name, table_name, table_type FROM pg_catalog.svv_all_tables "
-            "WHERE database_name = %s AND schema_name = 'sales' ORDER BY table_name"
+            "WHERE database_name = %s AND schema_name = 'sales' AND table_name IN ('orders', 'recent') "
+            "ORDER BY table_name"
         )
         assert rows(home, query, [other_database]) == [
             [other_database, "sales", "orders", "TABLE"],
