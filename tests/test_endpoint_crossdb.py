@@ -205,3 +205,19 @@ def test_a_user_sees_another_database_as_its_grants_allow(
         there.close()
         run(home, f"DROP USER {user}")
         home.close()
+
+
+def test_a_database_with_a_long_name_admits_its_clients(endpoint: RunningEndpoint) -> None:
+    """stl_connection_log keeps 50 characters of the database's name, as a cluster's does: a longer name
+    (Redshift's go to 127) is cut there, and the login goes on (it failed, the row being too long)."""
+    name = f"long_{os.getpid()}_{next(_numbers)}_" + "d" * 50
+    home = connect(endpoint, endpoint.database)
+    run(home, f'CREATE DATABASE "{name}"')
+    try:
+        there = connect(endpoint, name)
+        logged = rows(there, "SELECT trim(dbname) FROM stl_connection_log ORDER BY recordtime DESC LIMIT 1")
+        there.close()
+        assert logged == [[name[:50]]]
+    finally:
+        run(home, f'DROP DATABASE "{name}"')
+        home.close()

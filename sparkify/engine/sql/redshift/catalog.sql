@@ -675,8 +675,8 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
     remotehost       character(45),
     remoteport       character(32),
     pid              integer DEFAULT pg_backend_pid(),
-    dbname           character(50) DEFAULT current_database(),
-    username         character(50) DEFAULT current_user,
+    dbname           character(50) DEFAULT left(current_database(), 50),
+    username         character(50) DEFAULT left(current_user, 50),
     authmethod       character(32),
     duration         integer DEFAULT 0,
     sslversion       character(50),
@@ -693,6 +693,10 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
     sessionid        character(36),
     compression      character(128)
 );
+-- A database or user name longer than the column (Redshift's go to 127) is kept cut, as a cluster keeps it;
+-- uncut, the login that records it would fail.
+ALTER TABLE sparkify_redshift.stl_connection_log ALTER COLUMN dbname SET DEFAULT left(current_database(), 50),
+                                                ALTER COLUMN username SET DEFAULT left(current_user, 50);
 GRANT SELECT, INSERT ON sparkify_redshift.stl_connection_log TO PUBLIC;
 -- stl_undone: no transaction is ever undone by a later one here.
 CREATE OR REPLACE VIEW sparkify_redshift.stl_undone AS
