@@ -239,7 +239,8 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         f"coalesce(l.encoding, {SHIM_SCHEMA}.default_encoding(a.atttypid, coalesce(l.sortkey, 0))){_V} "
         f"AS encoding, NULL{_V} AS collation "
         # An IDENTITY column as a cluster shows it: "identity"(…) its default, nullable unless declared not.
-        f"{_OF_COLUMNS}LEFT JOIN {SHIM_SCHEMA}.leader_pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+        f"{_OF_COLUMNS}LEFT JOIN {SHIM_SCHEMA}.leader_pg_attrdef d "
+        "ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         f"AND a.attname LIKE {like} ORDER BY a.attnum"
