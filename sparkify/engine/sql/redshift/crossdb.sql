@@ -50,6 +50,12 @@ BEGIN
     BEGIN
         PERFORM sparkify_redshift.dblink_exec('sparkify_catalog',
                                               format('SET search_path = %s', path));
+        -- A database made in PostgreSQL itself, never prepared by the emulation, has no Redshift catalog to list.
+        IF NOT (SELECT t.prepared FROM sparkify_redshift.dblink('sparkify_catalog',
+                    'SELECT pg_catalog.to_regnamespace(''sparkify_redshift'') IS NOT NULL') AS t(prepared boolean)) THEN
+            PERFORM sparkify_redshift.dblink_disconnect('sparkify_catalog');
+            RETURN;
+        END IF;
         RETURN QUERY SELECT t.found FROM sparkify_redshift.dblink('sparkify_catalog',
             format('SELECT pg_catalog.to_jsonb(q) FROM (%s) q', query)) AS t(found jsonb);
     EXCEPTION WHEN OTHERS THEN
