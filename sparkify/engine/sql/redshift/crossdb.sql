@@ -7,7 +7,13 @@
 -- dblink is PostgreSQL's contrib module; its functions are the owner's alone (connecting without a password
 -- takes a superuser), so only this function opens a link.  A link lives for one call: an open one would keep
 -- database x busy, and DROP DATABASE x would fail.
-CREATE EXTENSION IF NOT EXISTS dblink SCHEMA sparkify_redshift;
+-- Only a superuser may install dblink: on another PostgreSQL whose role is none, there is no link, and another
+-- database lists nothing.
+DO $dblink$ BEGIN
+    IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        CREATE EXTENSION IF NOT EXISTS dblink SCHEMA sparkify_redshift;
+    END IF;
+END $dblink$;
 DO $revoke$
 DECLARE
     routine regprocedure;
@@ -33,7 +39,8 @@ DECLARE
     signed_in text := session_user;
     link text;
 BEGIN
-    IF database IS NULL OR database = current_database() OR NOT EXISTS (
+    IF database IS NULL OR database = current_database()
+        OR NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'dblink') OR NOT EXISTS (
             SELECT 1 FROM pg_database d WHERE d.datname = database AND d.datallowconn AND NOT d.datistemplate)
         OR NOT has_database_privilege(signed_in, database, 'CONNECT') THEN
         RETURN;
