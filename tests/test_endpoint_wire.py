@@ -116,7 +116,10 @@ def test_write_dataframe_finds_its_table_in_pg_catalogs_svv_all_tables(rc: objec
     cursor.write_dataframe(pandas.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "public.wire_frame")
     cursor.execute("SELECT a, b FROM wire_frame ORDER BY a")
     assert cursor.fetchall() == ([1, "x"], [2, "y"])
-    cursor.execute("SELECT column_name FROM pg_catalog.svv_all_columns WHERE table_name = 'wire_frame'")
+    cursor.execute(
+        "SELECT column_name FROM pg_catalog.svv_all_columns WHERE table_name = 'wire_frame' "
+        "AND database_name = current_database()"
+    )
     assert sorted(row[0] for row in cursor.fetchall()) == ["a", "b"]
     cursor.execute("SELECT count(*) FROM pg_catalog.svv_external_columns")
     assert cursor.fetchone()[0] == 0

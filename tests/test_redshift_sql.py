@@ -448,18 +448,20 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     columns = rs.run(f"SHOW COLUMNS FROM TABLE {database}.public.listed_t")
     assert [(row[3], row[7]) for row in columns] == [("k", "integer"), ("v", "character varying")]
     assert "public" in [row[1] for row in rs.run(f"SHOW SCHEMAS FROM DATABASE {database}")]
-    assert rs.run("SELECT table_type FROM pg_catalog.svv_all_tables WHERE table_name = 'listed_t'") == [
-        ("TABLE",)
-    ]
-    assert rs.value("SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t'") == 2
-    assert rs.value("SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t'") == 1
+    # svv_all_* list every database of the server (as a cluster's do): this one's rows, by database_name.
+    here = "database_name = current_database()"
+    listed = f"SELECT table_type FROM pg_catalog.svv_all_tables WHERE table_name = 'listed_t' AND {here}"
+    assert rs.run(listed) == [("TABLE",)]
+    assert rs.value(f"SELECT count(*) FROM svv_all_columns WHERE table_name = 'listed_t' AND {here}") == 2
+    assert rs.value(f"SELECT count(*) FROM svv_redshift_tables WHERE table_name = 'listed_t' AND {here}") == 1
     assert rs.value("SELECT count(*) FROM stl_undone") == 0
     # among other relations too, as dbt's get_columns_in_relation names it between its CTEs
     external = "WITH t AS (SELECT 1 AS n) SELECT count(*) FROM t, pg_catalog.svv_external_columns"
     assert rs.value(external) == 0
     # logins are the endpoint's to record (tests/test_endpoint_wire.py); the in-process path logs none
     assert rs.value("SELECT count(*) FROM stl_connection_log WHERE event = 'authenticated'") >= 0
-    assert rs.value("SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public'") == 1
+    public = f"SELECT count(*) FROM pg_catalog.svv_all_schemas WHERE schema_name = 'public' AND {here}"
+    assert rs.value(public) == 1
     assert database in [row[0] for row in rs.run("SHOW DATABASES")]
     assert rs.run(f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {database}.public.listed_t") == []
     grants = rs.run(f"SHOW GRANTS ON TABLE {database}.public.listed_t")

@@ -24,6 +24,9 @@ SHOW_DISCOVERY = 4
 #: metadata to RowDescription; 2 (BINARY) adds Redshift's binary NUMERIC and VARBYTE's bytes as they are
 #: (:mod:`redshift_wire`).  A client asking for more is told this, and follows it.
 SERVER_PROTOCOL_VERSION = 2
+#: ``datashare_enabled on``: the catalog answers for every database of the server (SHOW TABLES FROM SCHEMA
+#: otherdb.s, svv_all_tables), as an RA3 cluster's does; a driver asked for every database's metadata
+#: (redshift_connector's database_metadata_current_db_only=False) lists them only when told so.
 #: Reported by a cluster whatever the settings say; replaced in the embedded server's report.
 _REPLACED = {"server_version": SERVER_VERSION}
 
@@ -46,7 +49,8 @@ def granted_protocol(startup: dict[str, str]) -> int | None:
 
 def greeting(backend_greeting: list[bytes], protocol: int | None) -> list[bytes]:
     """The embedded server's startup ParameterStatus and NoticeResponse messages as a cluster sends them:
-    Redshift's server_version, then show_discovery and (for a driver that asked) server_protocol_version."""
+    Redshift's server_version, then show_discovery, datashare_enabled and (for a driver that asked)
+    server_protocol_version."""
     messages = []
     for message in backend_greeting:
         if message[:1] == b"S":
@@ -55,6 +59,7 @@ def greeting(backend_greeting: list[bytes], protocol: int | None) -> list[bytes]
                 message = parameter_status(name, _REPLACED[name])
         messages.append(message)
     messages.append(parameter_status("show_discovery", str(SHOW_DISCOVERY)))
+    messages.append(parameter_status("datashare_enabled", "on"))
     if protocol is not None:
         messages.append(parameter_status("server_protocol_version", str(protocol)))
     return messages

@@ -50,11 +50,11 @@ class Endpoint:
         self.master = MasterUser(settings.db_user, settings.db_password)
         self.socket_dir, self.pg_port = embedded.ensure_server(settings.data_dir)
         self.socket_path = f"{self.socket_dir}/.s.PGSQL.{self.pg_port}"
+        self._prepared: set[str] = set()
+        self._prepare_lock = threading.Lock()
         self.known_settings, postgres_version = self._prepare_server()
         self.version_text = version_text(postgres_version)
         self.tls_context = tls.server_context(settings.data_dir)
-        self._prepared: set[str] = set()
-        self._prepare_lock = threading.Lock()
         self._sessions: dict[tuple[int, int], tuple[socket.socket, Backend | None]] = {}
         self._sessions_lock = threading.Lock()
         self._next_pid = 1000
@@ -70,6 +70,17 @@ class Endpoint:
             # A cluster comes with a database named dev, which Redshift's tools connect to by default.
             for database in dict.fromkeys([self.settings.db_name, "dev"]):
                 embedded.ensure_database(admin, database, self.settings.db_user)
+            # CREATE DATABASE copies template1: a new database has the emulation's catalog before any client
+            # signs in to it, so another database's session can list it (SHOW TABLES FROM SCHEMA new.s); so
+            # has every database made before, for the same reason.
+            with admin.cursor() as cursor:
+                cursor.execute(
+                    "SELECT datname FROM pg_database WHERE datallowconn AND datname <> 'postgres' "
+                    "ORDER BY oid"
+                )
+                databases = [row[0] for row in cursor.fetchall()]
+            for database in databases:
+                self._prepare_database(database)
             with admin.cursor() as cursor:
                 # Redshift's master user creates databases; the embedded login role may not by default.
                 cursor.execute(f"ALTER ROLE {quote_ident(self.settings.db_user)} CREATEDB")

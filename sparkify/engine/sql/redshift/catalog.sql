@@ -80,13 +80,15 @@ BEGIN
     DELETE FROM sparkify_redshift.table_layout WHERE table_oid = target;
     DELETE FROM sparkify_redshift.table_keys WHERE table_oid = target;
     -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key,
-    -- <table>_<columns>_fkey.  A foreign key whose table is not there is not recorded.
+    -- <table>_<first column>_fkey (a cluster's composite foreign key: child_p_id1_fkey, as PostgreSQL 8.0
+    -- named it).  A foreign key whose table is not there is not recorded.
     INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns, referenced_table,
                                               referenced_columns)
     SELECT target,
            coalesce(k.key ->> 'name',
                     left((SELECT relname FROM pg_class WHERE oid = target)
                          || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
+                                 WHEN k.key ->> 'kind' = 'f' THEN '_' || (k.key -> 'columns' ->> 0)
                                  ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
                             END, 58)
                     || CASE k.key ->> 'kind' WHEN 'p' THEN '_pkey' WHEN 'f' THEN '_fkey' ELSE '_key' END),
@@ -619,6 +621,8 @@ GRANT SELECT ON sparkify_redshift.pg_proc_info TO PUBLIC;
 
 -- svv_all_schemas, svv_all_tables and svv_all_columns (and their svv_redshift_* twins), as Redshift's drivers
 -- read them: redshift_connector's insert_data_bulk and write_dataframe check the table and its columns there.
+-- Every database's rows, the others' read there by database_rows (crossdb.sql); a filter on database_name
+-- reaches pg_database first, so a query about one database opens no link to the others.
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_schemas AS
 SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
        n.nspowner::integer AS schema_owner, 'local'::varchar(128) AS schema_type,
@@ -626,7 +630,15 @@ SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128
        NULL::varchar(128) AS schema_option
   FROM pg_catalog.pg_namespace n
  WHERE n.nspname NOT IN ('pg_toast', 'sparkify_redshift') AND n.nspname NOT LIKE E'pg\\_temp\\_%'
-   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%';
+   AND n.nspname NOT LIKE E'pg\\_toast\\_temp\\_%'
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, schema_owner, schema_type, schema_acl, source_database, schema_option '
+       'FROM sparkify_redshift.svv_all_schemas WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), schema_owner integer, schema_type varchar(128),
+                               schema_acl varchar(128), source_database varchar(128), schema_option varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_tables AS
 SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128) AS schema_name,
        c.relname::varchar(128) AS table_name,
@@ -635,7 +647,15 @@ SELECT current_database()::varchar(128) AS database_name, n.nspname::varchar(128
        obj_description(c.oid, 'pg_class')::varchar(128) AS remarks
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname <> 'sparkify_redshift'
-   AND has_table_privilege(c.oid, 'SELECT');
+   AND has_table_privilege(c.oid, 'SELECT')
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, table_name, table_type, table_acl, remarks '
+       'FROM sparkify_redshift.svv_all_tables WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), table_name varchar(128), table_type varchar(128),
+                               table_acl varchar(128), remarks varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_all_columns AS
 SELECT current_database()::varchar(128) AS database_name, table_schema::varchar(128) AS schema_name,
        table_name::varchar(128), column_name::varchar(128), ordinal_position::integer,
@@ -653,7 +673,19 @@ SELECT current_database()::varchar(128), n.nspname::varchar(128), c.relname::var
        information_schema._pg_numeric_scale(a.atttypid, a.atttypmod)::integer, NULL::varchar(128)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
- WHERE c.relkind = 'm' AND has_table_privilege(c.oid, 'SELECT');
+ WHERE c.relkind = 'm' AND has_table_privilege(c.oid, 'SELECT')
+
+UNION ALL
+SELECT d.datname::varchar(128), r.* FROM pg_catalog.pg_database d, sparkify_redshift.database_rows(d.datname,
+       'SELECT schema_name, table_name, column_name, ordinal_position, column_default, is_nullable, data_type, '
+       'character_maximum_length, numeric_precision, numeric_scale, remarks '
+       'FROM sparkify_redshift.svv_all_columns WHERE database_name = current_database()',
+       current_setting('search_path')) j,
+       jsonb_to_record(j) AS r(schema_name varchar(128), table_name varchar(128), column_name varchar(128),
+                               ordinal_position integer, column_default varchar(4000), is_nullable varchar(3),
+                               data_type varchar(128), character_maximum_length integer,
+                               numeric_precision integer, numeric_scale integer, remarks varchar(128))
+ WHERE d.datname <> current_database() AND d.datname <> 'postgres' AND NOT d.datistemplate;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_schemas AS
 SELECT database_name, schema_name, schema_owner, schema_type FROM sparkify_redshift.svv_all_schemas;
 CREATE OR REPLACE VIEW sparkify_redshift.svv_redshift_tables AS SELECT * FROM sparkify_redshift.svv_all_tables;
@@ -671,8 +703,8 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
     remotehost       character(45),
     remoteport       character(32),
     pid              integer DEFAULT pg_backend_pid(),
-    dbname           character(50) DEFAULT current_database(),
-    username         character(50) DEFAULT current_user,
+    dbname           character(50) DEFAULT left(current_database(), 50),
+    username         character(50) DEFAULT left(current_user, 50),
     authmethod       character(32),
     duration         integer DEFAULT 0,
     sslversion       character(50),
@@ -689,6 +721,10 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.stl_connection_log (
     sessionid        character(36),
     compression      character(128)
 );
+-- A database or user name longer than the column (Redshift's go to 127) is kept cut, as a cluster keeps it;
+-- uncut, the login that records it would fail.
+ALTER TABLE sparkify_redshift.stl_connection_log ALTER COLUMN dbname SET DEFAULT left(current_database(), 50),
+                                                ALTER COLUMN username SET DEFAULT left(current_user, 50);
 GRANT SELECT, INSERT ON sparkify_redshift.stl_connection_log TO PUBLIC;
 -- stl_undone: no transaction is ever undone by a later one here.
 CREATE OR REPLACE VIEW sparkify_redshift.stl_undone AS

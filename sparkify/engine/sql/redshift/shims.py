@@ -16,6 +16,7 @@ _SQL_FILES = (
     "functions_text.sql",
     "functions_hash.sql",
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
+    "crossdb.sql",
     "catalog.sql",
     "matviews.sql",
     "conversions.sql",

@@ -4,8 +4,9 @@ answered from PostgreSQL's catalog with the columns a cluster returns.
 Redshift's drivers build their metadata API on them (redshift_connector's get_schemas, get_tables,
 get_columns, get_primary_keys, get_procedures …), and bind the names as parameters:
 ``SHOW COLUMNS FROM TABLE $1.$2.$3 LIKE $4``.  So each name is a value here: a parameter, a string literal,
-or an identifier (folded to lower case unless quoted, as Redshift folds it).  A session sees its own
-database: another database's listing is empty.
+or an identifier (folded to lower case unless quoted, as Redshift folds it).  Any database of the server
+answers, as on a cluster: the session's own from its catalog, another one through the shim's
+``database_rows`` (crossdb.sql), which runs the same listing there, as the session's role.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import Token
+from sparkify.engine.sql.tokens import Token, tokens
 
 _HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
 _V = "::varchar"
@@ -30,7 +31,7 @@ _GRANTEE = (
     f"x.privilege_type{_V} AS privilege_type, x.grantee::integer AS identity_id, "
     f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
     f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
-    "x.is_grantable AS admin_option"
+    "x.is_grantable::boolean AS admin_option"
 )
 
 
@@ -125,18 +126,71 @@ def show_statement(found: list[Token]) -> str | None:
     expected = 1 if kind == "SCHEMAS" else 2 if kind in ("TABLES", "FUNCTIONS", "PROCEDURES") else 3
     names = ["current_database()"] * max(0, expected - len(show.names)) + show.names
     names = (names + ["''"] * 3)[:3]
-    query = _QUERIES[kind](
-        database=names[0], schema=names[1], table=names[2], like=show.like or "'%'", arguments=show.arguments
-    )
+    build = _QUERIES[kind]
+    like = show.like or "'%'"
+    query = build(database=names[0], schema=names[1], table=names[2], like=like, arguments=show.arguments)
+    if kind != "DATABASES":  # pg_database is the cluster's: every database is listed from any
+        query = f"({query}) UNION ALL {_elsewhere(build, query, names, like, show.arguments)}"
     return query + (f" LIMIT {show.limit}" if show.limit else "")
 
 
+#: Stand-ins for the values in the text of a listing run in another database (see :func:`_elsewhere`).
+_SLOT = "\x01slot{}\x01"
+
+
+def _elsewhere(build, here: str, names: list[str], like: str, arguments: list[str] | None) -> str:  # type: ignore[no-untyped-def]
+    """The listing's rows when the database named is another one: the same query, run there by the shim's
+    database_rows (on a side connection, as the session's role), its values put in as literals by
+    ``format``, its rows read back as the columns of ``here``."""
+    values = [names[1], names[2], like, *(arguments or [])]
+    slots = [_SLOT.format(number) for number in range(len(values))]
+    there = build(
+        database="current_database()",
+        schema=slots[0],
+        table=slots[1],
+        like=slots[2],
+        arguments=None if arguments is None else slots[3:],
+    ).replace("%", "%%")
+    for number, slot in enumerate(slots, 1):
+        there = there.replace(slot, f"%{number}$L")
+    return (
+        f"SELECT r.* FROM {SHIM_SCHEMA}.database_rows({names[0]}, format($sparkify${there}$sparkify$, "
+        f"{', '.join(values)}), current_setting('search_path')) j, "
+        f"jsonb_to_record(j) AS r({_columns_of(here)})"
+    )
+
+
+def _columns_of(query: str) -> str:
+    """The column definitions of a listing's select list, whose every item is written ``…::type AS name``."""
+    found = tokens(query)
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for token in found[1:]:
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0 and token.word == "FROM":
+            break
+        if depth == 0 and token.text == ",":
+            items.append([])
+        else:
+            items[-1].append(token)
+    definitions = []
+    for item in items:
+        cast = max(index for index, token in enumerate(item) if token.text == "::")
+        if item[-2].word != "AS":
+            raise ValueError(f"a listing's column without a name: {item}")
+        name = f'"{item[-1].text}"'  # collation: a keyword as a column name
+        definitions.append(f"{name} {' '.join(token.text for token in item[cast + 1 : -2])}")
+    return ", ".join(definitions)
+
+
 def _databases(*, like: str, **_: object) -> str:
+    """Every database but the embedded server's own maintenance database (no cluster has a postgres)."""
     return (
         f"SELECT datname{_V} AS database_name, pg_get_userbyid(datdba){_V} AS database_owner, "
         f"'local'{_V} AS database_type, NULL{_V} AS database_acl, NULL{_V} AS parameters, "
         f"'Snapshot Isolation'{_V} AS database_isolation_level FROM pg_database "
         f"WHERE NOT datistemplate AND datname LIKE {like} "
+        "AND (datname <> 'postgres' OR datname = current_database()) "
         "ORDER BY datname"
     )
 
@@ -171,8 +225,9 @@ def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
 def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
         f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
-        f"pg_get_expr(d.adbin, d.adrelid){_V} AS column_default, "
-        f"CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END{_V} AS is_nullable, "
+        f"d.adsrc{_V} AS column_default, "
+        "CASE WHEN a.attnotnull AND NOT coalesce(l.nullable_identity, false) THEN 'NO' ELSE 'YES' END"
+        f"{_V} AS is_nullable, "
         f"{_DATA_TYPE}{_V} AS data_type, "
         f"{_SIZE.format('char_max_length')} AS character_maximum_length, "
         f"{_SIZE.format('numeric_precision')} AS numeric_precision, "
@@ -183,7 +238,9 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         "coalesce(l.distkey, false)::integer AS dist_key, "
         f"coalesce(l.encoding, {SHIM_SCHEMA}.default_encoding(a.atttypid, coalesce(l.sortkey, 0))){_V} "
         f"AS encoding, NULL{_V} AS collation "
-        f"{_OF_COLUMNS}LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+        # An IDENTITY column as a cluster shows it: "identity"(…) its default, nullable unless declared not.
+        f"{_OF_COLUMNS}LEFT JOIN {SHIM_SCHEMA}.leader_pg_attrdef d "
+        "ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
         f"AND a.attname LIKE {like} ORDER BY a.attnum"
@@ -203,7 +260,8 @@ def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str
     """The recorded primary key (informational, as on Redshift: the adapter keeps it out of PostgreSQL)."""
     return (
         f"SELECT current_database(){_V} AS database_name, k.schema_name{_V} AS schema_name, "
-        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, k.ordinal_position AS key_seq, "
+        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, "
+        "k.ordinal_position::integer AS key_seq, "
         f"k.constraint_name{_V} AS pk_name FROM {SHIM_SCHEMA}.key_columns k "
         f"WHERE k.contype = 'p' AND current_database() = {database} AND k.schema_name = {schema} "
         f"AND k.table_name = {table} ORDER BY k.ordinal_position"
@@ -211,7 +269,8 @@ def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str
 
 
 def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
-    """SHOW CONSTRAINTS FOREIGN KEYS (the table's own, ``fk``) or … EXPORTED (those naming it, ``pk``)."""
+    """SHOW CONSTRAINTS FOREIGN KEYS (the table's own, ``fk``) or … EXPORTED (those naming it, ``pk``): the
+    keys the DDL recorded (unenforced, as on Redshift), which leader_pg_constraint adds to PostgreSQL's."""
 
     def query(*, database: str, schema: str, table: str, **_: object) -> str:
         return (
@@ -219,10 +278,11 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
             f"pc.relname{_V} AS pk_table_name, pa.attname{_V} AS pk_column_name, "
             f"current_database(){_V} AS fk_database_name, fn.nspname{_V} AS fk_schema_name, "
             f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
-            "3 AS update_rule, 3 AS delete_rule, "
-            f"f.conname{_V} AS fk_name, (SELECT p.conname FROM pg_constraint p "
-            f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, 7 AS deferrability "
-            "FROM pg_constraint f, "
+            "3::integer AS update_rule, 3::integer AS delete_rule, "
+            f"f.conname{_V} AS fk_name, (SELECT p.conname FROM {SHIM_SCHEMA}.leader_pg_constraint p "
+            f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, "
+            "7::integer AS deferrability "
+            f"FROM {SHIM_SCHEMA}.leader_pg_constraint f, "
             "unnest(f.conkey, f.confkey) WITH ORDINALITY AS k(fk_attnum, pk_attnum, seq), "
             "pg_class fc, pg_namespace fn, pg_attribute fa, pg_class pc, pg_namespace pn, pg_attribute pa "
             "WHERE f.contype = 'f' AND fc.oid = f.conrelid AND fn.oid = fc.relnamespace "
@@ -266,7 +326,7 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
         return (
             f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
             f"p.proname{_V} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
-            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPE}{_V} AS return_type, "
+            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPES[kind]}{_V} AS return_type, "
             f"obj_description(p.oid, 'pg_proc'){_V} AS remarks "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
@@ -276,7 +336,12 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
     return query
 
 
-_RETURN_TYPE = "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END"
+#: A function's return type; a procedure's is its OUT arguments' record, none without them (Redshift's drivers
+#: tell a procedure that returns a result by it).
+_RETURN_TYPES = {
+    "f": "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END",
+    "p": "CASE WHEN p.prorettype IN (0, 'void'::regtype) THEN NULL ELSE format_type(p.prorettype, NULL) END",
+}
 
 
 def _parameters(kind: str):  # type: ignore[no-untyped-def]
