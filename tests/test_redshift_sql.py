@@ -542,7 +542,8 @@ def test_a_copy_numbers_itself_from_the_index_not_from_every_earlier_load(write_
         _, plan = warehouse.query(f"EXPLAIN {NEXT_QUERY_ID}")
         _, numbers = warehouse.query("SELECT query FROM stl_load_commits ORDER BY query")
         warehouse.rollback()
-    assert numbers == [(1,), (2,)]
+    (first,), (second,) = numbers  # the query history numbers each COPY; the two loads are its next two
+    assert 0 < first < second
     assert any("stl_load_commits_query" in line for (line,) in plan), plan
 
 

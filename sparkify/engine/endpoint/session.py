@@ -170,7 +170,8 @@ class ClientSession:
     def close_side_connection(self) -> None:
         if self._side_connection is not None:
             self._side_connection.close()
-        self.history.flush()  # the session's statements, for other processes to read
+        # The session's statements, for other processes to read; no connection of ours stays in the database.
+        self.history.flush(release=True)
 
     # --- planning ---------------------------------------------------------------------------------------
 

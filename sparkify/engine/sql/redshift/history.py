@@ -238,12 +238,18 @@ class QueryHistory:
             self._wanted.clear()
             self.flush()
 
-    def flush(self) -> None:
-        """Write the records gathered so far; a failure loses them (logged), the statements go on."""
+    def flush(self, *, release: bool = False) -> None:
+        """Write the records gathered so far; a failure loses them (logged), the statements go on.  With
+        ``release`` (a session's end) the history's connection is closed after: an idle database keeps no
+        session of ours, so a DROP DATABASE of it does not wait on one (the next record opens it again)."""
         with self._lock:
             records, self._pending = self._pending, []
-        if not records:
-            return
+        if records:
+            self._write(records)
+        if release:
+            self._release()
+
+    def _write(self, records: list[QueryRecord]) -> None:
         rows = json.dumps([record.as_row(self.database) for record in records])
         try:
             with self._write_lock:
@@ -259,7 +265,9 @@ class QueryHistory:
         self._wanted.set()
         if self._writer is not None:
             self._writer.join(timeout=10)
-        self.flush()
+        self.flush(release=True)
+
+    def _release(self) -> None:
         with self._write_lock:
             if self._connection is not None:
                 self._connection.close()
