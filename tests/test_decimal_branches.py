@@ -56,6 +56,12 @@ CASES = [
         [(Decimal("12345.670"), Decimal("12345678.9100"))],
     ),
     (
+        "select decode(other, 1, r8, r10), nvl(r10, r8) from revenue",
+        [(12, 4), (12, 4)],
+        [(Decimal("1234.5678"), Decimal("12345678.9100"))],
+    ),
+    ("select c1 from dec2 except select c1 from dec1", [(15, 3)], [(Decimal("123456789012.345"),)]),
+    (
         "select coalesce(case when other = 1 then r8 else null end, r10) from revenue",
         [(12, 4)],
         [(Decimal("1234.5678"),)],
