@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import psycopg2
 import pytest
 
@@ -139,3 +140,17 @@ def test_the_endpoints_row_description(endpoint: RunningEndpoint) -> None:
                 assert cursor.fetchall() == rows, sql
     finally:
         connection.close()
+
+
+def test_the_endpoints_row_description_over_the_extended_protocol(endpoint: RunningEndpoint) -> None:
+    # psycopg 3 sends each statement as Parse, Bind, Describe, Execute.
+    with psycopg.connect(
+        host=endpoint.host, port=endpoint.port, dbname=endpoint.database, user=USER, password=PASSWORD,
+        sslmode="disable", autocommit=True,
+    ) as connection:  # fmt: skip
+        for statement in SETUP:
+            connection.execute(statement)
+        for sql, declared, rows in CASES:
+            cursor = connection.execute(sql)
+            assert _described(cursor) == declared, sql
+            assert cursor.fetchall() == rows, sql

@@ -47,7 +47,10 @@ def with_declared_decimals(sql: str, types_of: TypeLookup | None) -> str:
     typing = _Typing(types, _cte_names(statement))
     if not typing.rewrite(statement, ()):
         return sql
-    return RawStream()(statement)
+    try:
+        return RawStream()(statement)
+    except Exception:  # a node pglast cannot print: PostgreSQL's own description stays
+        return sql
 
 
 def may_declare_decimals(sql: str) -> bool:
