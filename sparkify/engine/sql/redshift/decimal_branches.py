@@ -54,9 +54,27 @@ def with_declared_decimals(sql: str, types_of: TypeLookup | None) -> str:
 
 
 def may_declare_decimals(sql: str) -> bool:
-    """Whether ``sql`` has a set operation, CASE or COALESCE whose result the session's tables may decide
-    (its translation without them is no verdict for other statements of its shape)."""
-    return _statement_of(sql) is not None
+    """Whether ``sql`` has a set operation, CASE or COALESCE whose result a column of the session's tables
+    or a cast's declared precision may decide (its translation is then no verdict for other statements of
+    its shape, whose casts' precisions may differ)."""
+    statement = _statement_of(sql)
+    return statement is not None and any(
+        isinstance(branch, _DECIDING) for node in _walk(statement) for branch in _branches_of(node)
+    )
+
+
+# A branch that may be a DECIMAL of known precision.
+_DECIDING = (ast.ColumnRef, ast.TypeCast, ast.CaseExpr, ast.CoalesceExpr)
+
+
+def _branches_of(node: Any) -> list[Any]:
+    if isinstance(node, ast.CaseExpr):
+        return [when.result for when in node.args] + [node.defresult]
+    if isinstance(node, ast.CoalesceExpr):
+        return list(node.args)
+    if isinstance(node, ast.SelectStmt) and node.op != SetOperation.SETOP_NONE:
+        return [target.val for leaf in _leaves(node) for target in leaf.targetList or ()]
+    return []
 
 
 def _statement_of(sql: str) -> Any | None:
@@ -155,12 +173,9 @@ class _Typing:
 
     def _cast_expression(self, node: Any, scope: Scope) -> Any:
         """A CASE or COALESCE of differing DECIMALs cast to their result; else ``node`` itself."""
-        if isinstance(node, ast.CaseExpr):
-            branches = [when.result for when in node.args] + [node.defresult]
-        elif isinstance(node, ast.CoalesceExpr):
-            branches = list(node.args)
-        else:
+        if not isinstance(node, ast.CaseExpr | ast.CoalesceExpr):
             return node
+        branches = _branches_of(node)
         found = self._branches(branches, scope)
         if found is None or (len(set(found)) == 1 and len(found) == len(branches)):
             return node  # PostgreSQL keeps one DECIMAL of every branch itself
@@ -215,11 +230,8 @@ class _Typing:
             return _declared(node.typeName)
         if isinstance(node, ast.ColumnRef):
             return self._column_decimal(node, scope)
-        if isinstance(node, ast.CaseExpr):
-            found = self._branches([when.result for when in node.args] + [node.defresult], scope)
-            return combined(found) if found else None
-        if isinstance(node, ast.CoalesceExpr):
-            found = self._branches(list(node.args), scope)
+        if isinstance(node, ast.CaseExpr | ast.CoalesceExpr):
+            found = self._branches(_branches_of(node), scope)
             return combined(found) if found else None
         return None
 
