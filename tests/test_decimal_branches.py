@@ -73,8 +73,16 @@ CASES = [
 def test_the_guides_rule_and_its_limits() -> None:
     assert combined([(7, 2), (15, 3)]) == (15, 3)
     assert combined([(10, 2), (8, 4)]) == (12, 4)
-    assert combined([(19, 0), (10, 9)]) == (19, 9)  # 64-bit values: at most 19
-    assert combined([(30, 0), (10, 9)]) == (38, 9)  # a 128-bit one: at most 38
+    assert combined([(10, 0), (10, 9)]) == (19, 9)  # 64-bit values: at most 19
+    assert combined([(19, 0), (10, 9)]) is None
+    assert combined([(30, 0), (10, 8)]) == (38, 8)  # a 128-bit one: at most 38
+    assert combined([(30, 0), (10, 9)]) is None
+
+
+def test_past_the_limit_the_result_stays_postgresqls(rs: RedshiftSession) -> None:
+    sql = "select case when true then 1::numeric(38,37) else 12345::numeric(10,0) end"
+    assert translate(sql) == sql
+    assert rs.value(sql) == Decimal("1.0000000000000000000000000000000000000")
 
 
 @pytest.fixture

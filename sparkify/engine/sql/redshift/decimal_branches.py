@@ -120,11 +120,14 @@ def _cte_names(statement: Any) -> frozenset[str]:
     return frozenset(node.ctename for node in _walk(statement) if isinstance(node, ast.CommonTableExpr))
 
 
-def combined(decimals: list[Decimal]) -> Decimal:
-    """The guide's rule for one result of several DECIMAL branches."""
+def combined(decimals: list[Decimal]) -> Decimal | None:
+    """The guide's rule for one result of several DECIMAL branches; None past the limit, where the guide's
+    result could not hold every branch's values (Redshift: "the query returns an error"), and the result
+    stays PostgreSQL's rather than fail on a value that fits neither."""
     scale = max(s for _, s in decimals)
     limit = _LARGE_LIMIT if any(p > _SMALL_LIMIT for p, _ in decimals) else _SMALL_LIMIT
-    return min(max(p - s for p, s in decimals) + scale, limit), scale
+    precision = max(p - s for p, s in decimals) + scale
+    return (precision, scale) if precision <= limit else None
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ class _Typing:
         found = self._branches(branches, scope)
         if found is None or (len(set(found)) == 1 and len(found) == len(branches)):
             return node  # PostgreSQL keeps one DECIMAL of every branch itself
-        return _cast(node, combined(found))
+        result = combined(found)
+        return node if result is None else _cast(node, result)
 
     def _branches(self, branches: list[Any], scope: Scope) -> list[Decimal] | None:
         """The DECIMALs of the branches that are not NULL, when each is known (and there is one)."""
@@ -195,6 +199,8 @@ class _Typing:
             if decimals is None or (len(set(decimals)) == 1 and len(decimals) == len(leaves)):
                 continue
             result = combined(decimals)
+            if result is None:
+                continue
             for leaf in leaves:
                 target = leaf.targetList[index]
                 if self.decimal_of(target.val, _leaf_scope(self, leaf, scope)) != result:
