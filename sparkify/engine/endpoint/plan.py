@@ -54,13 +54,23 @@ def classify(sql: str, *, standard_strings: bool = False) -> Step:
     return _classify(sql, standard_strings)
 
 
-def _classify(sql: str, standard_strings: bool = False) -> Step:
-    asked: list[bool] = []
+class _NoColumns:
+    """A session with no tables (a :class:`adapter.SessionColumns` without one): whether it was asked
+    tells that the session's own tables decide the translation."""
 
-    def no_columns(relations: object) -> dict[tuple[str, str], frozenset[str]]:
-        asked.append(True)
+    asked = False
+
+    def __call__(self, relations: object) -> dict[tuple[str, str], tuple[str, ...]]:
+        self.asked = True
         return {}
 
+    def types(self, relations: object) -> dict[tuple[str, str], dict[str, str]]:
+        self.asked = True
+        return {}
+
+
+def _classify(sql: str, standard_strings: bool = False) -> Step:
+    no_columns = _NoColumns()
     try:
         translated = adapter.translate(sql, no_columns, standard_strings=standard_strings)
     except EngineError as exc:
@@ -72,8 +82,8 @@ def _classify(sql: str, standard_strings: bool = False) -> Step:
     if handler is not None:
         return ServerSide(handler, sql)
     if translated is sql:  # passed as written (the common case): no tag of a DO block to give
-        return Forward(sql, True, None, bool(asked))
-    return Forward(translated, translated == sql, _redshift_tag(keyword, sql, translated), bool(asked))
+        return Forward(sql, True, None, no_columns.asked)
+    return Forward(translated, translated == sql, _redshift_tag(keyword, sql, translated), no_columns.asked)
 
 
 #: Redshift's tags for statements the emulation runs as a DO block (no effect, or a shim's call).

@@ -19,6 +19,7 @@ from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
+from sparkify.engine.sql.redshift.decimal_branches import may_declare_decimals, with_declared_decimals
 from sparkify.engine.sql.redshift.late_binding import late_binding_creation
 from sparkify.engine.sql.redshift.lateral import (
     ColumnLookup,
@@ -113,7 +114,9 @@ def _sample_translation(sample: str) -> str | None:
     """A shape's sample as the full path translates it, or None when the session's tables decide: a
     select-list alias used later stands for its expression only where no FROM table has that column."""
     translated = _lexed_translation(sample, None)
-    decides = translated == sample and (uses_lateral_aliases(sample) or session_decides(sample))
+    decides = translated == sample and (
+        uses_lateral_aliases(sample) or session_decides(sample) or may_declare_decimals(sample)
+    )
     return None if decides else translated
 
 
@@ -158,6 +161,8 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
         adapted = with_super_navigation(adapted, columns_of)
     if columns_of is not None and not catalog:
         adapted = with_lateral_aliases(adapted, columns_of)
+    if not catalog:
+        adapted = with_declared_decimals(adapted, getattr(columns_of, "types", None))
     if layout is not None:
         return _with_layout(adapted, layout)
     view = view_definition(sql, adapted)

@@ -116,26 +116,36 @@ def with_lateral_aliases(sql: str, columns_of: ColumnLookup) -> str:
     return replace_spans(sql, [(use.start, use.end, replacement(use)) for use in active])
 
 
-def columns_in_session(cursor: Any) -> ColumnLookup:
+def columns_in_session(cursor: Any) -> SessionColumns:
     """A lookup that asks the session of ``cursor`` (a DB-API cursor: psycopg2's, or the endpoint's own
     over the client's backend session) which columns the named tables have, as its search_path and
     transaction see them.  ``to_regclass`` answers NULL for a missing table: the query cannot fail."""
+    return SessionColumns(cursor)
 
-    def lookup(relations: Collection[Relation]) -> Mapping[Relation, Sequence[str]]:
+
+class SessionColumns:
+    """The columns of the session's tables (a :data:`ColumnLookup`), and with :meth:`types` their types."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def __call__(self, relations: Collection[Relation]) -> Mapping[Relation, Sequence[str]]:
+        return {relation: tuple(columns) for relation, columns in self.types(relations).items()}
+
+    def types(self, relations: Collection[Relation]) -> Mapping[Relation, Mapping[str, str]]:
+        """Each named table's columns, in order, with their types as ``format_type`` spells them."""
         ordered = list(relations)
         names = ", ".join(quote_literal(_qualified(relation)) for relation in ordered)
-        cursor.execute(
-            "SELECT r.ordinality, a.attname::text"
+        self.cursor.execute(
+            "SELECT r.ordinality, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod)"
             f" FROM unnest(ARRAY[{names}]::text[]) WITH ORDINALITY AS r(name, ordinality)"
             " JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name)"
             " WHERE a.attnum > 0 AND NOT a.attisdropped ORDER BY r.ordinality, a.attnum"
         )
-        found: dict[Relation, list[str]] = {}
-        for ordinality, name in cursor.fetchall():
-            found.setdefault(ordered[int(ordinality) - 1], []).append(name)
-        return {relation: tuple(names) for relation, names in found.items()}
-
-    return lookup
+        found: dict[Relation, dict[str, str]] = {}
+        for ordinality, name, type_name in self.cursor.fetchall():
+            found.setdefault(ordered[int(ordinality) - 1], {})[name] = type_name
+        return found
 
 
 def _qualified(relation: Relation) -> str:
