@@ -1,0 +1,160 @@
+"""enable_case_sensitive_identifier through a real endpoint: quoted names fold to lower case, as Redshift
+folds them, until a session sets it to true; then they keep their case (tables, columns, aliases, the
+result column names a client sees).  The translation's caches never serve one setting's answer to the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+import redshift_connector
+
+from tests.endpoint_process import RunningEndpoint, running_endpoint
+
+
+@pytest.fixture(scope="module")
+def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEndpoint]:
+    with running_endpoint(pg_data_dir, tmp_path_factory.mktemp("endpoint")) as running:
+        yield running
+
+
+def columns_seen(cursor: Any, sql: str) -> list[str]:
+    cursor.execute(sql)
+    cursor.fetchall()
+    return [column[0] for column in cursor.description]
+
+
+def catalog_names(cursor: Any, table_like: str) -> list[tuple[str, str]]:
+    cursor.execute(
+        "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+        "WHERE lower(c.relname) = %s AND a.attnum > 0 ORDER BY 1, 2",
+        (table_like,),
+    )
+    return cursor.fetchall()
+
+
+def test_quoted_names_fold_by_default(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SHOW enable_case_sensitive_identifier")
+        assert cursor.fetchall() == [("off",)]
+        cursor.execute('CREATE TABLE "MixedCase" ("ColA" int)')
+        cursor.execute('INSERT INTO "MixedCase" ("ColA") VALUES (7)')
+        assert catalog_names(cursor, "mixedcase") == [("mixedcase", "cola")]
+        assert columns_seen(cursor, 'select "ColA" from "MixedCase"') == ["cola"]
+        cursor.execute("select cola from mixedcase")
+        assert cursor.fetchall() == [(7,)]
+    finally:
+        connection.close()
+
+
+def test_the_guides_examples(endpoint: RunningEndpoint) -> None:
+    """r_enable_case_sensitive_identifier.md's two examples, with their documented output."""
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SET enable_case_sensitive_identifier TO true")
+        cursor.execute("SHOW enable_case_sensitive_identifier")
+        assert cursor.fetchall() == [("true",)]
+        cursor.execute('CREATE TABLE "MixedCasedTable" ("MixedCasedColumn" int)')
+        cursor.execute("CREATE TABLE MixedCasedTable (MixedCasedColumn int)")
+        quoted = 'SELECT "MixedCasedColumn" FROM "MixedCasedTable"'
+        assert columns_seen(cursor, quoted) == ["MixedCasedColumn"]
+        assert cursor.rowcount in (0, -1)
+        assert columns_seen(cursor, "SELECT MixedCasedColumn FROM MixedCasedTable") == ["mixedcasedcolumn"]
+        assert catalog_names(cursor, "mixedcasedtable") == [
+            ("MixedCasedTable", "MixedCasedColumn"),
+            ("mixedcasedtable", "mixedcasedcolumn"),
+        ]
+
+        cursor.execute("RESET enable_case_sensitive_identifier")
+        cursor.execute('CREATE TABLE "MixedCasedTable2" ("MixedCasedColumn" int)')
+        with pytest.raises(psycopg2.errors.DuplicateTable, match='"mixedcasedtable2" already exists'):
+            cursor.execute("CREATE TABLE MixedCasedTable2 (MixedCasedColumn int)")
+        assert columns_seen(cursor, quoted[:-1] + '2"') == ["mixedcasedcolumn"]
+        assert columns_seen(cursor, "SELECT MixedCasedColumn FROM MixedCasedTable2") == ["mixedcasedcolumn"]
+    finally:
+        connection.close()
+
+
+ALIASED = 'SELECT 1 AS "TheAnswer", "Kept"."Value" FROM (SELECT 2 AS "Value") AS "Kept"'
+
+
+def assert_each_setting_answers(cursor: Any, set_to: Any) -> None:
+    """The same statement text, switched back and forth on one connection: each setting's answer."""
+    for setting, expected in [
+        ("true", ["TheAnswer", "Value"]),
+        ("false", ["theanswer", "value"]),
+        ("true", ["TheAnswer", "Value"]),
+        ("false", ["theanswer", "value"]),
+    ]:
+        set_to(setting)
+        assert columns_seen(cursor, ALIASED) == expected, setting
+
+
+def test_switching_back_and_forth_with_psycopg2(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        assert_each_setting_answers(
+            cursor, lambda value: cursor.execute(f"SET enable_case_sensitive_identifier TO {value}")
+        )
+    finally:
+        connection.close()
+
+
+def test_redshift_connector_names_by_the_setting_its_statement_was_prepared_under(
+    endpoint: RunningEndpoint,
+) -> None:
+    """redshift_connector prepares each statement text once per connection and binds it again later: a
+    text keeps the names of the setting it was first prepared under (the endpoint sees no new Parse)."""
+    connection = endpoint.redshift_connector()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SET enable_case_sensitive_identifier TO true")
+        assert columns_seen(cursor, ALIASED) == ["TheAnswer", "Value"]
+        cursor.execute('CREATE TABLE "ConnectorTable" ("ConnectorColumn" int)')
+        cursor.execute('INSERT INTO "ConnectorTable" VALUES (%s)', (5,))
+        assert columns_seen(cursor, 'SELECT "ConnectorColumn" FROM "ConnectorTable"') == ["ConnectorColumn"]
+        cursor.execute("RESET enable_case_sensitive_identifier")
+        assert columns_seen(cursor, ALIASED + " WHERE 1 = 1") == ["theanswer", "value"]
+        with pytest.raises(redshift_connector.ProgrammingError, match="connectortable"):
+            cursor.execute('SELECT "ConnectorColumn" FROM "ConnectorTable" WHERE true')  # folded: none
+    finally:
+        connection.close()
+
+
+def test_a_rolled_back_set_is_undone(endpoint: RunningEndpoint) -> None:
+    """A SET inside a transaction that rolls back leaves the setting as it was, and the names with it."""
+    connection = endpoint.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SET enable_case_sensitive_identifier TO true")
+        assert columns_seen(cursor, 'SELECT 1 AS "Inside"') == ["Inside"]
+        connection.rollback()
+        assert columns_seen(cursor, 'SELECT 1 AS "Inside"') == ["inside"]
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+def test_one_query_text_that_sets_it_then_uses_it(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        cursor.execute('SET enable_case_sensitive_identifier TO true; SELECT 1 AS "Both"')
+        assert [column[0] for column in cursor.description] == ["Both"]
+        cursor.execute('RESET enable_case_sensitive_identifier; SELECT 1 AS "Both"')
+        assert [column[0] for column in cursor.description] == ["both"]
+    finally:
+        connection.close()
