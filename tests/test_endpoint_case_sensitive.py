@@ -13,6 +13,9 @@ import psycopg2
 import pytest
 import redshift_connector
 
+from sparkify.engine.endpoint.case_setting import CaseSensitivity
+from sparkify.engine.endpoint.plan import classify
+from sparkify.engine.sql.adapter import translate
 from tests.endpoint_process import RunningEndpoint, running_endpoint
 
 
@@ -158,3 +161,48 @@ def test_one_query_text_that_sets_it_then_uses_it(endpoint: RunningEndpoint) -> 
         assert [column[0] for column in cursor.description] == ["both"]
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'SELECT "ColA" FROM "MixedCase" WHERE "ColA" IN (1, 2, 3)',
+        'INSERT INTO "MixedCase" ("ColA") VALUES (1), (2)',
+        'CREATE TABLE "Kept" ("Key" INT, PRIMARY KEY ("Key"))',
+    ],
+)
+def test_the_translations_caches_serve_each_setting_its_own_answer(sql: str) -> None:
+    """The shape verdicts and known frames are learnt per setting: asked in turns with the same text (and
+    with another statement of the same shape), each setting gets its own translation."""
+    other = sql.replace("1", "4")
+    for _ in range(3):
+        for text in (sql, other):
+            folded = translate(text)
+            kept = translate(text, case_sensitive=True)
+            assert '"ColA"' not in folded and '"Kept"' not in folded and '"MixedCase"' not in folded
+            assert '"MixedCase"' in kept or '"Kept"' in kept
+            assert classify(text).sql == folded  # type: ignore[union-attr]
+            assert classify(text, case_sensitive=True).sql == kept  # type: ignore[union-attr]
+
+
+def test_the_session_follows_the_setting() -> None:
+    asked: list[str] = []
+
+    def ask() -> str:
+        asked.append("asked")
+        return "true"
+
+    setting = CaseSensitivity()
+    assert setting.value(ask) is False and asked == []
+    setting.planned("SET enable_case_sensitive_identifier TO 'true'")
+    assert setting.value(ask) is True and asked == []
+    setting.planned("SHOW enable_case_sensitive_identifier")
+    setting.planned("RESET enable_case_sensitive_identifier")
+    assert setting.value(ask) is False and asked == []
+    setting.planned("SET enable_case_sensitive_identifier = DEFAULT")
+    assert setting.value(ask) is False
+    setting.planned("rollback")  # may undo a SET: the backend is asked, once
+    assert setting.value(ask) is True and setting.value(ask) is True and asked == ["asked"]
+    setting.planned("SELECT set_config('redshift.enable_case_sensitive_identifier', 'off', false)")
+    assert setting.value(lambda: None) is True  # cannot be asked now: the last value known
+    assert setting.value(lambda: "off") is False

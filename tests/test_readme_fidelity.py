@@ -25,6 +25,7 @@ SURFACE_TESTS = (
     "test_redshift_functions_reference.py",
     "test_endpoint_types.py",
     "test_late_binding_views.py",
+    "test_endpoint_case_sensitive.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

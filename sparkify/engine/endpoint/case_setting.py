@@ -41,7 +41,8 @@ class CaseSensitivity:
         """``sql`` is about to run: follow what it does to the setting."""
         mentions = SETTING in sql.lower()
         first = sql.lstrip().split(None, 1)[:1]
-        if not mentions and (not first or first[0].upper().rstrip(";") not in _UNDOING):
+        leading = first[0].upper().rstrip(";") if first else ""
+        if leading == "SHOW" or (not mentions and leading not in _UNDOING):
             return
         self.known = self._set_by(sql) if mentions else None
 
