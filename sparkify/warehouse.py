@@ -34,6 +34,8 @@ from sparkify.engine.sql.load_errors import (
     RejectedRecord,
     record_in_stl_load_errors,
 )
+from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
+from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
     DEFAULT_DAYS,
     DEFAULT_SIZE,
@@ -84,6 +86,8 @@ class Warehouse:
         #: The local engine's record of the statements run (sys_query_history …), shared with the endpoint's.
         self.history: QueryHistory | None = None
         self._query_id: int | None = None  # the history's id of the COPY running, for its load records
+        #: The session's enable_case_sensitive_identifier, as the translation reads it.
+        self._case_sensitivity = CaseSensitivity()
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -126,13 +130,22 @@ class Warehouse:
             if first_keyword(sql) == "COPY":
                 return self._copy(sql, record)
             with self.connection.cursor() as cursor:
-                cursor.execute(translate(sql, columns_in_session(cursor)))
+                case_sensitive = self._case_sensitivity.value(lambda: self._case_setting(cursor))
+                self._case_sensitivity.planned(sql)
+                cursor.execute(translate(sql, columns_in_session(cursor), case_sensitive=case_sensitive))
                 record.returned_rows = max(cursor.rowcount, 0)
                 created = _CREATE_TABLE_AS.match(sql)
                 if created:
                     # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
                     cursor.execute(f"ANALYZE {created.group(1)}")
         return None
+
+    def _case_setting(self, cursor: Any) -> str | None:
+        """The session's enable_case_sensitive_identifier (None: its transaction failed, cannot be asked)."""
+        if self.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+            return None
+        cursor.execute(CASE_SETTING_QUERY)
+        return cursor.fetchone()[0]
 
     def _copy(self, sql: str, record: QueryRecord) -> CopyResult:
         translate(sql)  # refuses what Redshift would
@@ -180,10 +193,12 @@ class Warehouse:
             return names, rows
 
     def commit(self) -> None:
+        self._case_sensitivity.planned("COMMIT")  # a SET LOCAL ends with the transaction
         with driver_errors():
             self.connection.commit()
 
     def rollback(self) -> None:
+        self._case_sensitivity.planned("ROLLBACK")  # a SET of the transaction is undone
         with driver_errors():
             self.connection.rollback()
 

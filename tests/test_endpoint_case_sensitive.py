@@ -13,9 +13,11 @@ import psycopg2
 import pytest
 import redshift_connector
 
-from sparkify.engine.endpoint.case_setting import CaseSensitivity
+from sparkify.config import load_config
 from sparkify.engine.endpoint.plan import classify
 from sparkify.engine.sql.adapter import translate
+from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
+from sparkify.warehouse import connect
 from tests.endpoint_process import RunningEndpoint, running_endpoint
 
 
@@ -206,3 +208,28 @@ def test_the_session_follows_the_setting() -> None:
     setting.planned("SELECT set_config('redshift.enable_case_sensitive_identifier', 'off', false)")
     assert setting.value(lambda: None) is True  # cannot be asked now: the last value known
     assert setting.value(lambda: "off") is False
+
+
+def test_the_scripts_embedded_path_follows_it_too(write_config: Any, tmp_path: Path) -> None:
+    """The scripts' path (sparkify.warehouse) shares the translation, and follows the setting as well."""
+    for folder in ("data/log_data", "data/song_data"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data/log_json_path.json").write_text("{}")
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute('CREATE TABLE "EmbeddedFolded" ("ColA" int)')
+        warehouse.execute("SET enable_case_sensitive_identifier TO true")
+        warehouse.execute('CREATE TABLE "EmbeddedKept" ("ColA" int)')
+        warehouse.rollback()  # the SET goes with its transaction
+        warehouse.execute('CREATE TABLE "EmbeddedAgain" ("ColA" int)')
+        _, rows = warehouse.query(
+            "SELECT relname FROM pg_class WHERE lower(relname) LIKE 'embedded%' ORDER BY 1"
+        )
+        warehouse.rollback()
+    assert rows == [("embeddedagain",)]  # the SET and both tables before it rolled back; then folded
+    with connect(load_config(write_config())) as warehouse:
+        warehouse.execute("SET enable_case_sensitive_identifier TO true")
+        warehouse.execute('CREATE TABLE "EmbeddedKept" ("ColA" int)')
+        kept = "'\"EmbeddedKept\"'::regclass"
+        _, rows = warehouse.query(f"SELECT attname FROM pg_attribute WHERE attrelid = {kept}")
+        warehouse.rollback()
+    assert ("ColA",) in rows

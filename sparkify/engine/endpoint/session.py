@@ -23,13 +23,13 @@ import psycopg2
 from sparkify.engine.endpoint import error_words, identity, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
-from sparkify.engine.endpoint.case_setting import ASK as CASE_SETTING_QUERY
-from sparkify.engine.endpoint.case_setting import CaseSensitivity
 from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
 from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
+from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
     LoadDetails,
     QueryHistory,
