@@ -45,6 +45,7 @@ from sparkify.engine.sql.redshift.history import (
     reads_history,
 )
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
 from sparkify.engine.sql.text import collapse_whitespace, first_keyword, mask_secrets
 from sparkify.engine.unload.statement import run_unload, unload_details
 from sparkify.errors import (
@@ -122,7 +123,8 @@ class Warehouse:
     def _execute(self, sql: str) -> CopyResult | None:
         if self.is_redshift:
             return self._execute_on_redshift(sql)
-        with self._recorded(sql) as record:
+        case_sensitive = self._case_sensitive_for(sql)
+        with self._recorded(sql) as record, case_sensitivity(case_sensitive):
             if first_keyword(sql) == "UNLOAD":
                 record.unload = unload_details(sql, None)
                 record.unload = unload_details(sql, run_unload(self.connection, sql))
@@ -130,8 +132,6 @@ class Warehouse:
             if first_keyword(sql) == "COPY":
                 return self._copy(sql, record)
             with self.connection.cursor() as cursor:
-                case_sensitive = self._case_sensitivity.value(lambda: self._case_setting(cursor))
-                self._case_sensitivity.planned(sql)
                 cursor.execute(translate(sql, columns_in_session(cursor), case_sensitive=case_sensitive))
                 record.returned_rows = max(cursor.rowcount, 0)
                 created = _CREATE_TABLE_AS.match(sql)
@@ -140,12 +140,20 @@ class Warehouse:
                     cursor.execute(f"ANALYZE {created.group(1)}")
         return None
 
-    def _case_setting(self, cursor: Any) -> str | None:
+    def _case_sensitive_for(self, sql: str) -> bool:
+        """Whether quoted names keep their case in ``sql`` (the session's enable_case_sensitive_identifier
+        as it runs); then follows what ``sql`` does to the setting."""
+        case_sensitive = self._case_sensitivity.value(self._case_setting)
+        self._case_sensitivity.planned(sql)
+        return case_sensitive
+
+    def _case_setting(self) -> str | None:
         """The session's enable_case_sensitive_identifier (None: its transaction failed, cannot be asked)."""
         if self.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
             return None
-        cursor.execute(CASE_SETTING_QUERY)
-        return cursor.fetchone()[0]
+        with self.connection.cursor() as cursor:
+            cursor.execute(CASE_SETTING_QUERY)
+            return cursor.fetchone()[0]
 
     def _copy(self, sql: str, record: QueryRecord) -> CopyResult:
         translate(sql)  # refuses what Redshift would

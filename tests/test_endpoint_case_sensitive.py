@@ -233,3 +233,27 @@ def test_the_scripts_embedded_path_follows_it_too(write_config: Any, tmp_path: P
         _, rows = warehouse.query(f"SELECT attname FROM pg_attribute WHERE attrelid = {kept}")
         warehouse.rollback()
     assert ("ColA",) in rows
+
+
+def test_copy_and_unload_read_quoted_names_by_the_setting(endpoint: RunningEndpoint, tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("1\n2\n")
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SET enable_case_sensitive_identifier TO true")
+        cursor.execute('CREATE TABLE "CopyKept" ("Number" int)')
+        cursor.execute(f'COPY "CopyKept" ("Number") FROM \'{tmp_path}/rows.csv\' CSV')
+        query = 'SELECT "Number" FROM "CopyKept"'
+        cursor.execute(f"UNLOAD ('{query}') TO '{tmp_path}/out_' CSV PARALLEL OFF")
+        cursor.execute("RESET enable_case_sensitive_identifier")
+        cursor.execute('CREATE TABLE "CopyFolded" ("Number" int)')
+        cursor.execute(f"COPY \"CopyFolded\" FROM '{tmp_path}/rows.csv' CSV")
+        cursor.execute('SELECT count(*) FROM "CopyFolded"')
+        assert cursor.fetchall() == [(2,)]
+        cursor.execute("SET enable_case_sensitive_identifier TO true")
+        cursor.execute('SELECT sum("Number") FROM "CopyKept"')
+        assert cursor.fetchall() == [(3,)]
+    finally:
+        connection.close()
+    assert sorted((tmp_path / "out_000").read_text().split()) == ["1", "2"]

@@ -38,6 +38,7 @@ from sparkify.engine.sql.redshift.history import (
     reads_history,
     rows_of_tag,
 )
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
@@ -546,7 +547,8 @@ class ClientSession:
         try:
             if status == b"I":
                 cursor.execute("BEGIN")
-            tag = step.handler(self.context, step.sql)
+            with case_sensitivity(self.case_sensitivity.last_known):  # COPY's table as the session names it
+                tag = step.handler(self.context, step.sql)
             if status == b"I":
                 cursor.execute("COMMIT")
         except (Exception, KeyboardInterrupt) as exc:

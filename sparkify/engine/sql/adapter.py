@@ -32,7 +32,7 @@ from sparkify.engine.sql.redshift.navigation import has_name_path, session_decid
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
 from sparkify.engine.sql.redshift.procedures import procedure_statement
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
-from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity, keeps_case
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -83,7 +83,7 @@ def translate(
     columns_of: ColumnLookup | None = None,
     *,
     standard_strings: bool = False,
-    case_sensitive: bool = False,
+    case_sensitive: bool | None = None,
 ) -> str:
     """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
     Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
@@ -92,11 +92,14 @@ def translate(
     ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
     backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape.
     ``case_sensitive``: the session's enable_case_sensitive_identifier is true, so quoted names keep
-    their case (by default Redshift folds them).
+    their case (by default Redshift folds them); None: as set for what runs now (UNLOAD's query, as
+    its statement was read).
 
     ``columns_of`` tells the columns of the session's tables (:func:`columns_in_session`): with it, a
     select-list alias used in a later item or in WHERE becomes its expression, as on Redshift, unless a
     FROM table has a column of that name.  It is asked only for a statement with such a use."""
+    if case_sensitive is None:
+        case_sensitive = keeps_case()
     with case_sensitivity(case_sensitive):
         return _translation(sql, columns_of, (standard_strings, case_sensitive))
 

@@ -16,6 +16,11 @@ _CASE_SENSITIVE: ContextVar[bool] = ContextVar("enable_case_sensitive_identifier
 _TRUE_VALUES = frozenset(["true", "on", "1", "yes", "t", "y"])
 
 
+def keeps_case() -> bool:
+    """Whether quoted names keep their case in what runs now (see :func:`case_sensitivity`)."""
+    return _CASE_SENSITIVE.get()
+
+
 def quoted_name(text: str) -> str:
     """A quoted name (its quotes kept) as Redshift reads it in this session."""
     return text if _CASE_SENSITIVE.get() else text.lower()
