@@ -5,6 +5,7 @@ result column names a client sees).  The translation's caches never serve one se
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield running
 
 
+@contextlib.contextmanager
+def autocommitting(endpoint: RunningEndpoint) -> Iterator[Any]:
+    """A psycopg2 cursor on a connection of its own, each statement committed; closed at the end."""
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        yield connection.cursor()
+    finally:
+        connection.close()
+
+
 def columns_seen(cursor: Any, sql: str) -> list[str]:
     cursor.execute(sql)
     cursor.fetchall()
@@ -43,10 +55,7 @@ def catalog_names(cursor: Any, table_like: str) -> list[tuple[str, str]]:
 
 
 def test_quoted_names_fold_by_default(endpoint: RunningEndpoint) -> None:
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
+    with autocommitting(endpoint) as cursor:
         cursor.execute("SHOW enable_case_sensitive_identifier")
         assert cursor.fetchall() == [("off",)]
         cursor.execute('CREATE TABLE "MixedCase" ("ColA" int)')
@@ -55,16 +64,11 @@ def test_quoted_names_fold_by_default(endpoint: RunningEndpoint) -> None:
         assert columns_seen(cursor, 'select "ColA" from "MixedCase"') == ["cola"]
         cursor.execute("select cola from mixedcase")
         assert cursor.fetchall() == [(7,)]
-    finally:
-        connection.close()
 
 
 def test_the_guides_examples(endpoint: RunningEndpoint) -> None:
     """r_enable_case_sensitive_identifier.md's two examples, with their documented output."""
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
+    with autocommitting(endpoint) as cursor:
         cursor.execute("SET enable_case_sensitive_identifier TO true")
         cursor.execute("SHOW enable_case_sensitive_identifier")
         assert cursor.fetchall() == [("true",)]
@@ -85,8 +89,6 @@ def test_the_guides_examples(endpoint: RunningEndpoint) -> None:
             cursor.execute("CREATE TABLE MixedCasedTable2 (MixedCasedColumn int)")
         assert columns_seen(cursor, quoted[:-1] + '2"') == ["mixedcasedcolumn"]
         assert columns_seen(cursor, "SELECT MixedCasedColumn FROM MixedCasedTable2") == ["mixedcasedcolumn"]
-    finally:
-        connection.close()
 
 
 ALIASED = 'SELECT 1 AS "TheAnswer", "Kept"."Value" FROM (SELECT 2 AS "Value") AS "Kept"'
@@ -105,15 +107,10 @@ def assert_each_setting_answers(cursor: Any, set_to: Any) -> None:
 
 
 def test_switching_back_and_forth_with_psycopg2(endpoint: RunningEndpoint) -> None:
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
+    with autocommitting(endpoint) as cursor:
         assert_each_setting_answers(
             cursor, lambda value: cursor.execute(f"SET enable_case_sensitive_identifier TO {value}")
         )
-    finally:
-        connection.close()
 
 
 def test_redshift_connector_names_by_the_setting_its_statement_was_prepared_under(
@@ -153,16 +150,11 @@ def test_a_rolled_back_set_is_undone(endpoint: RunningEndpoint) -> None:
 
 
 def test_one_query_text_that_sets_it_then_uses_it(endpoint: RunningEndpoint) -> None:
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
+    with autocommitting(endpoint) as cursor:
         cursor.execute('SET enable_case_sensitive_identifier TO true; SELECT 1 AS "Both"')
         assert [column[0] for column in cursor.description] == ["Both"]
         cursor.execute('RESET enable_case_sensitive_identifier; SELECT 1 AS "Both"')
         assert [column[0] for column in cursor.description] == ["both"]
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize(
@@ -237,10 +229,7 @@ def test_the_scripts_embedded_path_follows_it_too(write_config: Any, tmp_path: P
 
 def test_copy_and_unload_read_quoted_names_by_the_setting(endpoint: RunningEndpoint, tmp_path: Path) -> None:
     (tmp_path / "rows.csv").write_text("1\n2\n")
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
+    with autocommitting(endpoint) as cursor:
         cursor.execute("SET enable_case_sensitive_identifier TO true")
         cursor.execute('CREATE TABLE "CopyKept" ("Number" int)')
         cursor.execute(f'COPY "CopyKept" ("Number") FROM \'{tmp_path}/rows.csv\' CSV')
@@ -254,6 +243,4 @@ def test_copy_and_unload_read_quoted_names_by_the_setting(endpoint: RunningEndpo
         cursor.execute("SET enable_case_sensitive_identifier TO true")
         cursor.execute('SELECT sum("Number") FROM "CopyKept"')
         assert cursor.fetchall() == [(3,)]
-    finally:
-        connection.close()
     assert sorted((tmp_path / "out_000").read_text().split()) == ["1", "2"]
