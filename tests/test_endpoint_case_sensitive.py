@@ -197,7 +197,10 @@ def test_the_session_follows_the_setting() -> None:
     assert setting.value(ask) is False
     setting.planned("rollback")  # may undo a SET: the backend is asked, once
     assert setting.value(ask) is True and setting.value(ask) is True and asked == ["asked"]
-    setting.planned("SELECT set_config('redshift.enable_case_sensitive_identifier', 'off', false)")
+    setting.planned("SELECT 1")
+    setting.planned("SET search_path TO public")
+    assert setting.value(ask) is True and asked == ["asked"]  # neither changes it
+    setting.planned("RESET ALL")
     assert setting.value(lambda: None) is True  # cannot be asked now: the last value known
     assert setting.value(lambda: "off") is False
 

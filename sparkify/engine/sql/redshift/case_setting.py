@@ -3,21 +3,22 @@
 The setting lives in the backend session (a custom setting, ``redshift.enable_case_sensitive_identifier``,
 which PostgreSQL never reports to the endpoint).  The endpoint follows it: a plain ``SET`` or ``RESET`` of
 it gives its new value at once (a later statement of the same query text is translated with it); any other
-statement that may change it (``set_config``, a transaction's end undoing a ``SET``, ``RESET ALL``,
-``DISCARD``) makes its value unknown, and the backend is asked before the next statement is planned."""
+statement that may change it (a transaction's end undoing a ``SET``, ``RESET ALL``, ``DISCARD``) makes
+its value unknown, and the backend is asked before the next statement is planned."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from sparkify.engine.sql.redshift.quoted_names import identifier_case_sensitive
+from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
 SETTING = "enable_case_sensitive_identifier"
 #: The query that asks the backend session for the setting's value.
 ASK = f"SELECT current_setting('redshift.{SETTING}', true)"
 #: Statements that may undo a SET of it: the end of a transaction (or of a savepoint's), RESET ALL, DISCARD.
-_UNDOING = frozenset(["ROLLBACK", "ABORT", "COMMIT", "END", "RESET", "DISCARD", "RELEASE"])
+_UNDOING = frozenset(["ROLLBACK", "ABORT", "COMMIT", "END", "DISCARD", "RELEASE"])
 
 
 class CaseSensitivity:
@@ -38,13 +39,16 @@ class CaseSensitivity:
         return self.known
 
     def planned(self, sql: str) -> None:
-        """``sql`` is about to run: follow what it does to the setting."""
-        mentions = SETTING in sql.lower()
-        first = sql.lstrip().split(None, 1)[:1]
-        leading = first[0].upper().rstrip(";") if first else ""
-        if leading == "SHOW" or (not mentions and leading not in _UNDOING):
-            return
-        self.known = self._set_by(sql) if mentions else None
+        """``sql`` is about to run: follow what it does to the setting.  Only its first word is read of
+        any other statement (a big INSERT is not scanned again); a SET or RESET is short."""
+        leading = first_keyword(sql)
+        if leading in ("SET", "RESET") and SETTING in sql.lower():
+            self.known = self._set_by(sql)
+        elif leading == "RESET":
+            if sql.split()[1:2] in (["ALL"], ["all"], ["ALL;"], ["all;"]):
+                self.known = None
+        elif leading in _UNDOING:
+            self.known = None
 
     @staticmethod
     def _set_by(sql: str) -> bool | None:
