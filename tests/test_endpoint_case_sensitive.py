@@ -188,6 +188,8 @@ def test_the_session_follows_the_setting() -> None:
 
     setting = CaseSensitivity()
     assert setting.value(ask) is False and asked == []
+    setting.planned("COMMIT")  # no SET of it before: nothing to undo, nothing asked
+    assert setting.value(ask) is False and asked == []
     setting.planned("SET enable_case_sensitive_identifier TO 'true'")
     assert setting.value(ask) is True and asked == []
     setting.planned("SHOW enable_case_sensitive_identifier")
@@ -199,6 +201,7 @@ def test_the_session_follows_the_setting() -> None:
     assert setting.value(ask) is True and setting.value(ask) is True and asked == ["asked"]
     setting.planned("SELECT 1")
     setting.planned("SET search_path TO public")
+    setting.planned("COMMIT")
     assert setting.value(ask) is True and asked == ["asked"]  # neither changes it
     setting.planned("RESET ALL")
     assert setting.value(lambda: None) is True  # cannot be asked now: the last value known

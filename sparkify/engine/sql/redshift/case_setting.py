@@ -27,6 +27,9 @@ class CaseSensitivity:
     def __init__(self) -> None:
         self.known: bool | None = False  # None: a statement may have changed it; the backend is asked
         self.last_known = False
+        #: A SET or RESET of it ran since the backend was last asked: a transaction's end may undo it (with
+        #: none, a transaction's end changes nothing, and nothing is asked: no round trip per transaction).
+        self.set_since_asked = False
 
     def value(self, ask: Callable[[], str | None]) -> bool:
         """The setting now; ``ask`` reads it from the backend (None: it cannot be asked now)."""
@@ -35,6 +38,7 @@ class CaseSensitivity:
             if answer is None:
                 return self.last_known
             self.known = identifier_case_sensitive(answer)
+            self.set_since_asked = False
         self.last_known = self.known
         return self.known
 
@@ -44,10 +48,11 @@ class CaseSensitivity:
         leading = first_keyword(sql)
         if leading in ("SET", "RESET") and SETTING in sql.lower():
             self.known = self._set_by(sql)
+            self.set_since_asked = True
         elif leading == "RESET":
             if sql.split()[1:2] in (["ALL"], ["all"], ["ALL;"], ["all;"]):
                 self.known = None
-        elif leading in _UNDOING:
+        elif leading in _UNDOING and self.set_since_asked:  # the end of a transaction that may have set it
             self.known = None
 
     @staticmethod
