@@ -27,8 +27,8 @@ class CaseSensitivity:
     def __init__(self) -> None:
         self.known: bool | None = False  # None: a statement may have changed it; the backend is asked
         self.last_known = False
-        #: A SET or RESET of it ran since the backend was last asked: a transaction's end may undo it (with
-        #: none, a transaction's end changes nothing, and nothing is asked: no round trip per transaction).
+        #: A SET or RESET of it ran since the last transaction's end: the next end may undo it (with none,
+        #: a transaction's end changes nothing, and nothing is asked: no round trip per transaction).
         self.set_since_asked = False
 
     def value(self, ask: Callable[[], str | None]) -> bool:
@@ -38,7 +38,6 @@ class CaseSensitivity:
             if answer is None:
                 return self.last_known
             self.known = identifier_case_sensitive(answer)
-            self.set_since_asked = False
         self.last_known = self.known
         return self.known
 
@@ -54,6 +53,8 @@ class CaseSensitivity:
                 self.known = None
         elif leading in _UNDOING and self.set_since_asked:  # the end of a transaction that may have set it
             self.known = None
+            if leading != "RELEASE" and "TO" not in sql.upper().split()[:3]:  # the whole transaction ended
+                self.set_since_asked = False
 
     @staticmethod
     def _set_by(sql: str) -> bool | None:
