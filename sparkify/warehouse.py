@@ -34,6 +34,8 @@ from sparkify.engine.sql.load_errors import (
     RejectedRecord,
     record_in_stl_load_errors,
 )
+from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
+from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
     DEFAULT_DAYS,
     DEFAULT_SIZE,
@@ -43,6 +45,7 @@ from sparkify.engine.sql.redshift.history import (
     reads_history,
 )
 from sparkify.engine.sql.redshift.load_commits import record_load_commits
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
 from sparkify.engine.sql.text import collapse_whitespace, first_keyword, mask_secrets
 from sparkify.engine.unload.statement import run_unload, unload_details
 from sparkify.errors import (
@@ -84,6 +87,8 @@ class Warehouse:
         #: The local engine's record of the statements run (sys_query_history …), shared with the endpoint's.
         self.history: QueryHistory | None = None
         self._query_id: int | None = None  # the history's id of the COPY running, for its load records
+        #: The session's enable_case_sensitive_identifier, as the translation reads it.
+        self._case_sensitivity = CaseSensitivity()
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             self.version: str = cursor.fetchone()[0]
@@ -118,7 +123,8 @@ class Warehouse:
     def _execute(self, sql: str) -> CopyResult | None:
         if self.is_redshift:
             return self._execute_on_redshift(sql)
-        with self._recorded(sql) as record:
+        case_sensitive = self._case_sensitive_for(sql)
+        with self._recorded(sql) as record, case_sensitivity(case_sensitive):
             if first_keyword(sql) == "UNLOAD":
                 record.unload = unload_details(sql, None)
                 record.unload = unload_details(sql, run_unload(self.connection, sql))
@@ -126,13 +132,28 @@ class Warehouse:
             if first_keyword(sql) == "COPY":
                 return self._copy(sql, record)
             with self.connection.cursor() as cursor:
-                cursor.execute(translate(sql, columns_in_session(cursor)))
+                cursor.execute(translate(sql, columns_in_session(cursor), case_sensitive=case_sensitive))
                 record.returned_rows = max(cursor.rowcount, 0)
                 created = _CREATE_TABLE_AS.match(sql)
                 if created:
                     # Redshift analyzes a table made by CREATE TABLE AS by itself; PostgreSQL needs asking.
                     cursor.execute(f"ANALYZE {created.group(1)}")
         return None
+
+    def _case_sensitive_for(self, sql: str) -> bool:
+        """Whether quoted names keep their case in ``sql`` (the session's enable_case_sensitive_identifier
+        as it runs); then follows what ``sql`` does to the setting."""
+        case_sensitive = self._case_sensitivity.value(self._case_setting)
+        self._case_sensitivity.planned(sql)
+        return case_sensitive
+
+    def _case_setting(self) -> str | None:
+        """The session's enable_case_sensitive_identifier (None: its transaction failed, cannot be asked)."""
+        if self.connection.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+            return None
+        with self.connection.cursor() as cursor:
+            cursor.execute(CASE_SETTING_QUERY)
+            return cursor.fetchone()[0]
 
     def _copy(self, sql: str, record: QueryRecord) -> CopyResult:
         translate(sql)  # refuses what Redshift would
@@ -180,10 +201,12 @@ class Warehouse:
             return names, rows
 
     def commit(self) -> None:
+        self._case_sensitivity.planned("COMMIT")  # a SET LOCAL ends with the transaction
         with driver_errors():
             self.connection.commit()
 
     def rollback(self) -> None:
+        self._case_sensitivity.planned("ROLLBACK")  # a SET of the transaction is undone
         with driver_errors():
             self.connection.rollback()
 

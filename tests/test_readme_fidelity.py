@@ -26,6 +26,7 @@ SURFACE_TESTS = (
     "test_endpoint_types.py",
     "test_late_binding_views.py",
     "test_decimal_branches.py",
+    "test_endpoint_case_sensitive.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

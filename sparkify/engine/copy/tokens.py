@@ -8,6 +8,7 @@ engine does not offer), and keeps ``'\\N'`` (COPY's default null string) as the 
 from __future__ import annotations
 
 from sparkify.engine.errors import CopyStatementError
+from sparkify.engine.sql.redshift.quoted_names import quoted_name
 from sparkify.engine.sql.tokens import SqlLexError, Token, escaped_literal_spans, replace_spans, tokens
 
 _END = Token("end", 0, 0, "")
@@ -124,9 +125,10 @@ def _octal_digits(body: str, start: int) -> str:
 
 
 def folded_name(token: Token) -> str | None:
-    """A name as Redshift reads it: quoted or bare, folded to lower case; None when the token is no name."""
+    """A name as Redshift reads it: bare, folded to lower case; quoted, folded too unless the session keeps
+    quoted names' case; None when the token is no name."""
     if token.name == "IDENT" and token.text.startswith('"'):
-        return token.text[1:-1].replace('""', '"').lower()
+        return quoted_name(token.text)[1:-1].replace('""', '"')
     if token.word:
         return token.text.lower()
     return None

@@ -45,13 +45,14 @@ Step = Forward | ServerSide | Refuse
 _CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent twice: not kept
 
 
-def classify(sql: str, *, standard_strings: bool = False) -> Step:
+def classify(sql: str, *, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
     """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
     texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
-    extended), and the verdict depends on the text and the session's standard_conforming_strings alone."""
+    extended), and the verdict depends on the text and the session's standard_conforming_strings and
+    enable_case_sensitive_identifier alone."""
     if len(sql) <= _CACHED_TEXT:
-        return _classify_cached(sql, standard_strings)
-    return _classify(sql, standard_strings)
+        return _classify_cached(sql, standard_strings, case_sensitive)
+    return _classify(sql, standard_strings, case_sensitive)
 
 
 class _NoColumns:
@@ -69,10 +70,12 @@ class _NoColumns:
         return {}
 
 
-def _classify(sql: str, standard_strings: bool = False) -> Step:
+def _classify(sql: str, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
     no_columns = _NoColumns()
     try:
-        translated = adapter.translate(sql, no_columns, standard_strings=standard_strings)
+        translated = adapter.translate(
+            sql, no_columns, standard_strings=standard_strings, case_sensitive=case_sensitive
+        )
     except EngineError as exc:
         return Refuse(str(exc), "0A000")
     except ValueError:  # not lexically SQL: PostgreSQL answers it in its own words

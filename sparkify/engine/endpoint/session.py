@@ -28,6 +28,8 @@ from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
+from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
     LoadDetails,
     QueryHistory,
@@ -36,6 +38,7 @@ from sparkify.engine.sql.redshift.history import (
     reads_history,
     rows_of_tag,
 )
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
@@ -119,6 +122,7 @@ class ClientSession:
         self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
+        self.case_sensitivity = CaseSensitivity()
         #: The client's text and the translation last sent for it, when they differ: an error's position
         #: is given in the client's text (errors come back before anything else is sent).
         self.sent_texts: tuple[str, str] | None = None
@@ -177,11 +181,14 @@ class ClientSession:
 
     def plan(self, sql: str) -> Step:
         """What to do with one statement."""
-        step = classify(sql, standard_strings=self.backend.standard_strings)
+        case_sensitive = self.case_sensitivity.value(self._asked_case_sensitivity)
+        step = classify(sql, standard_strings=self.backend.standard_strings, case_sensitive=case_sensitive)
+        self.case_sensitivity.planned(sql)
         if reads_history(sql):  # it sees every statement run before it
             self.history.flush()
         if isinstance(step, Forward):
-            translated = (self.with_session_columns(sql) if step.lateral else None) or step.sql
+            lateral = self.with_session_columns(sql, case_sensitive) if step.lateral else None
+            translated = lateral or step.sql
             final = endpoint_sql(
                 translated,
                 version=self.endpoint.version_text,
@@ -192,7 +199,7 @@ class ClientSession:
             return Forward(final, final == sql, step.tag)
         return step
 
-    def with_session_columns(self, sql: str) -> str | None:
+    def with_session_columns(self, sql: str, case_sensitive: bool) -> str | None:
         """``sql`` translated with its lateral aliases decided by the columns of the session's tables (None
         when the backend cannot be asked: its transaction failed, the statement will fail anyway).  The
         backend answers everything forwarded before first; the question is one simple query."""
@@ -200,7 +207,20 @@ class ClientSession:
         if self.skipping or self.backend.status == b"E":
             return None
         lookup = adapter.columns_in_session(self.context.connection.cursor())
-        return adapter.translate(sql, lookup, standard_strings=self.backend.standard_strings)
+        return adapter.translate(
+            sql, lookup, standard_strings=self.backend.standard_strings, case_sensitive=case_sensitive
+        )
+
+    def _asked_case_sensitivity(self) -> str | None:
+        """The backend session's enable_case_sensitive_identifier (None: it cannot be asked now, its
+        transaction failed).  The backend answers everything forwarded before first."""
+        self.collect_answers()
+        if self.skipping or self.backend.status == b"E":
+            return None
+        cursor = self.context.connection.cursor()
+        cursor.execute(CASE_SETTING_QUERY)
+        row = cursor.fetchone()
+        return row[0] if row else None
 
     # --- simple query -----------------------------------------------------------------------------------
 
@@ -528,7 +548,8 @@ class ClientSession:
         try:
             if status == b"I":
                 cursor.execute("BEGIN")
-            tag = step.handler(self.context, step.sql)
+            with case_sensitivity(self.case_sensitivity.last_known):  # COPY's table as the session names it
+                tag = step.handler(self.context, step.sql)
             if status == b"I":
                 cursor.execute("COMMIT")
         except (Exception, KeyboardInterrupt) as exc:

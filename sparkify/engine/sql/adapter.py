@@ -33,6 +33,7 @@ from sparkify.engine.sql.redshift.navigation import has_name_path, session_decid
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
 from sparkify.engine.sql.redshift.procedures import procedure_statement
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
+from sparkify.engine.sql.redshift.quoted_names import case_sensitivity, keeps_case
 from sparkify.engine.sql.redshift.refusals import refusal
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.redshift.statements import REDSHIFT_SETTINGS, SHIM_PATH, rewrite_statement
@@ -78,18 +79,36 @@ def startup_options() -> str:
     return " ".join(f"-c {name}={value}" for name, value in REDSHIFT_STRING_SETTINGS.items())
 
 
-def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_strings: bool = False) -> str:
+def translate(
+    sql: str,
+    columns_of: ColumnLookup | None = None,
+    *,
+    standard_strings: bool = False,
+    case_sensitive: bool | None = None,
+) -> str:
     """One Redshift statement as PostgreSQL should run it; raises UnsupportedStatementError, with
     Redshift's wording, for SQL that Redshift would reject.  COPY and UNLOAD are returned as written:
     the emulators execute them.
 
     ``standard_strings``: the session's standard_conforming_strings is on (a client set it), so a
     backslash in a plain literal is itself, as the client then writes it, and not Redshift's escape.
+    ``case_sensitive``: the session's enable_case_sensitive_identifier is true, so quoted names keep
+    their case (by default Redshift folds them); None: as set for what runs now (UNLOAD's query, as
+    its statement was read).
 
     ``columns_of`` tells the columns of the session's tables (:func:`columns_in_session`): with it, a
     select-list alias used in a later item or in WHERE becomes its expression, as on Redshift, unless a
     FROM table has a column of that name.  It is asked only for a statement with such a use."""
-    if _SHAPE_VERDICTS.in_known_frame(sql, standard_strings):
+    if case_sensitive is None:
+        case_sensitive = keeps_case()
+    with case_sensitivity(case_sensitive):
+        return _translation(sql, columns_of, (standard_strings, case_sensitive))
+
+
+def _translation(sql: str, columns_of: ColumnLookup | None, reading: tuple[bool, bool]) -> str:
+    """:func:`translate` under the session's ``reading`` (standard_conforming_strings, case sensitivity)."""
+    standard_strings = reading[0]
+    if _SHAPE_VERDICTS.in_known_frame(sql, reading):
         return sql  # a known frame around lone literals: as the statement it was learnt from, unchanged
     scanned = lexed(sql)  # one scan for the first keyword and the shape, a big INSERT's rows included
     if scanned is not None and scanned.leading_keyword in _EMULATED:
@@ -98,16 +117,20 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
         sql = with_redshift_escapes(sql)
         scanned = lexed(sql)
     shape = shape_of(scanned) if scanned is not None else None
-    if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _sample_translation):
-        _SHAPE_VERDICTS.learn_frame(sql, shape, standard_strings)
+    if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, reading, _sample_translation):
+        _SHAPE_VERDICTS.learn_frame(sql, shape, reading)
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
     return _lexed_translation(sql, columns_of)
 
 
 def in_known_frame(sql: str) -> bool:
     """Whether ``sql`` is one statement of a known frame (see :class:`ShapeVerdicts`), whatever the
-    session's standard_conforming_strings: a frame holds no backslash, so both lex it alike."""
-    return _SHAPE_VERDICTS.in_known_frame(sql, False) or _SHAPE_VERDICTS.in_known_frame(sql, True)
+    session's settings: a frame holds no backslash, so each setting lexes and splits it alike."""
+    return any(
+        _SHAPE_VERDICTS.in_known_frame(sql, (standard_strings, case_sensitive))
+        for standard_strings in (False, True)
+        for case_sensitive in (False, True)
+    )
 
 
 def _sample_translation(sample: str) -> str | None:

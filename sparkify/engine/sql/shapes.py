@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,38 +232,41 @@ class ShapeVerdicts:
     A shape of one literal list that passes is also kept as its *frame*: the text before the list and the
     text after it.  A statement in a known frame is recognised without the scan (whose Python object per
     token is most of a big INSERT's cost): its two ends are compared as text, and what stands between them
-    is checked to be lists of lone literals by PostgreSQL's own parser, in C (:func:`lone_literal_lists`)."""
+    is checked to be lists of lone literals by PostgreSQL's own parser, in C (:func:`lone_literal_lists`).
+
+    Verdicts and frames are kept per *reading*: the session settings the translation depends on
+    (standard_conforming_strings, enable_case_sensitive_identifier), so none serves another setting."""
 
     def __init__(self, size: int = _KEPT_SHAPES, frames: int = _KEPT_FRAMES) -> None:
         self.size = size
-        self._verdicts: OrderedDict[tuple[str, bool], bool] = OrderedDict()
+        self._verdicts: OrderedDict[tuple[str, Hashable], bool] = OrderedDict()
         self.frames = frames
-        self._frames: OrderedDict[tuple[str, str, bool], None] = OrderedDict()
+        self._frames: OrderedDict[tuple[str, str, Hashable], None] = OrderedDict()
 
-    def learn_frame(self, sql: str, shape: Shape, standard_strings: bool) -> None:
+    def learn_frame(self, sql: str, shape: Shape, reading: Hashable) -> None:
         """``sql``, of ``shape``, passed unchanged: keep its frame, when it has one literal list."""
         if len(shape.lists) != 1 or "\\" in sql:
             return
         start, stop = shape.lists[0]
         if ";" in sql[:start] or ";" in sql[stop:]:  # one statement only: a frame also stands for its split
             return
-        frame = (sql[:start], sql[stop:], standard_strings)
+        frame = (sql[:start], sql[stop:], reading)
         with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
             self._frames[frame] = None
             self._frames.move_to_end(frame)
             while len(self._frames) > self.frames:
                 self._frames.popitem(last=False)
 
-    def in_known_frame(self, sql: str, standard_strings: bool) -> bool:
+    def in_known_frame(self, sql: str, reading: Hashable) -> bool:
         """Whether ``sql`` is a known frame around lists of lone literals: then it passes unchanged, as
         the statement the frame was learnt from did (the values and kinds of lone literals in a list decide
         nothing, as for the shapes; no backslash, so no Redshift escape to mark)."""
         if "\\" in sql:
             return False
         for frame in reversed(list(self._frames)):  # a copy: other sessions may learn meanwhile
-            head, tail, strings = frame
+            head, tail, learnt_reading = frame
             if (
-                strings == standard_strings
+                learnt_reading == reading
                 and len(sql) > len(head) + len(tail)
                 and sql.startswith(head)
                 and sql.endswith(tail)
@@ -275,11 +278,11 @@ class ShapeVerdicts:
         return False
 
     def passes_unchanged(
-        self, shape: Shape, standard_strings: bool, translate: Callable[[str], str | None]
+        self, shape: Shape, reading: Hashable, translate: Callable[[str], str | None]
     ) -> bool:
         """Whether every statement of ``shape`` passes unchanged; ``translate`` (the full translation,
         which may raise) is asked once per shape, for its sample."""
-        key = (shape.key, standard_strings)
+        key = (shape.key, reading)
         verdict = self._verdicts.get(key)
         if verdict is None:
             try:

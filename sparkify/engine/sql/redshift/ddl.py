@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.quoted_names import quoted_name
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
 IDENTITY_CACHE = 1000
@@ -177,9 +178,10 @@ def _table_keyword(words: list[str]) -> int | None:
 
 
 def _name(found: list[Token], first: int, last: int) -> str:
-    """The name as written, quoted parts folded to lower case as Redshift folds them."""
+    """The name as written, quoted parts as Redshift reads them in this session (folded by default)."""
     return "".join(
-        token.text.lower() if token.text.startswith('"') else token.text for token in found[first : last + 1]
+        quoted_name(token.text) if token.text.startswith('"') else token.text
+        for token in found[first : last + 1]
     )
 
 
@@ -232,8 +234,8 @@ def _foreign_key(found: list[Token], index: int, end: int, columns: list[str], n
 
 
 def _identifier(token: Token) -> str:
-    """A name as Redshift folds it: quoted or not, lower case."""
-    return token.text.strip('"').lower() if token.text.startswith('"') else token.text.lower()
+    """A name as Redshift reads it: lower case, quoted or not, unless the session keeps quoted names' case."""
+    return quoted_name(token.text).strip('"') if token.text.startswith('"') else token.text.lower()
 
 
 def _name_end(found: list[Token], first: int) -> int:

@@ -5,7 +5,8 @@ Function calls that Redshift answers differently go to the shim schema's functio
 literal); constructs PostgreSQL spells otherwise are respelt: ``TOP n`` as ``LIMIT n``, ``LISTAGG … WITHIN
 GROUP`` as ``string_agg`` (over a window: the window orders an ``array_agg``), ``APPROXIMATE COUNT``
 as ``COUNT``, ``NVL``/``NVL2``/``DECODE`` as ``COALESCE``/``CASE``, ``SYSDATE`` as a call.  Quoted
-identifiers fold to lower case as Redshift folds them by default.
+identifiers fold to lower case as Redshift folds them, unless the session keeps their case
+(:mod:`sparkify.engine.sql.redshift.quoted_names`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.quoted_names import quoted_name
 from sparkify.engine.sql.tokens import Token, closing_paren, is_call, split_arguments, tokens
 
 # Functions the shim schema answers for; a call is routed there explicitly, so that PostgreSQL's own
@@ -359,7 +361,7 @@ class _Renderer:
         token = self.found[index]
         text = token.text
         if token.name == "IDENT" and text.startswith('"'):
-            return text.lower()
+            return quoted_name(text)
         if text == "#" and _adjacent_name(self.found, index):
             # the name that follows carries it: #temp is the temporary table "#temp"
             return (

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sparkify.engine.sql.redshift.quoted_names import quoted_name
 from sparkify.engine.sql.tokens import Token, tokens
 
 
 def folded_name(token: Token) -> str:
-    """A name as Redshift folds it by default: quoted or not, lower case."""
+    """A name as Redshift reads it: quoted or not, lower case, unless the session keeps quoted names' case."""
     text = token.text
     if text.startswith('"'):
-        return text[1:-1].replace('""', '"').lower()
+        return quoted_name(text)[1:-1].replace('""', '"')
     return text.lower()
 
 
