@@ -123,6 +123,17 @@ def test_redshifts_interval_types_are_created_and_read_in_their_binary_forms(rc:
     assert cursor.fetchone() == [IntervalDayToSecond(12 * 86_400_000_000), IntervalYearToMonth(37)]
 
 
+def test_show_columns_and_the_metadata_api_name_redshifts_interval_types(rc: Any) -> None:
+    """SHOW COLUMNS (redshift_connector's get_columns) names them as a cluster does, not as PostgreSQL's
+    intervals of those ranges."""
+    cursor = rc.cursor()
+    cursor.execute("DROP TABLE IF EXISTS wire_interval_names")
+    cursor.execute("CREATE TABLE wire_interval_names (y2m INTERVAL YEAR TO MONTH, d2s INTERVALD2S)")
+    columns = cursor.get_columns(schema_pattern="public", tablename_pattern="wire_interval_names")
+    assert [(row[3], row[5]) for row in columns] == [("y2m", "intervaly2m"), ("d2s", "intervald2s")]
+    cursor.execute("DROP TABLE wire_interval_names")
+
+
 def test_a_plain_interval_still_reads_in_redshifts_twelve_bytes(rc: Any) -> None:
     cursor = rc.cursor()
     cursor.execute("SELECT INTERVAL '1 day 2 hours'")
