@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.literals import RewrittenTranslations, lifted_literals
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
@@ -68,6 +69,8 @@ _EMULATED = frozenset(["COPY", "UNLOAD"])
 #: No warning for each backslash: Redshift gives none.
 #: The translation's fast path (:mod:`sparkify.engine.sql.shapes`): which statement shapes pass unchanged.
 _SHAPE_VERDICTS = ShapeVerdicts()
+#: Its second fast path (:mod:`sparkify.engine.sql.literals`): rewritten statements' templates.
+_REWRITTEN = RewrittenTranslations()
 
 REDSHIFT_STRING_SETTINGS = {"standard_conforming_strings": "off", "escape_string_warning": "off"}
 
@@ -100,6 +103,11 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
     if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, standard_strings, _sample_translation):
         _SHAPE_VERDICTS.learn_frame(sql, shape, standard_strings)
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
+    lifted = lifted_literals(scanned) if scanned is not None else None
+    if lifted is not None:
+        return _REWRITTEN.translation(
+            lifted, standard_strings, lambda text: _lexed_translation(text, columns_of), _text_decides
+        )
     return _lexed_translation(sql, columns_of)
 
 
@@ -107,6 +115,11 @@ def in_known_frame(sql: str) -> bool:
     """Whether ``sql`` is one statement of a known frame (see :class:`ShapeVerdicts`), whatever the
     session's standard_conforming_strings: a frame holds no backslash, so both lex it alike."""
     return _SHAPE_VERDICTS.in_known_frame(sql, False) or _SHAPE_VERDICTS.in_known_frame(sql, True)
+
+
+def _text_decides(sql: str) -> bool:
+    """Whether the translation of ``sql`` depends on its text alone, not on the session's tables."""
+    return not (uses_lateral_aliases(sql) or session_decides(sql))
 
 
 def _sample_translation(sample: str) -> str | None:
@@ -297,3 +310,4 @@ def prepare_database(connection: Any) -> None:
         connection.commit()
     learn_catalog(connection)
     _SHAPE_VERDICTS.forget()  # a verdict learnt before the catalog was known may differ now
+    _REWRITTEN.forget()
