@@ -97,7 +97,7 @@ def test_the_rewritten_statements_are_served_from_templates() -> None:
         sql = template.format(s="'one'", n="1")
         assert full_translation(sql) != sql
         translation(sql)
-        assert adapter._REWRITTEN.serves(lifted(sql), False), sql
+        assert adapter._REWRITTEN.serves(lifted(sql), (False, False)), sql
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_a_key_whose_literal_the_rewrite_duplicates_keeps_no_template() -> None:
     sql = "SELECT * FROM (SELECT k, v FROM t) PIVOT (sum(v) FOR k IN ('a', 'b'))"
     other = "SELECT * FROM (SELECT k, v FROM t) PIVOT (sum(v) FOR k IN ('c', 'd'))"
     assert translation(sql) == full_translation(sql)
-    assert not adapter._REWRITTEN.serves(lifted(sql), False)
+    assert not adapter._REWRITTEN.serves(lifted(sql), (False, False))
     assert translation(other) == full_translation(other)
 
 
@@ -213,3 +213,24 @@ def test_literals_whose_value_may_decide_stay_in_the_key(sql: str) -> None:
         assert result is not None and result.literals == ("1",)
     else:
         assert result is None
+
+
+def test_a_statement_whose_translation_asks_for_the_session_tables_asks_every_time() -> None:
+    """The endpoint's lookup of the session's tables (a select-list alias used later): asked for each
+    statement of the key, never answered from a template; a statement that asks nothing is served."""
+    asked: list[object] = []
+
+    def columns_of(relations):  # type: ignore[no-untyped-def]
+        asked.append(relations)
+        return {}
+
+    for value in ("'x'", "'y'", "'it''s'"):
+        sql = f"SELECT NVL(a, 0) AS b, b + 1 AS c FROM t WHERE k = {value}"
+        before = len(asked)
+        assert adapter.translate(sql, columns_of) == adapter._lexed_translation(sql, columns_of)
+        assert len(asked) > before
+        assert not adapter._REWRITTEN.serves(lifted(sql), (False, True))
+    for value in ("'x'", "'y'"):
+        sql = f"SELECT NVL(a, 0) FROM t WHERE k = {value}"
+        assert adapter.translate(sql, columns_of) == adapter._lexed_translation(sql, columns_of)
+    assert adapter._REWRITTEN.serves(lifted(sql), (False, True))

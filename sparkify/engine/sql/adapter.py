@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
-from sparkify.engine.sql.literals import RewrittenTranslations, lifted_literals
+from sparkify.engine.sql.literals import Lifted, RewrittenTranslations, lifted_literals
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
@@ -105,10 +105,28 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
     lifted = lifted_literals(scanned) if scanned is not None else None
     if lifted is not None:
-        return _REWRITTEN.translation(
-            lifted, standard_strings, lambda text: _lexed_translation(text, columns_of), _text_decides
-        )
+        return _rewritten_translation(lifted, standard_strings, columns_of)
     return _lexed_translation(sql, columns_of)
+
+
+def _rewritten_translation(lifted: Lifted, standard_strings: bool, columns_of: ColumnLookup | None) -> str:
+    """The statement's translation from its key's template (:mod:`sparkify.engine.sql.literals`).  A
+    statement whose translation asks for the session's tables (or, with no lookup given, would) keeps no
+    template: its translation is the full path's every time, and the lookup asked as often."""
+    if columns_of is None:
+        return _REWRITTEN.translation(
+            lifted, (standard_strings, False), lambda text: _lexed_translation(text, None), _text_decides
+        )
+    asked: list[bool] = []
+    lookup = columns_of
+
+    def asking(relations: Any) -> Any:
+        asked.append(True)
+        return lookup(relations)
+
+    return _REWRITTEN.translation(
+        lifted, (standard_strings, True), lambda text: _lexed_translation(text, asking), lambda _: not asked
+    )
 
 
 def in_known_frame(sql: str) -> bool:

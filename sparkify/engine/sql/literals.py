@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from sparkify.engine.errors import EngineError
@@ -122,19 +122,20 @@ class RewrittenTranslations:
 
     def __init__(self, size: int = _KEPT_TEMPLATES) -> None:
         self.size = size
-        self._templates: OrderedDict[tuple[str, bool], tuple[str, ...] | None] = OrderedDict()
+        self._templates: OrderedDict[tuple[str, Hashable], tuple[str, ...] | None] = OrderedDict()
 
     def translation(
         self,
         lifted: Lifted,
-        standard_strings: bool,
+        session: Hashable,
         translate: Callable[[str], str],
         learnable: Callable[[str], bool],
     ) -> str:
         """The statement's translation: its key's template with its literals put back, else ``translate``
-        (the full path, which may raise), learning the key's template the first time.  ``learnable``: the
-        translation depends on the statement's text alone (not on the session's tables)."""
-        key = (lifted.key, standard_strings)
+        (the full path, which may raise), learning the key's template the first time.  ``session``: what
+        else the translation depends on (standard_conforming_strings, whether the session's tables are
+        asked); ``learnable``, asked after the translations: they depended on the text alone."""
+        key = (lifted.key, session)
         template = self._templates.get(key, ())
         if template:
             with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
@@ -142,16 +143,18 @@ class RewrittenTranslations:
             return _filled(template, lifted.literals)
         translated = translate(lifted.sql)
         if template == ():  # not asked before
-            learnt = _template(lifted, translated, translate) if learnable(lifted.sql) else None
+            learnt = _template(lifted, translated, translate)
+            if not learnable(lifted.sql):
+                learnt = None
             with contextlib.suppress(KeyError):
                 self._templates[key] = learnt
                 while len(self._templates) > self.size:
                     self._templates.popitem(last=False)
         return translated
 
-    def serves(self, lifted: Lifted, standard_strings: bool) -> bool:
+    def serves(self, lifted: Lifted, session: Hashable) -> bool:
         """Whether statements of ``lifted``'s key are served from a learnt template."""
-        return bool(self._templates.get((lifted.key, standard_strings)))
+        return bool(self._templates.get((lifted.key, session)))
 
     def forget(self) -> None:
         """What the translation learnt about the database changed (its catalog): every template goes."""
