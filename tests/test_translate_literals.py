@@ -12,6 +12,11 @@ from sparkify.engine.sql.literals import Lifted, RewrittenTranslations, lifted_l
 from sparkify.engine.sql.shapes import lexed
 from sparkify.engine.sql.tokens import with_redshift_escapes
 
+#: The session settings templates are kept apart by: standard_conforming_strings, and no lookup of the
+#: session's tables given (the scripts' path) or one given (the endpoint's).
+WITHOUT_LOOKUP = (False, True)
+WITH_LOOKUP = (False, False)
+
 
 def full_translation(sql: str, *, standard_strings: bool = False) -> str:
     """The translation without the fast paths: what every statement must get."""
@@ -97,7 +102,8 @@ def test_the_rewritten_statements_are_served_from_templates() -> None:
         sql = template.format(s="'one'", n="1")
         assert full_translation(sql) != sql
         translation(sql)
-        assert adapter._REWRITTEN.serves(lifted(sql), (False, False)), sql
+        translation(sql)
+        assert adapter._REWRITTEN.serves(lifted(sql), WITHOUT_LOOKUP), sql
 
 
 @pytest.mark.parametrize(
@@ -141,12 +147,15 @@ def test_a_key_whose_literal_the_rewrite_duplicates_keeps_no_template() -> None:
     sql = "SELECT * FROM (SELECT k, v FROM t) PIVOT (sum(v) FOR k IN ('a', 'b'))"
     other = "SELECT * FROM (SELECT k, v FROM t) PIVOT (sum(v) FOR k IN ('c', 'd'))"
     assert translation(sql) == full_translation(sql)
-    assert not adapter._REWRITTEN.serves(lifted(sql), (False, False))
+    assert translation(sql) == full_translation(sql)
+    assert not adapter._REWRITTEN.serves(lifted(sql), WITHOUT_LOOKUP)
     assert translation(other) == full_translation(other)
 
 
 def learnt(translate_text, sql: str) -> RewrittenTranslations:  # type: ignore[no-untyped-def]
     cache = RewrittenTranslations()
+    assert cache.translation(lifted(sql), False, translate_text, lambda _: True) == translate_text(sql)
+    assert not cache.serves(lifted(sql), False)  # a statement sent once costs no probe
     assert cache.translation(lifted(sql), False, translate_text, lambda _: True) == translate_text(sql)
     return cache
 
@@ -189,7 +198,8 @@ def test_a_literal_the_rewrite_keeps_in_place_is_served_from_the_template() -> N
 def test_a_statement_the_session_decides_keeps_no_template() -> None:
     cache = RewrittenTranslations()
     sql = "SELECT 1 FROM t WHERE a = 'x'"
-    assert cache.translation(lifted(sql), False, lambda text: text + " ", lambda _: False) == sql + " "
+    for _ in range(3):
+        assert cache.translation(lifted(sql), False, lambda text: text + " ", lambda _: False) == sql + " "
     assert not cache.serves(lifted(sql), False)
 
 
@@ -229,8 +239,8 @@ def test_a_statement_whose_translation_asks_for_the_session_tables_asks_every_ti
         before = len(asked)
         assert adapter.translate(sql, columns_of) == adapter._lexed_translation(sql, columns_of)
         assert len(asked) > before
-        assert not adapter._REWRITTEN.serves(lifted(sql), (False, True))
+        assert not adapter._REWRITTEN.serves(lifted(sql), WITH_LOOKUP)
     for value in ("'x'", "'y'"):
         sql = f"SELECT NVL(a, 0) FROM t WHERE k = {value}"
         assert adapter.translate(sql, columns_of) == adapter._lexed_translation(sql, columns_of)
-    assert adapter._REWRITTEN.serves(lifted(sql), (False, True))
+    assert adapter._REWRITTEN.serves(lifted(sql), WITH_LOOKUP)

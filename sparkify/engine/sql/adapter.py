@@ -111,21 +111,21 @@ def translate(sql: str, columns_of: ColumnLookup | None = None, *, standard_stri
 
 def _rewritten_translation(lifted: Lifted, standard_strings: bool, columns_of: ColumnLookup | None) -> str:
     """The statement's translation from its key's template (:mod:`sparkify.engine.sql.literals`).  A
-    statement whose translation asks for the session's tables (or, with no lookup given, would) keeps no
-    template: its translation is the full path's every time, and the lookup asked as often."""
-    if columns_of is None:
-        return _REWRITTEN.translation(
-            lifted, (standard_strings, False), lambda text: _lexed_translation(text, None), _text_decides
-        )
+    statement whose translation asks for the session's tables keeps no template: its translation is the
+    full path's every time, and the lookup is asked as often.  Without a lookup the translation depends on
+    the text alone: the templates learnt with and without one are kept apart."""
     asked: list[bool] = []
-    lookup = columns_of
 
     def asking(relations: Any) -> Any:
         asked.append(True)
-        return lookup(relations)
+        return columns_of(relations)  # type: ignore[misc]
 
+    lookup = None if columns_of is None else asking
     return _REWRITTEN.translation(
-        lifted, (standard_strings, True), lambda text: _lexed_translation(text, asking), lambda _: not asked
+        lifted,
+        (standard_strings, lookup is None),
+        lambda text: _lexed_translation(text, lookup),
+        lambda _: not asked,
     )
 
 
@@ -133,11 +133,6 @@ def in_known_frame(sql: str) -> bool:
     """Whether ``sql`` is one statement of a known frame (see :class:`ShapeVerdicts`), whatever the
     session's standard_conforming_strings: a frame holds no backslash, so both lex it alike."""
     return _SHAPE_VERDICTS.in_known_frame(sql, False) or _SHAPE_VERDICTS.in_known_frame(sql, True)
-
-
-def _text_decides(sql: str) -> bool:
-    """Whether the translation of ``sql`` depends on its text alone, not on the session's tables."""
-    return not (uses_lateral_aliases(sql) or session_decides(sql))
 
 
 def _sample_translation(sample: str) -> str | None:

@@ -3,14 +3,15 @@ literals lifted out.
 
 A client asks the same rewritten statement again and again with other values (SQLAlchemy's reflection
 names each new table by its oid and its name): each costs the full translation.  A statement is reduced to
-its *key*: every byte as written but its lifted literals, each reduced to its kind.  The first statement of
-a key is translated in full, and so is a *probe* (the statement with each lifted literal replaced by a
-distinct one of its kind).  Where each probe literal stands exactly once in the probe's translation, in
-order, and the translation around them, with the statement's own literals put back, is the statement's own
-translation, the text around them is the key's *template*: the literals passed through the rewrites
-untouched, and two unlike sets of values gave the same translation.  A later statement of the key is the
-template with its literals put back.  A key whose literals the rewrites move, duplicate, change or decide on
-keeps no template: its statements take the full path every time.
+its *key*: every byte as written but its lifted literals, each reduced to its kind.  The second statement
+of a key (a statement sent once costs no more) is translated in full, and so is a *probe*: the statement
+with each lifted literal replaced by a distinct one of its kind.  Where each probe literal stands exactly
+once in the probe's translation, in order, and the translation around them, with the statement's own
+literals put back, is the statement's own translation, the text around them is the key's *template*: the
+literals passed through the rewrites untouched, and two unlike sets of values gave the same translation.
+A later statement of the key is the template with its literals put back.  A key whose literals the
+rewrites move, duplicate, change or decide on keeps no template: its statements take the full path every
+time.
 
 Only literals standing as operands are lifted: not a function's argument (``DATEADD('day', …)``), a typed
 literal (``INTERVAL '1 day'``), a cast's operand, a pattern (``LIKE 'a%'``), an escape string or a
@@ -42,6 +43,8 @@ _NAME_KINDS = frozenset({"UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NA
 _MOST_LITERALS = 512
 _LONGEST_TEXT = 65536
 _KEPT_TEMPLATES = 1024
+#: A key's template once known to be none (a key seen once has the empty one).
+_NONE = ("",)
 _PROBE_NUMBER = 918370000  # nine digits for up to _MOST_LITERALS probes: none holds another
 
 
@@ -118,11 +121,12 @@ def _probe(name: str, number: int) -> str:
 
 
 class RewrittenTranslations:
-    """The templates learnt per key and standard_conforming_strings; None for a key that keeps none."""
+    """The templates learnt per key and session settings; the most recent kept.  A key is learnt the
+    second time it is seen; :data:`_NONE` for a key that keeps no template."""
 
     def __init__(self, size: int = _KEPT_TEMPLATES) -> None:
         self.size = size
-        self._templates: OrderedDict[tuple[str, Hashable], tuple[str, ...] | None] = OrderedDict()
+        self._templates: OrderedDict[tuple[str, Hashable], tuple[str, ...]] = OrderedDict()
 
     def translation(
         self,
@@ -136,49 +140,52 @@ class RewrittenTranslations:
         else the translation depends on (standard_conforming_strings, whether the session's tables are
         asked); ``learnable``, asked after the translations: they depended on the text alone."""
         key = (lifted.key, session)
-        template = self._templates.get(key, ())
-        if template:
+        template = self._templates.get(key)
+        if template is not None and len(template) > 1:
             with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
                 self._templates.move_to_end(key)
             return _filled(template, lifted.literals)
         translated = translate(lifted.sql)
-        if template == ():  # not asked before
+        if template is None:  # first seen: a statement sent once costs no probe
+            self._keep(key, ())
+        elif template == ():  # seen once before: learnt now
             learnt = _template(lifted, translated, translate)
-            if not learnable(lifted.sql):
-                learnt = None
-            with contextlib.suppress(KeyError):
-                self._templates[key] = learnt
-                while len(self._templates) > self.size:
-                    self._templates.popitem(last=False)
+            self._keep(key, learnt if learnable(lifted.sql) else _NONE)
         return translated
+
+    def _keep(self, key: tuple[str, Hashable], template: tuple[str, ...]) -> None:
+        with contextlib.suppress(KeyError):
+            self._templates[key] = template
+            while len(self._templates) > self.size:
+                self._templates.popitem(last=False)
 
     def serves(self, lifted: Lifted, session: Hashable) -> bool:
         """Whether statements of ``lifted``'s key are served from a learnt template."""
-        return bool(self._templates.get((lifted.key, session)))
+        return len(self._templates.get((lifted.key, session), ())) > 1
 
     def forget(self) -> None:
         """What the translation learnt about the database changed (its catalog): every template goes."""
         self._templates.clear()
 
 
-def _template(lifted: Lifted, translated: str, translate: Callable[[str], str]) -> tuple[str, ...] | None:
+def _template(lifted: Lifted, translated: str, translate: Callable[[str], str]) -> tuple[str, ...]:
     """The text around the probe literals in the probe's translation, when each stands there exactly once
     and in order and the statement's own literals put back give its own translation; else None."""
     try:
         probed = translate(lifted.probe)
     except (EngineError, ValueError):
-        return None
+        return _NONE
     pieces: list[str] = []
     position = 0
     for stand_in in lifted.probes:
         found = probed.find(stand_in, position)
         if found < 0 or probed.count(stand_in) != 1:
-            return None
+            return _NONE
         pieces.append(probed[position:found])
         position = found + len(stand_in)
     pieces.append(probed[position:])
     template = tuple(pieces)
-    return template if _filled(template, lifted.literals) == translated else None
+    return template if _filled(template, lifted.literals) == translated else _NONE
 
 
 def _filled(template: tuple[str, ...], literals: tuple[str, ...]) -> str:
