@@ -6,31 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.literals import Lifted, RewrittenTranslations, lifted_literals
 from sparkify.engine.sql.shapes import lexed
-from sparkify.engine.sql.tokens import with_redshift_escapes
+from tests.test_translate_frames import full_translation, translation
 
 #: The session settings templates are kept apart by: standard_conforming_strings, and no lookup of the
 #: session's tables given (the scripts' path) or one given (the endpoint's).
 WITHOUT_LOOKUP = (False, True)
 WITH_LOOKUP = (False, False)
-
-
-def full_translation(sql: str, *, standard_strings: bool = False) -> str:
-    """The translation without the fast paths: what every statement must get."""
-    try:
-        return adapter._lexed_translation(sql if standard_strings else with_redshift_escapes(sql), None)
-    except UnsupportedStatementError as exc:
-        return f"refused: {exc}"
-
-
-def translation(sql: str, *, standard_strings: bool = False) -> str:
-    try:
-        return adapter.translate(sql, standard_strings=standard_strings)
-    except UnsupportedStatementError as exc:
-        return f"refused: {exc}"
 
 
 def lifted(sql: str) -> Lifted:
