@@ -38,7 +38,8 @@ _NOT_CALLS = frozenset(
     }
 )  # fmt: skip
 #: Tokens before a literal that make it no operand: a pattern's, a custom operator's.
-_NOT_OPERAND_AFTER = frozenset({"TO", "Op"})
+_NOT_OPERAND_AFTER = frozenset({"TO", "Op", "IDENT"})
+_COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 _NAME_KINDS = frozenset({"UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
 _MOST_LITERALS = 512
 _LONGEST_TEXT = 65536
@@ -104,12 +105,24 @@ def _names_a_call(lexed: Lexed, index: int) -> bool:
 
 def _stands_as_operand(lexed: Lexed, index: int) -> bool:
     """Whether the literal at ``index`` is an operand: no name before it (a typed literal, LIKE's
-    pattern), no pattern's TO or custom operator, no cast after it."""
-    if index > 0:
-        before = lexed.scanned[index - 1]
-        if before.kind in _NAME_KINDS or lexed.names[index - 1] in _NOT_OPERAND_AFTER | {"IDENT"}:
-            return False
-    return not lexed.follows(index + 1, "TYPECAST")
+    pattern), no pattern's TO or custom operator, no cast after it; comments between count as nothing."""
+    before = _next_token(lexed, index, -1)
+    if before is not None and (
+        lexed.scanned[before].kind in _NAME_KINDS or lexed.names[before] in _NOT_OPERAND_AFTER
+    ):
+        return False
+    after = _next_token(lexed, index, 1)
+    return after is None or lexed.names[after] != "TYPECAST"
+
+
+def _next_token(lexed: Lexed, index: int, step: int) -> int | None:
+    """The index of the nearest token other than a comment from ``index`` in the direction ``step``."""
+    index += step
+    while 0 <= index < len(lexed.names):
+        if lexed.names[index] not in _COMMENTS:
+            return index
+        index += step
+    return None
 
 
 def _probe(name: str, number: int) -> str:
