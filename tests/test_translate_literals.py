@@ -192,6 +192,7 @@ def test_a_statement_the_session_decides_keeps_no_template() -> None:
     [
         "SELECT 1",  # a select-list literal stands as an operand too, but: no other here is the point below
         "SELECT NVL(a, 0) FROM t",  # a call's argument
+        "SELECT NVL /* c */ (a, 0) FROM t",  # one with a comment before its parenthesis
         "SELECT a FROM t WHERE d > DATE '2024-01-01'",  # a typed literal
         "SELECT a FROM t WHERE d > now() - INTERVAL /* c */ '2 weeks'",  # one with a comment between
         "SELECT a FROM t WHERE b = 'x' /* c */ ::text",  # a cast's operand, a comment between

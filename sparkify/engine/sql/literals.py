@@ -74,7 +74,8 @@ def lifted_literals(lexed: Lexed) -> Lifted | None:
     position = 0
     for index, name in enumerate(lexed.names):
         if name == "ASCII_40":
-            calls.append(index > 0 and _names_a_call(lexed, index - 1))
+            before = _next_token(lexed, index, -1)
+            calls.append(before is not None and _names_a_call(lexed, before))
         elif name == "ASCII_41" and calls:
             calls.pop()
         elif name in _LIFTED and not (calls and calls[-1]) and _stands_as_operand(lexed, index):
@@ -157,7 +158,10 @@ class RewrittenTranslations:
         if template is not None and len(template) > 1:
             with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
                 self._templates.move_to_end(key)
-            return _filled(template, lifted.literals)
+            filled = _filled(template, lifted.literals)
+            return (
+                lifted.sql if filled == lifted.sql else filled
+            )  # as written: the very text, as the full path
         translated = translate(lifted.sql)
         if template is None:  # first seen: a statement sent once costs no probe
             self._keep(key, ())
