@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
+from sparkify.engine.sql.literals import Lifted, RewrittenTranslations, lifted_literals
 from sparkify.engine.sql.redshift import SHIM_SCHEMA, shims
 from sparkify.engine.sql.redshift.access import DATABASE_SETUP, cluster_setup_statements
 from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_create_table, adapt_other_ddl
@@ -70,6 +71,8 @@ _EMULATED = frozenset(["COPY", "UNLOAD"])
 #: No warning for each backslash: Redshift gives none.
 #: The translation's fast path (:mod:`sparkify.engine.sql.shapes`): which statement shapes pass unchanged.
 _SHAPE_VERDICTS = ShapeVerdicts()
+#: Its second fast path (:mod:`sparkify.engine.sql.literals`): rewritten statements' templates.
+_REWRITTEN = RewrittenTranslations()
 
 REDSHIFT_STRING_SETTINGS = {"standard_conforming_strings": "off", "escape_string_warning": "off"}
 
@@ -120,7 +123,30 @@ def _translation(sql: str, columns_of: ColumnLookup | None, reading: tuple[bool,
     if shape is not None and _SHAPE_VERDICTS.passes_unchanged(shape, reading, _sample_translation):
         _SHAPE_VERDICTS.learn_frame(sql, shape, reading)
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
+    lifted = lifted_literals(scanned) if scanned is not None else None
+    if lifted is not None:
+        return _rewritten_translation(lifted, standard_strings, columns_of)
     return _lexed_translation(sql, columns_of)
+
+
+def _rewritten_translation(lifted: Lifted, standard_strings: bool, columns_of: ColumnLookup | None) -> str:
+    """The statement's translation from its key's template (:mod:`sparkify.engine.sql.literals`).  A
+    statement whose translation asks for the session's tables keeps no template: its translation is the
+    full path's every time, and the lookup is asked as often.  Without a lookup the translation depends on
+    the text alone: the templates learnt with and without one are kept apart."""
+    asked: list[bool] = []
+
+    def asking(relations: Any) -> Any:
+        asked.append(True)
+        return columns_of(relations)  # type: ignore[misc]
+
+    lookup = None if columns_of is None else asking
+    return _REWRITTEN.translation(
+        lifted,
+        (standard_strings, lookup is None),
+        lambda text: _lexed_translation(text, lookup),
+        lambda _: not asked,
+    )
 
 
 def in_known_frame(sql: str) -> bool:
@@ -325,3 +351,4 @@ def prepare_database(connection: Any) -> None:
         connection.commit()
     learn_catalog(connection)
     _SHAPE_VERDICTS.forget()  # a verdict learnt before the catalog was known may differ now
+    _REWRITTEN.forget()
