@@ -13,8 +13,9 @@ from tests.test_translate_frames import full_translation, translation
 
 #: The session settings templates are kept apart by: standard_conforming_strings, and no lookup of the
 #: session's tables given (the scripts' path) or one given (the endpoint's).
-WITHOUT_LOOKUP = (False, True)
-WITH_LOOKUP = (False, False)
+WITHOUT_LOOKUP = ((False, False), True)  # (standard_conforming_strings, case sensitivity), no lookup
+WITH_LOOKUP = ((False, False), False)
+CASE_SENSITIVE_WITHOUT_LOOKUP = ((False, True), True)
 
 
 def lifted(sql: str) -> Lifted:
@@ -88,6 +89,15 @@ def test_the_rewritten_statements_are_served_from_templates() -> None:
         translation(sql)
         translation(sql)
         assert adapter._REWRITTEN.serves(lifted(sql), WITHOUT_LOOKUP), sql
+
+
+def test_a_template_serves_only_the_case_sensitivity_it_was_learnt_under() -> None:
+    """enable_case_sensitive_identifier changes what a quoted name becomes: each setting learns its own."""
+    sql = TEMPLATES[0].format(s="'one'", n="1")
+    translation(sql)
+    translation(sql)
+    assert adapter._REWRITTEN.serves(lifted(sql), WITHOUT_LOOKUP)
+    assert not adapter._REWRITTEN.serves(lifted(sql), CASE_SENSITIVE_WITHOUT_LOOKUP)
 
 
 @pytest.mark.parametrize(

@@ -125,27 +125,42 @@ def _translation(sql: str, columns_of: ColumnLookup | None, reading: tuple[bool,
         return sql  # its shape's sample passed unchanged: so does every statement of the shape
     lifted = lifted_literals(scanned) if scanned is not None else None
     if lifted is not None:
-        return _rewritten_translation(lifted, standard_strings, columns_of)
+        return _rewritten_translation(lifted, reading, columns_of)
     return _lexed_translation(sql, columns_of)
 
 
-def _rewritten_translation(lifted: Lifted, standard_strings: bool, columns_of: ColumnLookup | None) -> str:
+class _AskedLookup:
+    """The session's column lookup (names, and :meth:`types`), noting whether the translation asked it."""
+
+    def __init__(self, columns_of: ColumnLookup) -> None:
+        self.columns_of = columns_of
+        self.asked = False
+
+    def __call__(self, relations: Any) -> Any:
+        self.asked = True
+        return self.columns_of(relations)
+
+    def types(self, relations: Any) -> Any:
+        self.asked = True
+        return self.columns_of.types(relations)  # type: ignore[attr-defined]
+
+
+def _rewritten_translation(
+    lifted: Lifted, reading: tuple[bool, bool], columns_of: ColumnLookup | None
+) -> str:
     """The statement's translation from its key's template (:mod:`sparkify.engine.sql.literals`).  A
-    statement whose translation asks for the session's tables keeps no template: its translation is the
-    full path's every time, and the lookup is asked as often.  Without a lookup the translation depends on
-    the text alone: the templates learnt with and without one are kept apart."""
-    asked: list[bool] = []
-
-    def asking(relations: Any) -> Any:
-        asked.append(True)
-        return columns_of(relations)  # type: ignore[misc]
-
-    lookup = None if columns_of is None else asking
+    statement whose translation asks for the session's tables (their columns or their types) keeps no
+    template: its translation is the full path's every time, and the lookup is asked as often.  Without a
+    lookup the translation depends on the text alone: the templates learnt with and without one are kept
+    apart, and so are those of each reading (standard_conforming_strings, case sensitivity)."""
+    lookup = None if columns_of is None else _AskedLookup(columns_of)
+    if lookup is not None and not hasattr(columns_of, "types"):
+        lookup.types = None  # type: ignore[assignment,method-assign]  # a lookup of names only
     return _REWRITTEN.translation(
         lifted,
-        (standard_strings, lookup is None),
+        (reading, lookup is None),
         lambda text: _lexed_translation(text, lookup),
-        lambda _: not asked,
+        lambda _: lookup is None or not lookup.asked,
     )
 
 

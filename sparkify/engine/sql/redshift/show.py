@@ -249,12 +249,14 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
 
 _SIZE = "information_schema._pg_{}(a.atttypid, a.atttypmod)::integer"
 #: A column's type as Redshift's SHOW COLUMNS names it (SUPER held as json).
-#: Redshift's two INTERVAL types are PostgreSQL's intervals of those ranges: their typmod tells them apart.
+#: Times and intervals keep their typmod, as a cluster's SHOW COLUMNS prints them (``time(3) without time
+#: zone``, ``interval day to second(4)``): it tells Redshift's two INTERVAL types apart (PostgreSQL's
+#: intervals of those ranges), and drivers read a declared fraction of a second from it.
 _DATA_TYPE = (
     "CASE WHEN a.atttypid = 'json'::regtype THEN 'super' "
     "WHEN a.atttypid = 'bytea'::regtype THEN 'binary varying' "
-    "WHEN format_type(a.atttypid, a.atttypmod) LIKE 'interval year to month%' THEN 'intervaly2m' "
-    "WHEN format_type(a.atttypid, a.atttypmod) LIKE 'interval day to second%' THEN 'intervald2s' "
+    "WHEN a.atttypid IN ('interval'::regtype, 'time'::regtype, 'timetz'::regtype, 'timestamp'::regtype, "
+    "'timestamptz'::regtype) THEN format_type(a.atttypid, a.atttypmod) "
     "ELSE format_type(a.atttypid, NULL) END"
 )
 
