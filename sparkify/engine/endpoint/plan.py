@@ -11,6 +11,7 @@ from pglast import parser as _pg
 from sparkify.engine.endpoint import serverside
 from sparkify.engine.errors import EngineError
 from sparkify.engine.sql import adapter
+from sparkify.engine.sql.redshift.lateral import AskedLookup
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens, words
@@ -55,23 +56,8 @@ def classify(sql: str, *, standard_strings: bool = False, case_sensitive: bool =
     return _classify(sql, standard_strings, case_sensitive)
 
 
-class _NoColumns:
-    """A session with no tables (a :class:`adapter.SessionColumns` without one): whether it was asked
-    tells that the session's own tables decide the translation."""
-
-    asked = False
-
-    def __call__(self, relations: object) -> dict[tuple[str, str], tuple[str, ...]]:
-        self.asked = True
-        return {}
-
-    def types(self, relations: object) -> dict[tuple[str, str], dict[str, str]]:
-        self.asked = True
-        return {}
-
-
 def _classify(sql: str, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
-    no_columns = _NoColumns()
+    no_columns = AskedLookup()  # the session's tables: none, but whether they were asked tells
     try:
         translated = adapter.translate(
             sql, no_columns, standard_strings=standard_strings, case_sensitive=case_sensitive

@@ -23,6 +23,7 @@ from sparkify.engine.sql.redshift.ddl import IDENTITY_CACHE, TableLayout, adapt_
 from sparkify.engine.sql.redshift.decimal_branches import may_declare_decimals, with_declared_decimals
 from sparkify.engine.sql.redshift.late_binding import late_binding_creation
 from sparkify.engine.sql.redshift.lateral import (
+    AskedLookup,
     ColumnLookup,
     columns_in_session,
     uses_lateral_aliases,
@@ -129,22 +130,6 @@ def _translation(sql: str, columns_of: ColumnLookup | None, reading: tuple[bool,
     return _lexed_translation(sql, columns_of)
 
 
-class _AskedLookup:
-    """The session's column lookup (names, and :meth:`types`), noting whether the translation asked it."""
-
-    def __init__(self, columns_of: ColumnLookup) -> None:
-        self.columns_of = columns_of
-        self.asked = False
-
-    def __call__(self, relations: Any) -> Any:
-        self.asked = True
-        return self.columns_of(relations)
-
-    def types(self, relations: Any) -> Any:
-        self.asked = True
-        return self.columns_of.types(relations)  # type: ignore[attr-defined]
-
-
 def _rewritten_translation(
     lifted: Lifted, reading: tuple[bool, bool], columns_of: ColumnLookup | None
 ) -> str:
@@ -153,9 +138,7 @@ def _rewritten_translation(
     template: its translation is the full path's every time, and the lookup is asked as often.  Without a
     lookup the translation depends on the text alone: the templates learnt with and without one are kept
     apart, and so are those of each reading (standard_conforming_strings, case sensitivity)."""
-    lookup = None if columns_of is None else _AskedLookup(columns_of)
-    if lookup is not None and not hasattr(columns_of, "types"):
-        lookup.types = None  # type: ignore[assignment,method-assign]  # a lookup of names only
+    lookup = None if columns_of is None else AskedLookup(columns_of)
     return _REWRITTEN.translation(
         lifted,
         (reading, lookup is None),

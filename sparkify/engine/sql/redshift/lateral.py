@@ -148,6 +148,27 @@ class SessionColumns:
         return found
 
 
+class AskedLookup:
+    """A column lookup (names, and :meth:`types` where it has them) that notes whether a translation asked
+    it: a translation that did depends on the session's tables, and is no verdict or template for others.
+    Without a lookup to ask, every table has no known columns."""
+
+    def __init__(self, columns_of: ColumnLookup | None = None) -> None:
+        self.columns_of = columns_of
+        self.asked = False
+        if columns_of is not None and not hasattr(columns_of, "types"):
+            # A lookup of names only offers no types: the translation sees none to ask, as without it.
+            self.types = None  # type: ignore[assignment,method-assign]
+
+    def __call__(self, relations: Collection[Relation]) -> Mapping[Relation, Sequence[str]]:
+        self.asked = True
+        return self.columns_of(relations) if self.columns_of is not None else {}
+
+    def types(self, relations: Collection[Relation]) -> Mapping[Relation, Mapping[str, str]]:
+        self.asked = True
+        return self.columns_of.types(relations) if self.columns_of is not None else {}  # type: ignore[attr-defined]
+
+
 def _qualified(relation: Relation) -> str:
     schema, name = relation
     quoted = '"' + name.replace('"', '""') + '"'
