@@ -26,7 +26,7 @@ from pathlib import Path
 
 from junit_summary import summary_line  # beside this script: python puts its folder first on sys.path
 
-USER = "peeruser"
+USER = "awsuser"  # a cluster's default master user, whom redshift_connector's suite names as grantor
 DATABASE = "dev"
 # A fixed password: the endpoint is on loopback for the length of one run, with a throw-away data folder.
 PASSWORD = "Peer-suite-pw1"

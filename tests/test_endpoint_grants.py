@@ -790,3 +790,72 @@ def test_alter_drop_truncate_and_column_privileges_on_a_table(endpoint: RunningE
     assert run(admin, f"SELECT count(*) FROM pg_tables WHERE tablename = '{table}'") == [(0,)]
     run(admin, f"DROP TABLE {other}")
     run(admin, f"DROP USER {user}")
+
+
+def test_show_grants_lists_the_grants_given_as_a_cluster_does(endpoint: RunningEndpoint, admin: Any) -> None:
+    """SHOW GRANTS / SHOW COLUMN GRANTS, and redshift_connector's get_table_privileges over them (its own
+    suite's expectations): the owner's own rights are not listed, ALL is Redshift's ten privileges (ALTER,
+    DROP and RULE with PostgreSQL's, without its MAINTAIN), each row with its grantor and grant option, a
+    user's grants before a role's; a grantee WITH GRANT OPTION grants ALTER onward."""
+    first, second, holder = unique("grants_u1"), unique("grants_u2"), unique("grants_all")
+    role, schema = unique("grants_role"), unique("grants_s")
+    for user in (first, second, holder):
+        run(admin, f"CREATE USER {user} PASSWORD '{PASSWORD}'")
+    run(admin, f"CREATE ROLE {role}")
+    run(admin, f"CREATE SCHEMA {schema}")
+    run(admin, f"CREATE TABLE {schema}.t (id INTEGER, secret VARCHAR(8))")
+    database = endpoint.database
+    show = f"SHOW GRANTS ON TABLE {database}.{schema}.t"
+    assert run(admin, show) == []
+    run(admin, f"GRANT INSERT ON {schema}.t TO ROLE {role}")
+    run(admin, f"GRANT SELECT ON {schema}.t TO {second}")
+    run(admin, f"GRANT USAGE ON SCHEMA {schema} TO {holder}")
+    run(admin, f"GRANT ALL ON {schema}.t TO {holder} WITH GRANT OPTION")
+    run(admin, f"SET SESSION AUTHORIZATION {holder}")
+    run(admin, f"GRANT SELECT ON {schema}.t TO {first}")
+    run(admin, f"GRANT ALTER ON {schema}.t TO {second}")
+    run(admin, "RESET SESSION AUTHORIZATION")
+    run(admin, f"GRANT SELECT (secret) ON {schema}.t TO {first}")
+
+    listed = [(row[6], row[4], row[7], row[8], row[10]) for row in run(admin, show)]
+    everything = ["ALTER", "DELETE", "DROP", "INSERT", "REFERENCES", "RULE", "SELECT", "TRIGGER", "TRUNCATE"]
+    assert listed == [
+        (first, "SELECT", "user", False, holder),
+        (second, "ALTER", "user", False, holder),
+        (second, "SELECT", "user", False, USER),
+        *[(holder, privilege, "user", True, USER) for privilege in [*everything, "UPDATE"]],
+        (role, "INSERT", "role", False, USER),
+    ]
+    columns = run(admin, f"SHOW COLUMN GRANTS ON TABLE {database}.{schema}.t")
+    assert [(row[3], row[4], row[6], row[9]) for row in columns] == [("secret", "SELECT", first, USER)]
+
+    connection = endpoint.redshift_connector()
+    try:
+        privileges = connection.cursor().get_table_privileges(database, schema, "t")
+        selects = [(row[3], row[4], row[6]) for row in privileges if row[5] == "SELECT"]
+        assert selects == [(holder, first, "NO"), (USER, second, "NO"), (USER, holder, "YES")]
+    finally:
+        connection.close()
+    with signed_in(endpoint, holder) as session:
+        assert _error_of(session, f"ALTER TABLE {schema}.t ADD COLUMN extra INTEGER") is None
+    run(admin, f"REVOKE ALL ON {schema}.t FROM {second}")
+    assert second not in [row[6] for row in run(admin, show)]
+    run(admin, f"DROP SCHEMA {schema} CASCADE")
+    run(admin, f"DROP USER {first}; DROP USER {second}; DROP USER {holder}; DROP ROLE {role}")
+
+
+def test_a_password_beyond_ascii_signs_in(endpoint: RunningEndpoint, admin: Any) -> None:
+    """A cluster takes a password with characters beyond ASCII (redshift_connector's suite signs in with
+    one, sent as its UTF-8 bytes); ASCII's space and control characters stay refused."""
+    user, password = unique("unicode_pw"), "C1cccccha\uff6fs"
+    run(admin, f"CREATE USER {user} PASSWORD '{password}'")
+    for client in _CLIENTS.values():
+        connection = client(endpoint, user, password)
+        try:
+            assert who_am_i(connection) == (user, user)
+        finally:
+            connection.close()
+    assert _error_of(admin, f"ALTER USER {user} PASSWORD 'Abcd 12345'") == (
+        "Password may use ASCII characters 33 to 126 only."
+    )
+    run(admin, f"DROP USER {user}")

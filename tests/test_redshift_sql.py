@@ -464,8 +464,11 @@ def test_show_listings_and_schema_quotas(rs: RedshiftSession) -> None:
     assert rs.value(public) == 1
     assert database in [row[0] for row in rs.run("SHOW DATABASES")]
     assert rs.run(f"SHOW CONSTRAINTS PRIMARY KEYS FROM TABLE {database}.public.listed_t") == []
+    # a cluster lists the grants given, not the owner's own rights
+    assert rs.run(f"SHOW GRANTS ON TABLE {database}.public.listed_t") == []
+    rs.run("GRANT SELECT ON listed_t TO PUBLIC")
     grants = rs.run(f"SHOW GRANTS ON TABLE {database}.public.listed_t")
-    assert "SELECT" in [row[4] for row in grants]
+    assert [(row[4], row[6], row[7], row[8]) for row in grants] == [("SELECT", "public", "public", False)]
     rs.run(
         "CREATE OR REPLACE FUNCTION listed_f (INTEGER) RETURNS INTEGER IMMUTABLE AS 'SELECT $1' LANGUAGE sql"
     )

@@ -21,7 +21,7 @@ import hashlib
 import secrets
 
 from sparkify.engine.errors import UnsupportedStatementError
-from sparkify.engine.sql.redshift.table_privileges import RECORDED, table_privilege_statement
+from sparkify.engine.sql.redshift.table_privileges import WORDS, table_privilege_statement
 from sparkify.engine.sql.text import quote_ident, quote_literal
 from sparkify.engine.sql.tokens import Token, tokens
 
@@ -50,7 +50,7 @@ def access_statement(found: list[Token], words: list[str]) -> str | None:
         return _user_statement(found, words)
     if words[:2] == ["CREATE", "ROLE"] and len(words) > 2:
         return _create_role(found, words)
-    if words[:1] in (["GRANT"], ["REVOKE"]) and RECORDED & set(words):
+    if words[:1] in (["GRANT"], ["REVOKE"]) and WORDS & set(words):
         respelt = _role_names(found)
         spelt = tokens(respelt) if respelt is not None else found
         recorded = table_privilege_statement(spelt, [token.word for token in spelt if token.text != ";"])
@@ -165,7 +165,8 @@ def stored_password(value: str, user: str) -> str:
 def check_clear_password(password: str) -> None:
     """Redshift's rules for a clear password (r_CREATE_USER): 8 to 64 characters, an upper-case and a
     lower-case letter and a digit, ASCII 33–126.  (The guide also names ' " \\ / @ as not allowed, and
-    then creates a user with the password '@AbC4321!': those are left to the cluster.)"""
+    then creates a user with the password '@AbC4321!': those are left to the cluster.  Characters beyond
+    ASCII are taken, as a cluster takes them: redshift_connector's own suite signs in with one.)"""
     if not 8 <= len(password) <= 64:
         raise UnsupportedStatementError("Password must be 8 to 64 characters long.")
     if not any(char.isascii() and char.isupper() for char in password):
@@ -174,7 +175,7 @@ def check_clear_password(password: str) -> None:
         raise UnsupportedStatementError("Password must contain a lowercase letter.")
     if not any(char.isascii() and char.isdigit() for char in password):
         raise UnsupportedStatementError("Password must contain a number.")
-    if any(not 33 <= ord(char) <= 126 for char in password):
+    if any(char.isascii() and not 33 <= ord(char) <= 126 for char in password):
         raise UnsupportedStatementError("Password may use ASCII characters 33 to 126 only.")
 
 

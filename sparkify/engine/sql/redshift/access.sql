@@ -99,11 +99,12 @@ SELECT n.nspname::text AS namespace_name, c.relname::text AS relation_name, a.pr
  CROSS JOIN LATERAL aclexplode(c.relacl) a
   LEFT JOIN sparkify_redshift.identities i ON i.identity_id = a.grantee
  WHERE c.relkind IN ('r', 'v', 'm', 'p') AND a.grantee <> c.relowner
+   AND a.privilege_type <> 'MAINTAIN'  -- PostgreSQL's, in its ALL: no Redshift privilege
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sparkify_redshift')
    AND (a.grantee = 0 OR i.identity_id IS NOT NULL)
-UNION ALL  -- Redshift's ALTER and DROP, which PostgreSQL has not (table_privileges.sql)
+UNION ALL  -- Redshift's ALTER, DROP and RULE, which PostgreSQL has not (table_privileges.sql)
 SELECT n.nspname::text, c.relname::text, p.privilege, p.grantee::integer,
-       coalesce(i.identity_name::text, 'public'), coalesce(i.identity_type, 'public'), false
+       coalesce(i.identity_name::text, 'public'), coalesce(i.identity_type, 'public'), p.grantable
   FROM sparkify_redshift.table_privileges p
   JOIN pg_catalog.pg_class c ON c.oid = p.table_oid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -27,11 +27,24 @@ _OF_TABLES = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 _OF_COLUMNS = (
     _OF_TABLES + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 )
+#: A grant's columns, from ``g`` (its grantor, grantee, privilege_type and is_grantable) and the grantee's
+#: identity ``i`` (sparkify_redshift.identities; none for PUBLIC).
 _GRANTEE = (
-    f"x.privilege_type{_V} AS privilege_type, x.grantee::integer AS identity_id, "
-    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
-    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
-    "x.is_grantable::boolean AS admin_option"
+    f"g.privilege_type{_V} AS privilege_type, g.grantee::integer AS identity_id, "
+    f"coalesce(i.identity_name::text, 'public'){_V} AS identity_name, "
+    f"coalesce(i.identity_type, 'public'){_V} AS identity_type, "
+    "g.is_grantable::boolean AS admin_option"
+)
+_IDENTITY = f"LEFT JOIN {SHIM_SCHEMA}.identities i ON i.identity_id = g.grantee "
+#: The order a cluster lists grants in: by grantee, its users' (and groups') ids before its roles'.
+_GRANT_ORDER = "(i.identity_type = 'role'), g.grantee, g.privilege_type"
+#: The grants a client gave on a table (``c``): its owner's own rights are none of them, PostgreSQL's
+#: MAINTAIN is no Redshift privilege, and Redshift's ALTER, DROP and RULE are recorded in the shim.
+_TABLE_GRANTS = (
+    "CROSS JOIN LATERAL (SELECT x.grantor, x.grantee, x.privilege_type, x.is_grantable "
+    "FROM aclexplode(c.relacl) x WHERE x.grantee <> c.relowner AND x.privilege_type <> 'MAINTAIN' "
+    "UNION ALL SELECT coalesce(p.grantor, c.relowner), p.grantee, p.privilege, p.grantable "
+    f"FROM {SHIM_SCHEMA}.table_privileges p WHERE p.table_oid = c.oid) g "
 )
 
 
@@ -305,21 +318,22 @@ def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str
     return (
         f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
         f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
-        f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(x.grantor){_V} AS grantor_name "
-        f"{_OF_TABLES.rstrip()}, "
-        "aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x "
+        f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(g.grantor){_V} AS grantor_name "
+        f"{_OF_TABLES}{_TABLE_GRANTS}{_IDENTITY}"
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        "ORDER BY identity_name, privilege_type"
+        "AND (g.grantee = 0 OR i.identity_id IS NOT NULL) "
+        f"ORDER BY {_GRANT_ORDER}"
     )
 
 
 def _column_grants(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
         f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, {_GRANTEE}, "
-        f"pg_get_userbyid(x.grantor){_V} AS grantor_name {_OF_COLUMNS.rstrip()}, "
-        "aclexplode(a.attacl) x "
+        f"pg_get_userbyid(g.grantor){_V} AS grantor_name {_OF_COLUMNS}"
+        f"CROSS JOIN LATERAL aclexplode(a.attacl) g {_IDENTITY}"
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        f"AND a.attname LIKE {like} ORDER BY a.attnum, identity_name, privilege_type"
+        f"AND a.attname LIKE {like} AND (g.grantee = 0 OR i.identity_id IS NOT NULL) "
+        f"ORDER BY a.attnum, {_GRANT_ORDER}"
     )
 
 

@@ -5,10 +5,14 @@ owner alters or drops there.
 call of the shim schema's ``grant_table_privileges``, which records the others (REVOKE removes them).  The
 shim's event triggers honour them: before an ALTER or DROP of a table or view, each one the session's user
 may alter or drop by such a grant is lent to that user, and given back to its owner after the statement
-(access.sql).
+(access.sql).  ``GRANT ALL`` on tables is PostgreSQL's ALL and Redshift's ALTER, DROP and RULE (the legacy
+privilege a cluster still lists among ALL's), each with its grantor and its grant option, as SHOW GRANTS
+lists them.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.text import quote_literal
@@ -16,18 +20,24 @@ from sparkify.engine.sql.tokens import Token
 
 #: The privileges on tables that PostgreSQL has no equal of.
 RECORDED = frozenset(["ALTER", "DROP"])
+#: What ALL on tables holds besides PostgreSQL's ALL (RULE: listed, and nothing to enforce).
+ALL_RECORDED = ("ALTER", "DROP", "RULE")
+#: The words of a GRANT or REVOKE that :func:`table_privilege_statement` may answer.
+WORDS = RECORDED | {"ALL"}
 _GRANTEE_ENDS = frozenset(["WITH", "CASCADE", "RESTRICT"])
 
 
 def table_privilege_statement(found: list[Token], words: list[str]) -> str | None:
-    """A GRANT or REVOKE that names ALTER or DROP on tables, as a DO block; None for any other statement."""
+    """A GRANT or REVOKE of ALTER, DROP or ALL on tables, as a DO block; None for any other statement."""
     meaningful = [token for token in found if token.text != ";"]
     first = 4 if words[1:4] == ["GRANT", "OPTION", "FOR"] else 1
     on = _top_level(words, "ON", first)
-    if on is None or not RECORDED & set(words[first:on]):
+    if on is None or not WORDS & set(words[first:on]):
         return None
     privileges = _items(meaningful, first, on)
     recorded = [item[0].word for item in privileges if len(item) == 1 and item[0].word in RECORDED]
+    if any(_is_all(item) for item in privileges):
+        recorded = list(ALL_RECORDED)
     if not recorded:
         return None
     to = _top_level(words, "TO" if words[0] == "GRANT" else "FROM", on)
@@ -47,11 +57,24 @@ def table_privilege_statement(found: list[Token], words: list[str]) -> str | Non
         statements.append(f"EXECUTE {quote_literal(statement)};")
     names = "ARRAY[" + ", ".join(quote_literal(name) for name in grantees) + "]::text[]"
     chosen = "ARRAY[" + ", ".join(quote_literal(name) for name in recorded) + "]::text[]"
-    granted = "true" if words[0] == "GRANT" else "false"
+    action = quote_literal(_action(words, first))
     statements.append(
-        f"PERFORM {SHIM_SCHEMA}.grant_table_privileges({tables}, {chosen}, {names}, {granted});"
+        f"PERFORM {SHIM_SCHEMA}.grant_table_privileges({tables}, {chosen}, {names}, {action}, current_user);"
     )
     return "DO $sparkify$ BEGIN " + " ".join(statements) + " END $sparkify$"
+
+
+def _action(words: list[str], first: int) -> str:
+    """What the statement does to the recorded privileges: GRANT, GRANT OPTION (WITH GRANT OPTION), REVOKE,
+    or REVOKE OPTION (REVOKE GRANT OPTION FOR: the privilege stays, its grant option goes)."""
+    if words[0] == "GRANT":
+        return "GRANT OPTION" if words[-3:] == ["WITH", "GRANT", "OPTION"] else "GRANT"
+    return "REVOKE OPTION" if first == 4 else "REVOKE"
+
+
+def _is_all(item: list[Token]) -> bool:
+    """``ALL`` or ``ALL PRIVILEGES`` as a privilege (not ``ALL (column, …)``)."""
+    return [token.word for token in item] in (["ALL"], ["ALL", "PRIVILEGES"])
 
 
 def _top_level(words: list[str], wanted: str, start: int) -> int | None:
@@ -88,8 +111,16 @@ def _tables(meaningful: list[Token], words: list[str], low: int, high: int) -> s
     if words[low] in ("SCHEMA", "DATABASE", "FUNCTION", "PROCEDURE", "LANGUAGE", "ALL"):
         return None
     low += 1 if words[low] == "TABLE" else 0
-    names = [_text(item).replace(" ", "") for item in _items(meaningful, low, high)]
+    items = _items(meaningful, low, high)
+    if any(_is_keyword_object(item) for item in items):  # ON DATASHARE d, ON MODEL m …: no table
+        return None
+    names = [_text(item).replace(" ", "") for item in items]
     return "ARRAY[" + ", ".join(f"{quote_literal(name)}::regclass" for name in names) + "]"
+
+
+def _is_keyword_object(item: list[Token]) -> bool:
+    """Whether a name after ON is no dotted table name: two names in a row (``DATASHARE d``)."""
+    return any(a.text != "." and b.text != "." for a, b in itertools.pairwise(item))
 
 
 def _grantee(item: list[Token]) -> str:

@@ -6,29 +6,51 @@
 CREATE TABLE IF NOT EXISTS sparkify_redshift.table_privileges (
     table_oid oid NOT NULL,
     grantee   oid NOT NULL,  -- 0: PUBLIC
-    privilege text NOT NULL CHECK (privilege IN ('ALTER', 'DROP')),
+    privilege text NOT NULL,
     PRIMARY KEY (table_oid, grantee, privilege)
 );
+-- RULE: one of ALL's privileges as a cluster lists them (nothing to enforce: Redshift has no rules).
+ALTER TABLE sparkify_redshift.table_privileges DROP CONSTRAINT IF EXISTS table_privileges_privilege_check;
+ALTER TABLE sparkify_redshift.table_privileges
+    ADD CONSTRAINT table_privileges_privilege_check CHECK (privilege IN ('ALTER', 'DROP', 'RULE')),
+    ADD COLUMN IF NOT EXISTS grantor oid,  -- the role that granted it (SHOW GRANTS' grantor_name)
+    ADD COLUMN IF NOT EXISTS grantable boolean NOT NULL DEFAULT false;  -- WITH GRANT OPTION
 GRANT SELECT ON sparkify_redshift.table_privileges TO PUBLIC;
 
--- GRANT / REVOKE of ALTER or DROP on ``tables``, by their owner (or a member of the owner).
+-- GRANT / REVOKE of ALTER, DROP or RULE on ``tables`` by ``grantor`` (the client's current role, which the
+-- session's user must be): by the owner (or a member of the owner), or by a holder of each privilege WITH
+-- GRANT OPTION.  ``action``: GRANT, GRANT OPTION, REVOKE, or REVOKE OPTION (the grant option only).
+DROP FUNCTION IF EXISTS sparkify_redshift.grant_table_privileges(regclass[], text[], text[], boolean);
 CREATE OR REPLACE FUNCTION sparkify_redshift.grant_table_privileges(tables regclass[], privileges text[],
-                                                                   grantees text[], granted boolean)
+                                                                   grantees text[], action text, grantor name)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     target regclass;
     roles oid[] := ARRAY(SELECT CASE WHEN g = 'public' THEN 0 ELSE g::regrole::oid END FROM unnest(grantees) g);
+    granting oid := grantor::regrole::oid;
 BEGIN
+    IF NOT pg_has_role(session_user, granting, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to grant as %', grantor USING ERRCODE = 'insufficient_privilege';
+    END IF;
     FOREACH target IN ARRAY tables LOOP
-        IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = target), 'USAGE') THEN
+        IF NOT pg_has_role(granting, (SELECT relowner FROM pg_class WHERE oid = target), 'USAGE')
+           AND (SELECT count(DISTINCT p.privilege) FROM sparkify_redshift.table_privileges p
+                 WHERE p.table_oid = target AND p.grantable AND p.privilege = ANY (privileges)
+                   AND (p.grantee = 0 OR pg_has_role(granting, p.grantee, 'USAGE')))
+               < cardinality(ARRAY(SELECT DISTINCT unnest(privileges))) THEN
             RAISE EXCEPTION 'permission denied for relation %', (SELECT relname FROM pg_class WHERE oid = target)
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        IF action = 'REVOKE OPTION' THEN
+            UPDATE sparkify_redshift.table_privileges SET grantable = false
+             WHERE table_oid = target AND grantee = ANY (roles) AND privilege = ANY (privileges);
+            CONTINUE;
+        END IF;
         DELETE FROM sparkify_redshift.table_privileges
          WHERE table_oid = target AND grantee = ANY (roles) AND privilege = ANY (privileges);
-        IF granted THEN
-            INSERT INTO sparkify_redshift.table_privileges
-            SELECT target, r, p FROM unnest(roles) r CROSS JOIN unnest(privileges) p;
+        IF action LIKE 'GRANT%' THEN
+            INSERT INTO sparkify_redshift.table_privileges (table_oid, grantee, privilege, grantor, grantable)
+            SELECT target, r, p, granting, action = 'GRANT OPTION' FROM unnest(roles) r CROSS JOIN unnest(privileges) p;
         END IF;
     END LOOP;
     DELETE FROM sparkify_redshift.table_privileges t WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = t.table_oid);
