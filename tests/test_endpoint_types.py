@@ -1,6 +1,7 @@
 """The types drivers send and read, as a Redshift cluster gives them, through a real endpoint: the column
 types Redshift refuses (in its words), VARBYTE (type 6551, its text the hex digits), INTERVAL YEAR TO
-MONTH and DAY TO SECOND (types 1188 and 1190, binary months and microseconds) — with redshift_connector
+MONTH and DAY TO SECOND (types 1188 and 1190, binary months and microseconds), ABSTIME (type 702, binary
+seconds since 1970) — with redshift_connector
 at each result transfer it negotiates, psycopg2 and psycopg 3."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from redshift_connector.interval import IntervalDayToSecond, IntervalYearToMonth
 
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
-VARBYTE, INTERVALY2M, INTERVALD2S = 6551, 1188, 1190
+VARBYTE, INTERVALY2M, INTERVALD2S, ABSTIME = 6551, 1188, 1190, 702
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,29 @@ def test_libpq_drivers_see_the_interval_types_codes(endpoint: RunningEndpoint) -
         cursor.execute("SELECT '1-1'::intervaly2m AS y, CAST('2 days' AS intervald2s) AS d")
         assert [column.type_code for column in cursor.description] == [INTERVALY2M, INTERVALD2S]
         assert cursor.fetchone() == ("1 year 1 mon", "2 days")
+
+
+def test_abstime_is_type_702_and_reads_as_a_cluster_gives_it(rc: Any) -> None:
+    """A cluster still has ABSTIME; redshift_connector reads it in binary (seconds since 1970 in 4 bytes),
+    its ends as the type's (what the driver's own suite reads from a cluster)."""
+    cursor = rc.cursor()
+    cursor.execute("SELECT '2022-06-10'::abstime AS a, 'infinity'::abstime AS i, '-infinity'::abstime AS n")
+    assert [column[1] for column in cursor.description] == [ABSTIME] * 3
+    assert cursor.fetchone() == [
+        dt.datetime(2022, 6, 10, tzinfo=dt.timezone.utc),
+        dt.datetime(2038, 1, 19, 3, 14, 4, tzinfo=dt.timezone.utc),
+        dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.timezone.utc),
+    ]
+    cursor.execute("SELECT CAST('2022-06-10 01:02:03+00' AS abstime) < now() AS earlier")
+    assert cursor.fetchone() == [True]
+
+
+def test_libpq_drivers_read_abstime_as_its_text(endpoint: RunningEndpoint) -> None:
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SET timezone TO 'UTC'")
+        cursor.execute("SELECT '2022-06-10 01:02:03'::abstime AS a")
+        assert cursor.description[0].type_code == ABSTIME
+        assert cursor.fetchone() == ("2022-06-10 01:02:03+00",)
 
 
 def test_numerics_read_exactly_at_every_transfer(rc: Any) -> None:

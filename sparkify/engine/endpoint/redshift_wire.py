@@ -18,6 +18,9 @@
   at the scale of the column's type modifier (a computed NUMERIC, which has none, is described as
   :data:`COMPUTED_NUMERIC`); a VARBYTE's text is then its bytes as they are.
 - **TIME**: a cluster wraps 24:00:00 to 00:00:00, and holds a TIMETZ as its UTC time of day.
+- **ABSTIME** (the shim's timestamptz of that name, abstime.sql) is Redshift's type 702; its binary form is
+  the seconds since 1970 in 4 bytes, infinity as 2038-01-19 03:14:04 and -infinity as 1901-12-13 20:45:52
+  (what redshift_connector's suite reads from a cluster).
 
 Every other binary format redshift_connector reads (integers, floats, text, booleans, dates, timestamps) is
 the same on both.
@@ -48,6 +51,12 @@ _DAY_SECOND_FIELDS = (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12)
 NUMERIC_OID = 1700
 TIME_OID = 1083
 TIMETZ_OID = 1266
+ABSTIME_OID = 702  # Redshift's ABSTIME (the shim's type of that name has an OID of its database's)
+#: The first OID of a type made in a database (PostgreSQL's FirstNormalObjectId): the shim's types among them.
+FIRST_MADE_OID = 16384
+_ABSTIME_SECONDS = struct.Struct("!i")
+_ABSTIME_END, _ABSTIME_START = 0x7FFFFFFC, -(2**31)  # infinity and -infinity
+_POSTGRES_EPOCH = 946_684_800  # 2000-01-01 in seconds since 1970
 ACLITEM_OID = 1033
 ACLITEM_ARRAY_OID = 1034
 #: The result transfer (server_protocol_version) from which Redshift sends binary NUMERICs and raw VARBYTEs.
@@ -68,6 +77,7 @@ _D2S = ("d2s", 0)  # a binary INTERVAL DAY TO SECOND as its microseconds
 _MIDNIGHT_TEXT = ("24:00 text", 0)  # a TIME of 24:00:00 is Redshift's 00:00:00 (a cluster wraps it)
 _MIDNIGHT = ("24:00", 0)  # the same in binary
 _UTC_TIME = ("utc", 0)  # a binary TIMETZ as Redshift holds it: the UTC time of day, zone 0
+_ABSTIME = ("abstime", 0)  # a binary ABSTIME as Redshift's 4 bytes of seconds since 1970
 _ACL_ARRAY = ("aclitem[]", 0)  # an aclitem[] asked for in binary, which PostgreSQL cannot send: its text
 _NUMERIC = "numeric"  # a binary NUMERIC as Redshift's: the unscaled integer, 8 or 16 bytes
 
@@ -144,6 +154,8 @@ def conversions(
             found[index] = _RAW if protocol >= BINARY_PROTOCOL else _HEX
         elif oid == ACLITEM_ARRAY_OID and form == 1:
             found[index] = _ACL_ARRAY
+        elif oid == ABSTIME_OID and form == 1:
+            found[index] = _ABSTIME
         elif oid == NUMERIC_OID and form == 1 and protocol >= BINARY_PROTOCOL:
             found[index] = (_NUMERIC, (typmod - 4) & 0xFFFF if typmod >= 4 else COMPUTED_NUMERIC[1])
         elif oid == INTERVAL_OID and form == 1:
@@ -269,6 +281,28 @@ def _array_elements(text: str) -> list[str]:
     return elements
 
 
+def _abstime_seconds(microseconds: int) -> bytes:
+    """A binary timestamptz (microseconds since 2000) as Redshift's binary ABSTIME: whole seconds since
+    1970 in 4 bytes, within ABSTIME's range (its ends are -infinity and infinity)."""
+    if microseconds == 2**63 - 1:
+        return _ABSTIME_SECONDS.pack(_ABSTIME_END)
+    seconds = microseconds // 1_000_000 + _POSTGRES_EPOCH
+    return _ABSTIME_SECONDS.pack(min(max(seconds, _ABSTIME_START), _ABSTIME_END))
+
+
+def with_types_renamed(row_description: bytes, renamed: dict[int, int]) -> bytes:
+    """A RowDescription whose fields of the types in ``renamed`` (by OID) have the OIDs it gives them."""
+    count = struct.unpack_from("!h", row_description)[0]
+    pieces, offset = [row_description[:2]], 2
+    for _ in range(count):
+        _, end = m.read_cstring(row_description, offset)
+        oid, size, typmod, form = _FIELD_TYPE.unpack_from(row_description, end + 6)
+        field = _FIELD_TYPE.pack(renamed.get(oid, oid), size, typmod, form)
+        pieces.append(row_description[offset : end + 6] + field)
+        offset = end + 18
+    return b"".join(pieces)
+
+
 def _redshift_numeric(value: bytes, scale: int) -> bytes:
     """PostgreSQL's binary NUMERIC (base-10000 digits) as Redshift's: the value times 10**scale, a signed
     big-endian integer of 8 bytes, or 16 when it does not fit in 8."""
@@ -311,6 +345,8 @@ def _converted(kind: tuple[str, int], value: bytes) -> bytes:
         return _redshift_numeric(value, kind[1])
     if kind == _ACL_ARRAY:
         return _binary_text_array(value, ACLITEM_OID)
+    if kind == _ABSTIME and len(value) == _MICROSECONDS.size:
+        return _abstime_seconds(_MICROSECONDS.unpack(value)[0])
     if kind == _MIDNIGHT_TEXT:
         return b"00:00:00" + value[8:] if value[:8] == b"24:00:00" else value
     if kind == _MIDNIGHT and len(value) == _MICROSECONDS.size:

@@ -28,6 +28,7 @@ from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
 from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
@@ -73,6 +74,11 @@ _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped"
+)
+#: The shim's types a cluster has built in (abstime.sql), found by name in the session's database.
+_SHIM_TYPES = (
+    "SELECT t.oid::bigint FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    f"WHERE n.nspname = '{SHIM_SCHEMA}' AND t.typname = 'abstime'"
 )
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
@@ -120,6 +126,7 @@ class ClientSession:
         #: extended metadata, from the columns of the tables they come from (by table oid, kept per session).
         self.protocol = protocol
         self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
+        self.shim_types: dict[int, int] | None = None  # by _shim_types, once a made type is described
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         self.case_sensitivity = CaseSensitivity()
@@ -487,7 +494,11 @@ class ClientSession:
             self.backend.note_parameter(payload)
             payload = identity.redshift_parameter(payload)
         elif kind == b"T":
-            self._learn_columns(redshift_wire.columns(payload))
+            described = redshift_wire.columns(payload)
+            if any(oid >= redshift_wire.FIRST_MADE_OID for oid, _, _ in described):
+                payload = redshift_wire.with_types_renamed(payload, self._shim_types())
+                described = redshift_wire.columns(payload)
+            self._learn_columns(described)
             payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
             if self.protocol >= 1:
                 payload = self._with_extended_metadata(payload)
@@ -507,6 +518,16 @@ class ClientSession:
         elif name in self.statement_types:
             parameters, _ = self.statement_types[name]
             self.statement_types[name] = (parameters, described)
+
+    def _shim_types(self) -> dict[int, int]:
+        """The shim's types of this database that a cluster has built in, by OID: their Redshift OIDs."""
+        if self.shim_types is None:
+            side = self._side()
+            with side.cursor() as cursor:
+                cursor.execute(_SHIM_TYPES)
+                self.shim_types = {oid: redshift_wire.ABSTIME_OID for (oid,) in cursor.fetchall()}
+            side.rollback()
+        return self.shim_types
 
     def _with_extended_metadata(self, row_description: bytes) -> bytes:
         """The RowDescription as Redshift gives it at server_protocol_version 1 and above."""

@@ -13,6 +13,7 @@ from sparkify.engine.sql.redshift import SHIM_SCHEMA
 
 _SQL_FILES = (
     "functions_datetime.sql",
+    "abstime.sql",
     "functions_text.sql",
     "functions_hash.sql",
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
