@@ -113,3 +113,17 @@ def test_pg_get_viewdef_gives_the_statement(event: _Renamed) -> None:
     sql = "create view event_vw as select eventid from public.event with no schema binding"
     event.run(sql)
     assert event.value("select pg_get_viewdef('event_vw')") == sql.replace("public.", f"{event.schema}.")
+
+
+def test_a_view_written_over_lines_and_named_with_its_database(event: _Renamed) -> None:
+    """dbt-redshift's late-binding view (``bind: false``): the query in parentheses on lines of its own, the
+    view named database.schema.view; pg_get_viewdef gives the statement with its lines."""
+    database = event.value("select current_database()")
+    sql = (
+        f'create view "{database}".public."event_lines" as (\n'
+        "    select eventid, 'Bob' as tag from public.event\n"
+        "  ) with no schema binding"
+    )
+    event.run(sql + ";")
+    assert event.run("select eventid, tag from event_lines") == [(2, "Bob")]
+    assert event.value("select pg_get_viewdef('event_lines')") == sql.replace("public.", f"{event.schema}.")

@@ -306,10 +306,14 @@ def _with_view_text(sql: str, name: str, definition: str, creation: str | None =
     while f"${tag}$" in body:
         tag += "_"
     creation = creation or f"EXECUTE ${tag}${body}${tag}$;"
+    # the client's text as it came (a late-binding view's: its lines and any backslash), dollar-quoted
+    text_tag = "viewtext"
+    while f"${text_tag}$" in definition:
+        text_tag += "_"
     return (
         f"DO $sparkify$ BEGIN {creation} "
         f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({quote_literal(name)}), "
-        f"{quote_literal(definition)}); "
+        f"${text_tag}${definition}${text_tag}$); "
         "END $sparkify$"
     )
 
