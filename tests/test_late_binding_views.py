@@ -127,3 +127,22 @@ def test_a_view_written_over_lines_and_named_with_its_database(event: _Renamed) 
     event.run(sql + ";")
     assert event.run("select eventid, tag from event_lines") == [(2, "Bob")]
     assert event.value("select pg_get_viewdef('event_lines')") == sql.replace("public.", f"{event.schema}.")
+
+
+def test_a_listing_of_early_and_late_binding_columns_has_a_late_binding_view_once(event: _Renamed) -> None:
+    """dbt's catalog query: pg_attribute's columns (with the relations' comments) and then
+    pg_get_late_binding_view_cols()'s, in one query: a cluster's pg_attribute has none of a late-binding
+    view, so the view is listed once, late-binding, without the comment its early columns would bring."""
+    event.run("create view event_late as select eventid from public.event with no schema binding")
+    event.run("comment on view event_late is 'documented'")
+    listing = (
+        "with late_binding as (select view_name::text as name, 'late'::text as kind, null::text as comment "
+        f"from {_COLUMNS}), "
+        "early_binding as (select c.relname::text as name, 'early'::text as kind, "
+        "d.description::text as comment "
+        "from pg_catalog.pg_class c join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 "
+        "left join pg_catalog.pg_description d on d.objoid = c.oid and d.objsubid = 0) "
+        "select * from early_binding where name = 'event_late' "
+        "union all select * from late_binding where name = 'event_late'"
+    )
+    assert event.run(listing) == [("event_late", "late", None)]

@@ -241,6 +241,10 @@ def _redshift_catalog_tables(found: list[Token]) -> list[tuple[int, int, str]]:
     names = words | {_name(token).upper() for token in found if token.text.startswith('"')}  # "columns"
     wanted = {table: "PG_CATALOG" for table, columns in _REDSHIFT_COLUMNS.items() if words & columns}
     wanted |= {table: schema for table, schema in _ALWAYS_SHIMMED.items() if table in names}
+    # beside pg_get_late_binding_view_cols() (dbt's catalog): pg_attribute without the late-binding views'
+    # columns, as a cluster's has none of them
+    if "PG_GET_LATE_BINDING_VIEW_COLS" in words:
+        wanted["PG_ATTRIBUTE"] = "PG_CATALOG"
     if not wanted:
         return []
     replacements = []
