@@ -1,0 +1,98 @@
+-- Redshift's two INTERVAL types in a routine's signature.  A column or a cast of INTERVAL YEAR TO MONTH /
+-- DAY TO SECOND is PostgreSQL's interval of that range (its typmod tells the two apart on the wire and in
+-- SHOW COLUMNS), but PostgreSQL keeps no typmod on a routine's arguments or result: a procedure of those
+-- arguments would be p(interval, interval), where a cluster's SHOW PROCEDURES, SHOW PARAMETERS and its
+-- drivers (the specific name of get_procedures) say p(intervaly2m, intervald2s), and where p(intervaly2m)
+-- and p(intervald2s) are two routines.  So a routine's argument or result of those types is one of these
+-- domains (sparkify/engine/sql/redshift/procedures.py rewrites the signatures), named as a cluster names
+-- the types: a value of one is the interval of that range, sent on the wire as the interval it is.
+DO $routines$ BEGIN
+    IF to_regtype('sparkify_redshift.intervaly2m') IS NULL THEN
+        CREATE DOMAIN sparkify_redshift.intervaly2m AS interval year to month;
+    END IF;
+    IF to_regtype('sparkify_redshift.intervald2s') IS NULL THEN
+        CREATE DOMAIN sparkify_redshift.intervald2s AS interval day to second;
+    END IF;
+END $routines$;
+
+-- A type as a cluster names it in a routine's signature: format_type's name, the two domains by theirs
+-- whatever the search path.
+CREATE OR REPLACE FUNCTION sparkify_redshift.routine_type_name(type_oid oid) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE type_oid WHEN 'sparkify_redshift.intervaly2m'::regtype THEN 'intervaly2m'
+                         WHEN 'sparkify_redshift.intervald2s'::regtype THEN 'intervald2s'
+                         ELSE pg_catalog.format_type(type_oid, NULL) END $$;
+
+-- A procedure's arguments' type modifiers as its CREATE statement declared them (numeric(10,5), char(20),
+-- varchar(256)), which PostgreSQL does not keep: by the procedure's oid and the argument's position.
+-- Recorded by the statement itself (procedures.py); a CREATE OR REPLACE records anew, and the rows of a
+-- procedure that is gone are dropped at the next recording.
+CREATE TABLE IF NOT EXISTS sparkify_redshift.routine_typmods (
+    procedure_oid oid NOT NULL,
+    position integer NOT NULL,
+    typmod integer NOT NULL,
+    PRIMARY KEY (procedure_oid, position)
+);
+GRANT SELECT ON sparkify_redshift.routine_typmods TO PUBLIC;
+
+-- ``procedure_name`` is the procedure's quoted name, ``types`` its arguments' types as declared.
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_routine_typmods(procedure_name text, types text[])
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    target oid := to_regprocedure(procedure_name || '(' || array_to_string(types, ', ') || ')');
+BEGIN
+    -- It runs as the shims' owner: only the procedure's owner (or a member of it) records its arguments.
+    IF target IS NULL
+       OR NOT pg_has_role(session_user, (SELECT proowner FROM pg_proc WHERE oid = target), 'USAGE') THEN
+        RETURN;
+    END IF;
+    DELETE FROM sparkify_redshift.routine_typmods t WHERE NOT EXISTS (SELECT FROM pg_proc p WHERE p.oid = t.procedure_oid);
+    DELETE FROM sparkify_redshift.routine_typmods t WHERE t.procedure_oid = target;
+    INSERT INTO sparkify_redshift.routine_typmods
+    SELECT target, a.position, to_regtypemod(a.type_text)
+      FROM unnest(types) WITH ORDINALITY AS a(type_text, position)
+     WHERE to_regtypemod(a.type_text) >= 0;
+END $$;
+
+-- A routine's parameters as SHOW PARAMETERS lists them: a function's result first (position 0, RETURN),
+-- then each argument with its mode, and a procedure's declared sizes.  A procedure's OUT argument is an
+-- INOUT with a default here (so that CALL passes the IN and INOUT arguments only, as on a cluster; see
+-- procedures.py): Redshift's procedures have no defaults, so an INOUT with one is an OUT.
+CREATE OR REPLACE FUNCTION sparkify_redshift.routine_parameters(routine oid)
+RETURNS TABLE (ordinal_position integer, parameter_name text, parameter_type text, data_type text,
+               character_maximum_length integer, numeric_precision integer, numeric_scale integer)
+LANGUAGE sql STABLE AS $$
+    SELECT 0, '', 'RETURN',
+           CASE WHEN p.prorettype = 0 THEN 'void' ELSE sparkify_redshift.routine_type_name(p.prorettype) END,
+           NULL::integer, NULL::integer, NULL::integer
+      FROM pg_catalog.pg_proc p WHERE p.oid = routine AND p.prokind = 'f'
+    UNION ALL
+    SELECT a.position::integer, coalesce(p.proargnames[a.position], ''),
+           CASE coalesce(p.proargmodes[a.position], 'i')
+                WHEN 'o' THEN 'OUT' WHEN 't' THEN 'TABLE'
+                WHEN 'b' THEN CASE WHEN p.prokind = 'p' AND a.position > p.pronargs - p.pronargdefaults
+                                   THEN 'OUT' ELSE 'INOUT' END
+                ELSE 'IN' END,
+           sparkify_redshift.routine_type_name(a.type_oid),
+           information_schema._pg_char_max_length(a.type_oid, t.typmod)::integer,
+           information_schema._pg_numeric_precision(a.type_oid, t.typmod)::integer,
+           information_schema._pg_numeric_scale(a.type_oid, t.typmod)::integer
+      FROM pg_catalog.pg_proc p
+     CROSS JOIN unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY AS a(type_oid, position)
+      LEFT JOIN sparkify_redshift.routine_typmods t ON t.procedure_oid = p.oid AND t.position = a.position
+     WHERE p.oid = routine
+     ORDER BY 1 $$;
+
+-- A routine's signature as a cluster writes it (SHOW FUNCTIONS / PROCEDURES' argument_list, the specific
+-- name of Redshift's drivers): its IN and INOUT arguments' types.
+CREATE OR REPLACE FUNCTION sparkify_redshift.routine_signature(routine oid) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(string_agg(r.data_type, ', ' ORDER BY r.ordinal_position), '')
+      FROM sparkify_redshift.routine_parameters(routine) r
+     WHERE r.parameter_type IN ('IN', 'INOUT') $$;
+
+-- The type a SHOW PARAMETERS command names in a signature, as routine_signature writes it: ``int`` is
+-- integer, ``varchar(256)`` character varying; a name that is no type stays as it is (and matches nothing).
+CREATE OR REPLACE FUNCTION sparkify_redshift.signature_type_name(written text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(sparkify_redshift.routine_type_name(to_regtype(written)), written) $$;
