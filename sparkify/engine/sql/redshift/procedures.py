@@ -91,11 +91,13 @@ def with_recorded_typmods(statement: str, replacing: bool) -> str:
     while f"${tag}$" in body:
         tag += "_"
     name = ".".join(_quoted(part.sval) for part in create.funcname)
-    written = ", ".join(quote_literal(text) for text in types if text)
+    signature = quote_literal(f"{name}({', '.join(text for text in types if text)})")
+    typmods = ", ".join(f"to_regtypemod({quote_literal(text)})" for text in types if text)
+    # The names are read as the session reads them (its search path), not as the recording function does.
     return (
         f"DO $sparkify$ BEGIN EXECUTE ${tag}${body}${tag}$; "
-        f"PERFORM {SHIM_SCHEMA}.record_routine_typmods({quote_literal(name)}, ARRAY[{written}]::text[]); "
-        "END $sparkify$"
+        f"PERFORM {SHIM_SCHEMA}.record_routine_typmods(to_regprocedure({signature}), "
+        f"ARRAY[{typmods}]::integer[]); END $sparkify$"
     )
 
 

@@ -35,11 +35,10 @@ CREATE TABLE IF NOT EXISTS sparkify_redshift.routine_typmods (
 );
 GRANT SELECT ON sparkify_redshift.routine_typmods TO PUBLIC;
 
--- ``procedure_name`` is the procedure's quoted name, ``types`` its arguments' types as declared.
-CREATE OR REPLACE FUNCTION sparkify_redshift.record_routine_typmods(procedure_name text, types text[])
+-- ``typmods``: each argument's type modifier (-1: none), in order.
+DROP FUNCTION IF EXISTS sparkify_redshift.record_routine_typmods(text, text[]);
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_routine_typmods(target regprocedure, typmods integer[])
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    target oid := to_regprocedure(procedure_name || '(' || array_to_string(types, ', ') || ')');
 BEGIN
     -- It runs as the shims' owner: only the procedure's owner (or a member of it) records its arguments.
     IF target IS NULL
@@ -49,9 +48,9 @@ BEGIN
     DELETE FROM sparkify_redshift.routine_typmods t WHERE NOT EXISTS (SELECT FROM pg_proc p WHERE p.oid = t.procedure_oid);
     DELETE FROM sparkify_redshift.routine_typmods t WHERE t.procedure_oid = target;
     INSERT INTO sparkify_redshift.routine_typmods
-    SELECT target, a.position, to_regtypemod(a.type_text)
-      FROM unnest(types) WITH ORDINALITY AS a(type_text, position)
-     WHERE to_regtypemod(a.type_text) >= 0;
+    SELECT target, a.position, a.typmod
+      FROM unnest(typmods) WITH ORDINALITY AS a(typmod, position)
+     WHERE a.typmod >= 0;
 END $$;
 
 -- A routine's parameters as SHOW PARAMETERS lists them: a function's result first (position 0, RETURN),
