@@ -82,22 +82,25 @@ def with_recorded_typmods(statement: str, replacing: bool) -> str:
     create = parsed.stmt
     if not isinstance(create, ast.CreateFunctionStmt) or not create.is_procedure:
         return statement
-    types = [_type_text(parameter.argType) for parameter in create.parameters or ()]
-    modified = any(parameter.argType.typmods for parameter in create.parameters or ())
-    if None in types or not (replacing or modified):
+    parameters = create.parameters or ()
+    types = [text for text in (_type_text(parameter.argType) for parameter in parameters) if text is not None]
+    modified = any(parameter.argType.typmods for parameter in parameters)
+    if len(types) < len(parameters) or not (replacing or modified):
         return statement  # a %TYPE argument; or nothing to record
     body = statement.strip().rstrip(";").strip()
-    tag = "ddl"
+    tag, outer = "ddl", "sparkify"
     while f"${tag}$" in body:
         tag += "_"
+    while f"${outer}$" in body:
+        outer += "_"
     name = ".".join(_quoted(part.sval) for part in create.funcname)
-    signature = quote_literal(f"{name}({', '.join(text for text in types if text)})")
-    typmods = ", ".join(f"to_regtypemod({quote_literal(text)})" for text in types if text)
+    signature = quote_literal(f"{name}({', '.join(types)})")
+    typmods = ", ".join(f"to_regtypemod({quote_literal(text)})" for text in types)
     # The names are read as the session reads them (its search path), not as the recording function does.
     return (
-        f"DO $sparkify$ BEGIN EXECUTE ${tag}${body}${tag}$; "
+        f"DO ${outer}$ BEGIN EXECUTE ${tag}${body}${tag}$; "
         f"PERFORM {SHIM_SCHEMA}.record_routine_typmods(to_regprocedure({signature}), "
-        f"ARRAY[{typmods}]::integer[]); END $sparkify$"
+        f"ARRAY[{typmods}]::integer[]); END ${outer}$"
     )
 
 
