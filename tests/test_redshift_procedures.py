@@ -202,3 +202,48 @@ def test_a_functions_interval_arguments_and_result(rs: RedshiftSession) -> None:
     ]
     assert rs.run("SELECT f_longer('1 day 2 hours', 1)") == [(dt.timedelta(days=2, hours=4),)]
     rs.run("DROP FUNCTION f_longer(interval day to second, numeric)")
+
+
+def test_a_function_beside_a_procedure_whose_out_argument_gives_its_signature(rs: RedshiftSession) -> None:
+    """On a cluster a procedure p(r OUT int) is p() and a function p(int) another routine; here the OUT
+    argument counts in the signature, so the procedure is made again apart (its OUT argument of a domain
+    over int), keeping its comment, privileges and answers."""
+    rs.run("CREATE OR REPLACE PROCEDURE sp_twin(r OUT int) AS $$ BEGIN r := 1; END; $$ LANGUAGE plpgsql")
+    rs.run("COMMENT ON PROCEDURE sp_twin(int) IS 'the procedure'")
+    rs.run("REVOKE EXECUTE ON PROCEDURE sp_twin(int) FROM PUBLIC")
+    rs.run("CREATE OR REPLACE FUNCTION sp_twin(c int) RETURNS int STABLE AS $$ select $1 * 2 $$ LANGUAGE sql")
+    rs.run("CREATE OR REPLACE FUNCTION sp_twin(c int) RETURNS int STABLE AS $$ select $1 * 3 $$ LANGUAGE sql")
+    procedures = rs.run("SHOW PROCEDURES FROM SCHEMA public LIKE 'sp_twin'")
+    assert [row[2:] for row in procedures] == [("sp_twin", 0, "", "record", "the procedure")]
+    functions = rs.run("SHOW FUNCTIONS FROM SCHEMA public LIKE 'sp_twin'")
+    assert [row[2:6] for row in functions] == [("sp_twin", 1, "integer", "integer")]
+    assert [row[3:7] for row in rs.run("SHOW PARAMETERS OF PROCEDURE public.sp_twin()")] == [
+        ("r", 1, "OUT", "integer")
+    ]
+    assert rs.run("CALL sp_twin()") == [(1,)]
+    assert rs.run("SELECT sp_twin(5)") == [(15,)]
+    assert rs.run(
+        "SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = 'sp_twin' "
+        "AND prokind = 'p'"
+    ) == [(False,)]
+
+
+def test_a_procedure_beside_a_function_of_its_out_arguments_signature(rs: RedshiftSession) -> None:
+    rs.run(
+        "CREATE OR REPLACE FUNCTION f_twin(a int, b varchar) RETURNS varchar STABLE "
+        "AS $$ select $2 || $1 $$ LANGUAGE sql"
+    )
+    rs.run(
+        "CREATE OR REPLACE PROCEDURE f_twin(a int, c OUT varchar(30)) AS $$ BEGIN c := a || '%'; END; $$ "
+        "LANGUAGE plpgsql"
+    )
+    assert rs.run("CALL f_twin(3)") == [("3%",)]
+    # An untyped literal where the procedure's OUT argument stands could be either's (the README says so).
+    assert rs.run("SELECT f_twin(3, 'x'::varchar)") == [("x3",)]
+    with pytest.raises(psycopg2.Error, match="is not unique"):
+        rs.run("SELECT f_twin(3, 'x')")
+    parameters = rs.run("SHOW PARAMETERS OF PROCEDURE public.f_twin(integer)")
+    assert [row[3:8] for row in parameters] == [
+        ("a", 1, "IN", "integer", None),
+        ("c", 2, "OUT", "character varying", 30),
+    ]

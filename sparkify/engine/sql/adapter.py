@@ -33,7 +33,11 @@ from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.navigation import has_name_path, session_decides, with_super_navigation
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
-from sparkify.engine.sql.redshift.procedures import procedure_statement, routine_signatures
+from sparkify.engine.sql.redshift.procedures import (
+    beside_a_procedure,
+    procedure_statement,
+    routine_signatures,
+)
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.quoted_names import case_sensitivity, keeps_case
 from sparkify.engine.sql.redshift.refusals import refusal
@@ -217,7 +221,7 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
         return _with_layout(adapted, layout)
     view = view_definition(sql, adapted)
     if view is None:
-        return adapted
+        return beside_a_procedure(adapted)
     late_binding = (
         late_binding_creation(adapted) if is_late_binding([t.word for t in found if t.text != ";"]) else None
     )

@@ -74,7 +74,9 @@ _STATEMENT_STARTS = frozenset(["BEGIN", "THEN", "ELSE", "LOOP"])
 
 def with_recorded_typmods(statement: str, replacing: bool) -> str:
     """The CREATE PROCEDURE ``statement`` and the recording of its arguments' type modifiers, as one DO
-    block, when it declares one (or replaces a procedure that may have had some); else as it is."""
+    block (routines.sql's create_procedure, which also keeps a procedure of OUT arguments apart from a
+    function of its signature here), when it declares one, replaces a procedure that may have had some or
+    has OUT arguments; else as it is."""
     try:
         (parsed,) = parse_sql(statement)
     except (ParseError, ValueError):
@@ -85,23 +87,56 @@ def with_recorded_typmods(statement: str, replacing: bool) -> str:
     parameters = create.parameters or ()
     types = [text for text in (_type_text(parameter.argType) for parameter in parameters) if text is not None]
     modified = any(parameter.argType.typmods for parameter in parameters)
-    if len(types) < len(parameters) or not (replacing or modified):
+    has_out = any(parameter.defexpr is not None for parameter in parameters)  # OUT: INOUT … DEFAULT NULL
+    if len(types) < len(parameters) or not (replacing or modified or has_out):
         return statement  # a %TYPE argument; or nothing to record
     body = statement.strip().rstrip(";").strip()
-    tag, outer = "ddl", "sparkify"
-    while f"${tag}$" in body:
-        tag += "_"
-    while f"${outer}$" in body:
-        outer += "_"
+    tag, outer = _dollar_tag("ddl", body), _dollar_tag("sparkify", body)
     name = ".".join(_quoted(part.sval) for part in create.funcname)
     signature = quote_literal(f"{name}({', '.join(types)})")
     typmods = ", ".join(f"to_regtypemod({quote_literal(text)})" for text in types)
     # The names are read as the session reads them (its search path), not as the recording function does.
     return (
-        f"DO ${outer}$ BEGIN EXECUTE ${tag}${body}${tag}$; "
-        f"PERFORM {SHIM_SCHEMA}.record_routine_typmods(to_regprocedure({signature}), "
-        f"ARRAY[{typmods}]::integer[]); END ${outer}$"
+        f"DO ${outer}$ BEGIN PERFORM {SHIM_SCHEMA}.create_procedure(${tag}${body}${tag}$, {signature}, "
+        f"ARRAY[{typmods}]::integer[], {'true' if has_out else 'false'}); END ${outer}$"
     )
+
+
+def beside_a_procedure(statement: str) -> str:
+    """The CREATE FUNCTION ``statement`` made able to stand beside a procedure of its name whose OUT
+    arguments alone give it the same signature here (``p(r OUT int)`` and a function ``p(int)``: two
+    routines on a cluster, where an OUT argument is no part of a procedure's signature): that procedure is
+    made again apart first (routines.sql's apart_from_procedure), in one DO block.  Any other statement as
+    it is."""
+    words = [token.word for token in tokens(statement)[:5]]
+    if words[:1] != ["CREATE"] or "FUNCTION" not in words[1:4]:
+        return statement
+    try:
+        (parsed,) = parse_sql(statement)
+    except (ParseError, ValueError):
+        return statement
+    create = parsed.stmt
+    if not isinstance(create, ast.CreateFunctionStmt) or create.is_procedure:
+        return statement
+    inputs = [p for p in create.parameters or () if p.mode.value not in ("o", "t")]
+    types = [text for text in (_type_text(parameter.argType) for parameter in inputs) if text is not None]
+    if len(types) < len(inputs):
+        return statement
+    name = ".".join(_quoted(part.sval) for part in create.funcname)
+    body = statement.strip().rstrip(";").strip()
+    tag, outer = _dollar_tag("ddl", body), _dollar_tag("sparkify", body)
+    signature = quote_literal(f"{name}({', '.join(types)})")
+    return (
+        f"DO ${outer}$ BEGIN PERFORM {SHIM_SCHEMA}.apart_from_procedure({signature}); "
+        f"EXECUTE ${tag}${body}${tag}$; END ${outer}$"
+    )
+
+
+def _dollar_tag(word: str, body: str) -> str:
+    """A dollar quote's tag that ``body`` does not hold."""
+    while f"${word}$" in body:
+        word += "_"
+    return word
 
 
 def _type_text(type_name: ast.TypeName) -> str | None:
