@@ -165,7 +165,8 @@ def test_a_procedures_interval_and_sized_arguments_as_the_metadata_api_reads_the
 
 
 def test_a_procedure_recording_its_sizes_is_tagged_create_procedure(endpoint: RunningEndpoint) -> None:
-    """Its CREATE runs as one DO block with the recording of the declared sizes: the tag is a cluster's."""
+    """Its CREATE runs as one DO block with the recording of the declared sizes: the tag is a cluster's
+    (and a function's)."""
     with endpoint.connect() as connection, connection.cursor() as cursor:
         cursor.execute(
             "CREATE OR REPLACE PROCEDURE wire_tagged(n numeric(10,5)) "
@@ -173,6 +174,12 @@ def test_a_procedure_recording_its_sizes_is_tagged_create_procedure(endpoint: Ru
         )
         assert cursor.statusmessage == "CREATE PROCEDURE"
         cursor.execute("DROP PROCEDURE wire_tagged(numeric)")
+        # A CREATE FUNCTION runs as one with the setting apart of a procedure of its signature.
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION wire_tagged(int) RETURNS int STABLE AS $$ select 1 $$ LANGUAGE sql"
+        )
+        assert cursor.statusmessage == "CREATE FUNCTION"
+        cursor.execute("DROP FUNCTION wire_tagged(int)")
 
 
 def test_a_plain_interval_still_reads_in_redshifts_twelve_bytes(rc: Any) -> None:
