@@ -20,6 +20,10 @@ refcursors and SECURITY DEFINER; what differs:
   ``intervaly2m`` and ``intervald2s`` there (routines.sql), in every statement that names a routine by its
   signature (CREATE, DROP, ALTER, GRANT, REVOKE, COMMENT ON), so that SHOW PROCEDURES, SHOW PARAMETERS
   and Redshift's drivers read the types a cluster gives and the two are different routines' arguments.
+- **A function beside a procedure.**  An OUT argument is no part of a cluster's procedure signature, but
+  counts here (held as INOUT): a procedure ``p(r OUT int)`` and a function ``p(int)`` would collide.
+  Whichever is created second, the procedure is made again with its OUT arguments of the shim's domains
+  over their types (routines.sql's create_procedure and apart_from_procedure), and both stand.
 """
 
 from __future__ import annotations
