@@ -135,6 +135,54 @@ def test_show_columns_and_the_metadata_api_name_redshifts_interval_types(rc: Any
     cursor.execute("DROP TABLE wire_interval_names")
 
 
+def test_a_procedures_interval_and_sized_arguments_as_the_metadata_api_reads_them(rc: Any) -> None:
+    """get_procedures' specific name and get_procedure_columns' types and sizes are a cluster's: the INTERVAL
+    types by their names, a procedure's declared precision and length, its OUT argument out of the
+    signature; CALL answers the OUT value as type 1188."""
+    cursor = rc.cursor()
+    cursor.execute(
+        "CREATE OR REPLACE PROCEDURE wire_periods(n numeric(10,5), v varchar(256), y interval year to month, "
+        "d interval day to second, o OUT intervaly2m) AS $$ BEGIN o := y; END; $$ LANGUAGE plpgsql"
+    )
+    procedures = cursor.get_procedures(schema_pattern="public", procedure_name_pattern="wire_periods")
+    specific = "wire_periods(numeric, character varying, intervaly2m, intervald2s)"
+    assert [(row[2], row[8]) for row in procedures] == [("wire_periods", specific)]
+    columns = cursor.get_procedure_columns(schema_pattern="public", procedure_name_pattern="wire_periods")
+    # COLUMN_NAME, COLUMN_TYPE (the driver's 1 IN, 3 OUT), DATA_TYPE, TYPE_NAME, PRECISION, SCALE,
+    # SPECIFIC_NAME
+    assert [(row[3], int(row[4]), row[5], row[6], row[7], row[9], row[19]) for row in columns] == [
+        ("n", 1, 2, "numeric", 10, 5, specific),
+        ("v", 1, 12, "varchar", 256, 0, specific),
+        ("y", 1, 1111, "intervaly2m", 32, 0, specific),
+        ("d", 1, 1111, "intervald2s", 64, 6, specific),
+        ("o", 3, 1111, "intervaly2m", 32, 0, specific),
+    ]
+    cursor.execute(
+        "CALL wire_periods(1.5, 'v', %s, %s)", (IntervalYearToMonth(14), IntervalDayToSecond(86_400_000_000))
+    )
+    assert [column[1] for column in cursor.description] == [INTERVALY2M]
+    assert cursor.fetchone() == [IntervalYearToMonth(14)]
+    cursor.execute("DROP PROCEDURE wire_periods(numeric, varchar, intervaly2m, intervald2s, intervaly2m)")
+
+
+def test_a_procedure_recording_its_sizes_is_tagged_create_procedure(endpoint: RunningEndpoint) -> None:
+    """Its CREATE runs as one DO block with the recording of the declared sizes: the tag is a cluster's
+    (and a function's)."""
+    with endpoint.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE PROCEDURE wire_tagged(n numeric(10,5)) "
+            "AS $$ BEGIN NULL; END; $$ LANGUAGE plpgsql"
+        )
+        assert cursor.statusmessage == "CREATE PROCEDURE"
+        cursor.execute("DROP PROCEDURE wire_tagged(numeric)")
+        # A CREATE FUNCTION runs as one with the setting apart of a procedure of its signature.
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION wire_tagged(int) RETURNS int STABLE AS $$ select 1 $$ LANGUAGE sql"
+        )
+        assert cursor.statusmessage == "CREATE FUNCTION"
+        cursor.execute("DROP FUNCTION wire_tagged(int)")
+
+
 def test_a_plain_interval_still_reads_in_redshifts_twelve_bytes(rc: Any) -> None:
     cursor = rc.cursor()
     cursor.execute("SELECT INTERVAL '1 day 2 hours'")

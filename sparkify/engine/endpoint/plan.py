@@ -93,7 +93,8 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
     """The tag Redshift answers with where PostgreSQL would tag the translation DO.  A CREATE TABLE runs as
     one DO block (the table and its recorded layout): CREATE TABLE, and SELECT for a CREATE TABLE … AS
     (PostgreSQL 8.0's tag); a CREATE VIEW (the view and its definition), VACUUM and ALTER TABLE's DISTSTYLE,
-    SORTKEY and APPEND run as DO blocks too."""
+    SORTKEY and APPEND, a CREATE PROCEDURE (its arguments' typmods recorded) and a CREATE FUNCTION (set
+    apart from a procedure) run as DO blocks too."""
     if first_keyword(translated) != "DO" or keyword == "DO":
         return None
     try:
@@ -110,6 +111,10 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
         return None
     if "VIEW" in [token.word for token in found[:5]]:  # a view and its recorded definition
         return "CREATE VIEW"
+    if "PROCEDURE" in [token.word for token in found[:4]]:  # a procedure and its arguments' typmods
+        return "CREATE PROCEDURE"
+    if "FUNCTION" in [token.word for token in found[:4]]:  # set apart from a procedure of its signature
+        return "CREATE FUNCTION"
     depth = 0
     for token in found:
         depth += {"(": 1, ")": -1}.get(token.text, 0)

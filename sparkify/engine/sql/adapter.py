@@ -33,7 +33,11 @@ from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.redshift.navigation import has_name_path, session_decides, with_super_navigation
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
-from sparkify.engine.sql.redshift.procedures import procedure_statement
+from sparkify.engine.sql.redshift.procedures import (
+    beside_a_procedure,
+    procedure_statement,
+    routine_signatures,
+)
 from sparkify.engine.sql.redshift.qualify import rewrite_qualify
 from sparkify.engine.sql.redshift.quoted_names import case_sensitivity, keeps_case
 from sparkify.engine.sql.redshift.refusals import refusal
@@ -196,6 +200,9 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
     adapted = leader_sql(sql, found) if catalog else system_views(sql, found)
     if adapted != sql:
         sql, found = adapted, tokens(adapted)
+    signed = routine_signatures(sql, found)  # Redshift's INTERVAL types in a routine's signature: domains
+    if signed != sql:
+        sql, found = signed, tokens(signed)
     statement = rewrite_statement(found) or procedure_statement(sql, found)
     if statement is not None:
         return statement
@@ -214,7 +221,7 @@ def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> s
         return _with_layout(adapted, layout)
     view = view_definition(sql, adapted)
     if view is None:
-        return adapted
+        return beside_a_procedure(adapted)
     late_binding = (
         late_binding_creation(adapted) if is_late_binding([t.word for t in found if t.text != ";"]) else None
     )

@@ -19,6 +19,7 @@ _SQL_FILES = (
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "crossdb.sql",
     "catalog.sql",
+    "routines.sql",
     "matviews.sql",
     "conversions.sql",
     "comparisons.sql",

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
+from sparkify.engine.sql.redshift.procedures import interval_type
 from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import Token, tokens
+from sparkify.engine.sql.tokens import Token, closing_paren, split_arguments, tokens
 
 #: Schemas SHOW SCHEMAS leaves out: a cluster's lists no pg_catalog (redshift_connector's suite says so of
 #: today's clusters, and reads SHOW FUNCTIONS of pg_catalog only through it).
@@ -73,6 +74,17 @@ def _value(token: Token) -> str:
     return quote_literal(token.text.lower())
 
 
+def _argument(written: list[Token]) -> str:
+    """An argument type of a signature as an SQL value: a parameter or a literal as it is, words as written
+    (Redshift's INTERVAL YEAR TO MONTH / DAY TO SECOND by their short names, as a signature names them)."""
+    if len(written) == 1 and written[0].name in ("PARAM", "SCONST"):
+        return f"{written[0].text}::text"
+    replaced = interval_type(written, 0)
+    if replaced and replaced[0][:2] == (written[0].start, written[-1].end):
+        return quote_literal(replaced[0][2])
+    return quote_literal(" ".join(token.text.lower() for token in written))
+
+
 def _parse(found: list[Token]) -> _Show:
     show = _Show()
     parts = [token for token in found[1:] if token.text != ";"]
@@ -85,17 +97,10 @@ def _parse(found: list[Token]) -> _Show:
             show.names.append(_value(parts[index]))
         index += 1
     if index < len(parts) and parts[index].text == "(":
-        show.arguments = []
-        index += 1
-        while index < len(parts) and parts[index].text != ")":
-            if parts[index].text != ",":
-                show.arguments.append(
-                    parts[index].text + "::text"
-                    if parts[index].name in ("PARAM", "SCONST")
-                    else quote_literal(parts[index].text.lower())
-                )
-            index += 1
-        index += 1
+        close = closing_paren(parts, index)
+        items = split_arguments(parts, index + 1, close)
+        show.arguments = [_argument(parts[first:last]) for first, last in items]
+        index = close + 1
     while index + 1 < len(parts):
         if parts[index].word == "LIKE":
             show.like = _value(parts[index + 1])
@@ -346,9 +351,10 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
     def query(*, database: str, schema: str, like: str, **_: object) -> str:
         return (
             f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
-            f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPES[kind]}{_V} AS return_type, "
-            f"obj_description(p.oid, 'pg_proc'){_V} AS remarks "
+            f"p.proname{_V} AS {label}_name, (SELECT count(*) FROM {SHIM_SCHEMA}.routine_parameters(p.oid) r "
+            "WHERE r.parameter_type IN ('IN', 'INOUT'))::integer AS number_of_arguments, "
+            f"{SHIM_SCHEMA}.routine_signature(p.oid){_V} AS argument_list, "
+            f"{_RETURN_TYPES[kind]}{_V} AS return_type, obj_description(p.oid, 'pg_proc'){_V} AS remarks "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
             f"AND p.proname LIKE {like} ORDER BY p.proname, argument_list"
@@ -360,37 +366,32 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
 #: A function's return type; a procedure's is its OUT arguments' record, none without them (Redshift's drivers
 #: tell a procedure that returns a result by it).
 _RETURN_TYPES = {
-    "f": "CASE WHEN p.prorettype = 0 THEN 'void' ELSE format_type(p.prorettype, NULL) END",
+    "f": f"CASE WHEN p.prorettype = 0 THEN 'void' ELSE {SHIM_SCHEMA}.routine_type_name(p.prorettype) END",
     "p": "CASE WHEN p.prorettype IN (0, 'void'::regtype) THEN NULL ELSE format_type(p.prorettype, NULL) END",
 }
 
 
 def _parameters(kind: str):  # type: ignore[no-untyped-def]
     """SHOW PARAMETERS OF FUNCTION / PROCEDURE d.s.name(types): one row a parameter (and a function's
-    return value), found by the name and the argument types."""
+    return value), found by the name and the signature (routines.sql)."""
     label = "function" if kind == "f" else "procedure"
 
     def query(*, database: str, schema: str, table: str, like: str, arguments: list[str] | None) -> str:
-        types = f"array_to_string(ARRAY[{', '.join(arguments or [])}]::text[], ', ')"
-        modes = "coalesce(p.proargmodes, array_fill('i'::\"char\", ARRAY[p.pronargs]))"
-        all_types = "coalesce(p.proallargtypes, p.proargtypes::oid[])"
-        if kind == "f":  # the return value first, at position 0
-            all_types, modes = f"ARRAY[p.prorettype] || {all_types}", f"ARRAY['r'::\"char\"] || {modes}"
-        first = 1 if kind == "f" else 0
+        written = ", ".join(f"{SHIM_SCHEMA}.signature_type_name({argument})" for argument in arguments or [])
         return (
             f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, "
-            f"coalesce(p.proargnames[u.seq - {first}], ''){_V} AS parameter_name, "
-            f"(u.seq - {first})::integer AS ordinal_position, "
-            "(CASE u.mode WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 't' THEN 'TABLE' "
-            f"WHEN 'r' THEN 'RETURN' ELSE 'IN' END){_V} AS parameter_type, format_type(u.type, NULL){_V} "
-            "AS data_type, NULL::integer AS character_maximum_length, NULL::integer AS numeric_precision, "
-            "NULL::integer AS numeric_scale "
+            f"p.proname{_V} AS {label}_name, r.parameter_name{_V} AS parameter_name, "
+            f"r.ordinal_position::integer AS ordinal_position, r.parameter_type{_V} AS parameter_type, "
+            f"r.data_type{_V} AS data_type, "
+            "r.character_maximum_length::integer AS character_maximum_length, "
+            "r.numeric_precision::integer AS numeric_precision, "
+            "r.numeric_scale::integer AS numeric_scale "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, "
-            f"unnest({all_types}, {modes}) WITH ORDINALITY AS u(type, mode, seq) "
+            f"{SHIM_SCHEMA}.routine_parameters(p.oid) r "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
-            f"AND p.proname = {table} AND oidvectortypes(p.proargtypes) = {types} "
-            f"AND coalesce(p.proargnames[u.seq - {first}], '') LIKE {like} ORDER BY u.seq"
+            f"AND p.proname = {table} "
+            f"AND {SHIM_SCHEMA}.routine_signature(p.oid) = array_to_string(ARRAY[{written}]::text[], ', ') "
+            f"AND r.parameter_name LIKE {like} ORDER BY r.ordinal_position"
         )
 
     return query
