@@ -43,7 +43,7 @@ from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
 from sparkify.engine.sql.redshift.unnesting import has_unnesting, rewrite_unnesting
 from sparkify.engine.sql.redshift.views import is_late_binding, view_definition
 from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
 
 __all__ = [
@@ -272,21 +272,21 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     tag = "ddl"
     while f"${tag}$" in body:
         tag += "_"
-    name = quote_literal(layout.table)
+    name = postgres_literal(layout.table)
     sortkeys = _text_array(layout.sortkeys)
     columns = _text_array(layout.encodings)
     encodings = _text_array(layout.encodings.values())
-    like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
+    like = f"to_regclass({postgres_literal(layout.like)})" if layout.like else "NULL"
     keys = ", ".join(
         f"jsonb_build_object('kind', {quote_literal(key.kind)}, 'columns', {_text_array(key.columns)}, "
-        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text, "
+        f"'name', {postgres_literal(key.name) if key.name else 'NULL'}::text, "
         f"'references', {_regclass_oid(key.references)}, "
         f"'referenced_columns', {_text_array(key.referenced_columns)})"
         for key in layout.keys
     )
     record = (
         f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
-        f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
+        f"{postgres_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
         f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, "
         f"jsonb_build_array({keys}), {_text_array(layout.nullable_identities)});"
     )
@@ -308,19 +308,19 @@ def _with_view_text(sql: str, name: str, definition: str, creation: str | None =
     creation = creation or f"EXECUTE ${tag}${body}${tag}$;"
     return (
         f"DO $sparkify$ BEGIN {creation} "
-        f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({quote_literal(name)}), "
-        f"{quote_literal(definition)}); "
+        f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({postgres_literal(name)}), "
+        f"{postgres_literal(definition)}); "
         "END $sparkify$"
     )
 
 
 def _regclass_oid(name: str | None) -> str:
     """The oid of the table ``name`` as the session finds it, in SQL (NULL: none named, or no such table)."""
-    return f"to_regclass({quote_literal(name)})::oid" if name else "NULL"
+    return f"to_regclass({postgres_literal(name)})::oid" if name else "NULL"
 
 
 def _text_array(values: Iterable[str]) -> str:
-    return "ARRAY[" + ", ".join(quote_literal(value) for value in values) + "]::text[]"
+    return "ARRAY[" + ", ".join(postgres_literal(value) for value in values) + "]::text[]"
 
 
 def session_setup_statements() -> list[str]:

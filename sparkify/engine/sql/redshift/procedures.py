@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sparkify.engine.sql.redshift.ddl import adapt_create_table
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
 
@@ -83,5 +83,5 @@ def _show_procedure(sql: str, found: list[Token]) -> str:
     PostgreSQL holds as INOUT, are not compared): an overloaded name is PostgreSQL's error."""
     end = next((index for index in range(2, len(found)) if found[index].text in ("(", ";")), len(found))
     name = sql[found[2].start : found[end - 1].end]
-    definition = f"pg_catalog.pg_get_functiondef({quote_literal(name)}::regproc)"
+    definition = f"pg_catalog.pg_get_functiondef({postgres_literal(name)}::regproc)"
     return f'SELECT {definition} AS "Stored Procedure Definition"'

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.redshift.quoted_names import ascii_lower
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token, tokens
 
 _HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
@@ -54,8 +55,8 @@ def _value(token: Token) -> str:
     if token.name == "SCONST":
         return f"{token.text}::text"
     if token.text.startswith('"'):
-        return quote_literal(token.text[1:-1].replace('""', '"'))
-    return quote_literal(token.text.lower())
+        return postgres_literal(token.text[1:-1].replace('""', '"'))
+    return postgres_literal(ascii_lower(token.text))
 
 
 def _parse(found: list[Token]) -> _Show:
@@ -77,7 +78,7 @@ def _parse(found: list[Token]) -> _Show:
                 show.arguments.append(
                     parts[index].text + "::text"
                     if parts[index].name in ("PARAM", "SCONST")
-                    else quote_literal(parts[index].text.lower())
+                    else postgres_literal(parts[index].text.lower())
                 )
             index += 1
         index += 1
