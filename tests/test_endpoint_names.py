@@ -56,3 +56,73 @@ def test_only_ascii_letters_fold(rc: Any) -> None:
     assert cursor.fetchall() == (["Öhno"],)
     assert [row[3] for row in cursor.get_columns(None, "public", "Öhno", "%")] == ["Äbc"]
     cursor.execute('DROP TABLE "Öhno"')
+
+
+# Names of 64 to 127 bytes, as a cluster allows them (PostgreSQL keeps 63): two tables alike in their first
+# 63 bytes, a schema and columns with 2-, 3- and 4-byte characters.
+LONG_SCHEMA = "schema_of_a_long_name_ə好𝒜_" + "s" * 68  # 100 bytes
+LONG_TABLE = "table_" + "t" * 60  # 66 bytes
+OTHER_LONG_TABLE = LONG_TABLE + "_other"  # its first 63 bytes are LONG_TABLE's
+LONG_COLUMN = "Column_Ö_" + "c" * 117  # 127 bytes (the Ö is two)
+
+
+def _long_tables(cursor: Any) -> None:
+    cursor.execute(f'DROP SCHEMA IF EXISTS "{LONG_SCHEMA}" CASCADE')
+    cursor.execute(f'CREATE SCHEMA "{LONG_SCHEMA}"')
+    for table in (LONG_TABLE, OTHER_LONG_TABLE):
+        cursor.execute(f'CREATE TABLE "{LONG_SCHEMA}".{table} ("{LONG_COLUMN}" INT, short_one INT)')
+    cursor.execute(f'INSERT INTO "{LONG_SCHEMA}".{LONG_TABLE} VALUES (1, 2)')
+    cursor.execute(f'INSERT INTO "{LONG_SCHEMA}".{OTHER_LONG_TABLE} VALUES (3, 4)')
+
+
+def test_names_up_to_127_bytes_through_redshift_connector(rc: Any) -> None:
+    assert [len(name.encode()) for name in (LONG_SCHEMA, LONG_TABLE, LONG_COLUMN)] == [100, 66, 127]
+    cursor = rc.cursor()
+    _long_tables(cursor)
+    cursor.execute(f'SELECT "{LONG_COLUMN}" FROM "{LONG_SCHEMA}".{OTHER_LONG_TABLE}')
+    assert cursor.fetchall() == ([3],)
+    column = LONG_COLUMN.replace("C", "c")  # folded: its ASCII letters alone
+    assert [row[0] for row in cursor.get_schemas(None, LONG_SCHEMA)] == [LONG_SCHEMA]
+    listed = cursor.get_tables(None, LONG_SCHEMA, "table%")
+    assert [row[2] for row in listed] == [LONG_TABLE, OTHER_LONG_TABLE]
+    assert [row[3] for row in cursor.get_columns(None, LONG_SCHEMA, LONG_TABLE, "%")] == [column, "short_one"]
+    cursor.execute(f'SHOW COLUMNS FROM TABLE "{LONG_SCHEMA}".{LONG_TABLE} LIKE %s', (column[:20] + "%",))
+    assert [row[3] for row in cursor.fetchall()] == [column]
+    cursor.execute(f'DROP TABLE "{LONG_SCHEMA}".{LONG_TABLE}')
+    assert [row[2] for row in cursor.get_tables(None, LONG_SCHEMA, "%")] == [OTHER_LONG_TABLE]
+    cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
+
+
+def test_names_up_to_127_bytes_through_psycopg2(endpoint: RunningEndpoint) -> None:
+    connection = endpoint.connect()
+    connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        _long_tables(cursor)
+        cursor.execute(f'SELECT short_one FROM "{LONG_SCHEMA}".{LONG_TABLE}')
+        assert cursor.fetchall() == [(2,)]
+        cursor.execute(f'SHOW TABLES FROM SCHEMA {endpoint.database}."{LONG_SCHEMA}"')
+        assert [row[2] for row in cursor.fetchall()] == [LONG_TABLE, OTHER_LONG_TABLE]
+        cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
+    finally:
+        connection.close()
+
+
+def test_a_name_past_127_bytes_is_cut_there_as_a_cluster_cuts_it(rc: Any) -> None:
+    cursor = rc.cursor()
+    cursor.execute(f"DROP TABLE IF EXISTS {LONG_TABLE}")
+    cursor.execute(f'CREATE TABLE {LONG_TABLE} ("{LONG_COLUMN}" INT)')
+    cursor.execute(f'INSERT INTO {LONG_TABLE} ("{LONG_COLUMN}_and_more") VALUES (5)')
+    cursor.execute(f'SELECT "{LONG_COLUMN}xyz" FROM {LONG_TABLE}')
+    assert cursor.fetchall() == ([5],)
+    cursor.execute(f"DROP TABLE {LONG_TABLE}")
+
+
+def test_a_nul_in_a_listings_parameter_matches_nothing(rc: Any) -> None:
+    """redshift_connector binds the metadata API's names: one holding a NUL names no schema, as on a
+    cluster (PostgreSQL refuses a NUL in any text)."""
+    cursor = rc.cursor()
+    assert cursor.get_schemas(None, "pub\x00lic") == ()
+    assert cursor.get_tables(None, "public\x00", "%", None) == ()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == [1]

@@ -39,6 +39,7 @@ from sparkify.engine.sql.redshift.history import (
     rows_of_tag,
 )
 from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
+from sparkify.engine.sql.redshift.show import is_show_listing
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
@@ -332,7 +333,9 @@ class ClientSession:
         parameters, columns = self.statement_types.get(statement, ((), ()))
         self.portal_conversions.pop(portal, None)
         try:
-            payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
+            payload, result_formats = redshift_wire.bind_for_postgres(
+                payload, parameters, names_only=is_show_listing(self.statement_texts.get(statement, ""))
+            )
         except (struct.error, m.MalformedMessage):
             return payload
         planned = redshift_wire.conversions(columns, result_formats, True, self.protocol)

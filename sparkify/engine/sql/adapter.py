@@ -31,6 +31,7 @@ from sparkify.engine.sql.redshift.lateral import (
 )
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.long_names import long_names, recording, with_stored_names
 from sparkify.engine.sql.redshift.navigation import has_name_path, session_decides, with_super_navigation
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
 from sparkify.engine.sql.redshift.procedures import procedure_statement
@@ -177,6 +178,10 @@ def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
             found = tokens(sql)
         except SqlLexError:
             return sql  # PostgreSQL reports the lexical error itself
+    held = long_names(found)
+    if held:  # PostgreSQL keeps 63 bytes of a name, Redshift 127: the longer ones under their stored names
+        sql = with_stored_names(sql, found)
+        found = tokens(sql)
     try:
         message = refusal(sql, found)
     except (ValueError, IndexError):
@@ -184,9 +189,10 @@ def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
     if message:
         raise UnsupportedStatementError(message)
     try:
-        return _adapted(sql, found, columns_of)
+        adapted = _adapted(sql, found, columns_of)
     except (ValueError, IndexError):
         return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
+    return recording([token.word for token in found[:2]], held, adapted) if held else adapted
 
 
 def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:

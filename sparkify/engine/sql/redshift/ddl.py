@@ -235,7 +235,9 @@ def _foreign_key(found: list[Token], index: int, end: int, columns: list[str], n
 
 def _identifier(token: Token) -> str:
     """A name as Redshift reads it: lower case, quoted or not, unless the session keeps quoted names' case."""
-    return quoted_name(token.text).strip('"') if token.text.startswith('"') else ascii_lower(token.text)
+    if token.text.startswith('"'):
+        return quoted_name(token.text)[1:-1].replace('""', '"')
+    return ascii_lower(token.text)
 
 
 def _name_end(found: list[Token], first: int) -> int:

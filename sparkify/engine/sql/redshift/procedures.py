@@ -16,6 +16,7 @@ refcursors and SECURITY DEFINER; what differs:
 from __future__ import annotations
 
 from sparkify.engine.sql.redshift.ddl import adapt_create_table
+from sparkify.engine.sql.redshift.long_names import with_stored_names_in
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
 from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
@@ -49,7 +50,7 @@ def _create_procedure(sql: str, found: list[Token], name_index: int) -> str:
             tag = token.text[: token.text.index("$", 1) + 1]
             body = token.text[len(tag) : -len(tag)]
             try:
-                rewritten = rewrite_expressions(_tables_adapted(body))
+                rewritten = rewrite_expressions(_tables_adapted(with_stored_names_in(body)))
             except ValueError:
                 rewritten = body  # PL/pgSQL that is not lexically SQL: PostgreSQL says where
             replacements.append((token.start, token.end, f"{tag}{rewritten}{tag}"))

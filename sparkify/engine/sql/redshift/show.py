@@ -15,14 +15,18 @@ from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.quoted_names import ascii_lower
-from sparkify.engine.sql.text import postgres_literal
-from sparkify.engine.sql.tokens import Token, tokens
+from sparkify.engine.sql.text import first_keyword, postgres_literal
+from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, words
 
 _HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
 _V = "::varchar"
+#: A name as a client reads it: a name of 64 to 127 bytes is held under a stored name (long_names.sql).
+_REAL = SHIM_SCHEMA + ".real_name({})::varchar"
+_EMPTY = "''"
 #: The columns and FROM clause shared by the listings of one table or its columns.
 _TABLE_NAMES = (
-    f"current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, c.relname{_V} AS table_name"
+    f"current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+    f"{_REAL.format('c.relname')} AS table_name"
 )
 _OF_TABLES = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 _OF_COLUMNS = (
@@ -30,7 +34,8 @@ _OF_COLUMNS = (
 )
 _GRANTEE = (
     f"x.privilege_type{_V} AS privilege_type, x.grantee::integer AS identity_id, "
-    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END{_V} AS identity_name, "
+    f"CASE WHEN x.grantee = 0 THEN 'public' ELSE {SHIM_SCHEMA}.real_name(pg_get_userbyid(x.grantee)) END{_V} "
+    "AS identity_name, "
     f"CASE WHEN x.grantee = 0 THEN 'public' ELSE 'user' END{_V} AS identity_type, "
     "x.is_grantable::boolean AS admin_option"
 )
@@ -111,6 +116,18 @@ _KEYWORDS = (
 )
 
 
+def is_show_listing(sql: str) -> bool:
+    """Whether ``sql`` is one of the catalog SHOW commands this module answers (its parameters are names
+    and patterns)."""
+    if first_keyword(sql) != "SHOW":
+        return False
+    try:
+        named = words(sql)
+    except SqlLexError:
+        return False
+    return len(named) > 1 and named[1] in SHOW_COMMANDS
+
+
 def show_statement(found: list[Token]) -> str | None:
     """The query answering a catalog SHOW command, or None when ``found`` is no such command."""
     show = _parse(found)
@@ -127,6 +144,7 @@ def show_statement(found: list[Token]) -> str | None:
     expected = 1 if kind == "SCHEMAS" else 2 if kind in ("TABLES", "FUNCTIONS", "PROCEDURES") else 3
     names = ["current_database()"] * max(0, expected - len(show.names)) + show.names
     names = (names + ["''"] * 3)[:3]
+    names[1:] = [name if name == "''" else f"{SHIM_SCHEMA}.stored_name({name})" for name in names[1:]]
     build = _QUERIES[kind]
     like = show.like or "'%'"
     query = build(database=names[0], schema=names[1], table=names[2], like=like, arguments=show.arguments)
@@ -198,12 +216,12 @@ def _databases(*, like: str, **_: object) -> str:
 
 def _schemas(*, database: str, like: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, nspname{_V} AS schema_name, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('nspname')} AS schema_name, "
         f"nspowner::integer AS schema_owner, 'local'{_V} AS schema_type, "
         f"array_to_string(nspacl, ','){_V} AS schema_acl, NULL{_V} AS source_database, "
         f"NULL{_V} AS schema_option FROM pg_namespace WHERE current_database() = {database} "
         f"AND nspname NOT LIKE E'pg\\\\_temp\\\\_%' AND nspname NOT LIKE E'pg\\\\_toast\\\\_temp\\\\_%' "
-        f"AND nspname NOT IN {_HIDDEN_SCHEMAS} AND nspname LIKE {like} "
+        f"AND nspname NOT IN {_HIDDEN_SCHEMAS} AND {_REAL.format('nspname')} LIKE {like} "
         "ORDER BY nspname"
     )
 
@@ -219,13 +237,14 @@ def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
         f"ELSE 'REGULAR TABLE' END{_V} AS table_subtype "
         f"{_OF_TABLES}LEFT JOIN {SHIM_SCHEMA}.table_style s ON s.table_oid = c.oid "
         f"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND current_database() = {database} "
-        f"AND n.nspname = {schema} AND c.relname LIKE {like} ORDER BY c.relname"
+        f"AND n.nspname = {schema} AND {_REAL.format('c.relname')} LIKE {like} ORDER BY c.relname"
     )
 
 
 def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
+        f"SELECT {_TABLE_NAMES}, {_REAL.format('a.attname')} AS column_name, "
+        "a.attnum::integer AS ordinal_position, "
         f"d.adsrc{_V} AS column_default, "
         "CASE WHEN a.attnotnull AND NOT coalesce(l.nullable_identity, false) THEN 'NO' ELSE 'YES' END"
         f"{_V} AS is_nullable, "
@@ -244,7 +263,7 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         "ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        f"AND a.attname LIKE {like} ORDER BY a.attnum"
+        f"AND {_REAL.format('a.attname')} LIKE {like} ORDER BY a.attnum"
     )
 
 
@@ -265,8 +284,8 @@ _DATA_TYPE = (
 def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str:
     """The recorded primary key (informational, as on Redshift: the adapter keeps it out of PostgreSQL)."""
     return (
-        f"SELECT current_database(){_V} AS database_name, k.schema_name{_V} AS schema_name, "
-        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('k.schema_name')} AS schema_name, "
+        f"{_REAL.format('k.table_name')} AS table_name, {_REAL.format('k.column_name')} AS column_name, "
         "k.ordinal_position::integer AS key_seq, "
         f"k.constraint_name{_V} AS pk_name FROM {SHIM_SCHEMA}.key_columns k "
         f"WHERE k.contype = 'p' AND current_database() = {database} AND k.schema_name = {schema} "
@@ -280,10 +299,12 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
 
     def query(*, database: str, schema: str, table: str, **_: object) -> str:
         return (
-            f"SELECT current_database(){_V} AS pk_database_name, pn.nspname{_V} AS pk_schema_name, "
-            f"pc.relname{_V} AS pk_table_name, pa.attname{_V} AS pk_column_name, "
-            f"current_database(){_V} AS fk_database_name, fn.nspname{_V} AS fk_schema_name, "
-            f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
+            f"SELECT current_database(){_V} AS pk_database_name, "
+            f"{_REAL.format('pn.nspname')} AS pk_schema_name, "
+            f"{_REAL.format('pc.relname')} AS pk_table_name, {_REAL.format('pa.attname')} AS pk_column_name, "
+            f"current_database(){_V} AS fk_database_name, {_REAL.format('fn.nspname')} AS fk_schema_name, "
+            f"{_REAL.format('fc.relname')} AS fk_table_name, {_REAL.format('fa.attname')} AS fk_column_name, "
+            "k.seq::integer AS key_seq, "
             "3::integer AS update_rule, 3::integer AS delete_rule, "
             f"f.conname{_V} AS fk_name, (SELECT p.conname FROM {SHIM_SCHEMA}.leader_pg_constraint p "
             f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, "
@@ -304,8 +325,8 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
 
 def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+        f"{_REAL.format('c.relname')} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
         f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(x.grantor){_V} AS grantor_name "
         f"{_OF_TABLES.rstrip()}, "
         "aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) x "
@@ -316,11 +337,11 @@ def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str
 
 def _column_grants(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, {_GRANTEE}, "
+        f"SELECT {_TABLE_NAMES}, {_REAL.format('a.attname')} AS column_name, {_GRANTEE}, "
         f"pg_get_userbyid(x.grantor){_V} AS grantor_name {_OF_COLUMNS.rstrip()}, "
         "aclexplode(a.attacl) x "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        f"AND a.attname LIKE {like} ORDER BY a.attnum, identity_name, privilege_type"
+        f"AND {_REAL.format('a.attname')} LIKE {like} ORDER BY a.attnum, identity_name, privilege_type"
     )
 
 
@@ -330,13 +351,13 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
 
     def query(*, database: str, schema: str, like: str, **_: object) -> str:
         return (
-            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
+            f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+            f"{_REAL.format('p.proname')} AS {label}_name, p.pronargs::integer AS number_of_arguments, "
             f"oidvectortypes(p.proargtypes){_V} AS argument_list, {_RETURN_TYPES[kind]}{_V} AS return_type, "
             f"obj_description(p.oid, 'pg_proc'){_V} AS remarks "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
-            f"AND p.proname LIKE {like} ORDER BY p.proname, argument_list"
+            f"AND {_REAL.format('p.proname')} LIKE {like} ORDER BY p.proname, argument_list"
         )
 
     return query
@@ -363,9 +384,9 @@ def _parameters(kind: str):  # type: ignore[no-untyped-def]
             all_types, modes = f"ARRAY[p.prorettype] || {all_types}", f"ARRAY['r'::\"char\"] || {modes}"
         first = 1 if kind == "f" else 0
         return (
-            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, "
-            f"coalesce(p.proargnames[u.seq - {first}], ''){_V} AS parameter_name, "
+            f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+            f"{_REAL.format('p.proname')} AS {label}_name, "
+            f"{_REAL.format(f'coalesce(p.proargnames[u.seq - {first}], {_EMPTY})')} AS parameter_name, "
             f"(u.seq - {first})::integer AS ordinal_position, "
             "(CASE u.mode WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 't' THEN 'TABLE' "
             f"WHEN 'r' THEN 'RETURN' ELSE 'IN' END){_V} AS parameter_type, format_type(u.type, NULL){_V} "
@@ -375,7 +396,8 @@ def _parameters(kind: str):  # type: ignore[no-untyped-def]
             f"unnest({all_types}, {modes}) WITH ORDINALITY AS u(type, mode, seq) "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
             f"AND p.proname = {table} AND oidvectortypes(p.proargtypes) = {types} "
-            f"AND coalesce(p.proargnames[u.seq - {first}], '') LIKE {like} ORDER BY u.seq"
+            f"AND {_REAL.format(f'coalesce(p.proargnames[u.seq - {first}], {_EMPTY})')} LIKE {like} "
+            "ORDER BY u.seq"
         )
 
     return query
