@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redshift_connector
 
 from tests.endpoint_process import RunningEndpoint, running_endpoint
 
@@ -126,3 +127,27 @@ def test_a_nul_in_a_listings_parameter_matches_nothing(rc: Any) -> None:
     assert cursor.get_tables(None, "public\x00", "%", None) == ()
     cursor.execute("SELECT 1")
     assert cursor.fetchone() == [1]
+
+
+def test_result_columns_and_errors_name_a_long_name_as_written(rc: Any, endpoint: RunningEndpoint) -> None:
+    cursor = rc.cursor()
+    _long_tables(cursor)
+    column = LONG_COLUMN.replace("C", "c")
+    cursor.execute(f'SELECT * FROM "{LONG_SCHEMA}".{LONG_TABLE}')
+    assert [field[0] for field in cursor.description] == [column, "short_one"]
+    cursor.execute(f'SELECT 1 AS "{LONG_COLUMN}_as_an_alias"')
+    assert cursor.description[0][0] == _cut(column + "_as_an_alias", 127)
+    with pytest.raises(redshift_connector.ProgrammingError, match=OTHER_LONG_TABLE + "_missing"):
+        cursor.execute(f'SELECT * FROM "{LONG_SCHEMA}".{OTHER_LONG_TABLE}_missing')
+    connection = endpoint.connect()  # another session, another driver: the names recorded by the CREATE
+    try:
+        other = connection.cursor()
+        other.execute(f'SELECT * FROM "{LONG_SCHEMA}".{LONG_TABLE}')
+        assert [field[0] for field in other.description] == [column, "short_one"]
+    finally:
+        connection.close()
+    cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
+
+
+def _cut(name: str, size: int) -> str:
+    return name.encode()[:size].decode("utf-8", "ignore")

@@ -26,6 +26,7 @@ the same on both.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from sparkify.engine.endpoint import messages as m
 
@@ -120,6 +121,19 @@ def row_description_for_redshift(row_description: bytes, protocol: int) -> bytes
         elif oid == NUMERIC_OID and protocol >= BINARY_PROTOCOL and typmod < 0:
             typmod = (COMPUTED_NUMERIC[0] << 16 | COMPUTED_NUMERIC[1]) + 4
         pieces.append(row_description[offset : end + 6] + _FIELD_TYPE.pack(oid, size, typmod, form))
+        offset = end + 18
+    return b"".join(pieces)
+
+
+def with_field_names(row_description: bytes, renamed: Callable[[bytes], bytes | None]) -> bytes:
+    """A RowDescription with each field name ``renamed`` gives another for (None: kept)."""
+    count = struct.unpack_from("!h", row_description)[0]
+    pieces, offset = [row_description[:2]], 2
+    for _ in range(count):
+        _, end = m.read_cstring(row_description, offset)
+        new_name = renamed(row_description[offset : end - 1])
+        pieces.append(row_description[offset:end] if new_name is None else new_name + b"\0")
+        pieces.append(row_description[end : end + 18])
         offset = end + 18
     return b"".join(pieces)
 

@@ -28,6 +28,7 @@ from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
+from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
 from sparkify.engine.sql.redshift.case_setting import CaseSensitivity
 from sparkify.engine.sql.redshift.history import (
@@ -37,6 +38,12 @@ from sparkify.engine.sql.redshift.history import (
     UnloadDetails,
     reads_history,
     rows_of_tag,
+)
+from sparkify.engine.sql.redshift.long_names import (
+    known_real_name,
+    may_be_stored,
+    remember_real_name,
+    with_real_names,
 )
 from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
 from sparkify.engine.sql.redshift.show import is_show_listing
@@ -75,6 +82,7 @@ _COLUMN_ORIGINS = (
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped"
 )
+_REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -475,6 +483,8 @@ class ClientSession:
             self.end_record(self.running.popleft(), kind, payload)
         if kind == b"E":
             in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
+            if b"~" in in_clients_words:  # a name past 63 bytes, as the client wrote it (long_names.py)
+                in_clients_words = with_real_names(in_clients_words)
             return m.message(kind, redshift_error_payload(in_clients_words))
         if kind == b"D":
             planned = self.due[0][1] if self.due and self.due[0][1] else self.rows_plan
@@ -491,6 +501,8 @@ class ClientSession:
             payload = identity.redshift_parameter(payload)
         elif kind == b"T":
             self._learn_columns(redshift_wire.columns(payload))
+            if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
+                payload = redshift_wire.with_field_names(payload, self._real_name)
             payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
             if self.protocol >= 1:
                 payload = self._with_extended_metadata(payload)
@@ -525,6 +537,22 @@ class ClientSession:
             for oid, attnum, *origin in found:
                 self.column_origins[oid][attnum] = tuple(origin)  # type: ignore[assignment]
         return redshift_wire.extended_row_description(row_description, self.column_origins, self.database)
+
+    def _real_name(self, field: bytes) -> bytes | None:
+        """The real name of a result column named by a stored name, None for any other name."""
+        if not may_be_stored(field):
+            return None
+        stored = field.decode("utf-8", "replace")
+        real = known_real_name(stored)
+        if real is None:  # made by another process: recorded by the CREATE that named it
+            side = self._side()
+            with side.cursor() as cursor:
+                cursor.execute(_REAL_NAME, (stored,))
+                found = cursor.fetchone()
+            side.rollback()
+            real = found[0] if found else stored
+            remember_real_name(stored, real)
+        return real.encode()
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""

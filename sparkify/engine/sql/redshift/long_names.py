@@ -24,11 +24,17 @@ REDSHIFT_NAME_BYTES = 127
 #: stored_name computes the same.
 _PREFIX_BYTES = 50
 _DIGEST_DIGITS = 12
+_HEX = frozenset(b"0123456789abcdef")
 
 
 def _cut(name: str, size: int) -> str:
     """``name``'s first ``size`` bytes, a character cut in two left out."""
     return name.encode()[:size].decode("utf-8", "ignore")
+
+
+#: The real names of the stored names this process has made (a result column's name is read back by them).
+_REAL_NAMES: dict[str, str] = {}
+_REAL_NAMES_KEPT = 4096
 
 
 def stored_name(real: str) -> str:
@@ -38,7 +44,39 @@ def stored_name(real: str) -> str:
     if len(encoded) <= POSTGRES_NAME_BYTES:
         return real
     digest = hashlib.sha256(encoded).hexdigest()[:_DIGEST_DIGITS]
-    return f"{_cut(real, _PREFIX_BYTES)}~{digest}"
+    stored = f"{_cut(real, _PREFIX_BYTES)}~{digest}"
+    remember_real_name(stored, real)
+    return stored
+
+
+def remember_real_name(stored: str, real: str) -> None:
+    """Keep ``real`` as the name ``stored`` stands for in what this process reads back."""
+    if len(_REAL_NAMES) >= _REAL_NAMES_KEPT:
+        _REAL_NAMES.clear()
+    _REAL_NAMES[stored] = real
+
+
+def may_be_stored(name: bytes) -> bool:
+    """Whether ``name`` (UTF-8) can be a stored name: 60 to 63 bytes ending in ``~`` and 12 hex digits."""
+    return (
+        len(name) >= 60
+        and name[-_DIGEST_DIGITS - 1 : -_DIGEST_DIGITS] == b"~"
+        and all(byte in _HEX for byte in name[-_DIGEST_DIGITS:])
+    )
+
+
+def with_real_names(text: bytes) -> bytes:
+    """``text`` (an error's fields, UTF-8) with each stored name this process made as its real name."""
+    for stored, real in list(_REAL_NAMES.items()):
+        encoded = stored.encode()
+        if encoded in text:
+            text = text.replace(encoded, real.encode())
+    return text
+
+
+def known_real_name(stored: str) -> str | None:
+    """The real name of a stored name this process made, None when it made none of that name."""
+    return _REAL_NAMES.get(stored)
 
 
 def _name_of(token: Token) -> str | None:
