@@ -25,14 +25,23 @@ def endpoint(pg_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield running
 
 
+@pytest.fixture(params=["redshift_connector", "psycopg2"])
+def connection(endpoint: RunningEndpoint, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An autocommitting connection of AWS's driver (binding on the server) or psycopg2 (on the client)."""
+    opened = endpoint.redshift_connector() if request.param == "redshift_connector" else endpoint.connect()
+    opened.autocommit = True
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 @pytest.fixture
 def rc(endpoint: RunningEndpoint) -> Iterator[Any]:
-    connection = endpoint.redshift_connector()
-    connection.autocommit = True
-    try:
-        yield connection
-    finally:
-        connection.close()
+    opened = endpoint.redshift_connector()
+    opened.autocommit = True
+    yield opened
+    opened.close()
 
 
 def test_a_quoted_name_with_capitals_and_a_backslash_folds(rc: Any) -> None:
@@ -94,19 +103,14 @@ def test_names_up_to_127_bytes_through_redshift_connector(rc: Any) -> None:
     cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
 
 
-def test_names_up_to_127_bytes_through_psycopg2(endpoint: RunningEndpoint) -> None:
-    connection = endpoint.connect()
-    connection.autocommit = True
-    try:
-        cursor = connection.cursor()
-        _long_tables(cursor)
-        cursor.execute(f'SELECT short_one FROM "{LONG_SCHEMA}".{LONG_TABLE}')
-        assert cursor.fetchall() == [(2,)]
-        cursor.execute(f'SHOW TABLES FROM SCHEMA {endpoint.database}."{LONG_SCHEMA}"')
-        assert [row[2] for row in cursor.fetchall()] == [LONG_TABLE, OTHER_LONG_TABLE]
-        cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
-    finally:
-        connection.close()
+def test_names_up_to_127_bytes_through_either_driver(connection: Any, endpoint: RunningEndpoint) -> None:
+    cursor = connection.cursor()
+    _long_tables(cursor)
+    cursor.execute(f'SELECT short_one FROM "{LONG_SCHEMA}".{LONG_TABLE}')
+    assert [tuple(row) for row in cursor.fetchall()] == [(2,)]
+    cursor.execute(f'SHOW TABLES FROM SCHEMA {endpoint.database}."{LONG_SCHEMA}"')
+    assert [row[2] for row in cursor.fetchall()] == [LONG_TABLE, OTHER_LONG_TABLE]
+    cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
 
 
 def test_a_name_past_127_bytes_is_cut_there_as_a_cluster_cuts_it(rc: Any) -> None:
