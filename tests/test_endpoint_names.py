@@ -155,3 +155,17 @@ def test_result_columns_and_errors_name_a_long_name_as_written(rc: Any, endpoint
 
 def _cut(name: str, size: int) -> str:
     return name.encode()[:size].decode("utf-8", "ignore")
+
+
+def test_copy_and_unload_of_long_names(rc: Any, tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("1,10\n2,20\n")
+    cursor = rc.cursor()
+    _long_tables(cursor)
+    table = f'"{LONG_SCHEMA}".{LONG_TABLE}'
+    cursor.execute(f"COPY {table} (short_one, \"{LONG_COLUMN}\") FROM '{tmp_path}/rows.csv' CSV")
+    cursor.execute(f'SELECT sum("{LONG_COLUMN}") FROM {table}')
+    assert cursor.fetchall() == ([31],)
+    query = f'SELECT "{LONG_COLUMN}" FROM {table} ORDER BY 1'.replace("'", "''")
+    cursor.execute(f"UNLOAD ('{query}') TO '{tmp_path}/out_' CSV PARALLEL OFF")
+    assert (tmp_path / "out_000").read_text().split() == ["1", "10", "20"]
+    cursor.execute(f'DROP SCHEMA "{LONG_SCHEMA}" CASCADE')
