@@ -11,13 +11,16 @@ answers, as on a cluster: the session's own from its catalog, another one throug
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.quoted_names import ascii_lower
-from sparkify.engine.sql.text import first_keyword, postgres_literal
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, words
 
+#: A statement whose first word is SHOW, after white space and comments.
+_SHOW_FIRST = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*SHOW\b", re.IGNORECASE | re.DOTALL)
 _HIDDEN_SCHEMAS = f"('pg_toast', '{SHIM_SCHEMA}')"
 _V = "::varchar"
 #: A name as a client reads it: a name of 64 to 127 bytes is held under a stored name (long_names.sql).
@@ -119,7 +122,7 @@ _KEYWORDS = (
 def is_show_listing(sql: str) -> bool:
     """Whether ``sql`` is one of the catalog SHOW commands this module answers (its parameters are names
     and patterns)."""
-    if first_keyword(sql) != "SHOW":
+    if not _SHOW_FIRST.match(sql):  # asked at each Bind: no copy of a long INSERT's text
         return False
     try:
         named = words(sql)
