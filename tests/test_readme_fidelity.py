@@ -27,6 +27,7 @@ SURFACE_TESTS = (
     "test_late_binding_views.py",
     "test_decimal_branches.py",
     "test_endpoint_case_sensitive.py",
+    "test_endpoint_names.py",
 )
 STATUSES = {"supported", "refused", "differs", "not supported"}
 

@@ -12,6 +12,7 @@ from sparkify.engine.copy.command import TEXT_FORMATS, CopyCommand
 from sparkify.engine.copy.options import apply_option, check_combinations
 from sparkify.engine.copy.tokens import StatementTokens, folded_name
 from sparkify.engine.errors import CopyStatementError
+from sparkify.engine.sql.redshift.long_names import stored_name
 
 __all__ = ["TEXT_FORMATS", "CopyCommand", "parse_copy"]
 
@@ -55,7 +56,7 @@ def _name(tokens: StatementTokens, what: str) -> str:
     name = folded_name(token)
     if not name or "\x00" in name:
         raise CopyStatementError(f"COPY statement: expected {what}, found {token.text or 'the end'!r}")
-    return name
+    return stored_name(name)  # a name past 63 bytes: the one PostgreSQL holds (long_names.py)
 
 
 def _column_list(tokens: StatementTokens) -> tuple[str, ...] | None:

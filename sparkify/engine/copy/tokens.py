@@ -8,7 +8,7 @@ engine does not offer), and keeps ``'\\N'`` (COPY's default null string) as the 
 from __future__ import annotations
 
 from sparkify.engine.errors import CopyStatementError
-from sparkify.engine.sql.redshift.quoted_names import quoted_name
+from sparkify.engine.sql.redshift.quoted_names import ascii_lower, quoted_name
 from sparkify.engine.sql.tokens import SqlLexError, Token, escaped_literal_spans, replace_spans, tokens
 
 _END = Token("end", 0, 0, "")
@@ -130,5 +130,5 @@ def folded_name(token: Token) -> str | None:
     if token.name == "IDENT" and token.text.startswith('"'):
         return quoted_name(token.text)[1:-1].replace('""', '"')
     if token.word:
-        return token.text.lower()
+        return ascii_lower(token.text)
     return None

@@ -111,10 +111,9 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
         return None
     if "VIEW" in [token.word for token in found[:5]]:  # a view and its recorded definition
         return "CREATE VIEW"
-    if "PROCEDURE" in [token.word for token in found[:4]]:  # a procedure and its arguments' typmods
-        return "CREATE PROCEDURE"
-    if "FUNCTION" in [token.word for token in found[:4]]:  # set apart from a procedure of its signature
-        return "CREATE FUNCTION"
+    routine = {"PROCEDURE", "FUNCTION"} & {token.word for token in found[:4]}
+    if routine:  # one that names a long name, recorded first (long_names.py)
+        return f"CREATE {routine.pop()}"
     depth = 0
     for token in found:
         depth += {"(": 1, ")": -1}.get(token.text, 0)

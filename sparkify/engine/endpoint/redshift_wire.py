@@ -29,6 +29,7 @@ the same on both.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from sparkify.engine.endpoint import messages as m
 
@@ -134,6 +135,19 @@ def row_description_for_redshift(row_description: bytes, protocol: int) -> bytes
     return b"".join(pieces)
 
 
+def with_field_names(row_description: bytes, renamed: Callable[[bytes], bytes | None]) -> bytes:
+    """A RowDescription with each field name ``renamed`` gives another for (None: kept)."""
+    count = struct.unpack_from("!h", row_description)[0]
+    pieces, offset = [row_description[:2]], 2
+    for _ in range(count):
+        _, end = m.read_cstring(row_description, offset)
+        new_name = renamed(row_description[offset : end - 1])
+        pieces.append(row_description[offset:end] if new_name is None else new_name + b"\0")
+        pieces.append(row_description[end : end + 18])
+        offset = end + 18
+    return b"".join(pieces)
+
+
 def conversions(
     described: tuple[tuple[int, int, int], ...],
     result_formats: tuple[int, ...] | None,
@@ -189,9 +203,15 @@ def parse_for_postgres(types: bytes) -> bytes:
     return struct.pack(f"!h{count}I", count, *local) + types[2 + 4 * count :]
 
 
-def bind_for_postgres(bind: bytes, parameter_oids: tuple[int, ...]) -> tuple[bytes, tuple[int, ...]]:
+def bind_for_postgres(
+    bind: bytes, parameter_oids: tuple[int, ...], *, names_only: bool = False
+) -> tuple[bytes, tuple[int, ...]]:
     """The Bind message with its binary INTERVAL parameters (Redshift's 12 bytes, a YEAR TO MONTH's months,
-    a DAY TO SECOND's microseconds) in PostgreSQL's form, and its result formats."""
+    a DAY TO SECOND's microseconds) in PostgreSQL's form, and its result formats.
+
+    ``names_only``: the parameters are names and patterns of a catalog listing (SHOW TABLES … LIKE $3), and
+    one holding a NUL (which PostgreSQL refuses in any text) is NULL: no name holds one, so it matches none,
+    as on a cluster."""
     _, offset = m.read_cstring(bind)
     _, offset = m.read_cstring(bind, offset)
     head = offset
@@ -210,6 +230,8 @@ def bind_for_postgres(bind: bytes, parameter_oids: tuple[int, ...]) -> tuple[byt
         local = _postgres_interval(oid, value) if binary else None
         if local is not None:
             value, length, changed = local, len(local), True
+        elif names_only and not binary and b"\x00" in value:
+            value, length, changed = b"", -1, True
         pieces.append(struct.pack("!i", length) + value)
     result_count = struct.unpack_from("!h", bind, offset)[0]
     result_formats = struct.unpack_from(f"!{result_count}h", bind, offset + 2)

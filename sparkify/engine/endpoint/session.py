@@ -39,7 +39,14 @@ from sparkify.engine.sql.redshift.history import (
     reads_history,
     rows_of_tag,
 )
+from sparkify.engine.sql.redshift.long_names import (
+    known_real_name,
+    may_be_stored,
+    remember_real_name,
+    with_real_names,
+)
 from sparkify.engine.sql.redshift.quoted_names import case_sensitivity
+from sparkify.engine.sql.redshift.show import is_show_listing
 from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import SqlLexError, tokens
 
@@ -80,6 +87,7 @@ _SHIM_TYPES = (
     "SELECT t.oid::bigint FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
     f"WHERE n.nspname = '{SHIM_SCHEMA}' AND t.typname = 'abstime'"
 )
+_REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -339,7 +347,9 @@ class ClientSession:
         parameters, columns = self.statement_types.get(statement, ((), ()))
         self.portal_conversions.pop(portal, None)
         try:
-            payload, result_formats = redshift_wire.bind_for_postgres(payload, parameters)
+            payload, result_formats = redshift_wire.bind_for_postgres(
+                payload, parameters, names_only=is_show_listing(self.statement_texts.get(statement, ""))
+            )
         except (struct.error, m.MalformedMessage):
             return payload
         planned = redshift_wire.conversions(columns, result_formats, True, self.protocol)
@@ -479,6 +489,8 @@ class ClientSession:
             self.end_record(self.running.popleft(), kind, payload)
         if kind == b"E":
             in_clients_words = error_words.in_clients_words(payload, self.sent_texts)
+            if b"~" in in_clients_words:  # a name past 63 bytes, as the client wrote it (long_names.py)
+                in_clients_words = with_real_names(in_clients_words)
             return m.message(kind, redshift_error_payload(in_clients_words))
         if kind == b"D":
             planned = self.due[0][1] if self.due and self.due[0][1] else self.rows_plan
@@ -499,6 +511,8 @@ class ClientSession:
                 payload = redshift_wire.with_types_renamed(payload, self._shim_types())
                 described = redshift_wire.columns(payload)
             self._learn_columns(described)
+            if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
+                payload = redshift_wire.with_field_names(payload, self._real_name)
             payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
             if self.protocol >= 1:
                 payload = self._with_extended_metadata(payload)
@@ -543,6 +557,22 @@ class ClientSession:
             for oid, attnum, *origin in found:
                 self.column_origins[oid][attnum] = tuple(origin)  # type: ignore[assignment]
         return redshift_wire.extended_row_description(row_description, self.column_origins, self.database)
+
+    def _real_name(self, field: bytes) -> bytes | None:
+        """The real name of a result column named by a stored name, None for any other name."""
+        if not may_be_stored(field):
+            return None
+        stored = field.decode("utf-8", "replace")
+        real = known_real_name(stored)
+        if real is None:  # made by another process: recorded by the CREATE that named it
+            side = self._side()
+            with side.cursor() as cursor:
+                cursor.execute(_REAL_NAME, (stored,))
+                found = cursor.fetchone()
+            side.rollback()
+            real = found[0] if found else stored
+            remember_real_name(stored, real)
+        return real.encode()
 
     def relay_copy_in(self) -> None:
         """The client streams a COPY … FROM STDIN: its CopyData goes through until CopyDone or CopyFail."""

@@ -31,6 +31,7 @@ from sparkify.engine.sql.redshift.lateral import (
 )
 from sparkify.engine.sql.redshift.leader import leader_sql, learn_catalog, reads_only_catalog, system_views
 from sparkify.engine.sql.redshift.lexing import numbers_apart
+from sparkify.engine.sql.redshift.long_names import long_names, recording, with_stored_names
 from sparkify.engine.sql.redshift.navigation import has_name_path, session_decides, with_super_navigation
 from sparkify.engine.sql.redshift.pivot import rewrite_rotations
 from sparkify.engine.sql.redshift.procedures import (
@@ -47,7 +48,7 @@ from sparkify.engine.sql.redshift.super_paths import rewrite_super_paths
 from sparkify.engine.sql.redshift.unnesting import has_unnesting, rewrite_unnesting
 from sparkify.engine.sql.redshift.views import is_late_binding, view_definition
 from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, shape_of
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal, quote_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, tokens, with_redshift_escapes
 
 __all__ = [
@@ -181,6 +182,10 @@ def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
             found = tokens(sql)
         except SqlLexError:
             return sql  # PostgreSQL reports the lexical error itself
+    held = long_names(found)
+    if held:  # PostgreSQL keeps 63 bytes of a name, Redshift 127: the longer ones under their stored names
+        sql = with_stored_names(sql, found)
+        found = tokens(sql)
     try:
         message = refusal(sql, found)
     except (ValueError, IndexError):
@@ -188,9 +193,10 @@ def _lexed_translation(sql: str, columns_of: ColumnLookup | None) -> str:
     if message:
         raise UnsupportedStatementError(message)
     try:
-        return _adapted(sql, found, columns_of)
+        adapted = _adapted(sql, found, columns_of)
     except (ValueError, IndexError):
         return sql  # not well-formed (an unclosed call, a clause cut short): PostgreSQL says where
+    return recording([token.word for token in found[:2]], held, adapted) if held else adapted
 
 
 def _adapted(sql: str, found: list[Token], columns_of: ColumnLookup | None) -> str:
@@ -279,21 +285,21 @@ def _with_layout(sql: str, layout: TableLayout) -> str:
     tag = "ddl"
     while f"${tag}$" in body:
         tag += "_"
-    name = quote_literal(layout.table)
+    name = postgres_literal(layout.table)
     sortkeys = _text_array(layout.sortkeys)
     columns = _text_array(layout.encodings)
     encodings = _text_array(layout.encodings.values())
-    like = f"to_regclass({quote_literal(layout.like)})" if layout.like else "NULL"
+    like = f"to_regclass({postgres_literal(layout.like)})" if layout.like else "NULL"
     keys = ", ".join(
         f"jsonb_build_object('kind', {quote_literal(key.kind)}, 'columns', {_text_array(key.columns)}, "
-        f"'name', {quote_literal(key.name) if key.name else 'NULL'}::text, "
+        f"'name', {postgres_literal(key.name) if key.name else 'NULL'}::text, "
         f"'references', {_regclass_oid(key.references)}, "
         f"'referenced_columns', {_text_array(key.referenced_columns)})"
         for key in layout.keys
     )
     record = (
         f"PERFORM {SHIM_SCHEMA}.record_table_layout(to_regclass({name}), {quote_literal(layout.diststyle)}, "
-        f"{quote_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
+        f"{postgres_literal(layout.distkey) if layout.distkey else 'NULL'}, {sortkeys}, "
         f"{quote_literal(layout.sortstyle or 'compound')}, {columns}, {encodings}, {like}, "
         f"jsonb_build_array({keys}), {_text_array(layout.nullable_identities)});"
     )
@@ -319,7 +325,7 @@ def _with_view_text(sql: str, name: str, definition: str, creation: str | None =
         text_tag += "_"
     return (
         f"DO $sparkify$ BEGIN {creation} "
-        f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({quote_literal(name)}), "
+        f"PERFORM {SHIM_SCHEMA}.record_view_text(to_regclass({postgres_literal(name)}), "
         f"${text_tag}${definition}${text_tag}$); "
         "END $sparkify$"
     )
@@ -327,11 +333,11 @@ def _with_view_text(sql: str, name: str, definition: str, creation: str | None =
 
 def _regclass_oid(name: str | None) -> str:
     """The oid of the table ``name`` as the session finds it, in SQL (NULL: none named, or no such table)."""
-    return f"to_regclass({quote_literal(name)})::oid" if name else "NULL"
+    return f"to_regclass({postgres_literal(name)})::oid" if name else "NULL"
 
 
 def _text_array(values: Iterable[str]) -> str:
-    return "ARRAY[" + ", ".join(quote_literal(value) for value in values) + "]::text[]"
+    return "ARRAY[" + ", ".join(postgres_literal(value) for value in values) + "]::text[]"
 
 
 def session_setup_statements() -> list[str]:

@@ -99,6 +99,18 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def postgres_literal(value: str) -> str:
+    """Quote ``value`` as a string literal that PostgreSQL reads as ``value`` whatever the session's
+    standard_conforming_strings: an ``E''`` literal where it holds a backslash or a control character (a
+    name a client quoted, ``"a\\b"``), else :func:`quote_literal`'s.  For the SQL the engine writes for
+    the local PostgreSQL, never for a cluster."""
+    if "\x00" in value:
+        raise ValueError("a NUL cannot be held in a PostgreSQL string")
+    if "\\" not in value and all(ord(char) >= 32 for char in value):
+        return quote_literal(value)
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def quote_ident(name: str) -> str:
     """Return ``name`` as is when it is a plain lowercase identifier, else double-quoted."""
     if not name or "\x00" in name:

@@ -8,7 +8,7 @@ the relation is and comments on it as that kind.
 
 from __future__ import annotations
 
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token
 
 
@@ -25,7 +25,7 @@ def comment_on_view(found: list[Token]) -> str | None:
         tag += "_"
     return (
         "DO $sparkify$ BEGIN IF (SELECT c.relkind FROM pg_catalog.pg_class c "
-        f"WHERE c.oid = to_regclass({quote_literal(name)})) = 'm' THEN "
+        f"WHERE c.oid = to_regclass({postgres_literal(name)})) = 'm' THEN "
         f"EXECUTE ${tag}$COMMENT ON MATERIALIZED VIEW {rest}${tag}$; "
         f"ELSE EXECUTE ${tag}$COMMENT ON VIEW {rest}${tag}$; END IF; END $sparkify$"
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
-from sparkify.engine.sql.redshift.quoted_names import quoted_name
+from sparkify.engine.sql.redshift.quoted_names import ascii_lower, quoted_name
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
 IDENTITY_CACHE = 1000
@@ -235,7 +235,9 @@ def _foreign_key(found: list[Token], index: int, end: int, columns: list[str], n
 
 def _identifier(token: Token) -> str:
     """A name as Redshift reads it: lower case, quoted or not, unless the session keeps quoted names' case."""
-    return quoted_name(token.text).strip('"') if token.text.startswith('"') else token.text.lower()
+    if token.text.startswith('"'):
+        return quoted_name(token.text)[1:-1].replace('""', '"')
+    return ascii_lower(token.text)
 
 
 def _name_end(found: list[Token], first: int) -> int:

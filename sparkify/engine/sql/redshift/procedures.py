@@ -33,8 +33,9 @@ from pglast.parser import ParseError
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.ddl import adapt_create_table
+from sparkify.engine.sql.redshift.long_names import with_stored_names_in
 from sparkify.engine.sql.redshift.rewrite import rewrite_expressions
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token, closing_paren, replace_spans, split_arguments, tokens
 
 
@@ -66,7 +67,7 @@ def _create_procedure(sql: str, found: list[Token], name_index: int) -> str:
             tag = token.text[: token.text.index("$", 1) + 1]
             body = token.text[len(tag) : -len(tag)]
             try:
-                rewritten = rewrite_expressions(_tables_adapted(body))
+                rewritten = rewrite_expressions(_tables_adapted(with_stored_names_in(body)))
             except ValueError:
                 rewritten = body  # PL/pgSQL that is not lexically SQL: PostgreSQL says where
             replacements.append((token.start, token.end, f"{tag}{rewritten}{tag}"))
@@ -97,8 +98,8 @@ def with_recorded_typmods(statement: str, replacing: bool) -> str:
     body = statement.strip().rstrip(";").strip()
     tag, outer = _dollar_tag("ddl", body), _dollar_tag("sparkify", body)
     name = ".".join(_quoted(part.sval) for part in create.funcname)
-    signature = quote_literal(f"{name}({', '.join(types)})")
-    typmods = ", ".join(f"to_regtypemod({quote_literal(text)})" for text in types)
+    signature = postgres_literal(f"{name}({', '.join(types)})")
+    typmods = ", ".join(f"to_regtypemod({postgres_literal(text)})" for text in types)
     # The names are read as the session reads them (its search path), not as the recording function does.
     return (
         f"DO ${outer}$ BEGIN PERFORM {SHIM_SCHEMA}.create_procedure(${tag}${body}${tag}$, {signature}, "
@@ -129,7 +130,7 @@ def beside_a_procedure(statement: str) -> str:
     name = ".".join(_quoted(part.sval) for part in create.funcname)
     body = statement.strip().rstrip(";").strip()
     tag, outer = _dollar_tag("ddl", body), _dollar_tag("sparkify", body)
-    signature = quote_literal(f"{name}({', '.join(types)})")
+    signature = postgres_literal(f"{name}({', '.join(types)})")
     return (
         f"DO ${outer}$ BEGIN PERFORM {SHIM_SCHEMA}.apart_from_procedure({signature}); "
         f"EXECUTE ${tag}${body}${tag}$; END ${outer}$"
@@ -187,7 +188,7 @@ def _show_procedure(sql: str, found: list[Token]) -> str:
     PostgreSQL holds as INOUT, are not compared): an overloaded name is PostgreSQL's error."""
     end = next((index for index in range(2, len(found)) if found[index].text in ("(", ";")), len(found))
     name = sql[found[2].start : found[end - 1].end]
-    definition = f"pg_catalog.pg_get_functiondef({quote_literal(name)}::regproc)"
+    definition = f"pg_catalog.pg_get_functiondef({postgres_literal(name)}::regproc)"
     return f'SELECT {definition} AS "Stored Procedure Definition"'
 
 

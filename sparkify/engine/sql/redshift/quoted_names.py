@@ -14,6 +14,9 @@ _CASE_SENSITIVE: ContextVar[bool] = ContextVar("enable_case_sensitive_identifier
 
 #: The values of ``enable_case_sensitive_identifier`` that turn it on (PostgreSQL's spellings of true).
 _TRUE_VALUES = frozenset(["true", "on", "1", "yes", "t", "y"])
+#: Redshift folds the ASCII letters of a name alone, as PostgreSQL folds an unquoted one in UTF-8: ``"ÖhNo"``
+#: is ``Öhno``.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def keeps_case() -> bool:
@@ -23,7 +26,12 @@ def keeps_case() -> bool:
 
 def quoted_name(text: str) -> str:
     """A quoted name (its quotes kept) as Redshift reads it in this session."""
-    return text if _CASE_SENSITIVE.get() else text.lower()
+    return text if _CASE_SENSITIVE.get() else ascii_lower(text)
+
+
+def ascii_lower(text: str) -> str:
+    """A name with its ASCII letters in lower case, as Redshift folds any name it does not keep as written."""
+    return text.translate(_ASCII_LOWER)
 
 
 def identifier_case_sensitive(value: str | None) -> bool:

@@ -18,6 +18,7 @@ _SQL_FILES = (
     "functions_hash.sql",
     "late_binding.sql",  # before catalog.sql, whose information_schema.columns leaves such views out
     "crossdb.sql",
+    "long_names.sql",  # before catalog.sql: real_name
     "catalog.sql",
     "routines.sql",
     "matviews.sql",

@@ -11,20 +11,27 @@ answers, as on a cluster: the session's own from its catalog, another one throug
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.procedures import interval_type
-from sparkify.engine.sql.text import quote_literal
-from sparkify.engine.sql.tokens import Token, closing_paren, split_arguments, tokens
+from sparkify.engine.sql.redshift.quoted_names import ascii_lower
+from sparkify.engine.sql.text import postgres_literal
+from sparkify.engine.sql.tokens import SqlLexError, Token, closing_paren, split_arguments, tokens, words
 
+#: A statement whose first word is SHOW, after white space and comments.
+_SHOW_FIRST = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*SHOW\b", re.IGNORECASE | re.DOTALL)
 #: Schemas SHOW SCHEMAS leaves out: a cluster's lists no pg_catalog (redshift_connector's suite says so of
 #: today's clusters, and reads SHOW FUNCTIONS of pg_catalog only through it).
 _HIDDEN_SCHEMAS = f"('pg_toast', 'pg_catalog', '{SHIM_SCHEMA}')"
 _V = "::varchar"
+#: A name as a client reads it: a name of 64 to 127 bytes is held under a stored name (long_names.sql).
+_REAL = SHIM_SCHEMA + ".real_name({})::varchar"
 #: The columns and FROM clause shared by the listings of one table or its columns.
 _TABLE_NAMES = (
-    f"current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, c.relname{_V} AS table_name"
+    f"current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+    f"{_REAL.format('c.relname')} AS table_name"
 )
 _OF_TABLES = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 _OF_COLUMNS = (
@@ -34,7 +41,7 @@ _OF_COLUMNS = (
 #: identity ``i`` (sparkify_redshift.identities; none for PUBLIC).
 _GRANTEE = (
     f"g.privilege_type{_V} AS privilege_type, g.grantee::integer AS identity_id, "
-    f"coalesce(i.identity_name::text, 'public'){_V} AS identity_name, "
+    f"coalesce({SHIM_SCHEMA}.real_name(i.identity_name::name), 'public'){_V} AS identity_name, "
     f"coalesce(i.identity_type, 'public'){_V} AS identity_type, "
     "g.is_grantable::boolean AS admin_option"
 )
@@ -70,8 +77,8 @@ def _value(token: Token) -> str:
     if token.name == "SCONST":
         return f"{token.text}::text"
     if token.text.startswith('"'):
-        return quote_literal(token.text[1:-1].replace('""', '"'))
-    return quote_literal(token.text.lower())
+        return postgres_literal(token.text[1:-1].replace('""', '"'))
+    return postgres_literal(ascii_lower(token.text))
 
 
 def _argument(written: list[Token]) -> str:
@@ -81,8 +88,8 @@ def _argument(written: list[Token]) -> str:
         return f"{written[0].text}::text"
     replaced = interval_type(written, 0)
     if replaced and replaced[0][:2] == (written[0].start, written[-1].end):
-        return quote_literal(replaced[0][2])
-    return quote_literal(" ".join(token.text.lower() for token in written))
+        return postgres_literal(replaced[0][2])
+    return postgres_literal(" ".join(token.text.lower() for token in written))
 
 
 def _parse(found: list[Token]) -> _Show:
@@ -130,6 +137,18 @@ _KEYWORDS = (
 )
 
 
+def is_show_listing(sql: str) -> bool:
+    """Whether ``sql`` is one of the catalog SHOW commands this module answers (its parameters are names
+    and patterns)."""
+    if not _SHOW_FIRST.match(sql):  # asked at each Bind: no copy of a long INSERT's text
+        return False
+    try:
+        named = words(sql)
+    except SqlLexError:
+        return False
+    return len(named) > 1 and named[1] in SHOW_COMMANDS
+
+
 def show_statement(found: list[Token]) -> str | None:
     """The query answering a catalog SHOW command, or None when ``found`` is no such command."""
     show = _parse(found)
@@ -146,6 +165,7 @@ def show_statement(found: list[Token]) -> str | None:
     expected = 1 if kind == "SCHEMAS" else 2 if kind in ("TABLES", "FUNCTIONS", "PROCEDURES") else 3
     names = ["current_database()"] * max(0, expected - len(show.names)) + show.names
     names = (names + ["''"] * 3)[:3]
+    names[1:] = [name if name == "''" else f"{SHIM_SCHEMA}.stored_name({name})" for name in names[1:]]
     build = _QUERIES[kind]
     like = show.like or "'%'"
     query = build(database=names[0], schema=names[1], table=names[2], like=like, arguments=show.arguments)
@@ -217,12 +237,12 @@ def _databases(*, like: str, **_: object) -> str:
 
 def _schemas(*, database: str, like: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, nspname{_V} AS schema_name, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('nspname')} AS schema_name, "
         f"nspowner::integer AS schema_owner, 'local'{_V} AS schema_type, "
         f"array_to_string(nspacl, ','){_V} AS schema_acl, NULL{_V} AS source_database, "
         f"NULL{_V} AS schema_option FROM pg_namespace WHERE current_database() = {database} "
         f"AND nspname NOT LIKE E'pg\\\\_temp\\\\_%' AND nspname NOT LIKE E'pg\\\\_toast\\\\_temp\\\\_%' "
-        f"AND nspname NOT IN {_HIDDEN_SCHEMAS} AND nspname LIKE {like} "
+        f"AND nspname NOT IN {_HIDDEN_SCHEMAS} AND {_REAL.format('nspname')} LIKE {like} "
         "ORDER BY nspname"
     )
 
@@ -238,13 +258,14 @@ def _tables(*, database: str, schema: str, like: str, **_: object) -> str:
         f"ELSE 'REGULAR TABLE' END{_V} AS table_subtype "
         f"{_OF_TABLES}LEFT JOIN {SHIM_SCHEMA}.table_style s ON s.table_oid = c.oid "
         f"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND current_database() = {database} "
-        f"AND n.nspname = {schema} AND c.relname LIKE {like} ORDER BY c.relname"
+        f"AND n.nspname = {schema} AND {_REAL.format('c.relname')} LIKE {like} ORDER BY c.relname"
     )
 
 
 def _columns(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, a.attnum::integer AS ordinal_position, "
+        f"SELECT {_TABLE_NAMES}, {_REAL.format('a.attname')} AS column_name, "
+        "a.attnum::integer AS ordinal_position, "
         f"d.adsrc{_V} AS column_default, "
         "CASE WHEN a.attnotnull AND NOT coalesce(l.nullable_identity, false) THEN 'NO' ELSE 'YES' END"
         f"{_V} AS is_nullable, "
@@ -263,7 +284,7 @@ def _columns(*, database: str, schema: str, table: str, like: str, **_: object) 
         "ON d.adrelid = c.oid AND d.adnum = a.attnum "
         f"LEFT JOIN {SHIM_SCHEMA}.table_layout l ON l.table_oid = c.oid AND l.column_name = a.attname "
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        f"AND a.attname LIKE {like} ORDER BY a.attnum"
+        f"AND {_REAL.format('a.attname')} LIKE {like} ORDER BY a.attnum"
     )
 
 
@@ -284,8 +305,8 @@ _DATA_TYPE = (
 def _primary_keys(*, database: str, schema: str, table: str, **_: object) -> str:
     """The recorded primary key (informational, as on Redshift: the adapter keeps it out of PostgreSQL)."""
     return (
-        f"SELECT current_database(){_V} AS database_name, k.schema_name{_V} AS schema_name, "
-        f"k.table_name{_V} AS table_name, k.column_name{_V} AS column_name, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('k.schema_name')} AS schema_name, "
+        f"{_REAL.format('k.table_name')} AS table_name, {_REAL.format('k.column_name')} AS column_name, "
         "k.ordinal_position::integer AS key_seq, "
         f"k.constraint_name{_V} AS pk_name FROM {SHIM_SCHEMA}.key_columns k "
         f"WHERE k.contype = 'p' AND current_database() = {database} AND k.schema_name = {schema} "
@@ -299,10 +320,12 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
 
     def query(*, database: str, schema: str, table: str, **_: object) -> str:
         return (
-            f"SELECT current_database(){_V} AS pk_database_name, pn.nspname{_V} AS pk_schema_name, "
-            f"pc.relname{_V} AS pk_table_name, pa.attname{_V} AS pk_column_name, "
-            f"current_database(){_V} AS fk_database_name, fn.nspname{_V} AS fk_schema_name, "
-            f"fc.relname{_V} AS fk_table_name, fa.attname{_V} AS fk_column_name, k.seq::integer AS key_seq, "
+            f"SELECT current_database(){_V} AS pk_database_name, "
+            f"{_REAL.format('pn.nspname')} AS pk_schema_name, "
+            f"{_REAL.format('pc.relname')} AS pk_table_name, {_REAL.format('pa.attname')} AS pk_column_name, "
+            f"current_database(){_V} AS fk_database_name, {_REAL.format('fn.nspname')} AS fk_schema_name, "
+            f"{_REAL.format('fc.relname')} AS fk_table_name, {_REAL.format('fa.attname')} AS fk_column_name, "
+            "k.seq::integer AS key_seq, "
             "3::integer AS update_rule, 3::integer AS delete_rule, "
             f"f.conname{_V} AS fk_name, (SELECT p.conname FROM {SHIM_SCHEMA}.leader_pg_constraint p "
             f"WHERE p.conrelid = f.confrelid AND p.contype = 'p' LIMIT 1){_V} AS pk_name, "
@@ -323,8 +346,8 @@ def _foreign_keys(side: str):  # type: ignore[no-untyped-def]
 
 def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str:
     return (
-        f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-        f"c.relname{_V} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
+        f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+        f"{_REAL.format('c.relname')} AS object_name, 'TABLE'{_V} AS object_type, {_GRANTEE}, "
         f"'TABLE'{_V} AS privilege_scope, pg_get_userbyid(g.grantor){_V} AS grantor_name "
         f"{_OF_TABLES}{_TABLE_GRANTS}{_IDENTITY}"
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
@@ -335,11 +358,11 @@ def _table_grants(*, database: str, schema: str, table: str, **_: object) -> str
 
 def _column_grants(*, database: str, schema: str, table: str, like: str, **_: object) -> str:
     return (
-        f"SELECT {_TABLE_NAMES}, a.attname{_V} AS column_name, {_GRANTEE}, "
+        f"SELECT {_TABLE_NAMES}, {_REAL.format('a.attname')} AS column_name, {_GRANTEE}, "
         f"pg_get_userbyid(g.grantor){_V} AS grantor_name {_OF_COLUMNS}"
         f"CROSS JOIN LATERAL aclexplode(a.attacl) g {_IDENTITY}"
         f"WHERE current_database() = {database} AND n.nspname = {schema} AND c.relname = {table} "
-        f"AND a.attname LIKE {like} AND (g.grantee = 0 OR i.identity_id IS NOT NULL) "
+        f"AND {_REAL.format('a.attname')} LIKE {like} AND (g.grantee = 0 OR i.identity_id IS NOT NULL) "
         f"ORDER BY a.attnum, {_GRANT_ORDER}"
     )
 
@@ -350,14 +373,15 @@ def _routines(kind: str):  # type: ignore[no-untyped-def]
 
     def query(*, database: str, schema: str, like: str, **_: object) -> str:
         return (
-            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, (SELECT count(*) FROM {SHIM_SCHEMA}.routine_parameters(p.oid) r "
+            f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+            f"{_REAL.format('p.proname')} AS {label}_name, "
+            f"(SELECT count(*) FROM {SHIM_SCHEMA}.routine_parameters(p.oid) r "
             "WHERE r.parameter_type IN ('IN', 'INOUT'))::integer AS number_of_arguments, "
             f"{SHIM_SCHEMA}.routine_signature(p.oid){_V} AS argument_list, "
             f"{_RETURN_TYPES[kind]}{_V} AS return_type, obj_description(p.oid, 'pg_proc'){_V} AS remarks "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
-            f"AND p.proname LIKE {like} ORDER BY p.proname, argument_list"
+            f"AND {_REAL.format('p.proname')} LIKE {like} ORDER BY p.proname, argument_list"
         )
 
     return query
@@ -379,8 +403,9 @@ def _parameters(kind: str):  # type: ignore[no-untyped-def]
     def query(*, database: str, schema: str, table: str, like: str, arguments: list[str] | None) -> str:
         written = ", ".join(f"{SHIM_SCHEMA}.signature_type_name({argument})" for argument in arguments or [])
         return (
-            f"SELECT current_database(){_V} AS database_name, n.nspname{_V} AS schema_name, "
-            f"p.proname{_V} AS {label}_name, r.parameter_name{_V} AS parameter_name, "
+            f"SELECT current_database(){_V} AS database_name, {_REAL.format('n.nspname')} AS schema_name, "
+            f"{_REAL.format('p.proname')} AS {label}_name, "
+            f"{_REAL.format('r.parameter_name::name')} AS parameter_name, "
             f"r.ordinal_position::integer AS ordinal_position, r.parameter_type{_V} AS parameter_type, "
             f"r.data_type{_V} AS data_type, "
             "r.character_maximum_length::integer AS character_maximum_length, "
@@ -391,7 +416,7 @@ def _parameters(kind: str):  # type: ignore[no-untyped-def]
             f"WHERE p.prokind = '{kind}' AND current_database() = {database} AND n.nspname = {schema} "
             f"AND p.proname = {table} "
             f"AND {SHIM_SCHEMA}.routine_signature(p.oid) = array_to_string(ARRAY[{written}]::text[], ', ') "
-            f"AND r.parameter_name LIKE {like} ORDER BY r.ordinal_position"
+            f"AND {_REAL.format('r.parameter_name::name')} LIKE {like} ORDER BY r.ordinal_position"
         )
 
     return query

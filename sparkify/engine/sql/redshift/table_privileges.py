@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import postgres_literal
 from sparkify.engine.sql.tokens import Token
 
 #: The privileges on tables that PostgreSQL has no equal of.
@@ -54,10 +54,10 @@ def table_privilege_statement(found: list[Token], words: list[str]) -> str | Non
         head = " ".join(token.text for token in meaningful[:first])
         rest = " ".join(token.text for token in meaningful[on:])
         statement = f"{head} {', '.join(others)} {rest}"
-        statements.append(f"EXECUTE {quote_literal(statement)};")
-    names = "ARRAY[" + ", ".join(quote_literal(name) for name in grantees) + "]::text[]"
-    chosen = "ARRAY[" + ", ".join(quote_literal(name) for name in recorded) + "]::text[]"
-    action = quote_literal(_action(words, first))
+        statements.append(f"EXECUTE {postgres_literal(statement)};")
+    names = "ARRAY[" + ", ".join(postgres_literal(name) for name in grantees) + "]::text[]"
+    chosen = "ARRAY[" + ", ".join(postgres_literal(name) for name in recorded) + "]::text[]"
+    action = postgres_literal(_action(words, first))
     statements.append(
         f"PERFORM {SHIM_SCHEMA}.grant_table_privileges({tables}, {chosen}, {names}, {action}, current_user);"
     )
@@ -102,7 +102,7 @@ def _tables(meaningful: list[Token], words: list[str], low: int, high: int) -> s
     """The tables after ON, as an SQL array of regclass resolved in the client's session; None for
     objects other than tables (a schema, a database, a function)."""
     if words[low : low + 4] == ["ALL", "TABLES", "IN", "SCHEMA"]:
-        schemas = ", ".join(quote_literal(_text(item)) for item in _items(meaningful, low + 4, high))
+        schemas = ", ".join(postgres_literal(_text(item)) for item in _items(meaningful, low + 4, high))
         return (
             "ARRAY(SELECT c.oid::regclass FROM pg_catalog.pg_class c "
             f"WHERE c.relnamespace = ANY (ARRAY[{schemas}]::regnamespace[]) "
@@ -115,7 +115,7 @@ def _tables(meaningful: list[Token], words: list[str], low: int, high: int) -> s
     if any(_is_keyword_object(item) for item in items):  # ON DATASHARE d, ON MODEL m …: no table
         return None
     names = [_text(item).replace(" ", "") for item in items]
-    return "ARRAY[" + ", ".join(f"{quote_literal(name)}::regclass" for name in names) + "]"
+    return "ARRAY[" + ", ".join(f"{postgres_literal(name)}::regclass" for name in names) + "]"
 
 
 def _is_keyword_object(item: list[Token]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sparkify.engine.sql.redshift.quoted_names import quoted_name
+from sparkify.engine.sql.redshift.quoted_names import ascii_lower, quoted_name
 from sparkify.engine.sql.tokens import Token, tokens
 
 
@@ -14,7 +14,7 @@ def folded_name(token: Token) -> str:
     text = token.text
     if text.startswith('"'):
         return quoted_name(text)[1:-1].replace('""', '"')
-    return text.lower()
+    return ascii_lower(text)
 
 
 def rewritten_from_the_last(
