@@ -316,6 +316,13 @@ LANGUAGE sql STABLE AS $$
     FROM (SELECT array_remove(pg_catalog.current_schemas(include_implicit), 'sparkify_redshift'::name) AS shown)
          AS schemas $$;
 
+-- The leader node's views run their queries serially: a catalog query reads a few rows, and starting a
+-- parallel worker costs more than the whole query (the planner, misled by a view's estimates, would start
+-- two).  A view that calls this PARALLEL UNSAFE function makes every query that reads it serial; being
+-- IMMUTABLE, the call is folded to true when the query is planned and costs nothing per row.
+CREATE OR REPLACE FUNCTION sparkify_redshift.serially() RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS $$ SELECT true $$;
+
 -- Redshift's own columns of pg_class, pg_attribute and pg_attrdef, which PostgreSQL's catalog cannot take:
 -- a leader-node query that names one reads these views instead (sparkify/engine/sql/redshift/leader.py).  Each joins
 -- the recorded layout on its primary key, so a query that does not read the added column skips the join.
@@ -382,6 +389,7 @@ CREATE VIEW sparkify_redshift.leader_pg_attrdef AS
 SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adbin,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS adsrc
   FROM pg_catalog.pg_attrdef d
+ WHERE sparkify_redshift.serially()
 UNION ALL
 SELECT 0::oid, a.attrelid, a.attnum, i.expression, i.expression
   FROM pg_catalog.pg_attribute a
@@ -419,6 +427,7 @@ CREATE OR REPLACE VIEW sparkify_redshift.leader_columns AS
 SELECT c.*
   FROM information_schema.columns c
  WHERE c.data_type <> 'json' AND NOT sparkify_redshift.is_late_binding_view(c.table_schema, c.table_name)
+   AND sparkify_redshift.serially()
 UNION ALL
 SELECT r.*
   FROM information_schema.columns c
@@ -492,13 +501,15 @@ SELECT constraint_oid, table_oid, constraint_name, contype, schema_name, table_n
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_index AS
 SELECT * FROM pg_catalog.pg_index i
- WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s WHERE s.indexrelid = i.indexrelid);
+ WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s WHERE s.indexrelid = i.indexrelid)
+   AND sparkify_redshift.serially();
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_indexes AS
 SELECT x.* FROM pg_catalog.pg_indexes x
  WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s
                     JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
                    WHERE s.indexname = x.indexname AND n.nspname = x.schemaname)
+   AND sparkify_redshift.serially()
 UNION ALL
 SELECT d.schema_name, d.table_name, d.constraint_name, NULL::name,
        format('CREATE UNIQUE INDEX %I ON %I.%I USING btree (%s)', d.constraint_name, d.schema_name,
@@ -507,21 +518,35 @@ SELECT d.schema_name, d.table_name, d.constraint_name, NULL::name,
  WHERE d.contype = 'p';  -- tools read the first index of a table as its primary key
 
 -- PostgreSQL 18 lists each NOT NULL as a constraint (contype 'n'); a cluster's pg_constraint does not.
-CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_constraint AS
-SELECT * FROM pg_catalog.pg_constraint WHERE contype <> 'n'
-UNION ALL
-SELECT r.*
-  FROM sparkify_redshift.table_keys k
-  JOIN pg_catalog.pg_class c ON c.oid = k.table_oid
- CROSS JOIN LATERAL jsonb_populate_record(NULL::pg_catalog.pg_constraint, jsonb_build_object(
-       'oid', k.constraint_oid, 'conname', k.constraint_name, 'connamespace', c.relnamespace,
-       'contype', k.contype, 'condeferrable', false, 'condeferred', false, 'convalidated', true,
-       'conrelid', k.table_oid, 'contypid', 0, 'conindid', 0, 'conparentid', 0, 'confrelid', 0,
-       'conislocal', true, 'coninhcount', 0, 'connoinherit', true, 'conenforced', false, 'conperiod', false,
-       'conkey', k.columns) || CASE WHEN k.contype = 'f'
-       THEN jsonb_build_object('confrelid', k.referenced_table, 'confkey', k.referenced_columns,
-                               'confupdtype', 'a', 'confdeltype', 'a', 'confmatchtype', 's')
-       ELSE jsonb_build_object('confupdtype', ' ', 'confdeltype', ' ', 'confmatchtype', ' ') END) AS r;
+-- The recorded keys' rows give each of this server's pg_constraint columns (a DO block: they are the
+-- version's) as a plain expression of table_keys, so that a client's filter (conrelid = …, contype = …)
+-- reaches table_keys' index; the columns a key has no value for are NULL.
+DO $leader$ DECLARE listed text; BEGIN
+    SELECT string_agg(format('(%s)::%s AS %I', coalesce(k.expression, 'NULL'),
+                             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum)
+      INTO listed
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN (VALUES ('oid', 'k.constraint_oid'), ('conname', 'k.constraint_name'),
+                        ('connamespace', 'c.relnamespace'), ('contype', 'k.contype'),
+                        ('condeferrable', 'false'), ('condeferred', 'false'), ('convalidated', 'true'),
+                        ('conrelid', 'k.table_oid'), ('contypid', '0'), ('conindid', '0'), ('conparentid', '0'),
+                        ('confrelid', $e$CASE WHEN k.contype = 'f' THEN k.referenced_table ELSE 0 END$e$),
+                        ('conislocal', 'true'), ('coninhcount', '0'), ('connoinherit', 'true'),
+                        ('conenforced', 'false'), ('conperiod', 'false'), ('conkey', 'k.columns'),
+                        ('confkey', $e$CASE WHEN k.contype = 'f' THEN k.referenced_columns END$e$),
+                        ('confupdtype', $e$CASE WHEN k.contype = 'f' THEN 'a' ELSE ' ' END$e$),
+                        ('confdeltype', $e$CASE WHEN k.contype = 'f' THEN 'a' ELSE ' ' END$e$),
+                        ('confmatchtype', $e$CASE WHEN k.contype = 'f' THEN 's' ELSE ' ' END$e$))
+                AS k(name, expression) ON k.name = a.attname
+     WHERE a.attrelid = 'pg_catalog.pg_constraint'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
+    EXECUTE format($view$
+        CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_constraint AS
+        SELECT * FROM pg_catalog.pg_constraint WHERE contype <> 'n' AND sparkify_redshift.serially()
+        UNION ALL
+        SELECT %s
+          FROM sparkify_redshift.table_keys k
+          JOIN pg_catalog.pg_class c ON c.oid = k.table_oid $view$, listed);
+END $leader$;
 
 -- The columns that name a constraint and its table in information_schema's views.
 CREATE OR REPLACE FUNCTION sparkify_redshift.constraint_identity(schema_name name, constraint_name name,
@@ -532,7 +557,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                               'table_schema', schema_name, 'table_name', table_name) $$;
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_table_constraints AS
-SELECT * FROM information_schema.table_constraints
+SELECT * FROM information_schema.table_constraints WHERE sparkify_redshift.serially()
 UNION ALL
 SELECT r.*
   FROM sparkify_redshift.key_definitions d
@@ -544,7 +569,7 @@ SELECT r.*
                              'initially_deferred', 'NO', 'enforced', 'NO')) AS r;
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_key_column_usage AS
-SELECT * FROM information_schema.key_column_usage
+SELECT * FROM information_schema.key_column_usage WHERE sparkify_redshift.serially()
 UNION ALL
 SELECT r.*
   FROM sparkify_redshift.key_columns k
@@ -565,7 +590,7 @@ SELECT f.constraint_oid, u.constraint_name AS unique_name, n.nspname AS unique_s
  WHERE f.contype = 'f';
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_referential_constraints AS
-SELECT * FROM information_schema.referential_constraints
+SELECT * FROM information_schema.referential_constraints WHERE sparkify_redshift.serially()
 UNION ALL
 SELECT r.*
   FROM sparkify_redshift.key_definitions d
@@ -579,7 +604,7 @@ SELECT r.*
 
 -- The referenced columns of each foreign key, and the columns of each primary and unique key.
 CREATE OR REPLACE VIEW sparkify_redshift.leader_constraint_column_usage AS
-SELECT * FROM information_schema.constraint_column_usage
+SELECT * FROM information_schema.constraint_column_usage WHERE sparkify_redshift.serially()
 UNION ALL
 SELECT r.*
   FROM (SELECT k.schema_name, k.table_name, k.column_name, k.constraint_name, k.schema_name AS constraint_schema
@@ -595,15 +620,23 @@ SELECT r.*
        'column_name', u.column_name, 'constraint_catalog', current_database(),
        'constraint_schema', u.constraint_schema, 'constraint_name', u.constraint_name)) AS r;
 
--- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.
+-- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.  A
+-- function in PL/pgSQL: the recorded key's definition (key_definitions) is planned only for a recorded key's
+-- oid, not for every catalog query that names the function (SQLAlchemy's reflection asks it of each domain's
+-- checks).
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
-RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' WHEN 'f' THEN 'FOREIGN KEY ('
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM sparkify_redshift.table_keys k WHERE k.constraint_oid = $1) THEN
+        RETURN pg_catalog.pg_get_constraintdef($1, $2);
+    END IF;
+    RETURN coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' WHEN 'f' THEN 'FOREIGN KEY ('
                                            ELSE 'UNIQUE (' END
                             || d.column_list || ')'
                             || CASE WHEN d.contype = 'f' THEN ' REFERENCES ' || d.referenced ELSE '' END
                        FROM sparkify_redshift.key_definitions d WHERE d.constraint_oid = $1),
-                    pg_catalog.pg_get_constraintdef($1, $2)) $$;
+                    pg_catalog.pg_get_constraintdef($1, $2));
+END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT sparkify_redshift.pg_get_constraintdef($1, false) $$;
 
