@@ -499,9 +499,14 @@ SELECT constraint_oid, table_oid, constraint_name, contype, schema_name, table_n
   FROM sparkify_redshift.key_columns k
  GROUP BY constraint_oid, table_oid, constraint_name, contype, schema_name, table_name;
 
+-- The sort key's index asked of the index's own row (its class and its table's), not of sortkey_indexes'
+-- join of the whole catalog: a reflection query that reads pg_index twice plans in a third of the time.
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_index AS
 SELECT * FROM pg_catalog.pg_index i
- WHERE NOT EXISTS (SELECT FROM sparkify_redshift.sortkey_indexes s WHERE s.indexrelid = i.indexrelid)
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class ic, pg_catalog.pg_class t
+                    WHERE ic.oid = i.indexrelid AND t.oid = i.indrelid
+                      AND ic.relam = (SELECT am.oid FROM pg_catalog.pg_am am WHERE am.amname = 'brin')
+                      AND ic.relname = left(t.relname, 50) || '_sortkey_brin')
    AND sparkify_redshift.serially();
 
 CREATE OR REPLACE VIEW sparkify_redshift.leader_pg_indexes AS
