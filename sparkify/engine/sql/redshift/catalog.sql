@@ -82,27 +82,30 @@ BEGIN
     -- Unnamed keys are named as PostgreSQL (and Redshift) name them: <table>_pkey, <table>_<columns>_key,
     -- <table>_<first column>_fkey (a cluster's composite foreign key: child_p_id1_fkey, as PostgreSQL 8.0
     -- named it).  A foreign key whose table is not there is not recorded.
-    INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns, referenced_table,
-                                              referenced_columns)
-    SELECT target,
-           coalesce(k.key ->> 'name',
-                    left((SELECT relname FROM pg_class WHERE oid = target)
-                         || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
-                                 WHEN k.key ->> 'kind' = 'f' THEN '_' || (k.key -> 'columns' ->> 0)
-                                 ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
-                            END, 58)
-                    || CASE k.key ->> 'kind' WHEN 'p' THEN '_pkey' WHEN 'f' THEN '_fkey' ELSE '_key' END),
-           (k.key ->> 'kind')::"char",
-           sparkify_redshift.column_numbers(target, k.key -> 'columns'),
-           referenced.oid,
-           CASE WHEN jsonb_array_length(coalesce(k.key -> 'referenced_columns', '[]')) > 0
-                THEN sparkify_redshift.column_numbers(referenced.oid, k.key -> 'referenced_columns')
-                ELSE (SELECT p.columns FROM sparkify_redshift.table_keys p
-                       WHERE p.table_oid = referenced.oid AND p.contype = 'p' LIMIT 1)
-           END
-      FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key)
-      LEFT JOIN pg_class referenced ON referenced.oid = (k.key ->> 'references')::oid
-     WHERE k.key ->> 'kind' <> 'f' OR referenced.oid IS NOT NULL;
+    -- A table without keys skips the statement: planned in a new session it cost most of a CREATE TABLE.
+    IF jsonb_array_length(coalesce(keys, '[]')) > 0 THEN
+        INSERT INTO sparkify_redshift.table_keys (table_oid, constraint_name, contype, columns, referenced_table,
+                                                  referenced_columns)
+        SELECT target,
+               coalesce(k.key ->> 'name',
+                        left((SELECT relname FROM pg_class WHERE oid = target)
+                             || CASE WHEN k.key ->> 'kind' = 'p' THEN ''
+                                     WHEN k.key ->> 'kind' = 'f' THEN '_' || (k.key -> 'columns' ->> 0)
+                                     ELSE '_' || (SELECT string_agg(c, '_') FROM jsonb_array_elements_text(k.key -> 'columns') AS c)
+                                END, 58)
+                        || CASE k.key ->> 'kind' WHEN 'p' THEN '_pkey' WHEN 'f' THEN '_fkey' ELSE '_key' END),
+               (k.key ->> 'kind')::"char",
+               sparkify_redshift.column_numbers(target, k.key -> 'columns'),
+               referenced.oid,
+               CASE WHEN jsonb_array_length(coalesce(k.key -> 'referenced_columns', '[]')) > 0
+                    THEN sparkify_redshift.column_numbers(referenced.oid, k.key -> 'referenced_columns')
+                    ELSE (SELECT p.columns FROM sparkify_redshift.table_keys p
+                           WHERE p.table_oid = referenced.oid AND p.contype = 'p' LIMIT 1)
+               END
+          FROM jsonb_array_elements(coalesce(keys, '[]')) AS k(key)
+          LEFT JOIN pg_class referenced ON referenced.oid = (k.key ->> 'references')::oid
+         WHERE k.key ->> 'kind' <> 'f' OR referenced.oid IS NOT NULL;
+    END IF;
     IF like_table IS NOT NULL THEN
         INSERT INTO sparkify_redshift.table_style
             SELECT target, s.diststyle, s.sortstyle FROM sparkify_redshift.table_style s WHERE s.table_oid = like_table;
@@ -626,20 +629,40 @@ SELECT r.*
        'constraint_schema', u.constraint_schema, 'constraint_name', u.constraint_name)) AS r;
 
 -- pg_get_constraintdef of a recorded key (sqlalchemy-redshift parses it), PostgreSQL's for the others.  A
--- function in PL/pgSQL: the recorded key's definition (key_definitions) is planned only for a recorded key's
--- oid, not for every catalog query that names the function (SQLAlchemy's reflection asks it of each domain's
--- checks).
+-- function in PL/pgSQL, reading the key's row and its columns directly: key_definitions' plan (a grouped
+-- view with a sub-query per row) cost milliseconds for each call, and a catalog query calls it for each
+-- constraint it lists (SQLAlchemy's reflection of domains calls it for each domain's check).  A key of a
+-- table the user may not read, or whose columns are gone, has no definition here: PostgreSQL's is asked.
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid, pretty boolean)
 RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    recorded sparkify_redshift.table_keys;
+    column_list text;
+    referenced text;
 BEGIN
-    IF NOT EXISTS (SELECT FROM sparkify_redshift.table_keys k WHERE k.constraint_oid = $1) THEN
+    SELECT k.* INTO recorded FROM sparkify_redshift.table_keys k WHERE k.constraint_oid = $1
+       AND has_table_privilege(k.table_oid, 'SELECT');
+    IF FOUND THEN
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY p.ord) INTO column_list
+          FROM unnest(recorded.columns) WITH ORDINALITY AS p(attnum, ord)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = recorded.table_oid AND a.attnum = p.attnum;
+    END IF;
+    IF column_list IS NULL THEN
         RETURN pg_catalog.pg_get_constraintdef($1, $2);
     END IF;
-    RETURN coalesce((SELECT CASE d.contype WHEN 'p' THEN 'PRIMARY KEY (' WHEN 'f' THEN 'FOREIGN KEY ('
-                                           ELSE 'UNIQUE (' END
-                            || d.column_list || ')'
-                            || CASE WHEN d.contype = 'f' THEN ' REFERENCES ' || d.referenced ELSE '' END
-                       FROM sparkify_redshift.key_definitions d WHERE d.constraint_oid = $1),
+    IF recorded.contype <> 'f' THEN
+        RETURN CASE recorded.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END || column_list || ')';
+    END IF;
+    SELECT CASE WHEN pg_table_is_visible(c.oid) THEN '' ELSE quote_ident(n.nspname) || '.' END
+           || quote_ident(c.relname) || '(' || string_agg(quote_ident(a.attname), ', ' ORDER BY p.ord) || ')'
+      INTO referenced
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL unnest(recorded.referenced_columns) WITH ORDINALITY AS p(attnum, ord)
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.attnum
+     WHERE c.oid = recorded.referenced_table AND has_table_privilege(c.oid, 'SELECT')
+     GROUP BY c.oid, n.nspname, c.relname;
+    RETURN coalesce('FOREIGN KEY (' || column_list || ') REFERENCES ' || referenced,
                     pg_catalog.pg_get_constraintdef($1, $2));
 END $$;
 CREATE OR REPLACE FUNCTION sparkify_redshift.pg_get_constraintdef(constraint_oid oid) RETURNS text
