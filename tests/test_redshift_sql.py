@@ -278,6 +278,55 @@ def test_foreign_keys_in_the_catalog(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE fk_child_t, fk_parent_t")
 
 
+def test_a_recorded_keys_whole_pg_constraint_row(rs: RedshiftSession) -> None:
+    """Every column of a recorded key's pg_constraint row, as a cluster's: informational (not enforced),
+    no index, no parent; a foreign key's referenced table and columns, the others' none."""
+    rs.run("DROP TABLE IF EXISTS row_child_t, row_parent_t")
+    rs.run("CREATE TABLE row_parent_t (id INT PRIMARY KEY, code INT)")
+    rs.run("CREATE TABLE row_child_t (id INT, parent INT REFERENCES row_parent_t)")
+    rows = rs.run(
+        "SELECT conname, connamespace::regnamespace::text, contype, condeferrable, condeferred, conenforced, "
+        "convalidated, conrelid::regclass::text, contypid, conindid, conparentid, confrelid::regclass::text, "
+        "confupdtype, confdeltype, confmatchtype, conislocal, coninhcount, connoinherit, conperiod, conkey, "
+        "confkey, conpfeqop, conppeqop, conffeqop, confdelsetcols, conexclop, conbin IS NULL, "
+        "oid >= 4000000000 "
+        "FROM pg_catalog.pg_constraint WHERE conrelid IN ('row_parent_t'::regclass, 'row_child_t'::regclass) "
+        "ORDER BY conname"
+    )
+    unused = (None, None, None, None, None, True, True)  # the operators, conbin, a recorded key's oid
+    assert rows == [
+        ("row_child_t_parent_fkey", "public", "f", False, False, False, True, "row_child_t", 0, 0, 0,
+         "row_parent_t", "a", "a", "s", True, 0, True, False, [2], [1], *unused),
+        ("row_parent_t_pkey", "public", "p", False, False, False, True, "row_parent_t", 0, 0, 0,
+         "-", " ", " ", " ", True, 0, True, False, [1], None, *unused),
+    ]  # fmt: skip
+    rs.run("DROP TABLE row_child_t, row_parent_t")
+
+
+def test_pg_get_constraintdef_of_a_constraint_postgresql_keeps(rs: RedshiftSession) -> None:
+    """A domain's CHECK (PostgreSQL's own constraint, not a recorded key): PostgreSQL's definition, as
+    SQLAlchemy's reflection of domains reads it; an oid of no constraint: NULL, as PostgreSQL's gives."""
+    assert rs.run(
+        "SELECT t.typname, pg_catalog.pg_get_constraintdef(c.oid, true) FROM pg_catalog.pg_constraint c "
+        "JOIN pg_catalog.pg_type t ON t.oid = c.contypid WHERE t.typname = 'cardinal_number'"
+    ) == [("cardinal_number", "CHECK (VALUE >= 0)")]
+    assert rs.value("SELECT pg_catalog.pg_get_constraintdef(1::oid)") is None
+
+
+def test_the_leader_nodes_key_views_plan_serially(rs: RedshiftSession) -> None:
+    """A catalog query over the key views never starts parallel workers (their start would cost more
+    than the query), even where the planner is told parallel work is free."""
+    rs.run("SET parallel_setup_cost = 0")
+    rs.run("SET parallel_tuple_cost = 0")
+    rs.run("SET min_parallel_table_scan_size = 0")
+    views = ["pg_constraint", "pg_index", "pg_indexes", "pg_attrdef", "columns", "table_constraints"]
+    views += ["key_column_usage", "referential_constraints", "constraint_column_usage"]
+    for view in views:
+        plan = rs.run(f"EXPLAIN SELECT * FROM sparkify_redshift.leader_{view}")
+        assert not any("Gather" in line for (line,) in plan), view
+    assert any("Gather" in line for (line,) in rs.run("EXPLAIN SELECT * FROM pg_catalog.pg_attribute"))
+
+
 def test_views_super_and_identity_in_catalog_queries(rs: RedshiftSession) -> None:
     rs.run("DROP TABLE IF EXISTS view_base_t CASCADE")
     rs.run("CREATE TABLE view_base_t (id INT IDENTITY(5, 2), doc SUPER)")

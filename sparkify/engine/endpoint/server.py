@@ -261,13 +261,13 @@ class Endpoint:
             return self._fatal(client, str(exc).strip().splitlines()[0], exc.pgcode or "XX000")
         protocol = identity.granted_protocol(parameters)
         try:
-            cursor = backend.connection().cursor()
-            for statement in adapter.session_setup_statements():
-                cursor.execute(statement)
-            cursor.execute(
-                identity.connection_log_insert(
-                    parameters, _remote(client.sock), isinstance(client.sock, ssl.SSLSocket), protocol or 0
-                )
+            # One query, one round trip: the session's settings and its line in stl_connection_log (a
+            # statement each was a round trip each, most of a login's time).
+            login_record = identity.connection_log_insert(
+                parameters, _remote(client.sock), isinstance(client.sock, ssl.SSLSocket), protocol or 0
+            )
+            backend.connection().cursor().execute(
+                ";\n".join([*adapter.session_setup_statements(), login_record])
             )
         except BackendError as exc:
             backend.close()

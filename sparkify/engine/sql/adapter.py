@@ -349,9 +349,10 @@ def session_setup_statements() -> list[str]:
         "SET TimeZone TO 'UTC'",
         "SET DateStyle TO 'ISO, MDY'",
         # md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one (an
-        # older server has no such setting).
+        # older server has no such setting).  current_setting, not pg_settings: that view builds every
+        # setting's row, milliseconds in a new session.
         "SELECT set_config('md5_password_warnings', 'off', false) "
-        "WHERE EXISTS (SELECT FROM pg_settings WHERE name = 'md5_password_warnings')",
+        "WHERE current_setting('md5_password_warnings', true) IS NOT NULL",
         *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
     ]
 
