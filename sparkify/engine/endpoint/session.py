@@ -77,6 +77,17 @@ _ALWAYS_APART = frozenset(b"ZESGT")
 _ROWS = frozenset(b"D")
 _ENDS_APART = frozenset(b"CIs")
 _APART_WHILE_DESCRIBING = frozenset(b"tTn")
+#: The stops of the pass-through (see ClientSession._relayed_apart): by whether rows, a statement's end and
+#: descriptions are taken apart.
+_STOPS = {
+    (rows, ends, describing): _ALWAYS_APART
+    | (_ROWS if rows else frozenset())
+    | (_ENDS_APART if ends else frozenset())
+    | (_APART_WHILE_DESCRIBING if describing else frozenset())
+    for rows in (False, True)
+    for ends in (False, True)
+    for describing in (False, True)
+}
 _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -484,9 +495,10 @@ class ClientSession:
     def relay_until_ready(self, *, forward_ready: bool = True) -> bool:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
+        channel = self.backend.channel
         while True:
-            self.backend.channel.pass_through(self.client, self._relayed_apart())
-            kind, payload = self.backend.read()
+            channel.pass_through(self.client, self._relayed_apart())
+            kind, payload = channel.read_message()
             if kind == b"Z":
                 self.backend.status = payload[:1]
                 self.pending = 0
@@ -507,14 +519,9 @@ class ClientSession:
     def _relayed_apart(self) -> frozenset[int]:
         """The backend messages :meth:`relayed` may change now, or that change the session's state: the
         others pass through as they came."""
-        stops = _ALWAYS_APART
-        if self.rows_plan or (self.due and self.due[0][1]):
-            stops |= _ROWS
-        if self.due or self.running or self.rows_plan:
-            stops |= _ENDS_APART
-        if self.due_describes:
-            stops |= _APART_WHILE_DESCRIBING
-        return stops
+        rows = bool(self.rows_plan or (self.due and self.due[0][1]))
+        ends = bool(self.due or self.running or self.rows_plan)
+        return _STOPS[rows, ends, bool(self.due_describes)]
 
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
