@@ -149,3 +149,113 @@ def test_standard_strings_set_in_the_session_change_a_known_texts_plan(endpoint:
         assert rows_of(extended(sock, parse("", sql), bind_and_execute(""))) == [b"a\\\\b"]
     finally:
         sock.close()
+
+
+def test_a_text_forwarded_as_written_is_planned_again_under_another_reading(
+    endpoint: RunningEndpoint,
+) -> None:
+    sock = raw_session(endpoint)
+    sql = r"SELECT 'a\\b'"
+    try:
+        assert rows_of(query(sock, "SET standard_conforming_strings = on")) == []
+        for _ in range(2):  # as written under this reading: the second time without a plan
+            assert rows_of(query(sock, sql)) == [b"a\\\\b"]
+        assert rows_of(query(sock, "SET standard_conforming_strings = off")) == []
+        assert rows_of(query(sock, sql)) == [b"a\\b"]  # Redshift's escape again
+        named = 'SELECT 1 AS "MiXed"'
+        query(sock, "SET enable_case_sensitive_identifier TO true")
+        assert [column_names(query(sock, named)) for _ in range(2)] == [[b"MiXed"]] * 2
+        query(sock, "RESET enable_case_sensitive_identifier")
+        assert column_names(query(sock, named)) == [b"mixed"]  # folded, as by default on Redshift
+    finally:
+        sock.close()
+
+
+def column_names(answer: list[tuple[bytes, bytes]]) -> list[bytes]:
+    (description,) = [payload for kind, payload in answer if kind == b"T"]
+    names, at = [], 2
+    for _ in range(struct.unpack_from("!h", description)[0]):
+        end = description.index(b"\0", at)
+        names.append(description[at:end])
+        at = end + 19
+    return names
+
+
+def test_a_text_with_the_sessions_values_or_tables_in_it_is_planned_each_time(
+    endpoint: RunningEndpoint,
+) -> None:
+    sock = raw_session(endpoint)
+    try:
+        # pg_last_query_id(): the id of the statement before, another each time
+        ids = [rows_of(query(sock, "SELECT pg_last_query_id()"))[0] for _ in range(3)]
+        assert len(set(ids)) == 3
+        # a select-list alias used later: the table's column while it has one, the alias's value after
+        query(sock, "CREATE TABLE relay_lateral (k INTEGER); INSERT INTO relay_lateral VALUES (100)")
+        sql = "SELECT 5 AS k, k + 1 AS j FROM relay_lateral"
+        assert [rows_of(query(sock, sql)) for _ in range(2)] == [[b"5\0\0\0\x03101"]] * 2
+        query(sock, "ALTER TABLE relay_lateral DROP COLUMN k; ALTER TABLE relay_lateral ADD COLUMN n INTEGER")
+        assert rows_of(query(sock, sql)) == [b"5\0\0\0\x016"]
+        query(sock, "DROP TABLE relay_lateral")
+    finally:
+        sock.close()
+
+
+def test_statements_forwarded_without_a_plan_are_recorded_and_seen_by_the_history(
+    endpoint: RunningEndpoint,
+) -> None:
+    connection = endpoint.connect(sslmode="disable")
+    connection.autocommit = True
+    history = (
+        "SELECT count(*) FROM sys_query_history WHERE session_id = pg_backend_pid() "
+        "AND trim(query_text) IN ('select 42', 'INSERT INTO relay_history VALUES (1), (2)')"
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE relay_history (a INTEGER)")
+            counts = []
+            for _ in range(3):
+                cursor.execute("select 42")
+                cursor.execute(history)  # read again each time: the records written before it
+                counts.append(cursor.fetchone()[0])
+            assert counts == [1, 2, 3]
+            for values in ["(1), (2)", "(3), (4)", "(5), (6)"]:  # one frame, the later ones without a plan
+                cursor.execute(f"INSERT INTO relay_history VALUES {values}")
+            cursor.execute(history)
+            assert cursor.fetchone()[0] == 4
+            cursor.execute("SELECT count(*) FROM relay_history")
+            assert cursor.fetchone()[0] == 6
+            cursor.execute("DROP TABLE relay_history")
+    finally:
+        connection.close()
+
+
+def test_a_statement_of_a_known_frame_with_more_than_literals_is_translated(
+    endpoint: RunningEndpoint,
+) -> None:
+    connection = endpoint.connect(sslmode="disable")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE relay_frame (a INTEGER, b VARCHAR(32), c TIMESTAMP)")
+            for n in range(3):  # the frame is learnt, then known
+                cursor.execute("INSERT INTO relay_frame VALUES (%s, %s, %s)", (n, "plain", None))
+            # Redshift's own: a GETDATE() and a backslash escape between the frame's ends
+            cursor.execute("INSERT INTO relay_frame VALUES (3, 'tab\\there', GETDATE())")
+            cursor.execute("SELECT b, c IS NOT NULL FROM relay_frame WHERE a = 3")
+            assert cursor.fetchone() == ("tab\there", True)
+            cursor.execute("SELECT count(*) FROM relay_frame")
+            assert cursor.fetchone() == (4,)
+    finally:
+        connection.close()
+
+
+def test_a_row_description_seen_before_gives_redshifts_types_again(endpoint: RunningEndpoint) -> None:
+    sock = raw_session(endpoint)
+    try:
+        for sql in ["SELECT 'ab'::VARBYTE AS v", "SELECT 1 AS v", "SELECT 'ab'::VARBYTE AS v"]:
+            answer = query(sock, sql)
+            (description,) = [payload for kind, payload in answer if kind == b"T"]
+            oid = struct.unpack_from("!I", description, 2 + len(b"v\0") + 6)[0]
+            assert oid == (6551 if "VARBYTE" in sql else 23), sql  # Redshift's VARBYTE, PostgreSQL's bytea
+            assert len(rows_of(answer)) == 1
+    finally:
+        sock.close()

@@ -124,6 +124,33 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
 
 _classify_cached = functools.lru_cache(maxsize=1024)(_classify)
 
+#: The texts one session keeps as forwarded as written; past it they are all forgotten at once.
+_KEPT_TEXTS = 512
+
+
+class AsWritten:
+    """The simple-query texts of one statement a session's plan forwarded as written, by the reading they
+    were planned under (standard_conforming_strings, enable_case_sensitive_identifier): a text the client
+    sends again (``select 1``, ``BEGIN``, ``COMMIT``) goes again without being planned.  Kept only when
+    the plan depends on the text and the reading alone, as :func:`classify`'s own cache does: translated
+    unchanged, none of the session's tables asked, no history view read (its records are written first),
+    no session value put in (``version()``, ``pg_last_query_id()``).  Each with its statement (the text
+    without the comments and white space before it) and the statement's first keyword."""
+
+    def __init__(self, size: int = _KEPT_TEXTS) -> None:
+        self.size = size
+        self._texts: dict[tuple[str, bool, bool], tuple[str, str]] = {}
+
+    def get(self, sql: str, reading: tuple[bool, bool]) -> tuple[str, str] | None:
+        return self._texts.get((sql, *reading))
+
+    def learn(self, sql: str, reading: tuple[bool, bool], statement: str) -> None:
+        if len(sql) > _CACHED_TEXT:
+            return
+        if len(self._texts) >= self.size:
+            self._texts.clear()
+        self._texts[(sql, *reading)] = (statement, first_keyword(statement))
+
 
 def statements_of(sql: str) -> tuple[str, ...]:
     """The statements of one query text; () when it has none or is not lexically SQL (PostgreSQL then

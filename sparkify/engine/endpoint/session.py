@@ -23,7 +23,15 @@ import psycopg2
 from sparkify.engine.endpoint import error_words, identity, redshift_wire, serverside
 from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
-from sparkify.engine.endpoint.plan import Forward, Refuse, ServerSide, Step, classify, statements_of
+from sparkify.engine.endpoint.plan import (
+    AsWritten,
+    Forward,
+    Refuse,
+    ServerSide,
+    Step,
+    classify,
+    statements_of,
+)
 from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
 from sparkify.engine.sql import adapter
@@ -77,6 +85,17 @@ _ALWAYS_APART = frozenset(b"ZESGT")
 _ROWS = frozenset(b"D")
 _ENDS_APART = frozenset(b"CIs")
 _APART_WHILE_DESCRIBING = frozenset(b"tTn")
+#: The stops of the pass-through (see ClientSession._relayed_apart): by whether rows, a statement's end and
+#: descriptions are taken apart.
+_STOPS = {
+    (rows, ends, describing): _ALWAYS_APART
+    | (_ROWS if rows else frozenset())
+    | (_ENDS_APART if ends else frozenset())
+    | (_APART_WHILE_DESCRIBING if describing else frozenset())
+    for rows in (False, True)
+    for ends in (False, True)
+    for describing in (False, True)
+}
 _COLUMN_ORIGINS = (
     "SELECT a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname, a.attnotnull, a.attidentity <> '' "
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -88,6 +107,7 @@ _SHIM_TYPES = (
     f"WHERE n.nspname = '{SHIM_SCHEMA}' AND t.typname = 'abstime'"
 )
 _REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
+_KEPT_DESCRIPTIONS = 64
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -135,9 +155,13 @@ class ClientSession:
         self.protocol = protocol
         self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.shim_types: dict[int, int] | None = None  # by _shim_types, once a made type is described
+        #: A simple query's RowDescriptions as the backend sent them: what the client gets, and what the
+        #: values of the rows become.
+        self.descriptions: dict[bytes, tuple[redshift_wire.Conversions, bytes]] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         self.case_sensitivity = CaseSensitivity()
+        self.as_written = AsWritten()
         #: The client's text and the translation last sent for it, when they differ: an error's position
         #: is given in the client's text (errors come back before anything else is sent).
         self.sent_texts: tuple[str, str] | None = None
@@ -203,16 +227,40 @@ class ClientSession:
             self.history.flush()
         if isinstance(step, Forward):
             lateral = self.with_session_columns(sql, case_sensitive) if step.lateral else None
-            translated = lateral or step.sql
-            final = endpoint_sql(
-                translated,
-                version=self.endpoint.version_text,
-                last_copy_id=self.context.last_copy_id,
-                last_query_id=self.last_query_id,
-                last_unload_id=self.context.last_unload_id,
-            )
-            return Forward(final, final == sql, step.tag)
+            final = self.with_session_values(lateral or step.sql)
+            return Forward(final, final == sql, step.tag, step.lateral)
         return step
+
+    def with_session_values(self, sql: str) -> str:
+        """``sql`` with the session's values put in (``version()``, ``pg_last_query_id()`` …)."""
+        return endpoint_sql(
+            sql,
+            version=self.endpoint.version_text,
+            last_copy_id=self.context.last_copy_id,
+            last_query_id=self.last_query_id,
+            last_unload_id=self.context.last_unload_id,
+        )
+
+    def reading(self) -> tuple[bool, bool]:
+        """The session settings a statement's translation depends on: standard_conforming_strings and
+        enable_case_sensitive_identifier."""
+        return self.backend.standard_strings, self.case_sensitivity.value(self._asked_case_sensitivity)
+
+    def known_as_written(self, sql: str, reading: tuple[bool, bool]) -> tuple[str, str] | None:
+        """The statement and first keyword of a simple query's text that is forwarded as written without
+        being planned: a text the session planned so before (:class:`AsWritten`), or one statement in a
+        frame known to pass unchanged (:func:`adapter.in_known_frame`: an INSERT of other values, a
+        client's next row) when no history view and no session value are in it.  None: it is planned."""
+        known = self.as_written.get(sql, reading)
+        if known is not None:
+            return known
+        if (
+            adapter.in_known_frame(sql, reading)
+            and not reads_history(sql)
+            and self.with_session_values(sql) == sql
+        ):
+            return sql, first_keyword(sql)
+        return None
 
     def with_session_columns(self, sql: str, case_sensitive: bool) -> str | None:
         """``sql`` translated with its lateral aliases decided by the columns of the session's tables (None
@@ -245,6 +293,11 @@ class ClientSession:
         ):  # after an error in an extended-protocol batch, discarded until Sync, as by PostgreSQL
             return
         sql, _ = m.read_cstring(payload)
+        reading = self.reading()
+        known = self.known_as_written(sql, reading)
+        if known is not None:
+            self.forward_as_written(payload, *known)
+            return
         statements = statements_of(sql)
         if not statements:  # empty, or not lexically SQL: PostgreSQL answers it in its own words
             self.send_to_backend(b"Q", payload)
@@ -254,6 +307,8 @@ class ClientSession:
         if all(isinstance(step, Forward) for step in steps):
             self.running.extend(self.begin_record(statement) for statement in statements)
             if all(step.unchanged for step in steps):  # type: ignore[union-attr]
+                if len(steps) == 1 and _repeats_as_written(statements[0], steps[0]):  # type: ignore[arg-type]
+                    self.as_written.learn(sql, reading, statements[0])
                 self.sent_texts = None
                 self.send_to_backend(b"Q", payload)
             else:
@@ -266,6 +321,14 @@ class ClientSession:
         self._run_steps(steps, statements, sql)
         self.skipping = False
         self.client.write(m.ready_for_query(self.backend.status))
+
+    def forward_as_written(self, payload: bytes, statement: str, keyword: str) -> None:
+        """A simple query of one statement known to go as the client wrote it (:meth:`known_as_written`)."""
+        self.case_sensitivity.planned(statement, keyword)
+        self.running.append(self.begin_record(statement))
+        self.sent_texts = None
+        self.send_to_backend(b"Q", payload)
+        self.relay_until_ready()
 
     def _run_steps(self, steps: list[Step], statements: tuple[str, ...], sql: str) -> None:
         """Statements of one query (``sql``), some forwarded, some run here: in order, stopping at the
@@ -449,9 +512,10 @@ class ClientSession:
     def relay_until_ready(self, *, forward_ready: bool = True) -> bool:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
+        channel = self.backend.channel
         while True:
-            self.backend.channel.pass_through(self.client, self._relayed_apart())
-            kind, payload = self.backend.read()
+            channel.pass_through(self.client, self._relayed_apart())
+            kind, payload = channel.read_message()
             if kind == b"Z":
                 self.backend.status = payload[:1]
                 self.pending = 0
@@ -472,14 +536,9 @@ class ClientSession:
     def _relayed_apart(self) -> frozenset[int]:
         """The backend messages :meth:`relayed` may change now, or that change the session's state: the
         others pass through as they came."""
-        stops = _ALWAYS_APART
-        if self.rows_plan or (self.due and self.due[0][1]):
-            stops |= _ROWS
-        if self.due or self.running or self.rows_plan:
-            stops |= _ENDS_APART
-        if self.due_describes:
-            stops |= _APART_WHILE_DESCRIBING
-        return stops
+        rows = bool(self.rows_plan or (self.due and self.due[0][1]))
+        ends = bool(self.due or self.running or self.rows_plan)
+        return _STOPS[rows, ends, bool(self.due_describes)]
 
     def relayed(self, kind: bytes, payload: bytes) -> bytes:
         """A backend message for the client: a statement's CommandComplete with Redshift's tag where the
@@ -506,19 +565,41 @@ class ClientSession:
             self.backend.note_parameter(payload)
             payload = identity.redshift_parameter(payload)
         elif kind == b"T":
-            described = redshift_wire.columns(payload)
-            if any(oid >= redshift_wire.FIRST_MADE_OID for oid, _, _ in described):
-                payload = redshift_wire.with_types_renamed(payload, self._shim_types())
-                described = redshift_wire.columns(payload)
-            self._learn_columns(described)
-            if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
-                payload = redshift_wire.with_field_names(payload, self._real_name)
-            payload = redshift_wire.row_description_for_redshift(payload, self.protocol)
+            payload = self._row_description_for_client(payload)
             if self.protocol >= 1:
                 payload = self._with_extended_metadata(payload)
         elif kind == b"n" and self.due_describes:
             self.due_describes.popleft()
         return m.message(kind, payload)
+
+    def _row_description_for_client(self, payload: bytes) -> bytes:
+        """A RowDescription with Redshift's types, and what the values of its rows become.  A simple
+        query's are kept by the backend's bytes: the same columns come again and again (``select 1``, a
+        client's catalog queries), and both depend on them alone (and on the session's driver and result
+        transfer)."""
+        if self.due_describes:
+            return self._described_for_client(payload)
+        known = self.descriptions.get(payload)
+        if known is None:
+            described = self._described_for_client(payload)
+            known = (self.rows_plan, described)
+            if len(self.descriptions) >= _KEPT_DESCRIPTIONS:
+                self.descriptions.clear()
+            self.descriptions[payload] = known
+        self.rows_plan = known[0]
+        return known[1]
+
+    def _described_for_client(self, payload: bytes) -> bytes:
+        """The backend's RowDescription as a cluster gives it: the shim's types by Redshift's OIDs (ABSTIME),
+        a column named by a stored long name by its real name, Redshift's types; its columns learnt."""
+        described = redshift_wire.columns(payload)
+        if any(oid >= redshift_wire.FIRST_MADE_OID for oid, _, _ in described):
+            payload = redshift_wire.with_types_renamed(payload, self._shim_types())
+            described = redshift_wire.columns(payload)
+        self._learn_columns(described)
+        if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
+            payload = redshift_wire.with_field_names(payload, self._real_name)
+        return redshift_wire.row_description_for_redshift(payload, self.protocol)
 
     def _learn_columns(self, described: tuple[tuple[int, int, int], ...]) -> None:
         """What a RowDescription tells: a simple query's or a portal's rows to come, a statement's columns."""
@@ -671,6 +752,12 @@ class ClientSession:
         if self._side_connection is None:
             self._side_connection = psycopg2.connect(**self.endpoint.connect_args(self.database))
         return self._side_connection
+
+
+def _repeats_as_written(statement: str, step: Forward) -> bool:
+    """Whether a statement forwarded as written goes so again whenever its text comes under the same
+    reading: its plan asked none of the session's tables and wrote no history first."""
+    return step.unchanged and step.tag is None and not step.lateral and not reads_history(statement)
 
 
 def _unreferenced_as_text(sql: str, types: bytes) -> bytes:

@@ -152,9 +152,13 @@ def _rewritten_translation(
     )
 
 
-def in_known_frame(sql: str) -> bool:
+def in_known_frame(sql: str, reading: tuple[bool, bool] | None = None) -> bool:
     """Whether ``sql`` is one statement of a known frame (see :class:`ShapeVerdicts`), whatever the
-    session's settings: a frame holds no backslash, so each setting lexes and splits it alike."""
+    session's settings: a frame holds no backslash, so each setting lexes and splits it alike.  With
+    ``reading`` (standard_conforming_strings, case sensitivity), a frame learnt under it: then ``sql`` also
+    passes :func:`translate` under it unchanged."""
+    if reading is not None:
+        return _SHAPE_VERDICTS.in_known_frame(sql, reading)
     return any(
         _SHAPE_VERDICTS.in_known_frame(sql, (standard_strings, case_sensitive))
         for standard_strings in (False, True)

@@ -41,10 +41,12 @@ class CaseSensitivity:
         self.last_known = self.known
         return self.known
 
-    def planned(self, sql: str) -> None:
+    def planned(self, sql: str, leading: str | None = None) -> None:
         """``sql`` is about to run: follow what it does to the setting.  Only its first word is read of
-        any other statement (a big INSERT is not scanned again); a SET or RESET is short."""
-        leading = first_keyword(sql)
+        any other statement (a big INSERT is not scanned again), or given (``leading``, as
+        :func:`first_keyword` reads it); a SET or RESET is short."""
+        if leading is None:
+            leading = first_keyword(sql)
         if leading in ("SET", "RESET") and SETTING in sql.lower():
             self.known = self._set_by(sql)
             self.set_since_asked = True

@@ -32,8 +32,9 @@ from sparkify.engine.sql.tokens import SqlLexError, words
 
 log = logging.getLogger(__name__)
 
-#: Records gathered before the writer is woken, and the seconds it otherwise sleeps.
-FLUSH_EVERY = 256
+#: Records gathered before the writer is woken, and the seconds it otherwise sleeps.  Each write also
+#: keeps the bound, at a price of its own: a client's burst of short statements is written 1,024 at a time.
+FLUSH_EVERY = 1024
 WRITE_EVERY = 1.0
 #: Query ids taken from the sequence at a time (the sequence's increment in history.sql).
 ID_BLOCK = 1000

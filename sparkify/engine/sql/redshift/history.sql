@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION sparkify_redshift.record_queries(records json, keep i
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO sparkify_redshift.query_history
-    SELECT r.query_id, (SELECT oid::integer FROM pg_roles WHERE rolname = r.user_name), r.user_name,
+    SELECT r.query_id, u.oid::integer, r.user_name,
            r.database_name, r.session_id, 0, r.query_type, r.status,
            to_timestamp(r.start_epoch) AT TIME ZONE 'UTC', to_timestamp(r.end_epoch) AT TIME ZONE 'UTC',
            r.error_message, r.returned_rows, r.query_text, r.table_name, r.data_source, r.file_format,
@@ -54,11 +54,14 @@ BEGIN
            loaded_rows bigint, loaded_bytes bigint, source_file_count integer, error_count bigint,
            unloaded_location text, unload_format text, unloaded_rows bigint, unloaded_files_count bigint,
            unloaded_files_size bigint)
+      LEFT JOIN pg_roles u ON u.rolname = r.user_name
     ON CONFLICT (query_id) DO NOTHING;
+    -- Older than the days kept or than the newest `keep`: one range of start_time, which the index reads
+    -- (GREATEST passes over a NULL: fewer than `keep` statements), not a scan of the whole history.
     DELETE FROM sparkify_redshift.query_history
-     WHERE start_time < (now() AT TIME ZONE 'UTC') - days * interval '1 day'
-        OR start_time < (SELECT start_time FROM sparkify_redshift.query_history
-                          ORDER BY start_time DESC OFFSET greatest(keep, 1) - 1 LIMIT 1);
+     WHERE start_time < greatest((now() AT TIME ZONE 'UTC') - days * interval '1 day',
+                                 (SELECT start_time FROM sparkify_redshift.query_history
+                                   ORDER BY start_time DESC OFFSET greatest(keep, 1) - 1 LIMIT 1));
 END $$;
 REVOKE ALL ON FUNCTION sparkify_redshift.record_queries(json, integer, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sparkify_redshift.record_queries(json, integer, double precision) TO PUBLIC;
