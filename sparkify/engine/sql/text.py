@@ -89,6 +89,7 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(aws_(?:secret_access_key|access_key_id|session_token)=)[^;'\s]+"),
 )
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
+_FIRST_WORD = re.compile(r"[A-Za-z_]+")
 
 
 def quote_literal(value: str) -> str:
@@ -128,8 +129,8 @@ def mask_secrets(sql: str) -> str:
 
 def first_keyword(sql: str) -> str:
     """The statement's first word, upper-cased, after leading comments and white space."""
-    body = _LEADING_NOISE.sub("", sql, count=1)
-    match = re.match(r"[A-Za-z_]+", body)
+    # matched where the noise ends, not on a copy: asked of every statement, a long INSERT's too
+    match = _FIRST_WORD.match(sql, _LEADING_NOISE.match(sql).end())  # type: ignore[union-attr]
     return match.group(0).upper() if match else ""
 
 

@@ -11,17 +11,14 @@ answers, as on a cluster: the session's own from its catalog, another one throug
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.procedures import interval_type
 from sparkify.engine.sql.redshift.quoted_names import ascii_lower
-from sparkify.engine.sql.text import postgres_literal
+from sparkify.engine.sql.text import first_keyword, postgres_literal
 from sparkify.engine.sql.tokens import SqlLexError, Token, closing_paren, split_arguments, tokens, words
 
-#: A statement whose first word is SHOW, after white space and comments.
-_SHOW_FIRST = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*SHOW\b", re.IGNORECASE | re.DOTALL)
 #: Schemas SHOW SCHEMAS leaves out: a cluster's lists no pg_catalog (redshift_connector's suite says so of
 #: today's clusters, and reads SHOW FUNCTIONS of pg_catalog only through it).
 _HIDDEN_SCHEMAS = f"('pg_toast', 'pg_catalog', '{SHIM_SCHEMA}')"
@@ -140,7 +137,7 @@ _KEYWORDS = (
 def is_show_listing(sql: str) -> bool:
     """Whether ``sql`` is one of the catalog SHOW commands this module answers (its parameters are names
     and patterns)."""
-    if not _SHOW_FIRST.match(sql):  # asked at each Bind: no copy of a long INSERT's text
+    if first_keyword(sql) != "SHOW":  # asked at each Bind: no lexing of a long INSERT's text
         return False
     try:
         named = words(sql)
