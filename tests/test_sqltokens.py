@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sparkify.engine.sql.redshift.show import is_show_listing
 from sparkify.engine.sql.tokens import (
     SqlLexError,
     closing_paren,
@@ -38,6 +39,16 @@ def test_first_keyword_skips_comments_and_spans_map_back_to_the_text() -> None:
     found = tokens(sql, comments=True)
     assert [sql[token.start : token.end] for token in found] == [token.text for token in found]
     assert found[0].is_comment and found[1].is_comment
+
+
+def test_a_statement_after_long_runs_of_blanks_is_read_at_once() -> None:
+    """dbt's statements open with runs of blank lines: a pattern that backtracked over them (a SHOW check
+    made at each Bind) took time doubling with each blank, and held the endpoint, on such a statement that
+    was no SHOW."""
+    sql = "\n  \n" * 200 + "-- a model\n" + "   \n" * 200 + "insert into t values (1)"
+    assert first_keyword(sql) == "INSERT"
+    assert not is_show_listing(sql)
+    assert is_show_listing("\n\n  /* listing */ SHOW TABLES FROM SCHEMA dev.public")
 
 
 def test_non_ascii_text_keeps_its_positions() -> None:
