@@ -52,6 +52,7 @@ BENCH_REFERENCE := ../shared/reference-data/udacity-sample
 bench: $(VENV)/.bench
 	$(PY) -m bench.run_bench --sizes $(BENCH_SIZES) --days-on-history $(BENCH_DAYS_EVENTS) --json bench/out/bench.json $(if $(wildcard $(BENCH_REFERENCE)),--reference $(BENCH_REFERENCE))
 	$(PY) -m bench.endpoint_bench --json bench/out/endpoint.json
+	$(PY) -m bench.relay_floor --json bench/out/relay-floor.json
 	$(PY) -m bench.copy_text_bench --json bench/out/copy-text.json
 	$(PY) -m bench.data_api_bench --json bench/out/data_api.json
 	$(PY) -m bench.run_bench --s3 --s3-song-files $(BENCH_S3_SONG_FILES) --json bench/out/bench-s3.json

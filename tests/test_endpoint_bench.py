@@ -29,3 +29,21 @@ def test_endpoint_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     for workload in (*workloads, "executemany_1000_rows", "select_1_tls"):
         assert clients[workload]["direct_s"] > 0 and clients[workload]["endpoint_s"] > 0, workload
     assert "through the endpoint against PostgreSQL direct (load average" in done.stdout
+
+
+def test_relay_floor_runs_every_side_in_both_regimes_and_leaves_no_process(tmp_path: Path) -> None:
+    results = tmp_path / "floor.json"
+    command = [sys.executable, "-m", "bench.relay_floor", "--rounds", "1", "--json", str(results)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    measured = json.loads(results.read_text())
+    assert list(measured) == ["idle cores", "warm cores"]
+    for regime in measured.values():
+        for workload in ("select_1", "insert_commit"):
+            sides = regime["best_s"][workload]
+            assert sorted(sides) == ["bytes_relay", "direct", "endpoint"]
+            assert all(seconds > 0 for seconds in sides.values())
+    # The bytes-only relay and the busy loop end with the bench.
+    pattern = "bench.relay_floor --serve|while os.getppid"
+    leftovers = subprocess.run(["pgrep", "-f", pattern], capture_output=True)
+    assert leftovers.stdout == b""
