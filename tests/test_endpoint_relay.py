@@ -248,6 +248,25 @@ def test_a_statement_of_a_known_frame_with_more_than_literals_is_translated(
         connection.close()
 
 
+def test_a_known_frame_with_a_session_value_outside_its_list_gets_the_value_each_time(
+    endpoint: RunningEndpoint,
+) -> None:
+    """A frame's statements skip the plan only where nothing outside the literal list is the session's
+    own: version() is Redshift's each time, the frame learnt and then known."""
+    connection = endpoint.connect(sslmode="disable")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE relay_versions (a INTEGER)")
+            cursor.execute("INSERT INTO relay_versions VALUES (1), (2), (3)")
+            answers = []
+            for values in ["(1, 2)", "(2, 3)", "(1, 3, 5)"]:
+                cursor.execute(f"SELECT version() FROM relay_versions WHERE a IN {values} LIMIT 1")
+                answers.append(cursor.fetchone()[0])
+            assert all("Redshift" in answer for answer in answers), answers
+    finally:
+        connection.close()
+
+
 def test_a_row_description_seen_before_gives_redshifts_types_again(endpoint: RunningEndpoint) -> None:
     sock = raw_session(endpoint)
     try:

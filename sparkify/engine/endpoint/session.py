@@ -250,15 +250,13 @@ class ClientSession:
         """The statement and first keyword of a simple query's text that is forwarded as written without
         being planned: a text the session planned so before (:class:`AsWritten`), or one statement in a
         frame known to pass unchanged (:func:`adapter.in_known_frame`: an INSERT of other values, a
-        client's next row) when no history view and no session value are in it.  None: it is planned."""
+        client's next row) when no history view and no session value are in it: asked of the frame's
+        sample, as the literal lists between hold neither.  None: it is planned."""
         known = self.as_written.get(sql, reading)
         if known is not None:
             return known
-        if (
-            adapter.in_known_frame(sql, reading)
-            and not reads_history(sql)
-            and self.with_session_values(sql) == sql
-        ):
+        sample = adapter.frame_sample(sql, reading)
+        if sample is not None and not reads_history(sample) and self.with_session_values(sample) == sample:
             return sql, first_keyword(sql)
         return None
 

@@ -262,8 +262,14 @@ class ShapeVerdicts:
         """Whether ``sql`` is a known frame around lists of lone literals: then it passes unchanged, as
         the statement the frame was learnt from did (the values and kinds of lone literals in a list decide
         nothing, as for the shapes; no backslash, so no Redshift escape to mark)."""
+        return self.frame_sample(sql, reading) is not None
+
+    def frame_sample(self, sql: str, reading: Hashable) -> str | None:
+        """For ``sql`` in a known frame (:meth:`in_known_frame`), the frame around one row of one literal:
+        a short statement with the same tokens outside the lists (names, calls, comments), for questions
+        about those alone; None when ``sql`` is in no known frame."""
         if "\\" in sql:
-            return False
+            return None
         for frame in reversed(list(self._frames)):  # a copy: other sessions may learn meanwhile
             head, tail, learnt_reading = frame
             if (
@@ -275,8 +281,8 @@ class ShapeVerdicts:
             ):
                 with contextlib.suppress(KeyError):  # forgotten meanwhile: it still held when asked
                     self._frames.move_to_end(frame)
-                return True
-        return False
+                return f"{head}(1){tail}"
+        return None
 
     def passes_unchanged(
         self, shape: Shape, reading: Hashable, translate: Callable[[str], str | None]
