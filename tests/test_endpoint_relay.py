@@ -267,6 +267,24 @@ def test_a_known_frame_with_a_session_value_outside_its_list_gets_the_value_each
         connection.close()
 
 
+def test_a_long_insert_of_parameters_is_parsed_for_each_batch(endpoint: RunningEndpoint) -> None:
+    """redshift_connector binds on the server: a many-row INSERT of parameters is one long Parse per
+    batch, the same text each time (its shape's verdict, then the classification kept); the values land."""
+    connection = endpoint.redshift_connector()
+    rows = 600
+    sql = "INSERT INTO relay_batches (a, b, c) VALUES " + ", ".join(["(%s, %s, %s)"] * rows)
+    try:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TEMP TABLE relay_batches (a INTEGER, b VARCHAR(32), c TIMESTAMP)")
+        for batch in range(3):
+            values = [value for n in range(rows) for value in (batch * rows + n, f"it's {n}", None)]
+            cursor.execute(sql, values)
+        cursor.execute("SELECT count(*), count(DISTINCT a), max(b) FROM relay_batches")
+        assert cursor.fetchone() == [3 * rows, 3 * rows, "it's 99"]
+    finally:
+        connection.close()
+
+
 def test_a_row_description_seen_before_gives_redshifts_types_again(endpoint: RunningEndpoint) -> None:
     sock = raw_session(endpoint)
     try:

@@ -3,13 +3,14 @@
 A multi-row ``INSERT … VALUES`` or a long ``IN (…)`` list costs the full translation work per token, and a
 client sends the same statement again and again with other values (executemany, pandas' to_sql).  What
 the rewrites decide never depends on a lone literal standing as a VALUES row's item or an IN list's item
-(a number, a string, NULL, TRUE, FALSE, DEFAULT, a string cast to a type): only on the rest of the text
-and on the kinds of those items.  So a statement is reduced to its *shape*: every other byte kept as
-written (comments, names, literals elsewhere: ``DATEADD('day', …)`` stays ``'day'``), each literal list
-reduced to the kinds of its rows or items.  The shape's verdict is learnt once, by translating a *sample*
-(the statement with each list cut to one row or item of each kind); when the sample passes unchanged,
-every statement of that shape passes unchanged and is returned without further work.  A sample that the
-translation changes or refuses gives no verdict: such statements take the full path every time.
+(a number, a string, NULL, TRUE, FALSE, DEFAULT, a client's parameter $n, one of them cast to a type):
+only on the rest of the text and on the kinds of those items.  So a statement is reduced to its *shape*:
+every other byte kept as written (comments, names, literals elsewhere: ``DATEADD('day', …)`` stays
+``'day'``), each literal list reduced to the kinds of its rows or items.  The shape's verdict is learnt
+once, by translating a *sample* (the statement with each list cut to one row or item of each kind); when
+the sample passes unchanged, every statement of that shape passes unchanged and is returned without
+further work.  A sample that the translation changes or refuses gives no verdict: such statements take the
+full path every time.
 
 Only PostgreSQL's lexer (pglast's scanner) reads the text; nothing here rewrites it.
 """
@@ -35,6 +36,7 @@ _CONSTANTS = {
     "NULL_P": "NULL",
     "TRUE_P": "TRUE",
     "FALSE_P": "FALSE",
+    "PARAM": "$",  # a client's parameter ($n): its value is bound later, never read by the rewrites
 }
 _WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
 #: More distinct row kinds than this in one VALUES list: not worth a sample, the full path takes it.
@@ -205,8 +207,8 @@ def _literal_group(lexed: Lexed, index: int) -> tuple[int, list[tuple[str, tuple
 
 
 def _literal_item(lexed: Lexed, at: int) -> tuple[int, str] | None:
-    """One lone literal at ``at`` (a signed number, a constant, DEFAULT, a constant cast to a one-word
-    type): the token index after it and its kind; None for anything else."""
+    """One lone literal at ``at`` (a signed number, a constant, DEFAULT, a parameter, a constant or a
+    parameter cast to a one-word type): the token index after it and its kind; None for anything else."""
     names = lexed.names
     sign = ""
     if names[at] in ("ASCII_43", "ASCII_45") and at + 1 < len(names) and names[at + 1] in _NUMBERS:
@@ -246,7 +248,7 @@ class ShapeVerdicts:
 
     def learn_frame(self, sql: str, shape: Shape, reading: Hashable) -> None:
         """``sql``, of ``shape``, passed unchanged: keep its frame, when it has one literal list."""
-        if len(shape.lists) != 1 or "\\" in sql:
+        if len(shape.lists) != 1 or "\\" in sql or "$" in sql:  # a frame is for literals (no parameter)
             return
         start, stop = shape.lists[0]
         if ";" in sql[:start] or ";" in sql[stop:]:  # one statement only: a frame also stands for its split
