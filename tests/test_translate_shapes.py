@@ -77,6 +77,18 @@ SEQUENCES = [
     ],
     ["INSERT INTO t VALUES (1, 2), (3, 4), (GETDATE(), 5)", "INSERT INTO t VALUES (1, 2), (3, 4), (6, 5)"],
     ["SELECT 1 WHERE 1 IN (1, 2); INSERT INTO t VALUES (1)", "SELECT 1 WHERE 1 IN (1, 'a')"],
+    # a row of its own between runs of lone-literal rows, first, last, or two side by side
+    [
+        "INSERT INTO t VALUES (1, 2), (GETDATE(), 5), (3, 4)",
+        "INSERT INTO t VALUES (1, 2), (/* c */ 6, 5), (3, 4)",
+        "INSERT INTO t VALUES (7, 8), (/* c */ 6, 5), (9, 10), ('a', 'b')",
+    ],
+    ["INSERT INTO t VALUES (NVL(1, 2), 5), (3, 4), (5, 6)", "INSERT INTO t VALUES (f(1), 5), (7, 8)"],
+    [
+        "INSERT INTO t VALUES (1, 2), (f(1), 5), (g(2), 6)",
+        "INSERT INTO t VALUES (1, 2), (f(1), 5), (g(2), 6), (3, 4)",
+    ],
+    ["INSERT INTO t VALUES (1, (SELECT 2)), (3, 4)", "INSERT INTO t VALUES (1, (SELECT NVL(2, 3))), (3, 4)"],
     # a client's parameters (a Parse of SQLAlchemy's many-row INSERT): rows of them, beside literals, cast
     ["INSERT INTO t VALUES ($1, $2), ($3, $4)", "INSERT INTO t VALUES ($1, GETDATE()), ($2, $3)"],
     ["INSERT INTO t VALUES ($1, $2), ($3, $4)", "INSERT INTO t VALUES ($1, $2::varchar(max)), ($3, $4)"],
@@ -127,6 +139,14 @@ def test_a_long_list_of_parameters_is_one_shape_and_keeps_no_frame() -> None:
     shape = shape_of(scanned(head + rows))
     assert shape is not None and shape.sample == head + "($1, $2, $3::int, $4)"
     assert not adapter.in_known_frame(head + "(1, 'a', 2, NULL)")
+
+
+def test_a_row_of_its_own_among_lone_rows_leaves_two_short_runs_in_the_sample() -> None:
+    rows = [f"({n}, 'a')" for n in range(1000)]
+    rows[500] = "(1, GETDATE())"
+    shape = shape_of(scanned("INSERT INTO t VALUES " + ", ".join(rows) + " RETURNING a"))
+    assert shape is not None and len(shape.lists) == 2
+    assert shape.sample == "INSERT INTO t VALUES (0, 'a'), (1, GETDATE()), (501, 'a') RETURNING a"
 
 
 def test_a_shape_is_learnt_from_one_sample_of_each_row_kind() -> None:

@@ -103,25 +103,67 @@ def shape_of(lexed: Lexed) -> Shape | None:
     index = 0
     while index < len(lexed.names):
         name = lexed.names[index]
-        lifted = None
+        runs: list[tuple[int, int, str, str]] = []
         if name == "VALUES":
-            lifted = _values_rows(lexed, index + 1)
+            runs, after = _values_runs(lexed, index + 1)
         elif name == "IN_P":
             lifted = _in_items(lexed, index + 1)
-        if lifted is None:
+            if lifted is not None:
+                runs, after = [(index + 1, *lifted)], lifted[0]
+        if not runs:
             index += 1
             continue
-        end, kinds, kept = lifted
-        start, stop = lexed.span(index + 1, end)
-        key += [sql[position:start], "\0", kinds, "\0"]
-        sample += [sql[position:start], kept]
-        lists.append((start, stop))
-        position, index = stop, end
+        for first, end, kinds, kept in runs:
+            start, stop = lexed.span(first, end)
+            key += [sql[position:start], "\0", kinds, "\0"]
+            sample += [sql[position:start], kept]
+            lists.append((start, stop))
+            position = stop
+        index = after
     if not key:
         return None
     key.append(sql[position:])
     sample.append(sql[position:])
     return Shape("".join(key), "".join(sample), tuple(lists))
+
+
+def _values_runs(lexed: Lexed, index: int) -> tuple[list[tuple[int, int, str, str]], int]:
+    """The runs of lone-literal rows of the VALUES list at ``index``, each as (its first token's index,
+    then as :func:`_values_rows`), and the token index after the list.  A row that is no lone-literal row
+    (a call, a comment, a cast of its own) stays as written between two runs: one such row among
+    thousands leaves two short runs in the sample, not thousands of rows."""
+    runs = []
+    at = index
+    while lexed.follows(at, "ASCII_40"):
+        if _literal_group(lexed, at) is not None:
+            lifted = _values_rows(lexed, at)
+            if lifted is None:  # too many kinds of rows: the list is not lifted at all
+                return [], index
+            runs.append((at, *lifted))
+            at = lifted[0]
+        else:
+            ended = _group_end(lexed, at)
+            if ended is None:
+                break
+            at = ended
+        if not lexed.follows(at, "ASCII_44", "ASCII_40"):
+            break
+        at += 1
+    return runs, at
+
+
+def _group_end(lexed: Lexed, index: int) -> int | None:
+    """The token index after the parenthesis that closes the one at ``index``; None if none does."""
+    depth = 0
+    for at in range(index, len(lexed.names)):
+        name = lexed.names[at]
+        if name == "ASCII_40":
+            depth += 1
+        elif name == "ASCII_41":
+            depth -= 1
+            if depth == 0:
+                return at + 1
+    return None
 
 
 def _values_rows(lexed: Lexed, index: int) -> tuple[int, str, str] | None:
