@@ -9,11 +9,19 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import psycopg2
 import pytest
 
 from sparkify.engine.endpoint import messages as m
-from tests.endpoint_process import RunningEndpoint, query, raw_session, read_message, running_endpoint
+from tests.endpoint_process import (
+    PASSWORD,
+    RunningEndpoint,
+    query,
+    raw_session,
+    read_message,
+    running_endpoint,
+)
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +273,29 @@ def test_a_known_frame_with_a_session_value_outside_its_list_gets_the_value_each
             assert all("Redshift" in answer for answer in answers), answers
     finally:
         connection.close()
+
+
+def test_a_long_parse_in_a_known_frame_gets_the_session_values_outside_its_list(
+    endpoint: RunningEndpoint,
+) -> None:
+    """psycopg 3 sends each text as a Parse: a long one in a known frame skips only what its literal list
+    cannot hold; version() outside the list is Redshift's each time, and a history view is read fresh."""
+    listed = ", ".join(str(n) for n in range(3000))  # past what the plan's cache keeps
+    with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
+        connection.execute("CREATE TEMP TABLE relay_long (a INTEGER)")
+        connection.execute("INSERT INTO relay_long VALUES (1), (2), (3)")
+        answers = [
+            connection.execute(f"SELECT version() FROM relay_long WHERE a IN ({first}, {listed})").fetchone()
+            for first in (1, 2, 3)
+        ]
+        assert all("Redshift" in answer[0] for answer in answers), answers  # type: ignore[index]
+        counts = []
+        for first in (1, 2):
+            connection.execute("select 43")
+            history = "SELECT count(*) FROM sys_query_history WHERE session_id = pg_backend_pid() AND "
+            row = connection.execute(f"{history}trim(query_text) = 'select 43' AND 0 IN ({first}, {listed})")
+            counts.append(row.fetchone()[0])  # type: ignore[index]
+        assert counts == [1, 2], counts
 
 
 def test_a_long_insert_of_parameters_is_parsed_for_each_batch(endpoint: RunningEndpoint) -> None:

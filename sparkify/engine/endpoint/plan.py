@@ -59,6 +59,13 @@ def classify(sql: str, *, standard_strings: bool = False, case_sensitive: bool =
     return _classify(sql, standard_strings, case_sensitive)
 
 
+def long_frame_sample(sql: str, reading: tuple[bool, bool]) -> str | None:
+    """For a long text in a frame known under ``reading`` (a big INSERT of other values), the frame's sample
+    (:func:`adapter.frame_sample`): what the session asks about history views and its own values instead
+    of the whole text.  None otherwise: a short text's plan is cached, and asking costs more than it saves."""
+    return adapter.frame_sample(sql, reading) if len(sql) > _CACHED_TEXT else None
+
+
 def _classify(sql: str, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
     no_columns = AskedLookup()  # the session's tables: none, but whether they were asked tells
     try:
