@@ -26,6 +26,7 @@ def test_endpoint_bench_on_a_tiny_data_set(tmp_path: Path) -> None:
     assert measured["pgbench_direct"]["tps"] > 0 and measured["pgbench_endpoint"]["tps"] > 0
     clients = measured["clients"]
     workloads = ("insert_4000_rows", "single_row_insert_commit", "select_1", "pandas_to_sql_425x18")
+    workloads += ("pandas_to_sql_varchar_256",)
     for workload in (*workloads, "executemany_1000_rows", "select_1_tls"):
         assert clients[workload]["direct_s"] > 0 and clients[workload]["endpoint_s"] > 0, workload
     assert "through the endpoint against PostgreSQL direct (load average" in done.stdout

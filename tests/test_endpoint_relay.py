@@ -9,11 +9,19 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import psycopg2
 import pytest
 
 from sparkify.engine.endpoint import messages as m
-from tests.endpoint_process import RunningEndpoint, query, raw_session, read_message, running_endpoint
+from tests.endpoint_process import (
+    PASSWORD,
+    RunningEndpoint,
+    query,
+    raw_session,
+    read_message,
+    running_endpoint,
+)
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +252,66 @@ def test_a_statement_of_a_known_frame_with_more_than_literals_is_translated(
             assert cursor.fetchone() == ("tab\there", True)
             cursor.execute("SELECT count(*) FROM relay_frame")
             assert cursor.fetchone() == (4,)
+    finally:
+        connection.close()
+
+
+def test_a_known_frame_with_a_session_value_outside_its_list_gets_the_value_each_time(
+    endpoint: RunningEndpoint,
+) -> None:
+    """A frame's statements skip the plan only where nothing outside the literal list is the session's
+    own: version() is Redshift's each time, the frame learnt and then known."""
+    connection = endpoint.connect(sslmode="disable")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE relay_versions (a INTEGER)")
+            cursor.execute("INSERT INTO relay_versions VALUES (1), (2), (3)")
+            answers = []
+            for values in ["(1, 2)", "(2, 3)", "(1, 3, 5)"]:
+                cursor.execute(f"SELECT version() FROM relay_versions WHERE a IN {values} LIMIT 1")
+                answers.append(cursor.fetchone()[0])
+            assert all("Redshift" in answer for answer in answers), answers
+    finally:
+        connection.close()
+
+
+def test_a_long_parse_in_a_known_frame_gets_the_session_values_outside_its_list(
+    endpoint: RunningEndpoint,
+) -> None:
+    """psycopg 3 sends each text as a Parse: a long one in a known frame skips only what its literal list
+    cannot hold; version() outside the list is Redshift's each time, and a history view is read fresh."""
+    listed = ", ".join(str(n) for n in range(3000))  # past what the plan's cache keeps
+    with psycopg.connect(endpoint.dsn(password=PASSWORD), autocommit=True) as connection:
+        connection.execute("CREATE TEMP TABLE relay_long (a INTEGER)")
+        connection.execute("INSERT INTO relay_long VALUES (1), (2), (3)")
+        answers = [
+            connection.execute(f"SELECT version() FROM relay_long WHERE a IN ({first}, {listed})").fetchone()
+            for first in (1, 2, 3)
+        ]
+        assert all("Redshift" in answer[0] for answer in answers), answers  # type: ignore[index]
+        counts = []
+        for first in (1, 2):
+            connection.execute("select 43")
+            history = "SELECT count(*) FROM sys_query_history WHERE session_id = pg_backend_pid() AND "
+            row = connection.execute(f"{history}trim(query_text) = 'select 43' AND 0 IN ({first}, {listed})")
+            counts.append(row.fetchone()[0])  # type: ignore[index]
+        assert counts == [1, 2], counts
+
+
+def test_a_long_insert_of_parameters_is_parsed_for_each_batch(endpoint: RunningEndpoint) -> None:
+    """redshift_connector binds on the server: a many-row INSERT of parameters is one long Parse per
+    batch, the same text each time (its shape's verdict, then the classification kept); the values land."""
+    connection = endpoint.redshift_connector()
+    rows = 600
+    sql = "INSERT INTO relay_batches (a, b, c) VALUES " + ", ".join(["(%s, %s, %s)"] * rows)
+    try:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TEMP TABLE relay_batches (a INTEGER, b VARCHAR(32), c TIMESTAMP)")
+        for batch in range(3):
+            values = [value for n in range(rows) for value in (batch * rows + n, f"it's {n}", None)]
+            cursor.execute(sql, values)
+        cursor.execute("SELECT count(*), count(DISTINCT a), max(b) FROM relay_batches")
+        assert cursor.fetchone() == [3 * rows, 3 * rows, "it's 99"]
     finally:
         connection.close()
 

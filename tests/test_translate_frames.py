@@ -8,7 +8,14 @@ import pytest
 
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql import adapter
-from sparkify.engine.sql.shapes import ShapeVerdicts, lexed, lone_literal_lists, shape_of
+from sparkify.engine.sql.shapes import (
+    _PLAIN_LITERAL_LISTS,
+    ShapeVerdicts,
+    lexed,
+    lone_literal_lists,
+    parsed_as_lone_literals,
+    shape_of,
+)
 from sparkify.engine.sql.tokens import with_redshift_escapes
 
 HEAD = "INSERT INTO frame_rows (a, b, c) VALUES "
@@ -131,3 +138,91 @@ def test_a_small_store_keeps_the_most_recent_frames() -> None:
     assert not verdicts.in_known_frame("INSERT INTO t1 VALUES (2)", False)
     assert verdicts.in_known_frame("INSERT INTO t2 VALUES (2)", False)
     assert verdicts.in_known_frame("INSERT INTO t3 VALUES (2)", False)
+
+
+#: Lists the one-pass check takes (numbers, plain strings, NULL, TRUE, FALSE, DEFAULT, in any case).
+PLAIN_LISTS = [
+    "(1, 'a', NULL)",
+    "(-2.5, 'it''s', TRUE), (1e5, '', false), (.5, '--not a comment /* nor this */', DEFAULT)",
+    "(0, 'version()', null)\n,\t( 1.e-3 , 'sys_query_history' , True )",
+    "(1, ''''), (2, 'a;b'), (3, 'x'' ); DROP TABLE frame_rows; --')",
+]
+#: Items the one-pass check must leave to the parser (each is something else, or read otherwise there):
+#: its answer for them may only be the parser's.
+NOT_PLAIN_ITEMS = [
+    "'a' 'b'",  # two strings on one line: a syntax error
+    "'a'\n'b'",  # … on two lines: one string, 'ab'
+    "1e",
+    "1e5x",
+    "1abc",
+    "0x1F",
+    "1_000",
+    "1..2",
+    "+1",
+    "- 1",
+    "-'a'",
+    "falſe",  # ſ folds to s in Python's Unicode IGNORECASE: a name here
+    "nullx",
+    "NULL::int",
+    "'1'::varchar(max)",
+    "E'it\\'s'",
+    "'back\\slash'",
+    "$$a$$",
+    "$q$it's$q$",
+    "$1",
+    "GETDATE()",
+    "NVL(NULL, 'x')",
+    "/* c */ 1",
+    "1 -- c\n",
+    "(3)",
+    "\u0661",  # an Arabic-Indic digit: Python's \\d, not PostgreSQL's
+    "1\u00a0",  # a no-break space: Python's \\s, not PostgreSQL's
+    "U&'d'",
+    "b'101'",
+    "date '2024-01-01'",
+    "a",
+]
+
+
+@pytest.mark.parametrize("lists", PLAIN_LISTS)
+def test_plain_lists_are_taken_in_one_pass_as_the_parser_takes_them(lists: str) -> None:
+    assert _PLAIN_LITERAL_LISTS.fullmatch(lists)
+    assert parsed_as_lone_literals(lists)
+    sql = HEAD + lists + TAIL
+    assert full_translation(sql) == sql
+
+
+@pytest.mark.parametrize("item", NOT_PLAIN_ITEMS)
+def test_the_one_pass_check_leaves_anything_else_to_the_parser(item: str) -> None:
+    for lists in (f"({item})", f"(1, {item})", f"({item}, 1)", f"(1), ({item})"):
+        assert not _PLAIN_LITERAL_LISTS.fullmatch(lists), lists
+        assert lone_literal_lists(lists) == parsed_as_lone_literals(lists), lists
+
+
+#: Rows the brief names: a literal that changes a keyword, comments, an E'' string with a quote, dollar
+#: quotes, calls, a Redshift-only cast, DEFAULT; each among thousands of plain rows.
+ROWS_AMONG_MANY = [
+    "(1, nullx, NULL)",
+    "(1, 'a', falſe)",
+    "(1, /* c */ 'a', NULL)",
+    "(1, 'a' -- c\n, NULL)",
+    "(1, E'it\\'s', NULL)",
+    "(1, $$it's$$, NULL)",
+    "(1, GETDATE(), NULL)",
+    "(1, NVL(NULL, 'x'), NULL)",
+    "(1, '1'::varchar(max), NULL)",
+    "(1, DEFAULT, NULL)",
+    "(1, 'a' 'b', NULL)",
+]
+
+
+def test_a_row_among_four_thousand_is_translated_as_the_full_path_does() -> None:
+    plain = [f"({n}, 'name {n}', NULL)" for n in range(4000)]
+    learnt_from = HEAD + ", ".join(plain[:3]) + TAIL
+    assert translation(learnt_from) == learnt_from
+    assert translation(HEAD + ", ".join(plain) + TAIL) == HEAD + ", ".join(plain) + TAIL  # the frame
+    for number, row in enumerate(ROWS_AMONG_MANY):
+        position = (0, 1999, 3999)[number % 3]  # first, in the middle, last
+        rows = [*plain[:position], row, *plain[position + 1 :]]
+        sql = HEAD + ", ".join(rows) + TAIL
+        assert translation(sql) == full_translation(sql), row

@@ -77,6 +77,28 @@ SEQUENCES = [
     ],
     ["INSERT INTO t VALUES (1, 2), (3, 4), (GETDATE(), 5)", "INSERT INTO t VALUES (1, 2), (3, 4), (6, 5)"],
     ["SELECT 1 WHERE 1 IN (1, 2); INSERT INTO t VALUES (1)", "SELECT 1 WHERE 1 IN (1, 'a')"],
+    # a row of its own between runs of lone-literal rows, first, last, or two side by side
+    [
+        "INSERT INTO t VALUES (1, 2), (GETDATE(), 5), (3, 4)",
+        "INSERT INTO t VALUES (1, 2), (/* c */ 6, 5), (3, 4)",
+        "INSERT INTO t VALUES (7, 8), (/* c */ 6, 5), (9, 10), ('a', 'b')",
+    ],
+    ["INSERT INTO t VALUES (NVL(1, 2), 5), (3, 4), (5, 6)", "INSERT INTO t VALUES (f(1), 5), (7, 8)"],
+    [
+        "INSERT INTO t VALUES (1, 2), (f(1), 5), (g(2), 6)",
+        "INSERT INTO t VALUES (1, 2), (f(1), 5), (g(2), 6), (3, 4)",
+    ],
+    ["INSERT INTO t VALUES (1, (SELECT 2)), (3, 4)", "INSERT INTO t VALUES (1, (SELECT NVL(2, 3))), (3, 4)"],
+    # a client's parameters (a Parse of SQLAlchemy's many-row INSERT): rows of them, beside literals, cast
+    ["INSERT INTO t VALUES ($1, $2), ($3, $4)", "INSERT INTO t VALUES ($1, GETDATE()), ($2, $3)"],
+    ["INSERT INTO t VALUES ($1, $2), ($3, $4)", "INSERT INTO t VALUES ($1, $2::varchar(max)), ($3, $4)"],
+    ["INSERT INTO t VALUES ($1::int, $2), ($3::int, 'a')", "INSERT INTO t VALUES ($1::super, $2)"],
+    [
+        "INSERT INTO t VALUES ($1, 'x'), (2, $2)",
+        "INSERT INTO t VALUES ($1, 'x'), (2, $2) ON CONFLICT DO NOTHING",
+    ],
+    ["SELECT a FROM t WHERE k IN ($1, $2)", "SELECT NVL(a, 0) FROM t WHERE k IN ($1, $2)"],
+    ["SELECT a FROM t WHERE k IN ($1, $2)", "SELECT a FROM t WHERE k IN ($1, $$a$$)"],
     # emulated statements are returned as written
     [
         "COPY t FROM 's3://b/k' IAM_ROLE 'r' CSV",
@@ -103,6 +125,28 @@ def test_a_long_values_list_and_a_long_in_list_pass_as_written() -> None:
     for sql in (insert, listed, insert.replace("'name 7'", "'it\\'s'")):
         fast, full = translations(sql)
         assert fast == full
+
+
+def test_a_long_list_of_parameters_is_one_shape_and_keeps_no_frame() -> None:
+    """A Parse of a many-row INSERT of parameters (SQLAlchemy's insertmanyvalues with a driver that binds
+    on the server) is translated from its shape's verdict, as the full path translates it; a frame is
+    for literals, so a statement of literals in the same ends is not served by it."""
+    adapter._SHAPE_VERDICTS.forget()
+    head = "INSERT INTO t (a, b, c, d) VALUES "
+    rows = ", ".join(f"(${4 * n + 1}, ${4 * n + 2}, ${4 * n + 3}::int, ${4 * n + 4})" for n in range(1000))
+    fast, full = translations(head + rows)
+    assert fast == full == head + rows
+    shape = shape_of(scanned(head + rows))
+    assert shape is not None and shape.sample == head + "($1, $2, $3::int, $4)"
+    assert not adapter.in_known_frame(head + "(1, 'a', 2, NULL)")
+
+
+def test_a_row_of_its_own_among_lone_rows_leaves_two_short_runs_in_the_sample() -> None:
+    rows = [f"({n}, 'a')" for n in range(1000)]
+    rows[500] = "(1, GETDATE())"
+    shape = shape_of(scanned("INSERT INTO t VALUES " + ", ".join(rows) + " RETURNING a"))
+    assert shape is not None and len(shape.lists) == 2
+    assert shape.sample == "INSERT INTO t VALUES (0, 'a'), (1, GETDATE()), (501, 'a') RETURNING a"
 
 
 def test_a_shape_is_learnt_from_one_sample_of_each_row_kind() -> None:

@@ -48,12 +48,22 @@ _CACHED_TEXT = 8192  # longer texts (a big INSERT … VALUES) are rarely sent tw
 
 def classify(sql: str, *, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
     """The emulation's verdict on one statement: translated, run here, or refused.  Cached for short
-    texts: clients send the same ones again and again (every Parse of redshift_connector, pgbench -M
+    texts, and for a few long ones with parameters (a Parse of a many-row INSERT, once per batch): clients
+    send the same ones again and again (every Parse of redshift_connector, pgbench -M
     extended), and the verdict depends on the text and the session's standard_conforming_strings and
     enable_case_sensitive_identifier alone."""
     if len(sql) <= _CACHED_TEXT:
         return _classify_cached(sql, standard_strings, case_sensitive)
+    if "$" in sql:  # a client's parameters, likely: the same long text comes again for each batch of rows
+        return _classify_long(sql, standard_strings, case_sensitive)
     return _classify(sql, standard_strings, case_sensitive)
+
+
+def long_frame_sample(sql: str, reading: tuple[bool, bool]) -> str | None:
+    """For a long text in a frame known under ``reading`` (a big INSERT of other values), the frame's sample
+    (:func:`adapter.frame_sample`): what the session asks about history views and its own values instead
+    of the whole text.  None otherwise: a short text's plan is cached, and asking costs more than it saves."""
+    return adapter.frame_sample(sql, reading) if len(sql) > _CACHED_TEXT else None
 
 
 def _classify(sql: str, standard_strings: bool = False, case_sensitive: bool = False) -> Step:
@@ -123,6 +133,7 @@ def _redshift_tag(keyword: str, sql: str, translated: str) -> str | None:
 
 
 _classify_cached = functools.lru_cache(maxsize=1024)(_classify)
+_classify_long = functools.lru_cache(maxsize=16)(_classify)
 
 #: The texts one session keeps as forwarded as written; past it they are all forgotten at once.
 _KEPT_TEXTS = 512

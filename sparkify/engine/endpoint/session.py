@@ -30,6 +30,7 @@ from sparkify.engine.endpoint.plan import (
     ServerSide,
     Step,
     classify,
+    long_frame_sample,
     statements_of,
 )
 from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
@@ -223,10 +224,18 @@ class ClientSession:
         case_sensitive = self.case_sensitivity.value(self._asked_case_sensitivity)
         step = classify(sql, standard_strings=self.backend.standard_strings, case_sensitive=case_sensitive)
         self.case_sensitivity.planned(sql)
-        if reads_history(sql):  # it sees every statement run before it
+        sample = long_frame_sample(sql, (self.backend.standard_strings, case_sensitive))
+        if reads_history(sample or sql):  # it sees every statement run before it
             self.history.flush()
         if isinstance(step, Forward):
             lateral = self.with_session_columns(sql, case_sensitive) if step.lateral else None
+            if (
+                sample is not None
+                and lateral is None
+                and step.sql is sql
+                and self.with_session_values(sample) == sample
+            ):
+                return Forward(sql, True, step.tag, step.lateral)  # its literal lists hold no session value
             final = self.with_session_values(lateral or step.sql)
             return Forward(final, final == sql, step.tag, step.lateral)
         return step
@@ -250,15 +259,13 @@ class ClientSession:
         """The statement and first keyword of a simple query's text that is forwarded as written without
         being planned: a text the session planned so before (:class:`AsWritten`), or one statement in a
         frame known to pass unchanged (:func:`adapter.in_known_frame`: an INSERT of other values, a
-        client's next row) when no history view and no session value are in it.  None: it is planned."""
+        client's next row) when no history view and no session value are in it: asked of the frame's
+        sample, as the literal lists between hold neither.  None: it is planned."""
         known = self.as_written.get(sql, reading)
         if known is not None:
             return known
-        if (
-            adapter.in_known_frame(sql, reading)
-            and not reads_history(sql)
-            and self.with_session_values(sql) == sql
-        ):
+        sample = adapter.frame_sample(sql, reading)
+        if sample is not None and not reads_history(sample) and self.with_session_values(sample) == sample:
             return sql, first_keyword(sql)
         return None
 

@@ -58,6 +58,7 @@ __all__ = [
     "ColumnLookup",
     "cluster_setup_statements",
     "columns_in_session",
+    "frame_sample",
     "in_known_frame",
     "postgres_ddl",
     "postgres_only_feature",
@@ -164,6 +165,14 @@ def in_known_frame(sql: str, reading: tuple[bool, bool] | None = None) -> bool:
         for standard_strings in (False, True)
         for case_sensitive in (False, True)
     )
+
+
+def frame_sample(sql: str, reading: tuple[bool, bool]) -> str | None:
+    """For ``sql`` in a frame learnt under ``reading`` (:func:`in_known_frame`), that frame around one row
+    of one literal: what stands outside its literal lists, the names and calls, in a short statement (the
+    endpoint asks it for history views and the session's own values instead of a long INSERT); None when
+    ``sql`` is in no known frame."""
+    return _SHAPE_VERDICTS.frame_sample(sql, reading)
 
 
 def _sample_translation(sample: str) -> str | None:
