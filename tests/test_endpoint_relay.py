@@ -29,7 +29,7 @@ def channel_holding(data: bytes) -> tuple[m.Channel, socket.socket]:
     return m.Channel(ours, name="the embedded PostgreSQL"), theirs
 
 
-def test_pass_through_moves_whole_messages_up_to_the_first_one_taken_apart() -> None:
+def test_whole_messages_pass_in_one_piece_up_to_the_first_one_taken_apart() -> None:
     plain = m.message(b"T", b"\0\0") + m.message(b"D", b"\0\1\0\0\0\1x") + m.message(b"N", b"Mnote\0\0")
     apart = m.error_response("boom", "XX000")
     source, peer = channel_holding(plain + apart + m.ready_for_query(b"I"))
@@ -37,29 +37,27 @@ def test_pass_through_moves_whole_messages_up_to_the_first_one_taken_apart() -> 
     sink = m.Channel(sink_end, name=m.CLIENT)
     try:
         source._fill(len(plain) + len(apart) + 6)
-        source.pass_through(sink, frozenset(b"ZE"))
+        assert source.read_passing(sink, frozenset(b"ZE")) == (b"E", apart[5:])
         assert bytes(sink.outbox) == plain
-        assert source.read_message() == (b"E", apart[5:])
-        source.pass_through(sink, frozenset(b"ZE"))  # a stop first: nothing moves
+        assert source.read_passing(sink, frozenset(b"ZE")) == (b"Z", b"I")  # a stop first: nothing moves
         assert bytes(sink.outbox) == plain
-        assert source.read_message() == (b"Z", b"I")
         assert source.inbox == bytearray() and source.start == 0
     finally:
         for end in (source.sock, peer, sink_end, reader):
             end.close()
 
 
-def test_pass_through_leaves_a_message_not_all_read_to_read_message() -> None:
+def test_a_message_not_all_read_is_read_whole_after_the_ones_passed() -> None:
     row = m.message(b"D", b"\0\1\0\0\0\3abc")
     source, peer = channel_holding(row + row[:7])
     sink_end, reader = socket.socketpair()
     sink = m.Channel(sink_end, name=m.CLIENT)
     try:
         source._fill(len(row) + 7)
-        source.pass_through(sink, frozenset(b"Z"))
+        peer.sendall(row[7:] + m.ready_for_query(b"I"))
+        assert source.read_passing(sink, frozenset(b"Z")) == (b"D", row[5:])
         assert bytes(sink.outbox) == row
-        peer.sendall(row[7:])
-        assert source.read_message() == (b"D", row[5:])
+        assert source.read_passing(sink, frozenset(b"Z")) == (b"Z", b"I")
     finally:
         for end in (source.sock, peer, sink_end, reader):
             end.close()

@@ -498,8 +498,7 @@ class ClientSession:
             return
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
-            self.backend.channel.pass_through(self.client, self._relayed_apart() | _COUNTED)
-            kind, payload = self.backend.read()
+            kind, payload = self.backend.channel.read_passing(self.client, self._relayed_apart() | _COUNTED)
             self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 self.pending = 0
@@ -512,10 +511,9 @@ class ClientSession:
     def relay_until_ready(self, *, forward_ready: bool = True) -> bool:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
-        channel = self.backend.channel
+        channel, client = self.backend.channel, self.client
         while True:
-            channel.pass_through(self.client, self._relayed_apart())
-            kind, payload = channel.read_message()
+            kind, payload = channel.read_passing(client, self._relayed_apart())
             if kind == b"Z":
                 self.backend.status = payload[:1]
                 self.pending = 0
@@ -525,9 +523,9 @@ class ClientSession:
                 self.running.clear()  # statements an error kept from running
                 self.rows_plan = redshift_wire.NO_COLUMNS
                 if forward_ready:
-                    self.client.write(m.message(kind, payload))
+                    client.write(m.ready_for_query(payload))
                 return failed
-            self.client.write(self.relayed(kind, payload))
+            client.write(self.relayed(kind, payload))
             if kind == b"E":
                 failed = True
             elif kind == b"G":
