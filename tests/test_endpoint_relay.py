@@ -257,3 +257,47 @@ def test_a_row_description_seen_before_gives_redshifts_types_again(endpoint: Run
             assert len(rows_of(answer)) == 1
     finally:
         sock.close()
+
+
+FLUSH = m.message(b"H")
+
+
+def answers_until(sock: socket.socket, last: bytes) -> list[bytes]:
+    """The kinds of the messages read up to one of kind ``last``."""
+    kinds = [read_message(sock)[0]]
+    while kinds[-1] != last:
+        kinds.append(read_message(sock)[0])
+    return kinds
+
+
+def test_flushes_among_a_batchs_requests_answer_it_in_order(endpoint: RunningEndpoint) -> None:
+    """redshift_connector sends a Flush after its Bind and its Execute, then Sync, in one write: the answers
+    come in order, once, whether the endpoint waits for the backend at each Flush or not."""
+    sock = raw_session(endpoint)
+    try:
+        describe = m.message(b"D", b"P" + m.cstring(""))
+        answer = extended(sock, parse("", "SELECT 41 + 1"), FLUSH, bind_and_execute("")[:-10], FLUSH)
+        assert [kind for kind, _ in answer] == [b"1", b"2", b"Z"]
+        bind, execute = bind_and_execute("")[:-10], bind_and_execute("")[-10:]
+        answer = extended(sock, parse("", "SELECT 41 + 1"), FLUSH, bind, FLUSH, describe, execute, FLUSH)
+        assert [kind for kind, _ in answer] == [b"1", b"2", b"T", b"D", b"C", b"Z"]
+        assert rows_of(answer) == [b"42"]
+        failed = extended(sock, parse("", "SELECT * FROM relay_no_such_table"), FLUSH, bind, execute, FLUSH)
+        assert [kind for kind, _ in failed] == [b"E", b"Z"]
+        answer = extended(sock, parse("", "SELECT 'after'"), FLUSH, bind, FLUSH, execute, FLUSH)
+        assert rows_of(answer) == [b"after"]
+    finally:
+        sock.close()
+
+
+def test_a_flush_the_client_waits_on_is_answered_before_its_sync(endpoint: RunningEndpoint) -> None:
+    sock = raw_session(endpoint)
+    try:
+        sock.sendall(parse("", "SELECT 'flushed'") + FLUSH)
+        assert answers_until(sock, b"1") == [b"1"]
+        sock.sendall(bind_and_execute("") + FLUSH)
+        assert answers_until(sock, b"C") == [b"2", b"D", b"C"]
+        sock.sendall(m.message(b"S"))
+        assert answers_until(sock, b"Z") == [b"Z"]
+    finally:
+        sock.close()

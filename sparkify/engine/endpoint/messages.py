@@ -130,6 +130,11 @@ class Channel:
         self._consume(1 + length)
         return kind, payload
 
+    def holds_message(self) -> bool:
+        """Whether a whole message is read already, waiting in the inbox."""
+        waiting = len(self.inbox) - self.start
+        return waiting >= 5 and waiting > _INT32.unpack_from(self.inbox, self.start + 1)[0]
+
     def read_passing(self, out: Channel, stops: frozenset[int]) -> tuple[bytes, bytes]:
         """The next message to take apart: the first of a kind in ``stops``, or the first not all read yet
         (read whole here).  Every whole message before it is written to ``out`` as it came, in one piece:
@@ -145,7 +150,11 @@ class Channel:
                 if at > first:
                     out.write(inbox[first:at])
                 kind, payload = _KINDS[inbox[at]], bytes(inbox[at + 5 : after])
-                self._consume(after - first)
+                if after == end:
+                    inbox.clear()
+                    self.start = 0
+                else:
+                    self.start = after
                 return kind, payload
             at = after
         if at > first:

@@ -108,6 +108,7 @@ _SHIM_TYPES = (
 )
 _REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
 _KEPT_DESCRIPTIONS = 64
+_READY = {status: m.ready_for_query(status) for status in (b"I", b"T", b"E")}
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -188,8 +189,10 @@ class ClientSession:
         }
 
     def _flush_both(self) -> None:
-        self.backend.channel.flush()
-        self.client.flush()
+        if self.backend.channel.outbox:
+            self.backend.channel.flush()
+        if self.client.outbox:
+            self.client.flush()
 
     def serve(self) -> None:
         while True:
@@ -466,8 +469,12 @@ class ClientSession:
             self.forward_request(b"C", payload)
 
     def flush(self, payload: bytes) -> None:
+        """A Flush: the answers so far are the client's at once, unless it sent more requests with it
+        (redshift_connector's Bind, Flush, Execute, Flush, Sync): then they go with the answers to those,
+        and the backend is not waited for at each Flush, a round trip each."""
         self.send_to_backend(b"H", payload)
-        self.collect_answers()
+        if not self.client.holds_message():
+            self.collect_answers()
 
     def sync(self, payload: bytes) -> None:
         self.send_to_backend(b"S", payload)
@@ -490,7 +497,7 @@ class ClientSession:
     # --- relaying ---------------------------------------------------------------------------------------
 
     def send_to_backend(self, kind: bytes, payload: bytes) -> None:
-        self.backend.send(m.message(kind, payload))
+        self.backend.channel.write(m.message(kind, payload))
 
     def collect_answers(self) -> None:
         """Relay the backend's answers to every forwarded request; stop early at an error."""
@@ -523,7 +530,7 @@ class ClientSession:
                 self.running.clear()  # statements an error kept from running
                 self.rows_plan = redshift_wire.NO_COLUMNS
                 if forward_ready:
-                    client.write(m.ready_for_query(payload))
+                    client.write(_READY.get(payload) or m.ready_for_query(payload))
                 return failed
             client.write(self.relayed(kind, payload))
             if kind == b"E":
