@@ -108,6 +108,10 @@ _SHIM_TYPES = (
 )
 _REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
 _KEPT_DESCRIPTIONS = 64
+#: A RowDescription as the client gets it: its columns (oid, size, modifier), what the values of its rows
+#: become, and its bytes.
+_Columns = tuple[tuple[int, int, int], ...]
+_Description = tuple[_Columns, redshift_wire.Conversions, bytes]
 _READY = {status: m.ready_for_query(status) for status in (b"I", b"T", b"E")}
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
@@ -158,7 +162,7 @@ class ClientSession:
         self.shim_types: dict[int, int] | None = None  # by _shim_types, once a made type is described
         #: A simple query's RowDescriptions as the backend sent them: what the client gets, and what the
         #: values of the rows become.
-        self.descriptions: dict[bytes, tuple[redshift_wire.Conversions, bytes]] = {}
+        self.descriptions: dict[bytes, _Description] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         self.case_sensitivity = CaseSensitivity()
@@ -578,43 +582,42 @@ class ClientSession:
         return m.message(kind, payload)
 
     def _row_description_for_client(self, payload: bytes) -> bytes:
-        """A RowDescription with Redshift's types, and what the values of its rows become.  A simple
-        query's are kept by the backend's bytes: the same columns come again and again (``select 1``, a
-        client's catalog queries), and both depend on them alone (and on the session's driver and result
-        transfer)."""
-        if self.due_describes:
-            return self._described_for_client(payload)
+        """A RowDescription with Redshift's types, and what the values of its rows become.  Kept by the
+        backend's bytes: the same columns come again and again (``select 1``, a client's catalog queries, a
+        prepared statement's portal described at each run), and both depend on them alone (and on the
+        session's driver and result transfer)."""
         known = self.descriptions.get(payload)
         if known is None:
-            described = self._described_for_client(payload)
-            known = (self.rows_plan, described)
+            known = self._described_for_client(payload)
             if len(self.descriptions) >= _KEPT_DESCRIPTIONS:
                 self.descriptions.clear()
             self.descriptions[payload] = known
-        self.rows_plan = known[0]
-        return known[1]
+        columns, conversions, described = known
+        self._learn_columns(columns, conversions)
+        return described
 
-    def _described_for_client(self, payload: bytes) -> bytes:
+    def _described_for_client(self, payload: bytes) -> _Description:
         """The backend's RowDescription as a cluster gives it: the shim's types by Redshift's OIDs (ABSTIME),
-        a column named by a stored long name by its real name, Redshift's types; its columns learnt."""
+        a column named by a stored long name by its real name, Redshift's types; its columns, and what the
+        values of its rows become."""
         described = redshift_wire.columns(payload)
         if any(oid >= redshift_wire.FIRST_MADE_OID for oid, _, _ in described):
             payload = redshift_wire.with_types_renamed(payload, self._shim_types())
             described = redshift_wire.columns(payload)
-        self._learn_columns(described)
+        conversions = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
         if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
             payload = redshift_wire.with_field_names(payload, self._real_name)
-        return redshift_wire.row_description_for_redshift(payload, self.protocol)
+        return described, conversions, redshift_wire.row_description_for_redshift(payload, self.protocol)
 
-    def _learn_columns(self, described: tuple[tuple[int, int, int], ...]) -> None:
+    def _learn_columns(self, described: _Columns, conversions: redshift_wire.Conversions) -> None:
         """What a RowDescription tells: a simple query's or a portal's rows to come, a statement's columns."""
         if not self.due_describes:  # a simple query's
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
+            self.rows_plan = conversions
             return
         kind, name = self.due_describes.popleft()
         if kind == b"P":
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
-            self.portal_conversions[name] = self.rows_plan
+            self.rows_plan = conversions
+            self.portal_conversions[name] = conversions
         elif name in self.statement_types:
             parameters, _ = self.statement_types[name]
             self.statement_types[name] = (parameters, described)
