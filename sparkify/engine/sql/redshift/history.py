@@ -122,25 +122,24 @@ class QueryRecord:
 
     def copy_line(self, database: str) -> str:
         """The record as a line of COPY's text format, in :data:`STAGING`'s columns."""
-        values = [
-            str(self.query_id),
-            _copy_text(self.user_name),
-            _copy_text(database),
-            str(self.session_id),
-            query_type(self.query_text),
-            self.status,
-            repr(self.start),
-            repr(self.end) if self.end else _NULL,
-            _copy_text(self.error_message) if self.error_message else _NULL,
-            str(self.returned_rows),
-            _copy_text(_storable_text(self.query_text)),
-        ]
-        for details, columns in ((self.load, _LOAD_COLUMNS), (self.unload, _UNLOAD_COLUMNS)):
-            if details is None:
-                values += [_NULL] * columns
-            else:
-                values += [_NULL if value is None else _copy_text(str(value)) for value in astuple(details)]
-        return "\t".join(values) + "\n"
+        kind, text = _typed_text(self.query_text)
+        end = repr(self.end) if self.end else _NULL
+        error = _copy_text(self.error_message) if self.error_message else _NULL
+        line = (
+            f"{self.query_id}\t{_copy_text(self.user_name)}\t{_copy_text(database)}\t{self.session_id}\t"
+            f"{kind}\t{self.status}\t{self.start!r}\t{end}\t{error}\t{self.returned_rows}\t{text}"
+        )
+        if self.load is None and self.unload is None:
+            return line + _NO_DETAILS
+        details = [_details(self.load, _LOAD_COLUMNS), _details(self.unload, _UNLOAD_COLUMNS)]
+        return line + "".join(details) + "\n"
+
+
+def _details(details: LoadDetails | UnloadDetails | None, columns: int) -> str:
+    """A COPY's or an UNLOAD's fields of a record's line (NULLs for a record without them)."""
+    if details is None:
+        return "\t\\N" * columns
+    return "".join("\t" + (_NULL if value is None else _copy_text(str(value))) for value in astuple(details))
 
 
 #: The writer's own table of the records of one write (history.sql's record_staged_queries reads it),
@@ -155,6 +154,7 @@ STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS staged_queries (
 _NULL = "\\N"
 _LOAD_COLUMNS = len(fields(LoadDetails))
 _UNLOAD_COLUMNS = len(fields(UnloadDetails))
+_NO_DETAILS = "\t\\N" * (_LOAD_COLUMNS + _UNLOAD_COLUMNS) + "\n"
 #: COPY's text format: a backslash, tab, newline or carriage return escaped, so that no value ends its
 #: field or its line; a NUL, which no PostgreSQL text holds, as U+FFFD.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\ufffd"})
@@ -162,6 +162,23 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_text(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
+
+
+#: Texts up to this length have their type and kept text worked out once: a client's texts come again and
+#: again (``select 1``, ``BEGIN``, ``COMMIT``); longer ones (a big INSERT … VALUES) rarely do.
+_TYPED_TEXT = 2048
+
+
+def _typed_text(sql: str) -> tuple[str, str]:
+    """A statement's query type and its text as kept, as COPY reads it."""
+    return _typed_text_cached(sql) if len(sql) <= _TYPED_TEXT else _text_and_type(sql)
+
+
+def _text_and_type(sql: str) -> tuple[str, str]:
+    return query_type(sql), _copy_text(_storable_text(sql))
+
+
+_typed_text_cached = functools.lru_cache(maxsize=1024)(_text_and_type)
 
 
 def _storable_text(sql: str) -> str:
