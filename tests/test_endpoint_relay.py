@@ -301,3 +301,20 @@ def test_a_flush_the_client_waits_on_is_answered_before_its_sync(endpoint: Runni
         assert answers_until(sock, b"Z") == [b"Z"]
     finally:
         sock.close()
+
+
+def test_a_flush_followed_only_by_a_message_ignored_is_answered_before_the_endpoint_waits(
+    endpoint: RunningEndpoint,
+) -> None:
+    """The answers a Flush put off for the requests sent with it are relayed before the endpoint waits for
+    the client, whatever those were (a CopyDone outside a COPY is ignored, as by PostgreSQL)."""
+    sock = raw_session(endpoint)
+    try:
+        sock.sendall(parse("", "SELECT 'flushed'") + FLUSH + m.message(b"c"))
+        assert answers_until(sock, b"1") == [b"1"]
+        sock.sendall(bind_and_execute("") + FLUSH + m.message(b"c"))
+        assert answers_until(sock, b"C") == [b"2", b"D", b"C"]
+        sock.sendall(m.message(b"S"))
+        assert answers_until(sock, b"Z") == [b"Z"]
+    finally:
+        sock.close()

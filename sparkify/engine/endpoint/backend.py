@@ -54,6 +54,8 @@ class Backend:
         self.greeting: list[bytes] = []
         #: The run-time parameters the server reported (ParameterStatus), as the client knows them.
         self.reported: dict[str, str] = {}
+        #: Whether a backslash in a plain literal is itself in this session (standard_conforming_strings):
+        #: read before every statement, kept as it changes.
         self.standard_strings = True
         self.channel.write(m.startup_packet(parameters))
         self.channel.flush()
@@ -83,8 +85,6 @@ class Backend:
         """Remember a ParameterStatus's value (a client's SET of a reported parameter sends one)."""
         name, offset = m.read_cstring(payload)
         self.reported[name] = m.read_cstring(payload, offset)[0]
-        #: Whether a backslash in a plain literal is itself in this session (standard_conforming_strings):
-        #: read before every statement, kept as it changes.
         self.standard_strings = self.reported.get("standard_conforming_strings", "on") == "on"
 
     def send(self, data: bytes) -> None:

@@ -135,6 +135,7 @@ class ClientSession:
         self.database = database
         self.pending = 0
         self.skipping = False  # after an error in an extended-protocol batch, until its Sync
+        self.flush_due = False  # a client's Flush came with more requests: its answers go with theirs
         self.statements: dict[str, ServerSide] = {}  # prepared server-side statements, by name
         self.portals: dict[str, ServerSide] = {}
         #: Redshift's command tags for forwarded statements whose translation PostgreSQL tags otherwise:
@@ -160,8 +161,8 @@ class ClientSession:
         self.protocol = protocol
         self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.shim_types: dict[int, int] | None = None  # by _shim_types, once a made type is described
-        #: A simple query's RowDescriptions as the backend sent them: what the client gets, and what the
-        #: values of the rows become.
+        #: RowDescriptions as the backend sent them: their columns, what the values of their rows become,
+        #: and what the client gets.
         self.descriptions: dict[bytes, _Description] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
@@ -200,6 +201,8 @@ class ClientSession:
 
     def serve(self) -> None:
         while True:
+            if self.flush_due and not self.client.holds_message():
+                self.collect_answers()  # a Flush's answers, before waiting for the client
             try:
                 kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
             except m.UnknownMessageType as exc:
@@ -475,9 +478,12 @@ class ClientSession:
     def flush(self, payload: bytes) -> None:
         """A Flush: the answers so far are the client's at once, unless it sent more requests with it
         (redshift_connector's Bind, Flush, Execute, Flush, Sync): then they go with the answers to those,
-        and the backend is not waited for at each Flush, a round trip each."""
+        and the backend is not waited for at each Flush, a round trip each; at the latest before the
+        endpoint waits for the client (:meth:`serve`)."""
         self.send_to_backend(b"H", payload)
-        if not self.client.holds_message():
+        if self.client.holds_message():
+            self.flush_due = True
+        else:
             self.collect_answers()
 
     def sync(self, payload: bytes) -> None:
@@ -505,6 +511,7 @@ class ClientSession:
 
     def collect_answers(self) -> None:
         """Relay the backend's answers to every forwarded request; stop early at an error."""
+        self.flush_due = False
         if self.pending == 0:
             return
         self.send_to_backend(b"H", b"")
@@ -528,6 +535,7 @@ class ClientSession:
             if kind == b"Z":
                 self.backend.status = payload[:1]
                 self.pending = 0
+                self.flush_due = False
                 self.skipping = False
                 self.due.clear()  # what an error left unanswered is not answered any more
                 self.due_describes.clear()
