@@ -84,6 +84,30 @@ def test_a_clients_statements_are_in_sys_query_history_with_their_fields(endpoin
     assert [row[0] for row in history] == sorted({row[0] for row in history})
 
 
+def test_texts_and_errors_are_kept_exactly_whatever_characters_they_hold(endpoint: RunningEndpoint) -> None:
+    """The records go to the history as lines of COPY's text format: a tab, a newline, a carriage return, a
+    backslash or COPY's own end marker in a statement or its error is kept as it was sent."""
+    marker = unique("chars")
+    passed = f"SELECT '{marker}'\t/* a back\\slash, \\N, \\t and \\. */\r\n, 2"
+    name = f"no\tsuch\\table\n\\.\n{marker}"
+    failed = f'SELECT * FROM "{name}"'
+    with client(endpoint) as connection:
+        rows(connection, passed)
+        with pytest.raises(psycopg2.errors.UndefinedTable):
+            rows(connection, failed)
+        kept = rows(
+            connection,
+            "SELECT query_text::text, trim(status), error_message::text FROM sys_query_history "
+            "WHERE session_id = pg_backend_pid() AND query_text LIKE %s ORDER BY query_id",
+            (f"%{marker}%",),
+        )
+    assert [(text.rstrip(" "), status) for text, status, _ in kept] == [
+        (passed, "success"),
+        (failed, "failed"),
+    ]
+    assert f'"{name}"' in kept[1][2]
+
+
 def test_stl_query_stl_querytext_and_svl_qlog_show_queries_and_stl_ddltext_the_ddl(
     endpoint: RunningEndpoint,
 ) -> None:

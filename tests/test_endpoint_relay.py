@@ -37,7 +37,7 @@ def channel_holding(data: bytes) -> tuple[m.Channel, socket.socket]:
     return m.Channel(ours, name="the embedded PostgreSQL"), theirs
 
 
-def test_pass_through_moves_whole_messages_up_to_the_first_one_taken_apart() -> None:
+def test_whole_messages_pass_in_one_piece_up_to_the_first_one_taken_apart() -> None:
     plain = m.message(b"T", b"\0\0") + m.message(b"D", b"\0\1\0\0\0\1x") + m.message(b"N", b"Mnote\0\0")
     apart = m.error_response("boom", "XX000")
     source, peer = channel_holding(plain + apart + m.ready_for_query(b"I"))
@@ -45,29 +45,27 @@ def test_pass_through_moves_whole_messages_up_to_the_first_one_taken_apart() -> 
     sink = m.Channel(sink_end, name=m.CLIENT)
     try:
         source._fill(len(plain) + len(apart) + 6)
-        source.pass_through(sink, frozenset(b"ZE"))
+        assert source.read_passing(sink, frozenset(b"ZE")) == (b"E", apart[5:])
         assert bytes(sink.outbox) == plain
-        assert source.read_message() == (b"E", apart[5:])
-        source.pass_through(sink, frozenset(b"ZE"))  # a stop first: nothing moves
+        assert source.read_passing(sink, frozenset(b"ZE")) == (b"Z", b"I")  # a stop first: nothing moves
         assert bytes(sink.outbox) == plain
-        assert source.read_message() == (b"Z", b"I")
         assert source.inbox == bytearray() and source.start == 0
     finally:
         for end in (source.sock, peer, sink_end, reader):
             end.close()
 
 
-def test_pass_through_leaves_a_message_not_all_read_to_read_message() -> None:
+def test_a_message_not_all_read_is_read_whole_after_the_ones_passed() -> None:
     row = m.message(b"D", b"\0\1\0\0\0\3abc")
     source, peer = channel_holding(row + row[:7])
     sink_end, reader = socket.socketpair()
     sink = m.Channel(sink_end, name=m.CLIENT)
     try:
         source._fill(len(row) + 7)
-        source.pass_through(sink, frozenset(b"Z"))
+        peer.sendall(row[7:] + m.ready_for_query(b"I"))
+        assert source.read_passing(sink, frozenset(b"Z")) == (b"D", row[5:])
         assert bytes(sink.outbox) == row
-        peer.sendall(row[7:])
-        assert source.read_message() == (b"D", row[5:])
+        assert source.read_passing(sink, frozenset(b"Z")) == (b"Z", b"I")
     finally:
         for end in (source.sock, peer, sink_end, reader):
             end.close()
@@ -325,5 +323,66 @@ def test_a_row_description_seen_before_gives_redshifts_types_again(endpoint: Run
             oid = struct.unpack_from("!I", description, 2 + len(b"v\0") + 6)[0]
             assert oid == (6551 if "VARBYTE" in sql else 23), sql  # Redshift's VARBYTE, PostgreSQL's bytea
             assert len(rows_of(answer)) == 1
+    finally:
+        sock.close()
+
+
+FLUSH = m.message(b"H")
+
+
+def answers_until(sock: socket.socket, last: bytes) -> list[bytes]:
+    """The kinds of the messages read up to one of kind ``last``."""
+    kinds = [read_message(sock)[0]]
+    while kinds[-1] != last:
+        kinds.append(read_message(sock)[0])
+    return kinds
+
+
+def test_flushes_among_a_batchs_requests_answer_it_in_order(endpoint: RunningEndpoint) -> None:
+    """redshift_connector sends a Flush after its Bind and its Execute, then Sync, in one write: the answers
+    come in order, once, whether the endpoint waits for the backend at each Flush or not."""
+    sock = raw_session(endpoint)
+    try:
+        describe = m.message(b"D", b"P" + m.cstring(""))
+        answer = extended(sock, parse("", "SELECT 41 + 1"), FLUSH, bind_and_execute("")[:-10], FLUSH)
+        assert [kind for kind, _ in answer] == [b"1", b"2", b"Z"]
+        bind, execute = bind_and_execute("")[:-10], bind_and_execute("")[-10:]
+        answer = extended(sock, parse("", "SELECT 41 + 1"), FLUSH, bind, FLUSH, describe, execute, FLUSH)
+        assert [kind for kind, _ in answer] == [b"1", b"2", b"T", b"D", b"C", b"Z"]
+        assert rows_of(answer) == [b"42"]
+        failed = extended(sock, parse("", "SELECT * FROM relay_no_such_table"), FLUSH, bind, execute, FLUSH)
+        assert [kind for kind, _ in failed] == [b"E", b"Z"]
+        answer = extended(sock, parse("", "SELECT 'after'"), FLUSH, bind, FLUSH, execute, FLUSH)
+        assert rows_of(answer) == [b"after"]
+    finally:
+        sock.close()
+
+
+def test_a_flush_the_client_waits_on_is_answered_before_its_sync(endpoint: RunningEndpoint) -> None:
+    sock = raw_session(endpoint)
+    try:
+        sock.sendall(parse("", "SELECT 'flushed'") + FLUSH)
+        assert answers_until(sock, b"1") == [b"1"]
+        sock.sendall(bind_and_execute("") + FLUSH)
+        assert answers_until(sock, b"C") == [b"2", b"D", b"C"]
+        sock.sendall(m.message(b"S"))
+        assert answers_until(sock, b"Z") == [b"Z"]
+    finally:
+        sock.close()
+
+
+def test_a_flush_followed_only_by_a_message_ignored_is_answered_before_the_endpoint_waits(
+    endpoint: RunningEndpoint,
+) -> None:
+    """The answers a Flush put off for the requests sent with it are relayed before the endpoint waits for
+    the client, whatever those were (a CopyDone outside a COPY is ignored, as by PostgreSQL)."""
+    sock = raw_session(endpoint)
+    try:
+        sock.sendall(parse("", "SELECT 'flushed'") + FLUSH + m.message(b"c"))
+        assert answers_until(sock, b"1") == [b"1"]
+        sock.sendall(bind_and_execute("") + FLUSH + m.message(b"c"))
+        assert answers_until(sock, b"C") == [b"2", b"D", b"C"]
+        sock.sendall(m.message(b"S"))
+        assert answers_until(sock, b"Z") == [b"Z"]
     finally:
         sock.close()

@@ -54,6 +54,9 @@ class Backend:
         self.greeting: list[bytes] = []
         #: The run-time parameters the server reported (ParameterStatus), as the client knows them.
         self.reported: dict[str, str] = {}
+        #: Whether a backslash in a plain literal is itself in this session (standard_conforming_strings):
+        #: read before every statement, kept as it changes.
+        self.standard_strings = True
         self.channel.write(m.startup_packet(parameters))
         self.channel.flush()
         self._finish_startup()
@@ -82,11 +85,7 @@ class Backend:
         """Remember a ParameterStatus's value (a client's SET of a reported parameter sends one)."""
         name, offset = m.read_cstring(payload)
         self.reported[name] = m.read_cstring(payload, offset)[0]
-
-    @property
-    def standard_strings(self) -> bool:
-        """Whether a backslash in a plain literal is itself in this session (standard_conforming_strings)."""
-        return self.reported.get("standard_conforming_strings", "on") == "on"
+        self.standard_strings = self.reported.get("standard_conforming_strings", "on") == "on"
 
     def send(self, data: bytes) -> None:
         self.channel.write(data)

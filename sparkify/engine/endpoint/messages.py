@@ -24,6 +24,7 @@ _INT32 = struct.Struct("!i")
 _HEADER = struct.Struct("!ci")
 _RECV_BYTES = 1 << 16
 _FLUSH_BYTES = 1 << 16
+_KINDS = tuple(bytes([code]) for code in range(256))  # a message's type byte, as read_message gives it
 
 
 class ProtocolError(Exception):
@@ -115,32 +116,51 @@ class Channel:
         self, cap: int | None = None, kinds: frozenset[bytes] | None = None
     ) -> tuple[bytes, bytes]:
         """The next typed message: (type byte, payload); with ``kinds``, only those types are accepted."""
-        self._fill(5)
+        if len(self.inbox) - self.start < 5:
+            self._fill(5)
         kind, length = _HEADER.unpack_from(self.inbox, self.start)
         if kinds is not None and kind not in kinds:
             raise UnknownMessageType(f"invalid frontend message type {kind[0]}")
         if length < 4 or (cap is not None and length > cap):
             raise ProtocolError(f"{self.name} sent a message of invalid length {length}")
-        self._fill(1 + length)
-        with memoryview(self.inbox) as view:
-            payload = view[self.start + 5 : self.start + 1 + length].tobytes()
+        if len(self.inbox) - self.start <= length:
+            self._fill(1 + length)
+        start = self.start
+        payload = bytes(self.inbox[start + 5 : start + 1 + length])
         self._consume(1 + length)
         return kind, payload
 
-    def pass_through(self, out: Channel, stops: frozenset[int]) -> None:
-        """Every whole message already read, up to the first of a kind in ``stops``, written to ``out`` as
-        it came, in one piece: rows, notices and tags that need no change are never taken apart."""
-        inbox, at, end = self.inbox, self.start, len(self.inbox)
-        while end - at >= 5 and inbox[at] not in stops:
+    def holds_message(self) -> bool:
+        """Whether a whole message is read already, waiting in the inbox."""
+        waiting = len(self.inbox) - self.start
+        return waiting >= 5 and waiting > _INT32.unpack_from(self.inbox, self.start + 1)[0]
+
+    def read_passing(self, out: Channel, stops: frozenset[int]) -> tuple[bytes, bytes]:
+        """The next message to take apart: the first of a kind in ``stops``, or the first not all read yet
+        (read whole here).  Every whole message before it is written to ``out`` as it came, in one piece:
+        rows, notices and tags that need no change are never taken apart.  One call per message taken apart
+        (a round trip's few messages are most of the relay's work)."""
+        inbox, first = self.inbox, self.start
+        at, end = first, len(inbox)
+        while end - at >= 5:
             after = at + 1 + _INT32.unpack_from(inbox, at + 1)[0]
             if after > end or after <= at + 4:  # not all read yet, or a bad length: read_message says
                 break
+            if inbox[at] in stops:  # whole: taken out here, without a read's checks and fills
+                if at > first:
+                    out.write(inbox[first:at])
+                kind, payload = _KINDS[inbox[at]], bytes(inbox[at + 5 : after])
+                if after == end:
+                    inbox.clear()
+                    self.start = 0
+                else:
+                    self.start = after
+                return kind, payload
             at = after
-        if at == self.start:
-            return
-        with memoryview(inbox) as view:
-            out.write(view[self.start : at])
-        self._consume(at - self.start)
+        if at > first:
+            out.write(inbox[first:at])
+            self._consume(at - first)
+        return self.read_message()
 
     def write(self, data: bytes | memoryview) -> None:
         self.outbox += data

@@ -109,6 +109,11 @@ _SHIM_TYPES = (
 )
 _REAL_NAME = f"SELECT real_name FROM {SHIM_SCHEMA}.long_names WHERE stored_name = %s"
 _KEPT_DESCRIPTIONS = 64
+#: A RowDescription as the client gets it: its columns (oid, size, modifier), what the values of its rows
+#: become, and its bytes.
+_Columns = tuple[tuple[int, int, int], ...]
+_Description = tuple[_Columns, redshift_wire.Conversions, bytes]
+_READY = {status: m.ready_for_query(status) for status in (b"I", b"T", b"E")}
 _ABORT = "DO $abort$ BEGIN RAISE EXCEPTION 'a statement of this transaction failed'; END $abort$"
 
 
@@ -131,6 +136,7 @@ class ClientSession:
         self.database = database
         self.pending = 0
         self.skipping = False  # after an error in an extended-protocol batch, until its Sync
+        self.flush_due = False  # a client's Flush came with more requests: its answers go with theirs
         self.statements: dict[str, ServerSide] = {}  # prepared server-side statements, by name
         self.portals: dict[str, ServerSide] = {}
         #: Redshift's command tags for forwarded statements whose translation PostgreSQL tags otherwise:
@@ -156,9 +162,9 @@ class ClientSession:
         self.protocol = protocol
         self.column_origins: dict[int, dict[int, redshift_wire.ColumnOrigin]] = {}
         self.shim_types: dict[int, int] | None = None  # by _shim_types, once a made type is described
-        #: A simple query's RowDescriptions as the backend sent them: what the client gets, and what the
-        #: values of the rows become.
-        self.descriptions: dict[bytes, tuple[redshift_wire.Conversions, bytes]] = {}
+        #: RowDescriptions as the backend sent them: their columns, what the values of their rows become,
+        #: and what the client gets.
+        self.descriptions: dict[bytes, _Description] = {}
         self.context = serverside.Context(backend.connection(), self._record_rejections)
         self._side_connection: Any = None
         self.case_sensitivity = CaseSensitivity()
@@ -189,11 +195,15 @@ class ClientSession:
         }
 
     def _flush_both(self) -> None:
-        self.backend.channel.flush()
-        self.client.flush()
+        if self.backend.channel.outbox:
+            self.backend.channel.flush()
+        if self.client.outbox:
+            self.client.flush()
 
     def serve(self) -> None:
         while True:
+            if self.flush_due and not self.client.holds_message():
+                self.collect_answers()  # a Flush's answers, before waiting for the client
             try:
                 kind, payload = self.client.read_message(m.MAX_CLIENT_MESSAGE, m.FRONTEND_TYPES)
             except m.UnknownMessageType as exc:
@@ -473,8 +483,15 @@ class ClientSession:
             self.forward_request(b"C", payload)
 
     def flush(self, payload: bytes) -> None:
+        """A Flush: the answers so far are the client's at once, unless it sent more requests with it
+        (redshift_connector's Bind, Flush, Execute, Flush, Sync): then they go with the answers to those,
+        and the backend is not waited for at each Flush, a round trip each; at the latest before the
+        endpoint waits for the client (:meth:`serve`)."""
         self.send_to_backend(b"H", payload)
-        self.collect_answers()
+        if self.client.holds_message():
+            self.flush_due = True
+        else:
+            self.collect_answers()
 
     def sync(self, payload: bytes) -> None:
         self.send_to_backend(b"S", payload)
@@ -497,16 +514,16 @@ class ClientSession:
     # --- relaying ---------------------------------------------------------------------------------------
 
     def send_to_backend(self, kind: bytes, payload: bytes) -> None:
-        self.backend.send(m.message(kind, payload))
+        self.backend.channel.write(m.message(kind, payload))
 
     def collect_answers(self) -> None:
         """Relay the backend's answers to every forwarded request; stop early at an error."""
+        self.flush_due = False
         if self.pending == 0:
             return
         self.send_to_backend(b"H", b"")
         while self.pending > 0:
-            self.backend.channel.pass_through(self.client, self._relayed_apart() | _COUNTED)
-            kind, payload = self.backend.read()
+            kind, payload = self.backend.channel.read_passing(self.client, self._relayed_apart() | _COUNTED)
             self.client.write(self.relayed(kind, payload))
             if kind == b"E":
                 self.pending = 0
@@ -519,22 +536,22 @@ class ClientSession:
     def relay_until_ready(self, *, forward_ready: bool = True) -> bool:
         """Relay the backend's messages up to ReadyForQuery; True when an error was among them."""
         failed = False
-        channel = self.backend.channel
+        channel, client = self.backend.channel, self.client
         while True:
-            channel.pass_through(self.client, self._relayed_apart())
-            kind, payload = channel.read_message()
+            kind, payload = channel.read_passing(client, self._relayed_apart())
             if kind == b"Z":
                 self.backend.status = payload[:1]
                 self.pending = 0
+                self.flush_due = False
                 self.skipping = False
                 self.due.clear()  # what an error left unanswered is not answered any more
                 self.due_describes.clear()
                 self.running.clear()  # statements an error kept from running
                 self.rows_plan = redshift_wire.NO_COLUMNS
                 if forward_ready:
-                    self.client.write(m.message(kind, payload))
+                    client.write(_READY.get(payload) or m.ready_for_query(payload))
                 return failed
-            self.client.write(self.relayed(kind, payload))
+            client.write(self.relayed(kind, payload))
             if kind == b"E":
                 failed = True
             elif kind == b"G":
@@ -580,43 +597,42 @@ class ClientSession:
         return m.message(kind, payload)
 
     def _row_description_for_client(self, payload: bytes) -> bytes:
-        """A RowDescription with Redshift's types, and what the values of its rows become.  A simple
-        query's are kept by the backend's bytes: the same columns come again and again (``select 1``, a
-        client's catalog queries), and both depend on them alone (and on the session's driver and result
-        transfer)."""
-        if self.due_describes:
-            return self._described_for_client(payload)
+        """A RowDescription with Redshift's types, and what the values of its rows become.  Kept by the
+        backend's bytes: the same columns come again and again (``select 1``, a client's catalog queries, a
+        prepared statement's portal described at each run), and both depend on them alone (and on the
+        session's driver and result transfer)."""
         known = self.descriptions.get(payload)
         if known is None:
-            described = self._described_for_client(payload)
-            known = (self.rows_plan, described)
+            known = self._described_for_client(payload)
             if len(self.descriptions) >= _KEPT_DESCRIPTIONS:
                 self.descriptions.clear()
             self.descriptions[payload] = known
-        self.rows_plan = known[0]
-        return known[1]
+        columns, conversions, described = known
+        self._learn_columns(columns, conversions)
+        return described
 
-    def _described_for_client(self, payload: bytes) -> bytes:
+    def _described_for_client(self, payload: bytes) -> _Description:
         """The backend's RowDescription as a cluster gives it: the shim's types by Redshift's OIDs (ABSTIME),
-        a column named by a stored long name by its real name, Redshift's types; its columns learnt."""
+        a column named by a stored long name by its real name, Redshift's types; its columns, and what the
+        values of its rows become."""
         described = redshift_wire.columns(payload)
         if any(oid >= redshift_wire.FIRST_MADE_OID for oid, _, _ in described):
             payload = redshift_wire.with_types_renamed(payload, self._shim_types())
             described = redshift_wire.columns(payload)
-        self._learn_columns(described)
+        conversions = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
         if b"~" in payload:  # a column of a name past 63 bytes: its real name (long_names.py)
             payload = redshift_wire.with_field_names(payload, self._real_name)
-        return redshift_wire.row_description_for_redshift(payload, self.protocol)
+        return described, conversions, redshift_wire.row_description_for_redshift(payload, self.protocol)
 
-    def _learn_columns(self, described: tuple[tuple[int, int, int], ...]) -> None:
+    def _learn_columns(self, described: _Columns, conversions: redshift_wire.Conversions) -> None:
         """What a RowDescription tells: a simple query's or a portal's rows to come, a statement's columns."""
         if not self.due_describes:  # a simple query's
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
+            self.rows_plan = conversions
             return
         kind, name = self.due_describes.popleft()
         if kind == b"P":
-            self.rows_plan = redshift_wire.conversions(described, None, self.redshift_driver, self.protocol)
-            self.portal_conversions[name] = self.rows_plan
+            self.rows_plan = conversions
+            self.portal_conversions[name] = conversions
         elif name in self.statement_types:
             parameters, _ = self.statement_types[name]
             self.statement_types[name] = (parameters, described)

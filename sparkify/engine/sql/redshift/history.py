@@ -18,12 +18,12 @@ of the last ``days`` days are kept, older ones deleted as new ones are written.
 from __future__ import annotations
 
 import functools
-import json
+import io
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
@@ -98,7 +98,7 @@ class UnloadDetails:
     unloaded_files_size: int
 
 
-@dataclass
+@dataclass(slots=True)
 class QueryRecord:
     """One statement: who ran it, its text as the client sent it, and how it ended."""
 
@@ -120,34 +120,75 @@ class QueryRecord:
         self.returned_rows = rows
         self.error_message = error[:512]
 
-    def as_row(self, database: str) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "query_id": self.query_id,
-            "user_name": self.user_name,
-            "database_name": database,
-            "session_id": self.session_id,
-            "query_type": query_type(self.query_text),
-            "status": self.status,
-            "start_epoch": self.start,
-            "end_epoch": self.end or None,
-            "error_message": self.error_message.replace("\0", "\ufffd") or None,
-            "returned_rows": self.returned_rows,
-            "query_text": _storable_text(self.query_text),
-        }
-        for details in (self.load, self.unload):
-            if details is not None:
-                row |= asdict(details)
-        return row
+    def copy_line(self, database: str) -> str:
+        """The record as a line of COPY's text format, in :data:`STAGING`'s columns."""
+        kind, text = _typed_text(self.query_text)
+        end = repr(self.end) if self.end else _NULL
+        error = _copy_text(self.error_message) if self.error_message else _NULL
+        line = (
+            f"{self.query_id}\t{_copy_text(self.user_name)}\t{_copy_text(database)}\t{self.session_id}\t"
+            f"{kind}\t{self.status}\t{self.start!r}\t{end}\t{error}\t{self.returned_rows}\t{text}"
+        )
+        if self.load is None and self.unload is None:
+            return line + _NO_DETAILS
+        details = [_details(self.load, _LOAD_COLUMNS), _details(self.unload, _UNLOAD_COLUMNS)]
+        return line + "".join(details) + "\n"
+
+
+def _details(details: LoadDetails | UnloadDetails | None, columns: int) -> str:
+    """A COPY's or an UNLOAD's fields of a record's line (NULLs for a record without them)."""
+    if details is None:
+        return "\t\\N" * columns
+    return "".join("\t" + (_NULL if value is None else _copy_text(str(value))) for value in astuple(details))
+
+
+#: The writer's own table of the records of one write (history.sql's record_staged_queries reads it),
+#: emptied at each write's commit.
+STAGING = """CREATE TEMPORARY TABLE IF NOT EXISTS staged_queries (
+    query_id bigint, user_name text, database_name text, session_id integer, query_type text, status text,
+    start_epoch double precision, end_epoch double precision, error_message text, returned_rows bigint,
+    query_text text, table_name text, data_source text, file_format text, loaded_rows bigint,
+    loaded_bytes bigint, source_file_count integer, error_count bigint, unloaded_location text,
+    unload_format text, unloaded_rows bigint, unloaded_files_count bigint, unloaded_files_size bigint
+) ON COMMIT DELETE ROWS"""
+_NULL = "\\N"
+_LOAD_COLUMNS = len(fields(LoadDetails))
+_UNLOAD_COLUMNS = len(fields(UnloadDetails))
+_NO_DETAILS = "\t\\N" * (_LOAD_COLUMNS + _UNLOAD_COLUMNS) + "\n"
+#: COPY's text format: a backslash, tab, newline or carriage return escaped, so that no value ends its
+#: field or its line; a NUL, which no PostgreSQL text holds, as U+FFFD.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\ufffd"})
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
+#: Texts up to this length have their type and kept text worked out once: a client's texts come again and
+#: again (``select 1``, ``BEGIN``, ``COMMIT``); longer ones (a big INSERT … VALUES) rarely do.
+_TYPED_TEXT = 2048
+
+
+def _typed_text(sql: str) -> tuple[str, str]:
+    """A statement's query type and its text as kept, as COPY reads it."""
+    return _typed_text_cached(sql) if len(sql) <= _TYPED_TEXT else _text_and_type(sql)
+
+
+def _text_and_type(sql: str) -> tuple[str, str]:
+    return query_type(sql), _copy_text(_storable_text(sql))
+
+
+_typed_text_cached = functools.lru_cache(maxsize=1024)(_text_and_type)
 
 
 def _storable_text(sql: str) -> str:
     """The text kept: cut at :data:`MAX_TEXT`, credentials and passwords masked (as a cluster's history
-    masks them), a NUL as a PostgreSQL string can hold it."""
+    masks them)."""
     text = sql[:MAX_TEXT]
     lowered = text.lower()
     if any(word in lowered for word in _SECRET_WORDS):
         text = mask_secrets(text)
-    return text.replace("\0", "\ufffd") if "\0" in text else text
+    return text
 
 
 _SECRET_WORDS = ("password", "credentials", "access_key", "secret", "session_token")
@@ -193,8 +234,8 @@ def reads_history(sql: str) -> bool:
 class QueryHistory:
     """The history of one database, shared by every session of this process that runs statements in it.
 
-    ``connect`` opens the history's own connection (autocommit is set here); records go through
-    ``sparkify_redshift.record_queries``, which keeps the bound.
+    ``connect`` opens the history's own connection (autocommit is set here); records are staged by COPY
+    and go through ``sparkify_redshift.record_staged_queries``, which keeps the bound.
     """
 
     def __init__(self, connect: Callable[[], Any], database: str, bound: HistoryBound | None = None) -> None:
@@ -206,6 +247,7 @@ class QueryHistory:
         self._pending: list[QueryRecord] = []
         self._ids: Iterator[int] = iter(())
         self._connection: Any = None
+        self._staging = False  # whether the connection has its STAGING table
         self._wanted = threading.Event()  # wakes the writer before its time
         self._closing = threading.Event()
         self._writer: threading.Thread | None = None
@@ -215,6 +257,11 @@ class QueryHistory:
         return QueryRecord(self.next_id(), user_name, session_id, text, time.time())
 
     def next_id(self) -> int:
+        # The next of the block without the lock (a range's iterator steps atomically); at its end, under
+        # the lock, another session may have taken a new block already.
+        query_id = next(self._ids, None)
+        if query_id is not None:
+            return query_id
         with self._lock:
             for query_id in self._ids:
                 return query_id
@@ -251,15 +298,24 @@ class QueryHistory:
             self._release()
 
     def _write(self, records: list[QueryRecord]) -> None:
-        rows = json.dumps([record.as_row(self.database) for record in records])
+        lines = io.StringIO("".join([record.copy_line(self.database) for record in records]))
         try:
             with self._write_lock:
-                self._run(
-                    f"SELECT {SHIM_SCHEMA}.record_queries(%s::json, %s, %s)",
-                    (rows, self.bound.size, self.bound.days),
-                )
+                self._with_cursor(lambda cursor: self._record(cursor, lines))
         except Exception as exc:
             log.warning("query history not written: %s", str(exc).strip())
+
+    def _record(self, cursor: Any, lines: io.StringIO) -> None:
+        """The records' lines staged by COPY, then recorded, in one transaction (which empties the stage)."""
+        if not self._staging:
+            cursor.execute(STAGING)
+            self._staging = True
+        cursor.execute("BEGIN")
+        cursor.copy_expert("COPY pg_temp.staged_queries FROM STDIN", lines)
+        cursor.execute(
+            f"SELECT {SHIM_SCHEMA}.record_staged_queries(%s, %s)", (self.bound.size, self.bound.days)
+        )
+        cursor.execute("COMMIT")
 
     def close(self) -> None:
         self._closing.set()
@@ -283,13 +339,22 @@ class QueryHistory:
             return 0
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> Any:
+        def one_row(cursor: Any) -> Any:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+        return self._with_cursor(one_row)
+
+    def _with_cursor(self, work: Callable[[Any], Any]) -> Any:
+        """``work`` done with a cursor of the history's connection; a failure closes the connection (the
+        next use opens another)."""
         if self._connection is None or self._connection.closed:
             self._connection = self._connect()
             self._connection.autocommit = True
+            self._staging = False
         try:
             with self._connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchone()
+                return work(cursor)
         except Exception:
             self._connection.close()
             self._connection = None

@@ -35,9 +35,11 @@ CREATE INDEX IF NOT EXISTS query_history_start_time ON sparkify_redshift.query_h
 CREATE SEQUENCE IF NOT EXISTS sparkify_redshift.query_ids INCREMENT BY 1000 MINVALUE 1000 START WITH 1000;
 GRANT USAGE ON SEQUENCE sparkify_redshift.query_ids TO PUBLIC;
 
--- One batch of records (a JSON array of history.QueryRecord.as_row), then the bound: the newest `keep`
--- statements of the last `days` days.
-CREATE OR REPLACE FUNCTION sparkify_redshift.record_queries(records json, keep integer, days double precision)
+-- One batch of records, staged by COPY in the writer's own temporary table (history.STAGING, rows of
+-- history.QueryRecord.copy_line), then the bound: the newest `keep` statements of the last `days` days.
+-- (JSON, as record_queries took them, cost a dict and a parse per statement.)
+DROP FUNCTION IF EXISTS sparkify_redshift.record_queries(json, integer, double precision);
+CREATE OR REPLACE FUNCTION sparkify_redshift.record_staged_queries(keep integer, days double precision)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO sparkify_redshift.query_history
@@ -47,13 +49,7 @@ BEGIN
            r.error_message, r.returned_rows, r.query_text, r.table_name, r.data_source, r.file_format,
            r.loaded_rows, r.loaded_bytes, r.source_file_count, r.error_count, r.unloaded_location,
            r.unload_format, r.unloaded_rows, r.unloaded_files_count, r.unloaded_files_size
-      FROM json_to_recordset(records) AS r (
-           query_id bigint, user_name text, database_name text, session_id integer, query_type text,
-           status text, start_epoch double precision, end_epoch double precision, error_message text,
-           returned_rows bigint, query_text text, table_name text, data_source text, file_format text,
-           loaded_rows bigint, loaded_bytes bigint, source_file_count integer, error_count bigint,
-           unloaded_location text, unload_format text, unloaded_rows bigint, unloaded_files_count bigint,
-           unloaded_files_size bigint)
+      FROM pg_temp.staged_queries AS r
       LEFT JOIN pg_roles u ON u.rolname = r.user_name
     ON CONFLICT (query_id) DO NOTHING;
     -- Older than the days kept or than the newest `keep`: one range of start_time, which the index reads
@@ -63,8 +59,8 @@ BEGIN
                                  (SELECT start_time FROM sparkify_redshift.query_history
                                    ORDER BY start_time DESC OFFSET greatest(keep, 1) - 1 LIMIT 1));
 END $$;
-REVOKE ALL ON FUNCTION sparkify_redshift.record_queries(json, integer, double precision) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION sparkify_redshift.record_queries(json, integer, double precision) TO PUBLIC;
+REVOKE ALL ON FUNCTION sparkify_redshift.record_staged_queries(integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sparkify_redshift.record_staged_queries(integer, double precision) TO PUBLIC;
 
 -- Whose statements the caller sees: its own; every user's for superusers and SYSLOG ACCESS UNRESTRICTED.
 CREATE OR REPLACE FUNCTION sparkify_redshift.sees_queries_of(owner integer) RETURNS boolean
