@@ -59,6 +59,7 @@ def test_the_server_runs_with_our_settings_from_a_new_folder_and_an_older_one_at
     try:
         server = embedded.ensure_server(data_dir)
         assert {name: _setting(server, name) for name in embedded.SERVER_SETTINGS} == embedded.SERVER_SETTINGS
+        assert _setting(server, "data_checksums") == "off"
         # A folder made before the settings existed: no file of ours, no include line (and no final newline).
         embedded.stop_server(data_dir)
         (data_dir / embedded.SETTINGS_FILE).unlink()
