@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import sql_queries as q
 from sparkify import cli, packing, pipeline
 from sparkify.config import load_config
 from sparkify.engine.copy import s3io
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                     "-- --skip-unchanged-songs: once connected, the song COPY covers only the SONG_DATA "
                     "folders whose files changed since the last load (perhaps none)\n"
                 )
+            print(
+                "-- once connected, a first load also empties again (LOCK, DELETE) each of "
+                f"{', '.join(q.PLAY_TABLES)} that holds no row yet, before the merge\n"
+            )
             cli.print_statements(
                 pipeline.planned_load(config, sources, copies or None, wait=not args.no_wait)
             )

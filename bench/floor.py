@@ -57,6 +57,7 @@ def _timed_load(warehouse: Warehouse, saved: dict[str, Path]) -> Floor:
                 cursor.copy_expert(f"COPY {table} FROM STDIN", file, 1 << 20)
             cursor.execute(f"ANALYZE {table}")
     merge_started = time.perf_counter()
+    pipeline.empty_play_tables(warehouse)  # as etl.py's first load does
     for statement in q.star_merge_queries:
         warehouse.execute(statement)
     warehouse.commit()

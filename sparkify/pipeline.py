@@ -82,11 +82,31 @@ def load(
         song_files.record(warehouse, song_plan)
     duplicates = _report_duplicates(warehouse)
     merge_started = time.perf_counter()
+    empty_play_tables(warehouse)
     for step, seconds in merge(warehouse, staged_duplicate_plays=duplicates["staging_events"]).items():
         log.debug("merge step %s: %.3f s", step, seconds)
     warehouse.commit()
     log.info("star merged in %.1f s", time.perf_counter() - merge_started)
     return copies
+
+
+def empty_play_tables(warehouse: Warehouse) -> list[str]:
+    """Empty again, in the load's transaction, each table of plays that holds no row (a first load): the
+    local engine then writes their rows without WAL (sql_queries, "A FIRST LOAD").  The tables emptied."""
+    emptied = []
+    for table in q.PLAY_TABLES:
+        if _holds_rows(warehouse, table):
+            continue
+        lock, delete = q.empty_table_queries(table)
+        warehouse.execute(lock)
+        if not _holds_rows(warehouse, table):  # nobody added a row before the lock
+            warehouse.execute(delete)
+            emptied.append(table)
+    return emptied
+
+
+def _holds_rows(warehouse: Warehouse, table: str) -> bool:
+    return bool(warehouse.query(q.holds_rows_query(table))[1][0][0])
 
 
 def merge(warehouse: Warehouse, *, staged_duplicate_plays: int | None = None) -> dict[str, float]:
@@ -224,15 +244,18 @@ def planned_load(
     *,
     wait: bool = True,
     staged_duplicate_plays: int | None = None,
+    empty_tables: tuple[str, ...] = (),
 ) -> list[str]:
     """The statements :func:`load` executes, in order, built from the same lists, for ``--dry-run``:
     the lock as taken when it is free, every COPY, the merge and the commit.  (``--skip-unchanged-songs``
-    chooses its song COPYs from the warehouse, which a dry run does not read: it shows them all.)"""
+    chooses its song COPYs from the warehouse, which a dry run does not read: it shows them all; likewise
+    the tables of plays emptied in a first load, ``empty_tables``, none by default.)"""
     merge_steps = merge_statements(staged_duplicate_plays).values()
     return [
         *load_lock.statements(wait=wait),
         *_before_copies(),
         *(copy_statements if copy_statements is not None else q.copy_table_queries(config, log_sources)),
+        *(statement for table in empty_tables for statement in q.empty_table_queries(table)),
         *(statement for statements in merge_steps for statement in statements),
         "COMMIT;",
     ]

