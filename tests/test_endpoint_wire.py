@@ -4,12 +4,15 @@ counts and its SHOW-based metadata API, CREATE TABLE AS's bare SELECT tag, libpq
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import psycopg2
 import pytest
 
+from sparkify.engine.server import embedded
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
 
@@ -188,3 +191,40 @@ def test_values_a_statement_does_not_name_are_taken(rc: object) -> None:
     assert cursor.fetchall() == (["h"],)
     cursor.execute("SELECT %s::INTEGER + 1", (1, "unused", None))
     assert cursor.fetchone() == [2]
+
+
+def test_the_session_settings_come_with_the_startup(endpoint: RunningEndpoint) -> None:
+    """Redshift's session defaults are the backend's startup parameters: the client is told the time zone
+    it gets, and RESET returns to them (Redshift's functions still found first)."""
+    with endpoint.connect(sslmode="disable") as connection, connection.cursor() as cursor:
+        assert connection.get_parameter_status("TimeZone") == "UTC"
+        cursor.execute("SET TimeZone TO 'America/New_York'")
+        cursor.execute("SET search_path TO public")
+        cursor.execute("RESET ALL")
+        cursor.execute("SELECT current_setting('TimeZone'), current_setting('search_path')")
+        zone, path = cursor.fetchone()
+        assert zone == "UTC" and "sparkify_redshift" in path
+        cursor.execute("SELECT nvl(NULL, 2)")
+        assert cursor.fetchone() == (2,)
+
+
+def test_a_refused_login_leaves_no_backend_session(endpoint: RunningEndpoint) -> None:
+    """The backend session started while the client proves its password is closed when it fails."""
+    probe = "refused_login_probe"
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        endpoint.connect(sslmode="disable", password="not the password", application_name=probe)
+    socket_dir, port = embedded.ensure_server(endpoint.data_dir)
+    direct = psycopg2.connect(host=socket_dir, port=port, dbname="postgres", user="postgres")
+    direct.autocommit = True
+    try:
+        deadline = time.monotonic() + 10
+        with direct.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (probe,))
+                left = cursor.fetchone()[0]
+                if left == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        assert left == 0
+    finally:
+        direct.close()

@@ -38,7 +38,9 @@ class BackendUnavailable(m.ProtocolError):
 class Backend:
     """One session of the embedded server, opened with the client's accepted startup parameters."""
 
-    def __init__(self, socket_path: str, parameters: dict[str, str]) -> None:
+    def __init__(self, socket_path: str, parameters: dict[str, str], *, wait: bool = True) -> None:
+        """Connect and send the startup; with ``wait``, read the server's answers up to its first
+        ReadyForQuery, else :meth:`finish_startup` does (the server starts the session meanwhile)."""
         self.socket_path = socket_path
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -59,9 +61,11 @@ class Backend:
         self.standard_strings = True
         self.channel.write(m.startup_packet(parameters))
         self.channel.flush()
-        self._finish_startup()
+        if wait:
+            self.finish_startup()
 
-    def _finish_startup(self) -> None:
+    def finish_startup(self) -> None:
+        """The server's answers to the startup, up to its first ReadyForQuery; an error closes the session."""
         while True:
             kind, payload = self.channel.read_message()
             if kind == b"R":

@@ -229,29 +229,30 @@ class Endpoint:
         if not user:
             return self._fatal(client, "no PostgreSQL user name specified in startup packet", "28000")
         redshift_driver = bool(_REDSHIFT_DRIVER_PARAMETERS & set(parameters))
-        try:
-            self._authenticate(client, user, redshift_driver=redshift_driver)
-        except psycopg2.OperationalError:
-            return self._not_running(client)
-        except AuthenticationFailed as exc:
-            log.info("password authentication failed for user %r", user)
-            return self._fatal(client, str(exc), INVALID_PASSWORD)
         database = parameters.get("database") or user
         accepted = {
             name: value
             for name, value in parameters.items()
             if name not in _NEVER_FORWARDED and (name.lower() in self.known_settings or name in _STARTUP_ONLY)
         }
+        # The backend starts while the client proves its password (PostgreSQL's own work of a login, in
+        # parallel with the client's): nothing runs on it, nor is anything of it told, before the client
+        # is in; a refused client's is closed.  A database not yet prepared is prepared first, after.
+        early = self._early_backend(user, database, accepted)
         try:
-            self._prepare_database(database)
-            # The backend signs in as the client's own role, so PostgreSQL enforces its privileges, and
-            # nothing the client sends can change that: SET ROLE and SET SESSION AUTHORIZATION are
-            # PostgreSQL's to refuse, and RESET ROLE returns to this role.  (An endpoint signed in as
-            # one role for all, switching with SET ROLE, would be undone by the client's RESET ROLE.)
-            backend = Backend(
-                self.socket_path,
-                {"user": user, "database": database, **adapter.REDSHIFT_STRING_SETTINGS, **accepted},
-            )
+            self._authenticate(client, user, redshift_driver=redshift_driver)
+        except psycopg2.OperationalError:
+            return self._not_running(client, early)
+        except AuthenticationFailed as exc:
+            log.info("password authentication failed for user %r", user)
+            _close(early)
+            return self._fatal(client, str(exc), INVALID_PASSWORD)
+        except BaseException:
+            _close(early)
+            raise
+        try:
+            backend = early or self._start_backend(user, database, accepted, prepare=True)
+            backend.finish_startup()
         except (BackendUnavailable, psycopg2.OperationalError):
             return self._not_running(client)
         except BackendError as exc:
@@ -260,18 +261,7 @@ class Endpoint:
         except psycopg2.Error as exc:
             return self._fatal(client, str(exc).strip().splitlines()[0], exc.pgcode or "XX000")
         protocol = identity.granted_protocol(parameters)
-        try:
-            # One query, one round trip: the session's settings and its line in stl_connection_log (a
-            # statement each was a round trip each, most of a login's time).
-            login_record = identity.connection_log_insert(
-                parameters, _remote(client.sock), isinstance(client.sock, ssl.SSLSocket), protocol or 0
-            )
-            backend.connection().cursor().execute(
-                ";\n".join([*adapter.session_setup_statements(), login_record])
-            )
-        except BackendError as exc:
-            backend.close()
-            return self._fatal(client, f"the session setup failed: {exc.pgerror}", exc.pgcode)
+        _send_login_record(backend, client, parameters, protocol or 0)
         for greeting in identity.greeting(backend.greeting, protocol):
             client.write(greeting)
         client.write(m.message(b"K", m.int32(key[0]) + m.int32(key[1])))
@@ -290,7 +280,36 @@ class Endpoint:
         else:
             self.master.authenticate(client, user)
 
-    def _not_running(self, client: m.Channel) -> None:
+    def _early_backend(self, user: str, database: str, accepted: dict[str, str]) -> Backend | None:
+        """The client's backend session, started before its password is checked, when its database is
+        prepared and the server answers; else None (started after, as :meth:`_start_backend`)."""
+        if database not in self._prepared:
+            return None
+        try:
+            return self._start_backend(user, database, accepted, prepare=False)
+        except BackendUnavailable:
+            return None
+
+    def _start_backend(self, user: str, database: str, accepted: dict[str, str], *, prepare: bool) -> Backend:
+        """A backend session of the client's role, its startup sent (:meth:`Backend.finish_startup` reads
+        the answers): the client's accepted startup parameters, then the emulation's settings."""
+        if prepare:
+            self._prepare_database(database)
+        # The backend signs in as the client's own role, so PostgreSQL enforces its privileges, and
+        # nothing the client sends can change that: SET ROLE and SET SESSION AUTHORIZATION are
+        # PostgreSQL's to refuse, and RESET ROLE returns to this role.  (An endpoint signed in as
+        # one role for all, switching with SET ROLE, would be undone by the client's RESET ROLE.)
+        parameters = {
+            "user": user,
+            "database": database,
+            **adapter.REDSHIFT_STRING_SETTINGS,
+            **accepted,
+            **adapter.session_settings(self.known_settings),
+        }
+        return Backend(self.socket_path, parameters, wait=False)
+
+    def _not_running(self, client: m.Channel, started: Backend | None = None) -> None:
+        _close(started)
         text = f"the embedded PostgreSQL in {self.settings.data_dir} is not running: restart the endpoint"
         return self._fatal(client, text, "57P03")  # cannot_connect_now
 
@@ -368,6 +387,24 @@ class Endpoint:
             finally:
                 admin.close()
             self._prepared.add(database)
+
+
+def _send_login_record(
+    backend: Backend, client: m.Channel, parameters: dict[str, str], protocol: int
+) -> None:
+    """The session's line in stl_connection_log; its settings came with the startup
+    (adapter.session_settings).  Its answer is read before the client's first request is relayed
+    (ClientSession.finish_setup): the client is in without waiting for the INSERT's round trip."""
+    login_record = identity.connection_log_insert(
+        parameters, _remote(client.sock), isinstance(client.sock, ssl.SSLSocket), protocol
+    )
+    backend.send(m.message(b"Q", m.cstring(login_record)))
+    backend.channel.flush()
+
+
+def _close(backend: Backend | None) -> None:
+    if backend is not None:
+        backend.close()
 
 
 def _connect(arguments: dict[str, Any]) -> Any:

@@ -180,6 +180,8 @@ class ClientSession:
         self.statement_texts: dict[str, str] = {}
         self.portal_texts: dict[str, str] = {}
         self.last_query_id = -1
+        #: The session's setup statement, sent before the client was let in, is yet to be answered.
+        self.setup_due = True
         client.before_block = self._flush_both
         backend.channel.before_block = self._flush_both
         self._handlers = {
@@ -211,6 +213,8 @@ class ClientSession:
                 raise
             if kind == b"X":
                 return
+            if self.setup_due:
+                self.finish_setup()
             handler = self._handlers.get(kind)
             try:
                 if handler is not None:
@@ -220,6 +224,26 @@ class ClientSession:
                 raise
             # CopyData, CopyDone and CopyFail outside a COPY, and a stray password message: ignored, as by
             # PostgreSQL.
+
+    def finish_setup(self) -> None:
+        """The backend's answer to the session's setup statement (see :meth:`.server.Endpoint._admit`); a
+        failure ends the session, before anything of the client's runs."""
+        self.setup_due = False
+        failure = None
+        while True:
+            kind, payload = self.backend.read()
+            if kind == b"E":
+                failure = BackendError(payload)
+            elif kind == b"Z":
+                self.backend.status = payload[:1]
+                break
+        if failure is not None:
+            self.client.write(
+                m.error_response(
+                    f"the session setup failed: {failure.pgerror}", failure.pgcode, severity="FATAL"
+                )
+            )
+            raise m.ProtocolError(f"the session setup failed: {failure.pgerror}")
 
     def close_side_connection(self) -> None:
         if self._side_connection is not None:

@@ -12,7 +12,7 @@ PostgreSQL's lexer sees it (``'it\\'s'`` is ``it's``, ``'a\\\\.b'`` is ``a\\.b``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
 from sparkify.engine.errors import UnsupportedStatementError
@@ -64,6 +64,7 @@ __all__ = [
     "postgres_only_feature",
     "postgres_statement",
     "prepare_database",
+    "session_settings",
     "session_setup_statements",
     "startup_options",
     "translate",
@@ -353,21 +354,40 @@ def _text_array(values: Iterable[str]) -> str:
     return "ARRAY[" + ", ".join(postgres_literal(value) for value in values) + "]::text[]"
 
 
+#: Redshift's functions before PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).
+_SESSION_SETTINGS = {
+    "search_path": f'"$user", public, {SHIM_PATH}',
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, MDY",
+    **{f"redshift.{name}": value for name, value in REDSHIFT_SETTINGS.items()},
+}
+#: md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one (an older
+#: server has no such setting).
+_IF_KNOWN = {"md5_password_warnings": "off"}
+
+
 def session_setup_statements() -> list[str]:
-    """Statements each session runs before the client's first one: Redshift's functions before
-    PostgreSQL's, and Redshift's session defaults (UTC, ISO dates).  Used by the in-process path (the
-    adapter, COPY and UNLOAD called directly) and the endpoint alike."""
+    """Statements each session runs before the client's first one: :data:`_SESSION_SETTINGS` set.  Used by
+    the in-process path (the adapter, COPY and UNLOAD called directly); the endpoint's sessions start with
+    them (:func:`session_settings`)."""
+    search_path, *others = _SESSION_SETTINGS.items()
     return [
-        f'SET search_path TO "$user", public, {SHIM_PATH}',
-        "SET TimeZone TO 'UTC'",
-        "SET DateStyle TO 'ISO, MDY'",
-        # md5 passwords are Redshift's own (CREATE USER keeps them); PostgreSQL 18 warns of each one (an
-        # older server has no such setting).  current_setting, not pg_settings: that view builds every
-        # setting's row, milliseconds in a new session.
-        "SELECT set_config('md5_password_warnings', 'off', false) "
-        "WHERE current_setting('md5_password_warnings', true) IS NOT NULL",
-        *(f"SET redshift.{name} TO {quote_literal(value)}" for name, value in REDSHIFT_SETTINGS.items()),
+        f"SET search_path TO {search_path[1]}",
+        *(f"SET {name} TO {quote_literal(value)}" for name, value in others),
+        # current_setting, not pg_settings: that view builds every setting's row, milliseconds in a new
+        # session.
+        *(
+            f"SELECT set_config({quote_literal(name)}, {quote_literal(value)}, false) "
+            f"WHERE current_setting({quote_literal(name)}, true) IS NOT NULL"
+            for name, value in _IF_KNOWN.items()
+        ),
     ]
+
+
+def session_settings(known: Container[str]) -> dict[str, str]:
+    """The same settings as startup parameters (the endpoint's backend sessions start with them: no
+    statement, and RESET returns to them); ``known``: the server's settings, lower case."""
+    return {**_SESSION_SETTINGS, **{name: value for name, value in _IF_KNOWN.items() if name in known}}
 
 
 def prepare_database(connection: Any) -> None:
