@@ -330,3 +330,60 @@ def test_the_history_keeps_the_newest_statements_of_the_last_days(db: Any) -> No
     db.autocommit = True
     texts = rows(db, "SELECT trim(query_text) FROM sparkify_redshift.sys_query_history ORDER BY start_time")
     assert texts == [(f"SELECT {number}",) for number in range(7, 12)]
+
+
+def _history_of(db: Any, size: int) -> QueryHistory:
+    from sparkify.engine.sql.adapter import prepare_database
+
+    parameters = db.get_dsn_parameters()
+    dsn = {key: parameters[key] for key in ("host", "port", "dbname")} | {"user": USER}
+    owner = psycopg2.connect(host=dsn["host"], port=dsn["port"], dbname=dsn["dbname"], user="postgres")
+    prepare_database(owner)
+    owner.close()
+    return QueryHistory(lambda: psycopg2.connect(**dsn), dsn["dbname"], HistoryBound(size=size, days=7))
+
+
+def _record(history: QueryHistory, text: str, query_id: int | None = None) -> None:
+    record = history.begin(USER, 1, text)
+    if query_id is not None:
+        record.query_id = query_id
+    record.finish("success", rows=1)
+    history.done(record)
+    time.sleep(0.001)
+
+
+def _kept_texts(db: Any) -> list[tuple[Any, ...]]:
+    db.autocommit = True
+    return rows(db, "SELECT trim(query_text) FROM sparkify_redshift.sys_query_history ORDER BY start_time")
+
+
+def test_the_bound_holds_write_after_write_whatever_bound_each_writer_keeps(db: Any) -> None:
+    wide, narrow = _history_of(db, 5), _history_of(db, 3)
+    for batch in range(3):
+        for number in range(4):
+            _record(wide, f"SELECT {batch * 4 + number}")
+        wide.flush()
+        newest = range(max(0, batch * 4 + 4 - 5), batch * 4 + 4)
+        assert _kept_texts(db) == [(f"SELECT {number}",) for number in newest]
+    _record(narrow, "SELECT 'narrow'")
+    narrow.close()
+    assert _kept_texts(db) == [("SELECT 10",), ("SELECT 11",), ("SELECT 'narrow'",)]
+    _record(wide, "SELECT 'wide'")
+    wide.close()
+    assert _kept_texts(db) == [("SELECT 10",), ("SELECT 11",), ("SELECT 'narrow'",), ("SELECT 'wide'",)]
+
+
+def test_a_batch_holding_a_query_id_already_recorded_keeps_the_rest(db: Any) -> None:
+    """Query ids repeat only when no block could be reserved (ids from 1 again): the record already kept
+    stays, the batch's others are written, and the bound still counts right."""
+    history = _history_of(db, 4)
+    _record(history, "SELECT 'first'", query_id=7)
+    history.flush()
+    _record(history, "SELECT 'again'", query_id=7)
+    _record(history, "SELECT 'other'")
+    history.flush()
+    assert _kept_texts(db)[-2:] == [("SELECT 'first'",), ("SELECT 'other'",)]
+    for number in range(4):
+        _record(history, f"SELECT {number}")
+    history.close()
+    assert _kept_texts(db) == [(f"SELECT {number}",) for number in range(4)]

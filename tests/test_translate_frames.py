@@ -140,6 +140,24 @@ def test_a_small_store_keeps_the_most_recent_frames() -> None:
     assert verdicts.in_known_frame("INSERT INTO t3 VALUES (2)", False)
 
 
+def test_the_newest_frame_is_asked_first_and_an_older_one_used_becomes_the_newest() -> None:
+    """executemany's next row is in the newest frame (asked first, without a move); a row of an older
+    frame is found too, and that frame is then the newest, the last to be forgotten."""
+    verdicts = ShapeVerdicts(frames=2)
+    learnt(verdicts, "INSERT INTO t1 VALUES (1)")
+    learnt(verdicts, "INSERT INTO t2 (a) VALUES (1) RETURNING a")
+    assert verdicts.frame_sample("INSERT INTO t2 (a) VALUES (2), (3) RETURNING a", False) == (
+        "INSERT INTO t2 (a) VALUES (1) RETURNING a"
+    )
+    assert verdicts.frame_sample("INSERT INTO t2 (a) VALUES (2), (3) RETURNING a", True) is None
+    assert verdicts.frame_sample("INSERT INTO t2 (a) VALUES (2), (3 + 1) RETURNING a", False) is None
+    assert verdicts.frame_sample("INSERT INTO t1 VALUES (2)", False) == "INSERT INTO t1 VALUES (1)"
+    learnt(verdicts, "INSERT INTO t3 VALUES (1)")
+    assert verdicts.in_known_frame("INSERT INTO t1 VALUES (2)", False)
+    assert not verdicts.in_known_frame("INSERT INTO t2 (a) VALUES (2) RETURNING a", False)
+    assert verdicts.in_known_frame("INSERT INTO t3 VALUES (2)", False)
+
+
 #: Lists the one-pass check takes (numbers, plain strings, NULL, TRUE, FALSE, DEFAULT, in any case).
 PLAIN_LISTS = [
     "(1, 'a', NULL)",

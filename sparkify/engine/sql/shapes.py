@@ -286,7 +286,8 @@ class ShapeVerdicts:
         self.size = size
         self._verdicts: OrderedDict[tuple[str, Hashable], bool] = OrderedDict()
         self.frames = frames
-        self._frames: OrderedDict[tuple[str, str, Hashable], None] = OrderedDict()
+        #: each frame (head, tail, reading) and its sample, the frame around one row of one literal
+        self._frames: OrderedDict[tuple[str, str, Hashable], str] = OrderedDict()
 
     def learn_frame(self, sql: str, shape: Shape, reading: Hashable) -> None:
         """``sql``, of ``shape``, passed unchanged: keep its frame, when it has one literal list."""
@@ -297,7 +298,7 @@ class ShapeVerdicts:
             return
         frame = (sql[:start], sql[stop:], reading)
         with contextlib.suppress(KeyError):  # the endpoint's sessions learn and forget at once
-            self._frames[frame] = None
+            self._frames[frame] = f"{frame[0]}(1){frame[1]}"
             self._frames.move_to_end(frame)
             while len(self._frames) > self.frames:
                 self._frames.popitem(last=False)
@@ -314,18 +315,19 @@ class ShapeVerdicts:
         about those alone; None when ``sql`` is in no known frame."""
         if "\\" in sql:
             return None
+        # The newest first, without a copy of them all nor a move: executemany's next row is in the frame
+        # its first row was, which is the newest.
+        try:
+            newest = next(reversed(self._frames), None)
+        except RuntimeError:  # another session learnt or forgot meanwhile
+            newest = None
+        if newest is not None and _in_frame(sql, newest, reading):
+            return self._frames.get(newest) or f"{newest[0]}(1){newest[1]}"
         for frame in reversed(list(self._frames)):  # a copy: other sessions may learn meanwhile
-            head, tail, learnt_reading = frame
-            if (
-                learnt_reading == reading
-                and len(sql) > len(head) + len(tail)
-                and sql.startswith(head)
-                and sql.endswith(tail)
-                and lone_literal_lists(sql[len(head) : len(sql) - len(tail)])
-            ):
+            if frame != newest and _in_frame(sql, frame, reading):
                 with contextlib.suppress(KeyError):  # forgotten meanwhile: it still held when asked
                     self._frames.move_to_end(frame)
-                return f"{head}(1){tail}"
+                return f"{frame[0]}(1){frame[1]}"
         return None
 
     def passes_unchanged(
@@ -377,6 +379,18 @@ _LONE_ITEM = (
 )
 _LONE_ROW = rf"\({_SPACE}{_LONE_ITEM}{_SPACE}(?:,{_SPACE}{_LONE_ITEM}{_SPACE})*+\)"
 _PLAIN_LITERAL_LISTS = re.compile(rf"{_LONE_ROW}(?:{_SPACE},{_SPACE}{_LONE_ROW})*+")
+
+
+def _in_frame(sql: str, frame: tuple[str, str, Hashable], reading: Hashable) -> bool:
+    """Whether ``sql`` is ``frame`` (learnt under ``reading``) around lists of lone literals."""
+    head, tail, learnt_reading = frame
+    return (
+        learnt_reading == reading
+        and len(sql) > len(head) + len(tail)
+        and sql.startswith(head)
+        and sql.endswith(tail)
+        and lone_literal_lists(sql[len(head) : len(sql) - len(tail)])
+    )
 
 
 def lone_literal_lists(text: str) -> bool:

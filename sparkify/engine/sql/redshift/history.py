@@ -161,7 +161,12 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
+    # Most values hold none of them: five searches in C cost far less than a translation through the table's
+    # dict, character by character (about 7 µs for a 60-character text here, on every record's text, user
+    # and database).
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 #: Texts up to this length have their type and kept text worked out once: a client's texts come again and
