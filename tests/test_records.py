@@ -34,7 +34,7 @@ def pieces(draw: Any) -> tuple[list[str], list[tuple[int, Any]]]:
         first, second = draw(objects), draw(objects)
         return [json.dumps(first) + json.dumps(second)], [(1, first), (1, second)]
     if kind == "blank":
-        return [draw(st.sampled_from(["", "  ", "\t"]))], []
+        return [draw(st.sampled_from(["", "  ", "\t", "\r"]))], []
     return [draw(st.sampled_from(["{oops", "not json", '{"a": }']))], [(1, "bad")]
 
 

@@ -115,3 +115,20 @@ def test_epoch_milliseconds_become_exact_timestamp_text() -> None:
         "rejected",
         1206,
     )
+
+
+def test_remembered_values_come_out_as_on_first_sight() -> None:
+    """A column remembers values it passed; seeing them again (or an equal value of another kind, or
+    -0.0 after 0.0) gives what the converters give."""
+    converter = converter_for("TIMEFORMAT 'epochmillisecs' BLANKSASNULL")
+    seen = [
+        {"code": "x", "count": 1, "name": "ab", "score": 0.0, "big": "12", "note": "é"},
+        {"code": "x", "count": 1, "name": "ab", "score": -0.0, "big": "12", "note": "é"},
+        {"code": "x", "count": 1, "name": "ab", "score": 276.2906, "big": 12, "note": "é"},
+        {"code": "x", "count": 1, "name": "ab", "score": 276.2906, "big": "12", "note": "é"},
+        {"code": "x", "count": 1, "name": "ab", "score": 276, "big": True, "note": 276.2906},
+        {"code": "x", "count": "x", "name": "ab", "score": 1.0, "big": "12", "note": "é"},
+        {"code": "x", "count": 1, "name": "abcdefghi", "score": True, "big": "12", "note": "é"},
+    ]
+    for record in seen * 2:
+        assert outcome(converter.row_function, record) == outcome(converter._general_row, record)

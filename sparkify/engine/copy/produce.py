@@ -114,8 +114,15 @@ class RowConverter:
 
     def _outcomes(self, records: JsonRecords) -> Iterator[tuple[int, str, Any]]:
         """(line, the line's text when rejected, the row or (code, reason, column, value)) per record."""
+        row_function = self.row_function
         for line, record in records:
-            row = self._row(record)
+            if record.__class__ is dict:  # the usual record, converted without a call more
+                try:
+                    row = row_function(record)
+                except (ValueRejected, UnicodeEncodeError):
+                    row = self._row(record)
+            else:
+                row = self._row(record)
             if row.__class__ is bytes:
                 yield line, "", row
             else:
@@ -163,22 +170,21 @@ def file_messages(
 ) -> Iterator[tuple[Any, ...]]:
     """A file's messages from its records' outcomes — (line, raw text, the COPY text row or (code, reason,
     column, value)) — rows gathered into chunks, then the file's stats (the text formats and Avro)."""
-    stats = FileStats(name, retries=retries)
     pending = bytearray()
+    read = rejected = 0
     for line, raw, outcome in outcomes:
-        stats.read += 1
+        read += 1
         if outcome.__class__ is bytes:
-            stats.loaded += 1
             pending += outcome
             if len(pending) >= CHUNK_BYTES:
                 yield "rows", bytes(pending)
                 pending.clear()
         else:
-            stats.rejected += 1
+            rejected += 1
             yield ("reject", name, line, raw, *outcome)
     if pending:
         yield "rows", bytes(pending)
-    yield "file", stats
+    yield "file", FileStats(name, read, read - rejected, rejected, retries)
 
 
 class Converter(Protocol):

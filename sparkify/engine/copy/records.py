@@ -79,15 +79,16 @@ class JsonRecords:
                 starts.append(position)
             raw = data[position:end]
             position, index = end + 1, index + 1
-            if not raw.strip():
-                continue
             if len(raw) > MAX_OBJECT_BYTES:
+                if not raw.strip():
+                    continue
                 raise OversizedRecord(index, len(raw))
             try:
                 yield index, _fast_loads(raw)
                 continue
             except _FastError:
-                pass
+                if not raw.strip():  # a blank line: no record (it fails to parse, so it is looked at here)
+                    continue
             if b"\x00" in raw:
                 yield index, BadRecord(index, ERR_UTF8, _nul_reason(raw))
                 continue

@@ -4,6 +4,12 @@ Calling a converter per value costs more than the conversion itself at a million
 mapping (each column takes one top-level key) this module writes a function that handles the usual
 cases inline — a clean string, an int in range, a float, NULL — and hands every other value to the
 column's full converter, so the result is exactly what the converters alone would give.
+
+A log's columns repeat their values (a user's name and browser, a song's length), so each column also
+remembers the first few thousand short values it passed unchanged, and each float column the text of its
+first few thousand floats: a set or dict lookup costs a third of the checks or of ``repr``.  A string is
+remembered only after passing the checks, which depend on the value alone, so a remembered value is one
+the checks would pass again.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ from sparkify.engine.copy.statement import CopyCommand
 
 RowFunction = Callable[[dict[str, Any]], bytes]
 
+# How many values a column remembers, and how long a remembered string may be: with 18 columns at most
+# a few megabytes per worker.
+REMEMBERED_VALUES = 4096
+REMEMBERED_LENGTH = 128
+
 
 def compile_row_function(
     columns: list[Column], converters: list[Converter], keys: list[str], command: CopyCommand
@@ -33,6 +44,8 @@ def compile_row_function(
     fields = ", ".join(f"f{index}" for index in range(len(columns)))
     lines.append(f"    return ('\\t'.join(({fields},)) + '\\n').encode('utf-8')")
     namespace: dict[str, Any] = {f"conv{index}": convert for index, convert in enumerate(converters)}
+    for index, column in enumerate(columns):
+        namespace[f"seen{index}"] = {} if _family(column.type_name.split("(")[0]) == "float" else set()
     if (command.timeformat or "").lower() in EPOCH_FORMATS:
         namespace["epoch_text"] = epoch_text_function(command.timeformat)
     exec(compile("\n".join(lines), f"<copy row: {command.table}>", "exec"), namespace)
@@ -44,13 +57,34 @@ def _column_code(index: int, column: Column, command: CopyCommand) -> list[str]:
     kind = column.type_name.split("(")[0]
     general = [f"        f{index} = conv{index}(v)", f"        if f{index} is None: f{index} = '\\\\N'"]
     code = []
-    for condition, value in _fast_cases(kind, column, command):
-        code += [f"    {'elif' if code else 'if'} {condition}:", f"        f{index} = {value}"]
+    cases = _fast_cases(kind, column, command)
+    if any(value == "v" for _, value in cases):  # a remembered string first: one lookup, no checks
+        code += [f"    if v.__class__ is str and v in seen{index}:", f"        f{index} = v"]
+    for condition, value in cases:
+        code += [f"    {'elif' if code else 'if'} {condition}:", *_assignment(index, value)]
     fast = bool(code)
     if not column.not_null:
         code += [f"    {'elif' if fast else 'if'} v is None:", f"        f{index} = '\\\\N'"]
     code += ["    else:" if code else "    if True:", *general]
     return code
+
+
+def _assignment(index: int, value: str) -> list[str]:
+    """Code that sets ``f<index>`` to ``value`` for a fast case, remembering it where that pays."""
+    seen, limit = f"seen{index}", REMEMBERED_VALUES
+    if value == "repr(v)":  # a float: its text from the column's dict, else repr (never -0.0's as 0.0's)
+        return [
+            f"        f{index} = {seen}.get(v)",
+            f"        if f{index} is None:",
+            f"            f{index} = repr(v)",
+            f"            if v and len({seen}) < {limit}: {seen}[v] = f{index}",
+        ]
+    if value == "v":  # a string the checks passed: remembered while short and the set small
+        return [
+            f"        f{index} = v",
+            f"        if len(v) <= {REMEMBERED_LENGTH} and len({seen}) < {limit}: {seen}.add(v)",
+        ]
+    return [f"        f{index} = {value}"]
 
 
 def _family(kind: str) -> str:
