@@ -18,6 +18,7 @@ from typing import Any
 
 from sparkify.engine.copy.statement import CopyCommand
 from sparkify.engine.errors import CopyStatementError
+from sparkify.engine.sql.text import COPY_TEXT_ESCAPES
 
 ERR_TOO_LONG = 1204
 ERR_DATE = 1205
@@ -33,7 +34,7 @@ ERR_OVERFLOW = 1222
 _EPOCH = dt.datetime(1970, 1, 1)
 INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 _INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$", re.ASCII)
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_ESCAPES = str.maketrans(COPY_TEXT_ESCAPES)
 _BOOLEAN_WORDS = {
     "t": "t",
     "true": "t",

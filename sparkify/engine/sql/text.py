@@ -137,3 +137,8 @@ def first_keyword(sql: str) -> str:
 def collapse_whitespace(sql: str) -> str:
     """One space wherever ``sql`` has white space: for comparing and for one-line logs."""
     return " ".join(sql.split())
+
+
+#: COPY's text format escapes these characters in a value, so that no value ends its field or its line
+#: (the COPY emulator's rows and the query history's records are written so).
+COPY_TEXT_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}

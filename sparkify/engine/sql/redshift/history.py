@@ -27,7 +27,7 @@ from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
-from sparkify.engine.sql.text import first_keyword, mask_secrets
+from sparkify.engine.sql.text import COPY_TEXT_ESCAPES, first_keyword, mask_secrets
 from sparkify.engine.sql.tokens import SqlLexError, words
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ _UNLOAD_COLUMNS = len(fields(UnloadDetails))
 _NO_DETAILS = "\t\\N" * (_LOAD_COLUMNS + _UNLOAD_COLUMNS) + "\n"
 #: COPY's text format: a backslash, tab, newline or carriage return escaped, so that no value ends its
 #: field or its line; a NUL, which no PostgreSQL text holds, as U+FFFD.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\ufffd"})
+_COPY_ESCAPES = str.maketrans({**COPY_TEXT_ESCAPES, "\0": "\ufffd"})
 
 
 def _copy_text(value: str) -> str:
