@@ -14,6 +14,7 @@ import psycopg2
 import pytest
 
 from sparkify.engine.endpoint import messages as m
+from sparkify.engine.sql.text import mask_secrets
 from tests.endpoint_process import (
     PASSWORD,
     RunningEndpoint,
@@ -386,3 +387,82 @@ def test_a_flush_followed_only_by_a_message_ignored_is_answered_before_the_endpo
         assert answers_until(sock, b"Z") == [b"Z"]
     finally:
         sock.close()
+
+
+def test_a_frames_rows_are_recorded_each_with_its_type_and_its_own_text(endpoint: RunningEndpoint) -> None:
+    """executemany's rows go without a plan, their type taken from their frame: each is recorded as an
+    INSERT with its own text, a tab kept, a password masked, a history view's name in a literal as any
+    other text; a row with a dollar quote or a comment is planned and recorded alike."""
+    connection = endpoint.connect(sslmode="disable")
+    connection.autocommit = True
+    rows = list(enumerate(["plain", "tab\there", "PASSWORD 'hunter2'", "sys_query_history", "version()"]))
+    insert = "INSERT INTO relay_typed VALUES (%s, %s)"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE relay_typed (a INTEGER, b VARCHAR(64))")
+            cursor.executemany(insert, rows)
+            texts = [cursor.mogrify(insert, row).decode() for row in rows]
+            texts += [
+                "INSERT INTO relay_typed VALUES (5, $$dollar$$)",
+                "INSERT INTO relay_typed VALUES (6, /* c */ 'x')",
+            ]
+            for text in texts[-2:]:
+                cursor.execute(text)
+            cursor.execute(
+                "SELECT trim(query_type), rtrim(query_text, ' ') FROM sys_query_history "
+                "WHERE session_id = pg_backend_pid() AND query_text LIKE 'INSERT INTO relay_typed%' "
+                "ORDER BY query_id"
+            )
+            recorded = cursor.fetchall()
+            cursor.execute("SELECT b FROM relay_typed ORDER BY a")
+            assert [b for (b,) in cursor.fetchall()] == [value for _, value in rows] + ["dollar", "x"]
+    finally:
+        connection.close()
+    assert "'hunter2'" in texts[2] and "\t" in texts[1]
+    texts[2] = mask_secrets(texts[2])  # as any statement's text is masked
+    assert recorded == [("INSERT", text) for text in texts]
+
+
+def test_a_frame_that_reads_the_history_sees_every_row_before_it(endpoint: RunningEndpoint) -> None:
+    """A frame whose text outside its list names a history view is planned at every row: the records of
+    the rows before it are written first."""
+    connection = endpoint.connect(sslmode="disable")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE relay_seen (seen BIGINT)")
+            cursor.executemany(  # the rows differ in the IN list alone: one frame
+                "INSERT INTO relay_seen SELECT count(*) FROM sys_query_history "
+                "WHERE session_id = pg_backend_pid() AND query_text LIKE 'INSERT INTO relay_seen%%' "
+                "AND query_id NOT IN (%s)",
+                [(-n,) for n in range(1, 6)],
+            )
+            cursor.execute("SELECT seen FROM relay_seen ORDER BY seen")
+            assert cursor.fetchall() == [(n,) for n in range(5)]
+    finally:
+        connection.close()
+
+
+def test_a_frames_rows_go_where_the_search_path_says_at_each_row(endpoint: RunningEndpoint) -> None:
+    """Nothing of a frame's names is resolved once for its rows: a new search_path takes the next rows of
+    the same frame to another table."""
+    connection = endpoint.connect(sslmode="disable")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for schema in ("relay_path_one", "relay_path_two"):
+                cursor.execute(f"CREATE SCHEMA {schema}")
+                cursor.execute(f"CREATE TABLE {schema}.relay_rows (a INTEGER)")
+            cursor.execute("SET search_path TO relay_path_one")
+            cursor.executemany("INSERT INTO relay_rows VALUES (%s)", [(1,), (2,), (3,)])
+            cursor.execute("SET search_path TO relay_path_two")
+            cursor.executemany("INSERT INTO relay_rows VALUES (%s)", [(4,), (5,)])
+            cursor.execute("SET search_path TO public")
+            counts = []
+            for schema in ("relay_path_one", "relay_path_two"):
+                cursor.execute(f"SELECT a FROM {schema}.relay_rows ORDER BY a")
+                counts.append([a for (a,) in cursor.fetchall()])
+                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+            assert counts == [[1, 2, 3], [4, 5]]
+    finally:
+        connection.close()

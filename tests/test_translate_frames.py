@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from sparkify.engine.endpoint.plan import CheckedFrames
 from sparkify.engine.errors import UnsupportedStatementError
 from sparkify.engine.sql import adapter
+from sparkify.engine.sql.redshift.history import query_type
 from sparkify.engine.sql.shapes import (
     _PLAIN_LITERAL_LISTS,
     ShapeVerdicts,
@@ -16,6 +18,7 @@ from sparkify.engine.sql.shapes import (
     parsed_as_lone_literals,
     shape_of,
 )
+from sparkify.engine.sql.text import first_keyword
 from sparkify.engine.sql.tokens import with_redshift_escapes
 
 HEAD = "INSERT INTO frame_rows (a, b, c) VALUES "
@@ -244,3 +247,69 @@ def test_a_row_among_four_thousand_is_translated_as_the_full_path_does() -> None
         rows = [*plain[:position], row, *plain[position + 1 :]]
         sql = HEAD + ", ".join(rows) + TAIL
         assert translation(sql) == full_translation(sql), row
+
+
+@pytest.mark.parametrize("tail", [TAIL, "", "AND k = 1", ")"])
+@pytest.mark.parametrize("lists", PLAIN_LISTS + [f"(1, {item})" for item in NOT_PLAIN_ITEMS])
+def test_a_short_list_checked_where_it_stands_gets_the_answer_of_the_list_alone(
+    lists: str, tail: str
+) -> None:
+    """A short list (executemany's row) is matched in place, not copied out: the answer is the one of the
+    list on its own, whatever text follows it."""
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, HEAD + "(7, 'x', NULL)" + tail)
+    expected = "\\" not in lists and lone_literal_lists(lists)
+    assert verdicts.in_known_frame(HEAD + lists + tail, False) == expected, lists
+
+
+#: Statements of frames, each with others of its frame: the first keyword and query type of each are the
+#: frame's (its sample's), whatever comments lead it and however its keyword is written.
+FRAMED = [
+    ["INSERT INTO frame_rows VALUES (1, 'a')", "INSERT INTO frame_rows VALUES (2, 'select'), (3, NULL)"],
+    ["/* lead */ insert into frame_rows values (1)", "/* lead */ insert into frame_rows values ('x')"],
+    ["-- c\n  Insert INTO frame_rows VALUES(1)", "-- c\n  Insert INTO frame_rows VALUES(  2 ),( 3)"],
+    ["VALUES (1), (2)", "VALUES ('delete'), ('create')"],
+    ["SELECT a FROM frame_rows WHERE k IN (1, 2)", "SELECT a FROM frame_rows WHERE k IN ('x')"],
+    [
+        "WITH w AS (SELECT 1 AS k) SELECT * FROM w WHERE k IN (1)",
+        "WITH w AS (SELECT 1 AS k) SELECT * FROM w WHERE k IN (2, 3)",
+    ],
+    ["DELETE FROM frame_rows WHERE a IN (1)", "DELETE FROM frame_rows WHERE a IN (2, 3)"],
+    ["UPDATE frame_rows SET b = 'x' WHERE a IN (1)", "UPDATE frame_rows SET b = 'x' WHERE a IN (4)"],
+    [
+        "CREATE TABLE frame_copy AS SELECT * FROM frame_rows WHERE a IN (1)",
+        "CREATE TABLE frame_copy AS SELECT * FROM frame_rows WHERE a IN (2)",
+    ],
+]
+
+
+@pytest.mark.parametrize("statements", FRAMED)
+def test_a_frames_statements_take_their_keyword_and_query_type_from_the_frame(statements: list[str]) -> None:
+    verdicts = ShapeVerdicts()
+    learnt(verdicts, statements[0])
+    checked, asked = CheckedFrames(), []
+    for sql in statements:
+        sample = verdicts.frame_sample(sql, False)
+        assert sample is not None, sql
+        keyword, kind = checked.get(sample, lambda sample: asked.append(sample) is None)  # type: ignore[misc]
+        assert keyword == first_keyword(sql)
+        # a CREATE's type reads further than its keyword: worked out per statement (CTAS here)
+        assert kind == (None if keyword == "CREATE" else query_type(sql))
+    assert len(asked) == 1  # once per frame
+
+
+def test_a_frame_whose_sample_is_planned_is_planned_for_every_statement() -> None:
+    """A frame's sample that names a history view or a session value: each of its statements is planned
+    (None), the check asked once; a frame of other values in its literal list goes as written."""
+    checked = CheckedFrames()
+    reads = "SELECT a FROM frame_rows WHERE (SELECT count(*) FROM stl_query) > 0 AND a IN (1)"
+    literal = "SELECT a FROM frame_rows WHERE a IN (1)"
+    asked: list[str] = []
+
+    def passes(sample: str) -> bool:
+        asked.append(sample)
+        return "stl_query" not in sample
+
+    assert [checked.get(reads, passes) for _ in range(3)] == [None] * 3
+    assert checked.get(literal, passes) == ("SELECT", "SELECT")
+    assert asked == [reads, literal]

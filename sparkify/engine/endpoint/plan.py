@@ -4,6 +4,7 @@ SQL emulation), run it here (COPY, UNLOAD), or refuse it as Redshift would."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pglast import parser as _pg
@@ -11,6 +12,7 @@ from pglast import parser as _pg
 from sparkify.engine.endpoint import serverside
 from sparkify.engine.errors import EngineError
 from sparkify.engine.sql import adapter
+from sparkify.engine.sql.redshift.history import query_type
 from sparkify.engine.sql.redshift.lateral import AskedLookup
 from sparkify.engine.sql.redshift.lexing import numbers_apart
 from sparkify.engine.sql.text import first_keyword
@@ -161,6 +163,41 @@ class AsWritten:
         if len(self._texts) >= self.size:
             self._texts.clear()
         self._texts[(sql, *reading)] = (statement, first_keyword(statement))
+
+
+#: The frames one session keeps checked; past it they are all forgotten at once.
+_KEPT_FRAMES = 64
+
+
+class CheckedFrames:
+    """What one session learnt of each known frame (:func:`adapter.frame_sample`) its statements came in,
+    once per frame instead of once per statement (executemany's rows are each a new text in one frame):
+    whether a statement of it goes as written (``passes``: the sample names no history view and no session
+    value, which the literal lists between never hold), and then its first keyword and query type.
+
+    Both are the sample's: the text before the lists (the frame's head) holds the first keyword, as the
+    lists start with a parenthesis or white space, and the query type is the first keyword's, but for a
+    CREATE (read further: worked out per statement, None here).  Keyed on the sample alone: the reading
+    is the frame's (a frame is learnt and asked for under one), and whether a text names a history view or
+    a session value depends on the text alone, not on the values (a value put in always changes it)."""
+
+    def __init__(self, size: int = _KEPT_FRAMES) -> None:
+        self.size = size
+        self._checked: dict[str, tuple[str, str | None] | None] = {}
+
+    def get(self, sample: str, passes: Callable[[str], bool]) -> tuple[str, str | None] | None:
+        """The first keyword and query type of the statements of the frame of ``sample`` (None: each one
+        is planned)."""
+        try:
+            return self._checked[sample]
+        except KeyError:
+            pass
+        keyword = first_keyword(sample)
+        checked = (keyword, None if keyword == "CREATE" else query_type(sample)) if passes(sample) else None
+        if len(self._checked) >= self.size:
+            self._checked.clear()
+        self._checked[sample] = checked
+        return checked
 
 
 def statements_of(sql: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from sparkify.engine.endpoint import messages as m
 from sparkify.engine.endpoint.backend import Backend, BackendError
 from sparkify.engine.endpoint.plan import (
     AsWritten,
+    CheckedFrames,
     Forward,
     Refuse,
     ServerSide,
@@ -169,6 +170,7 @@ class ClientSession:
         self._side_connection: Any = None
         self.case_sensitivity = CaseSensitivity()
         self.as_written = AsWritten()
+        self.checked_frames = CheckedFrames()
         #: The client's text and the translation last sent for it, when they differ: an error's position
         #: is given in the client's text (errors come back before anything else is sent).
         self.sent_texts: tuple[str, str] | None = None
@@ -289,19 +291,24 @@ class ClientSession:
         enable_case_sensitive_identifier."""
         return self.backend.standard_strings, self.case_sensitivity.value(self._asked_case_sensitivity)
 
-    def known_as_written(self, sql: str, reading: tuple[bool, bool]) -> tuple[str, str] | None:
-        """The statement and first keyword of a simple query's text that is forwarded as written without
-        being planned: a text the session planned so before (:class:`AsWritten`), or one statement in a
-        frame known to pass unchanged (:func:`adapter.in_known_frame`: an INSERT of other values, a
-        client's next row) when no history view and no session value are in it: asked of the frame's
-        sample, as the literal lists between hold neither.  None: it is planned."""
+    def known_as_written(self, sql: str, reading: tuple[bool, bool]) -> tuple[str, str, str | None] | None:
+        """The statement, first keyword and (where known) query type of a simple query's text that is
+        forwarded as written without being planned: a text the session planned so before
+        (:class:`AsWritten`), or one statement in a frame known to pass unchanged
+        (:func:`adapter.frame_sample`: an INSERT of other values, a client's next row) when no history view
+        and no session value are in it: asked of the frame's sample once per frame (:class:`CheckedFrames`),
+        as the literal lists between hold neither.  None: it is planned."""
         known = self.as_written.get(sql, reading)
         if known is not None:
-            return known
+            return (*known, None)
         sample = adapter.frame_sample(sql, reading)
-        if sample is not None and not reads_history(sample) and self.with_session_values(sample) == sample:
-            return sql, first_keyword(sql)
-        return None
+        if sample is None:
+            return None
+        checked = self.checked_frames.get(sample, self._goes_as_written)
+        return None if checked is None else (sql, *checked)
+
+    def _goes_as_written(self, sample: str) -> bool:
+        return not reads_history(sample) and self.with_session_values(sample) == sample
 
     def with_session_columns(self, sql: str, case_sensitive: bool) -> str | None:
         """``sql`` translated with its lateral aliases decided by the columns of the session's tables (None
@@ -363,10 +370,10 @@ class ClientSession:
         self.skipping = False
         self.client.write(m.ready_for_query(self.backend.status))
 
-    def forward_as_written(self, payload: bytes, statement: str, keyword: str) -> None:
+    def forward_as_written(self, payload: bytes, statement: str, keyword: str, kind: str | None) -> None:
         """A simple query of one statement known to go as the client wrote it (:meth:`known_as_written`)."""
         self.case_sensitivity.planned(statement, keyword)
-        self.running.append(self.begin_record(statement))
+        self.running.append(self.begin_record(statement, kind))
         self.sent_texts = None
         self.send_to_backend(b"Q", payload)
         self.relay_until_ready()
@@ -758,8 +765,8 @@ class ClientSession:
 
     # --- the query history ------------------------------------------------------------------------------
 
-    def begin_record(self, text: str) -> QueryRecord:
-        return self.history.begin(self.user_name, self.backend.pid, text)
+    def begin_record(self, text: str, kind: str | None = None) -> QueryRecord:
+        return self.history.begin(self.user_name, self.backend.pid, text, kind)
 
     def end_record(self, record: QueryRecord, kind: bytes, payload: bytes) -> None:
         """A forwarded statement's end: its rows from the command tag, or the error's words."""

@@ -384,13 +384,23 @@ _PLAIN_LITERAL_LISTS = re.compile(rf"{_LONE_ROW}(?:{_SPACE},{_SPACE}{_LONE_ROW})
 def _in_frame(sql: str, frame: tuple[str, str, Hashable], reading: Hashable) -> bool:
     """Whether ``sql`` is ``frame`` (learnt under ``reading``) around lists of lone literals."""
     head, tail, learnt_reading = frame
+    start, stop = len(head), len(sql) - len(tail)
     return (
         learnt_reading == reading
-        and len(sql) > len(head) + len(tail)
+        and stop > start
         and sql.startswith(head)
         and sql.endswith(tail)
-        and lone_literal_lists(sql[len(head) : len(sql) - len(tail)])
+        and (
+            # a short list (executemany's row) matched where it stands, without a copy
+            (stop - start <= _SHORT_LISTS and _PLAIN_LITERAL_LISTS.fullmatch(sql, start, stop) is not None)
+            or lone_literal_lists(sql[start:stop])
+        )
     )
+
+
+#: Lists this short are matched in place (:func:`_in_frame`); a longer one is copied out once and its answer
+#: kept (:func:`lone_literal_lists`): a big INSERT's split and its plan both ask.
+_SHORT_LISTS = 1024
 
 
 def lone_literal_lists(text: str) -> bool:

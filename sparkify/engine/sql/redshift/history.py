@@ -113,6 +113,9 @@ class QueryRecord:
     error_message: str = ""
     load: LoadDetails | None = None
     unload: UnloadDetails | None = None
+    #: The statement's query type when the caller knows it already (a known frame's next row: its frame's
+    #: type); None: worked out from the text.
+    query_type: str | None = None
 
     def finish(self, status: str, *, rows: int = 0, error: str = "") -> None:
         self.end = time.time()
@@ -122,7 +125,10 @@ class QueryRecord:
 
     def copy_line(self, database: str) -> str:
         """The record as a line of COPY's text format, in :data:`STAGING`'s columns."""
-        kind, text = _typed_text(self.query_text)
+        if self.query_type is None:
+            kind, text = _typed_text(self.query_text)
+        else:  # a text of a frame, each one new (executemany's rows): none of _typed_text's cache
+            kind, text = self.query_type, _copy_text(_storable_text(self.query_text))
         end = repr(self.end) if self.end else _NULL
         error = _copy_text(self.error_message) if self.error_message else _NULL
         line = (
@@ -257,9 +263,9 @@ class QueryHistory:
         self._closing = threading.Event()
         self._writer: threading.Thread | None = None
 
-    def begin(self, user_name: str, session_id: int, text: str) -> QueryRecord:
-        """A record for a statement that starts now."""
-        return QueryRecord(self.next_id(), user_name, session_id, text, time.time())
+    def begin(self, user_name: str, session_id: int, text: str, kind: str | None = None) -> QueryRecord:
+        """A record for a statement that starts now; ``kind``, its query type where the caller knows it."""
+        return QueryRecord(self.next_id(), user_name, session_id, text, time.time(), query_type=kind)
 
     def next_id(self) -> int:
         # The next of the block without the lock (a range's iterator steps atomically); at its end, under
