@@ -237,3 +237,18 @@ def test_copy_analyzes_what_it_loaded_statupdate_off_from_a_small_sample(
     )
     assert (reltuples, bounds) == (5000, histogram_bounds)
     assert rows(people, "SHOW default_statistics_target") == [("50",)]
+    people.commit()
+    assert rows(people, "SHOW default_statistics_target") == [("50",)]
+
+
+def test_copy_statupdate_off_leaves_a_set_local_of_the_transaction_to_end_with_it(
+    people: Any, tmp_path: Path
+) -> None:
+    write(tmp_path / "in.json", '{"id": 1}\n')
+    make_table(people, "SET default_statistics_target = 50")
+    people.commit()
+    make_table(people, "SET LOCAL default_statistics_target = 20")
+    copy(people, "people", tmp_path / "in.json", "FORMAT AS JSON 'auto' STATUPDATE OFF")
+    assert rows(people, "SHOW default_statistics_target") == [("20",)]
+    people.commit()
+    assert rows(people, "SHOW default_statistics_target") == [("50",)]

@@ -114,10 +114,11 @@ def _analyze(cursor: Any, command: CopyCommand) -> None:
         return
     cursor.execute("SELECT current_setting('default_statistics_target')")
     setting = cursor.fetchone()[0]
-    # Should the ANALYZE fail, the transaction is aborted and its rollback undoes the SET as well.
-    cursor.execute(f"SET default_statistics_target = {_SMALL_SAMPLE_TARGET}")
+    # Both settings LOCAL: the transaction ends with the session's own setting, whether it commits, rolls
+    # back (a failed ANALYZE) or had a SET LOCAL of its own before the COPY.
+    cursor.execute(f"SET LOCAL default_statistics_target = {_SMALL_SAMPLE_TARGET}")
     cursor.execute(f"ANALYZE {command.relation}")
-    cursor.execute("SELECT set_config('default_statistics_target', %s, false)", (setting,))
+    cursor.execute("SELECT set_config('default_statistics_target', %s, true)", (setting,))
 
 
 def _undo_copy(cursor: Any) -> None:
