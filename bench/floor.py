@@ -52,6 +52,7 @@ def _timed_load(warehouse: Warehouse, saved: dict[str, Path]) -> Floor:
     for statement in q.staging_clear_queries:
         warehouse.execute(statement)
     with warehouse.connection.cursor() as cursor:
+        cursor.execute("SET default_statistics_target = 10")  # as etl.py's COPYs (STATUPDATE OFF) analyze
         for table, path in saved.items():
             with path.open("rb") as file:
                 cursor.copy_expert(f"COPY {table} FROM STDIN", file, 1 << 20)

@@ -218,3 +218,37 @@ def test_a_digit_string_too_big_for_smallint_is_one_rejected_record(db: Any, tmp
     result = copy(db, "hits", tmp_path / "in.json", "JSON 'auto' MAXERROR 5")
     assert sorted(rows(db, "SELECT n FROM hits")) == [(42,), (32767,)]
     assert [(r.line, r.code, r.column) for r in result.rejected] == [(2, 1222, "n")]
+
+
+@pytest.mark.parametrize(("switch", "histogram_bounds"), [("", 51), ("STATUPDATE OFF", 11)])
+def test_copy_analyzes_what_it_loaded_statupdate_off_from_a_small_sample(
+    people: Any, tmp_path: Path, switch: str, histogram_bounds: int
+) -> None:
+    # PostgreSQL plans the next joins from the loaded rows' statistics either way; STATUPDATE OFF takes
+    # them from a sample of 3,000 rows (statistics target 10) and leaves the session's own target as it was.
+    write(tmp_path / "in.json", "".join(f'{{"id": {n}}}\n' for n in range(5000)))
+    make_table(people, "SET default_statistics_target = 50")
+    copy(people, "people", tmp_path / "in.json", f"FORMAT AS JSON 'auto' {switch}")
+    [(reltuples,)] = rows(people, "SELECT reltuples FROM pg_class WHERE relname = 'people'")
+    [(bounds,)] = rows(
+        people,
+        "SELECT array_length(histogram_bounds, 1) FROM pg_stats "
+        "WHERE tablename = 'people' AND attname = 'id'",
+    )
+    assert (reltuples, bounds) == (5000, histogram_bounds)
+    assert rows(people, "SHOW default_statistics_target") == [("50",)]
+    people.commit()
+    assert rows(people, "SHOW default_statistics_target") == [("50",)]
+
+
+def test_copy_statupdate_off_leaves_a_set_local_of_the_transaction_to_end_with_it(
+    people: Any, tmp_path: Path
+) -> None:
+    write(tmp_path / "in.json", '{"id": 1}\n')
+    make_table(people, "SET default_statistics_target = 50")
+    people.commit()
+    make_table(people, "SET LOCAL default_statistics_target = 20")
+    copy(people, "people", tmp_path / "in.json", "FORMAT AS JSON 'auto' STATUPDATE OFF")
+    assert rows(people, "SHOW default_statistics_target") == [("20",)]
+    people.commit()
+    assert rows(people, "SHOW default_statistics_target") == [("50",)]

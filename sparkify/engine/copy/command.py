@@ -46,6 +46,7 @@ class CopyCommand:
     accept_any_date: bool = False
     round_decimals: bool = False
     explicit_ids: bool = False
+    statistics_off: bool = False  # STATUPDATE OFF: the table's statistics from a small sample (loader.py)
     encoding: str = "utf8"  # utf8, utf16, utf16le or utf16be
     fixed_widths: tuple[int, ...] = ()
 

@@ -47,7 +47,9 @@ def apply_option(tokens: StatementTokens, command: CopyCommand, option: str) -> 
     elif option in _COMPRESSIONS:
         command.compression = _COMPRESSIONS[option]
     elif option in _SWITCHES:
-        tokens.take_word("ON", "OFF", "TRUE", "FALSE", "PRESET")
+        setting = tokens.take_word("ON", "OFF", "TRUE", "FALSE", "PRESET")
+        if option == "STATUPDATE":
+            command.statistics_off = setting in ("OFF", "FALSE")
     elif option in _NO_EFFECT_FLAGS:
         pass
     elif option in _NO_EFFECT_STRINGS:
