@@ -121,6 +121,17 @@ def test_anything_else_goes_as_written(db: Any, table: str, columns: str, rows: 
         assert both_forms(cursor, columns, rows)[1] is None
 
 
+def test_a_table_is_found_as_the_session_finds_it(db: Any) -> None:
+    """A schema's name with it, or none (the search_path); three names (a database's) go as written."""
+    with db.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (a BIGINT, b VARCHAR(8))")
+        column_types = column_types_in_session(cursor)
+        for table, typed in (("public.t", True), ("t", True), (f"{db.info.dbname}.public.t", False)):
+            head = f"INSERT INTO {table} (a, b) VALUES "
+            sql = head + rows_text(["(1, 'x')"])
+            assert (typed_insert(sql, head + "(1)", column_types) is not None) is typed, table
+
+
 def test_a_view_or_a_short_statement_goes_as_written(db: Any) -> None:
     with db.cursor() as cursor:
         cursor.execute("CREATE TABLE t0 (a BIGINT, b VARCHAR(8))")

@@ -149,37 +149,34 @@ def _insert_head(head: str) -> _Head | None:
     lexed = shapes.lexed(head)
     if lexed is None:
         return None
-    names, at = lexed.names, 2
+    names = lexed.names
     if names[:2] != ["INSERT", "INTO"]:
         return None
-    table = []
-    while True:
-        word = _plain_name(lexed, at)
-        if word is None:
-            return None
-        table.append(word)
-        at += 1
-        if not lexed.follows(at, "ASCII_46"):
-            break
-        at += 1
-    if not lexed.follows(at, "ASCII_40"):
+    table = _plain_names(lexed, 2, "ASCII_46")  # [schema.]table: a database's name is another's table
+    if table is None or len(table[0]) > 2 or not lexed.follows(table[1], "ASCII_40"):
         return None
-    columns = []
-    at += 1
-    while True:
-        word = _plain_name(lexed, at)
-        if word is None:
-            return None
-        columns.append(word)
-        at += 1
-        if lexed.follows(at, "ASCII_41"):
-            break
-        if not lexed.follows(at, "ASCII_44"):
-            return None
-        at += 1
+    listed = _plain_names(lexed, table[1] + 1, "ASCII_44")
+    if listed is None or not lexed.follows(listed[1], "ASCII_41"):
+        return None
+    columns, at = listed
     if names[at + 1 :] != ["VALUES"] or len(set(columns)) != len(columns):
         return None
-    return _Head(".".join(table), tuple(columns), lexed.scanned[at + 1].start)
+    return _Head(".".join(table[0]), tuple(columns), lexed.scanned[at + 1].start)
+
+
+def _plain_names(lexed: shapes.Lexed, at: int, separator: str) -> tuple[list[str], int] | None:
+    """Plain names (:func:`_plain_name`) from token ``at`` on, each after the one before and ``separator``:
+    them and the token index after the last; None when a name is no plain one."""
+    found = []
+    while True:
+        word = _plain_name(lexed, at)
+        if word is None:
+            return None
+        found.append(word)
+        at += 1
+        if not lexed.follows(at, separator):
+            return found, at
+        at += 1
 
 
 def _plain_name(lexed: shapes.Lexed, at: int) -> str | None:
