@@ -161,9 +161,10 @@ def test_the_newest_frame_is_asked_first_and_an_older_one_used_becomes_the_newes
     assert verdicts.in_known_frame("INSERT INTO t3 VALUES (2)", False)
 
 
-#: Lists the one-pass check takes (numbers, plain strings, NULL, TRUE, FALSE, DEFAULT, in any case).
+#: Lists the one-pass check takes (numbers, plain and E'' strings, NULL, TRUE, FALSE, DEFAULT, in any case).
 PLAIN_LISTS = [
     "(1, 'a', NULL)",
+    "(0, E'value 0 1', e'it''s'), (1, E'', E'x)'' , (y')",  # psycopg2's strings while the server says off
     "(-2.5, 'it''s', TRUE), (1e5, '', false), (.5, '--not a comment /* nor this */', DEFAULT)",
     "(0, 'version()', null)\n,\t( 1.e-3 , 'sys_query_history' , True )",
     "(1, ''''), (2, 'a;b'), (3, 'x'' ); DROP TABLE frame_rows; --')",
@@ -187,6 +188,11 @@ NOT_PLAIN_ITEMS = [
     "NULL::int",
     "'1'::varchar(max)",
     "E'it\\'s'",
+    "EE'a'",
+    "xE'a'",
+    "1E'a'",
+    "E 'a'",
+    "N'a'",
     "'back\\slash'",
     "$$a$$",
     "$q$it's$q$",

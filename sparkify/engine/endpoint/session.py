@@ -16,6 +16,7 @@ import contextlib
 import logging
 import struct
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import psycopg2
@@ -36,7 +37,7 @@ from sparkify.engine.endpoint.plan import (
 )
 from sparkify.engine.endpoint.redshift_errors import redshift_error_payload
 from sparkify.engine.endpoint.rewrite import endpoint_sql
-from sparkify.engine.sql import adapter
+from sparkify.engine.sql import adapter, typed_values
 from sparkify.engine.sql.load_errors import RejectedRecord, record_in_stl_load_errors
 from sparkify.engine.sql.redshift import SHIM_SCHEMA
 from sparkify.engine.sql.redshift.case_setting import ASK as CASE_SETTING_QUERY
@@ -358,7 +359,7 @@ class ClientSession:
                 if len(steps) == 1 and _repeats_as_written(statements[0], steps[0]):  # type: ignore[arg-type]
                     self.as_written.learn(sql, reading, statements[0])
                 self.sent_texts = None
-                self.send_to_backend(b"Q", payload)
+                self.send_to_backend(b"Q", self.typed_values(payload, statements))
             else:
                 sent = ";\n".join(step.sql for step in steps)  # type: ignore[union-attr]
                 self.sent_texts = (sql, sent)
@@ -375,8 +376,30 @@ class ClientSession:
         self.case_sensitivity.planned(statement, keyword)
         self.running.append(self.begin_record(statement, kind))
         self.sent_texts = None
-        self.send_to_backend(b"Q", payload)
+        self.send_to_backend(b"Q", self.typed_values(payload, (statement,)))
         self.relay_until_ready()
+
+    def typed_values(self, payload: bytes, statements: tuple[str, ...]) -> bytes:
+        """A simple query going as written, or for a big INSERT of literals into columns with a length its
+        form that PostgreSQL coerces once per column (:mod:`typed_values`: the same statement), asking the
+        session for the columns' types."""
+        if len(statements) != 1 or len(statements[0]) < typed_values.SMALLEST:
+            return payload
+        sql = statements[0]
+        sample = adapter.frame_sample(sql, self.reading())
+        typed = typed_values.typed_insert(sql, sample, self._column_types)
+        if typed is None:
+            return payload
+        self.sent_texts = (sql, typed)
+        return m.cstring(typed)
+
+    def _column_types(self, table: str, columns: Sequence[str]) -> dict[str, typed_values.ColumnType] | None:
+        """The columns' types as the backend session sees the table (None when it cannot be asked: its
+        transaction failed).  The backend answers everything forwarded before first."""
+        self.collect_answers()
+        if self.skipping or self.backend.status == b"E":
+            return None
+        return typed_values.column_types_in_session(self.context.connection.cursor())(table, columns)
 
     def _run_steps(self, steps: list[Step], statements: tuple[str, ...], sql: str) -> None:
         """Statements of one query (``sql``), some forwarded, some run here: in order, stopping at the

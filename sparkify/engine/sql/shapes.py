@@ -38,7 +38,7 @@ _CONSTANTS = {
     "FALSE_P": "FALSE",
     "PARAM": "$",  # a client's parameter ($n): its value is bound later, never read by the rewrites
 }
-_WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
+WORD_KINDS = frozenset({"NO_KEYWORD", "UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
 #: More distinct row kinds than this in one VALUES list: not worth a sample, the full path takes it.
 _MOST_ROW_KINDS = 16
 _KEPT_SHAPES = 1024
@@ -262,11 +262,7 @@ def _literal_item(lexed: Lexed, at: int) -> tuple[int, str] | None:
     kind = _CONSTANTS.get(names[at])
     if kind is None:
         return None
-    if (
-        lexed.follows(at + 1, "TYPECAST")
-        and at + 2 < len(names)
-        and lexed.scanned[at + 2].kind in _WORD_KINDS
-    ):
+    if lexed.follows(at + 1, "TYPECAST") and at + 2 < len(names) and lexed.scanned[at + 2].kind in WORD_KINDS:
         return at + 3, f"{kind}::{lexed.text(at + 2)}"
     return at + 1, kind
 
@@ -363,18 +359,20 @@ _LONE_LITERAL_ROWS = _pg.fingerprint("VALUES (1)")
 _LAST_LISTS: tuple[str, bool] = ("", False)  # the last text asked about, and the answer
 _BETWEEN_LITERALS = str.maketrans(dict.fromkeys("$0123456789(),\t\r\n", " "))
 
-#: The lists of lone literals that clients send most (unsigned or minus-signed numbers, plain '…' strings,
-#: NULL, TRUE, FALSE, DEFAULT), recognised in one pass in C at a fraction of the parser's cost; a list it
-#: does not match is asked of the parser.  Only a check, never a rewrite: it matches a strict subset of
-#: what PostgreSQL's lexer reads as lone literals between parentheses and commas.  No prefix (E'', B'',
-#: U&''), no dollar quote, no comment, no cast, nothing glued to a token: each item is followed by white
-#: space and then a comma or a closing parenthesis.  No backslash reaches it (a frame holds none), so a
-#: string's reading does not depend on standard_conforming_strings.  ASCII only: Python's \d, \s and
+#: The lists of lone literals that clients send most (unsigned or minus-signed numbers, plain '…' strings
+#: and E'…' ones, NULL, TRUE, FALSE, DEFAULT), recognised in one pass in C at a fraction of the parser's
+#: cost; a list it does not match is asked of the parser.  Only a check, never a rewrite: it matches a
+#: strict subset of what PostgreSQL's lexer reads as lone literals between parentheses and commas.  No
+#: other prefix (B'', X'', N'', U&''), no dollar quote, no comment, no cast, nothing glued to a token: each
+#: item is followed by white space and then a comma or a closing parenthesis.  No backslash reaches it (a
+#: frame holds none), so a string's reading does not depend on standard_conforming_strings, and E'…' (what
+#: psycopg2 writes while the server says standard_conforming_strings is off, as a cluster does) reads as
+#: '…'.  ASCII only: Python's \d, \s and
 #: IGNORECASE would take other scripts' digits and spaces and ``ſ`` for ``s``; PostgreSQL's lexer does not.
 _SPACE = r"[ \t\n\r\f\v]*+"
 _LONE_ITEM = (
     r"(?>-?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][-+]?+[0-9]++)?+"  # a number
-    r"|'[^'\\]*+(?:''[^'\\]*+)*+'"  # a plain string, its quotes doubled
+    r"|[Ee]?+'[^'\\]*+(?:''[^'\\]*+)*+'"  # a plain or E'' string, its quotes doubled
     r"|(?ai:null|true|false|default)(?![A-Za-z0-9_$\x80-\U0010ffff]))"  # a keyword, a whole word
 )
 _LONE_ROW = rf"\({_SPACE}{_LONE_ITEM}{_SPACE}(?:,{_SPACE}{_LONE_ITEM}{_SPACE})*+\)"
