@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.typed_values import SMALLEST, column_types_in_session, typed_insert
+from sparkify.engine.sql.typed_values import SMALLEST, _column_kinds, column_types_in_session, typed_insert
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
 
@@ -111,6 +111,33 @@ AS_WRITTEN = [
     ("a BIGINT, b VARCHAR(8)", "a, c", ["(1, 'x')"]),  # no such column
     ('a BIGINT, "B" VARCHAR(8)', 'a, "B"', ["(1, 'x')"]),  # a quoted name
 ]
+
+
+#: Rows and each column's kinds as :func:`_column_kinds` reads them (None: not rows of lone literals).
+KINDS = [
+    ("(1, 'a')", [{"n"}, {"s"}]),
+    ("(-1.5e+3, E'a'), (.5, e'b')", [{"n"}, {"s"}]),
+    ("(1E5, 'it''s'), (2, '''')", [{"n"}, {"s"}]),  # doubled quotes: one string each
+    ("('', ''), ('', '')", [{"s"}, {"s"}]),  # empty strings
+    ("('), (', 'e''), (''e'), (NULL, 'x, 1')", [{"s", "NULL"}, {"s"}]),  # separators inside strings
+    ("(NULL, TRUE), (null, False)", [{"NULL"}, {"B"}]),
+    ("(1, 'x'), ('2', 'y')", [{"n", "s"}, {"s"}]),  # told apart: the caller refuses the mix
+    ("(1, 'x'), (DEFAULT, 'y')", None),
+    ("(1, 'x'), (2)", None),  # a short row
+    ("(1, 'x'), (2, 'y', 3)", None),  # a long row
+    ("(1, 'x' 'y')", None),  # two strings side by side
+    ("(1, N'x')", None),
+    ("(1, X'ff')", None),
+    ("(1, 'x'::text)", None),
+    ("(1, 'x)", None),  # a quote left open
+    ("1, 'x'", None),
+    ("(1, abc)", None),
+]
+
+
+@pytest.mark.parametrize(("rows", "kinds"), KINDS)
+def test_the_kinds_of_each_columns_items(rows: str, kinds: list[set[str]] | None) -> None:
+    assert _column_kinds(rows, 2) == kinds
 
 
 @pytest.mark.parametrize(("table", "columns", "rows"), AS_WRITTEN)
