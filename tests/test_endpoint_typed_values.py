@@ -186,13 +186,9 @@ def direct(endpoint: RunningEndpoint) -> Iterator[Any]:
         connection.close()
 
 
-@contextlib.contextmanager
-def through(endpoint: RunningEndpoint) -> Iterator[Any]:
-    connection = endpoint.connect()
-    try:
-        yield connection
-    finally:
-        connection.close()
+def through(endpoint: RunningEndpoint) -> contextlib.closing[Any]:
+    """A connection through the endpoint, closed after."""
+    return contextlib.closing(endpoint.connect())
 
 
 def values(column: pd.Series) -> list[Any]:
@@ -297,3 +293,32 @@ def test_a_bad_literals_position_is_in_the_clients_text(endpoint: RunningEndpoin
         errors.append((error.pgcode, error.diag.message_primary, error.diag.statement_position))
     assert errors[0] == errors[1]
     assert errors[0][0] == "22007"
+
+
+def test_a_schema_the_user_may_not_use_is_refused_in_postgresqls_words(endpoint: RunningEndpoint) -> None:
+    """The endpoint's own lookups on the client's session (the column types of a big INSERT, the columns
+    behind a lateral alias) find nothing in a schema the user may not use, instead of failing: the
+    client's statement meets PostgreSQL's own refusal, and the connection goes on (it was ended)."""
+    with through(endpoint) as master, master.cursor() as cursor:
+        master.autocommit = True
+        cursor.execute("CREATE SCHEMA typed_closed")
+        cursor.execute("CREATE TABLE typed_closed.t (n BIGINT, s VARCHAR(20), d TIMESTAMP)")
+        cursor.execute("CREATE TABLE typed_insert_only (n BIGINT, s VARCHAR(20), d TIMESTAMP)")
+        cursor.execute("CREATE USER typed_user PASSWORD 'Typed-user-1'")
+        cursor.execute("GRANT INSERT ON typed_insert_only TO typed_user")
+    refusals = []
+    with contextlib.closing(endpoint.connect(user="typed_user", password="Typed-user-1")) as user:
+        cursor = user.cursor()
+        for sql in (
+            insert_of("typed_closed.t", 200, lambda n: f"({n}, 'row {n}', NULL)"),
+            insert_of("typed_closed.t", 800, lambda n: f"({n}, 'row {n}', NULL)"),  # the frame known: typed
+            "SELECT n AS x, x + 1 AS y FROM typed_closed.t",  # a lateral alias
+        ):
+            with pytest.raises(psycopg2.Error) as refused:
+                cursor.execute(sql)
+            user.rollback()
+            refusals.append((refused.value.pgcode, refused.value.diag.message_primary))
+        cursor.execute(insert_of("typed_insert_only", 800, lambda n: f"({n}, 'row {n}', NULL)"))
+        assert cursor.rowcount == 800  # the typed form needs no SELECT privilege
+        user.commit()
+    assert refusals == [("42501", "permission denied for schema typed_closed")] * 3

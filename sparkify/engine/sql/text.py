@@ -142,3 +142,18 @@ def collapse_whitespace(sql: str) -> str:
 #: COPY's text format escapes these characters in a value, so that no value ends its field or its line
 #: (the COPY emulator's rows and the query history's records are written so).
 COPY_TEXT_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def relation_oid(schema: str, name: str) -> str:
+    """SQL for the oid of the relation the session finds as ``schema``.``name`` (SQL expressions of type
+    text; an empty schema: by the search_path), NULL when there is none, and never an error: where the
+    session may not use the schema, ``to_regclass('s.t')`` raises (permission denied for schema s), and a
+    lookup the endpoint asks on the client's session must not fail for it — the client's own statement then
+    meets PostgreSQL's refusal in its own words.  The search_path leaves out the schemas the session may
+    not use, so an unqualified name is ``to_regclass``'s."""
+    return (
+        f"CASE WHEN {schema} = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident({name}))"
+        " ELSE (SELECT c.oid FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        f" WHERE n.nspname = {schema} AND c.relname = {name}) END"
+    )

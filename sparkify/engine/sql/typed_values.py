@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkify.engine.sql import shapes
-from sparkify.engine.sql.text import quote_literal
+from sparkify.engine.sql.text import quote_literal, relation_oid
 
 #: Shorter statements go as written: the session's answer about the column types costs a round trip.
 SMALLEST = 16_384
@@ -216,13 +216,15 @@ def column_types_in_session(cursor: Any) -> ColumnTypes:
         names = ", ".join(quote_literal(name) for name in columns)
         # Two tables joined, the third asked once: PostgreSQL plans this in about half the time of a
         # four-way join, and the question is asked before every big INSERT.
+        schema, _, name = table.rpartition(".")
+        found_oid = relation_oid(quote_literal(schema), quote_literal(name))
         cursor.execute(
             "SELECT a.attname::text,"
             " pg_catalog.format('%s.%I', t.typnamespace::pg_catalog.regnamespace, t.typname),"
             " t.oid IN (25, 1042, 1043), a.atttypmod >= 0, t.typcategory::text, t.typtype::text"
             " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
             " WHERE a.attrelid = (SELECT c.oid FROM pg_catalog.pg_class c"
-            f" WHERE c.oid = pg_catalog.to_regclass({quote_literal(table)}) AND c.relkind IN ('r', 'p'))"
+            f" WHERE c.oid = {found_oid} AND c.relkind IN ('r', 'p'))"
             f" AND a.attnum > 0 AND NOT a.attisdropped AND a.attname::text = ANY (ARRAY[{names}]::text[])"
         )
         found = {row[0]: ColumnType(*row[1:]) for row in cursor.fetchall()}

@@ -27,7 +27,7 @@ from pglast.enums import SetOperation
 from pglast.parser import ParseError
 
 from sparkify.engine.sql.redshift.tree import SELECT_ITEM_ENDS, children, string_names, with_ctes
-from sparkify.engine.sql.text import quote_ident, quote_literal
+from sparkify.engine.sql.text import quote_ident, quote_literal, relation_oid
 from sparkify.engine.sql.tokens import SqlLexError, Token, replace_spans, tokens
 
 #: A table as named in FROM: (schema, name), the schema '' when unqualified; names as PostgreSQL folds them.
@@ -119,7 +119,8 @@ def with_lateral_aliases(sql: str, columns_of: ColumnLookup) -> str:
 def columns_in_session(cursor: Any) -> SessionColumns:
     """A lookup that asks the session of ``cursor`` (a DB-API cursor: psycopg2's, or the endpoint's own
     over the client's backend session) which columns the named tables have, as its search_path and
-    transaction see them.  ``to_regclass`` answers NULL for a missing table: the query cannot fail."""
+    transaction see them.  A missing table, or one in a schema the session may not use, has no columns: the
+    query cannot fail (:func:`relation_oid`)."""
     return SessionColumns(cursor)
 
 
@@ -135,11 +136,13 @@ class SessionColumns:
     def types(self, relations: Collection[Relation]) -> Mapping[Relation, Mapping[str, str]]:
         """Each named table's columns, in order, with their types as ``format_type`` spells them."""
         ordered = list(relations)
-        names = ", ".join(quote_literal(_qualified(relation)) for relation in ordered)
+        schemas = ", ".join(quote_literal(schema or "") for schema, _ in ordered)
+        names = ", ".join(quote_literal(name) for _, name in ordered)
         self.cursor.execute(
             "SELECT r.ordinality, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod)"
-            f" FROM unnest(ARRAY[{names}]::text[]) WITH ORDINALITY AS r(name, ordinality)"
-            " JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(r.name)"
+            f" FROM unnest(ARRAY[{schemas}]::text[], ARRAY[{names}]::text[]) WITH ORDINALITY"
+            " AS r(schema, name, ordinality)"
+            f" JOIN pg_catalog.pg_attribute a ON a.attrelid = {relation_oid('r.schema', 'r.name')}"
             " WHERE a.attnum > 0 AND NOT a.attisdropped ORDER BY r.ordinality, a.attnum"
         )
         found: dict[Relation, dict[str, str]] = {}
@@ -167,12 +170,6 @@ class AskedLookup:
     def types(self, relations: Collection[Relation]) -> Mapping[Relation, Mapping[str, str]]:
         self.asked = True
         return self.columns_of.types(relations) if self.columns_of is not None else {}  # type: ignore[attr-defined]
-
-
-def _qualified(relation: Relation) -> str:
-    schema, name = relation
-    quoted = '"' + name.replace('"', '""') + '"'
-    return '"' + schema.replace('"', '""') + '".' + quoted if schema else quoted
 
 
 # --- finding the uses, on the text alone ----------------------------------------------------------------
