@@ -322,3 +322,25 @@ def test_a_schema_the_user_may_not_use_is_refused_in_postgresqls_words(endpoint:
         assert cursor.rowcount == 800  # the typed form needs no SELECT privilege
         user.commit()
     assert refusals == [("42501", "permission denied for schema typed_closed")] * 3
+
+
+def test_a_lookup_that_fails_is_the_statements_failure_and_the_connection_goes_on(
+    endpoint: RunningEndpoint,
+) -> None:
+    """A question the endpoint asks of the client's session while planning (here the columns behind a
+    lateral alias, meeting the client's lock_timeout on a catalog another session holds) fails that
+    statement with the backend's own error; the connection answers the next one."""
+    with through(endpoint) as client, direct(endpoint) as holder, holder.cursor() as holding:
+        client.autocommit = True
+        cursor = client.cursor()
+        cursor.execute("CREATE TABLE typed_locked (n BIGINT)")
+        cursor.execute("SET lock_timeout = '100ms'")
+        # released by the server after 5 s idle, should the endpoint wait on it (it did, ending the session)
+        holding.execute("SET idle_in_transaction_session_timeout = '5s'")
+        holding.execute("LOCK TABLE pg_catalog.pg_attribute IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(psycopg2.Error) as failed:
+            cursor.execute("SELECT n AS x, x + 1 AS y FROM typed_locked")
+        holder.rollback()
+        cursor.execute("SELECT n AS x, x + 1 AS y FROM typed_locked")
+        assert cursor.fetchall() == []
+    assert failed.value.pgcode == "55P03"  # lock_not_available

@@ -257,7 +257,15 @@ class ClientSession:
     # --- planning ---------------------------------------------------------------------------------------
 
     def plan(self, sql: str) -> Step:
-        """What to do with one statement."""
+        """What to do with one statement.  A question the planning asks of the client's session that fails
+        (a cancel or a statement_timeout meeting it) is that statement's failure, in the backend's words: the
+        connection goes on."""
+        try:
+            return self._plan(sql)
+        except BackendError as failure:
+            return Refuse(failure.pgerror, failure.pgcode)
+
+    def _plan(self, sql: str) -> Step:
         case_sensitive = self.case_sensitivity.value(self._asked_case_sensitivity)
         step = classify(sql, standard_strings=self.backend.standard_strings, case_sensitive=case_sensitive)
         self.case_sensitivity.planned(sql)
@@ -399,7 +407,10 @@ class ClientSession:
         self.collect_answers()
         if self.skipping or self.backend.status == b"E":
             return None
-        return typed_values.column_types_in_session(self.context.connection.cursor())(table, columns)
+        try:
+            return typed_values.column_types_in_session(self.context.connection.cursor())(table, columns)
+        except BackendError:  # a cancel or a timeout met it: the INSERT goes as written, to its own answer
+            return None
 
     def _run_steps(self, steps: list[Step], statements: tuple[str, ...], sql: str) -> None:
         """Statements of one query (``sql``), some forwarded, some run here: in order, stopping at the
