@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sparkify.engine.server import embedded
+from sparkify.engine.sql.text import relation_oid
 from sparkify.engine.sql.typed_values import SMALLEST, _column_kinds, column_types_in_session, typed_insert
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
@@ -344,3 +345,30 @@ def test_a_lookup_that_fails_is_the_statements_failure_and_the_connection_goes_o
         cursor.execute("SELECT n AS x, x + 1 AS y FROM typed_locked")
         assert cursor.fetchall() == []
     assert failed.value.pgcode == "55P03"  # lock_not_available
+
+
+def test_a_relation_is_found_as_the_session_finds_it_and_never_raises(db: Any) -> None:
+    """:func:`relation_oid`: an unqualified name by the search_path, ``pg_temp`` as the session's own
+    temporary schema, a schema by its name; NULL for a missing table or a missing schema, and for a schema
+    the role may not use a name lookup instead of ``to_regclass``'s refusal."""
+    with db.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA found_closed")
+        cursor.execute("CREATE TABLE found_closed.t (n BIGINT)")
+        cursor.execute("CREATE TABLE found_open (n BIGINT)")
+        cursor.execute("CREATE TEMP TABLE found_temp (n BIGINT)")
+        cursor.execute("CREATE ROLE found_role")
+        cursor.execute("GRANT found_role TO CURRENT_USER")
+        expected = {}
+        for schema, name in (("", "found_open"), ("public", "found_open"), ("found_closed", "t")):
+            cursor.execute("SELECT %s::regclass::oid", (f"{schema}.{name}" if schema else name,))
+            expected[(schema, name)] = cursor.fetchone()[0]
+        cursor.execute("SELECT 'found_temp'::regclass::oid")
+        expected[("pg_temp", "found_temp")] = cursor.fetchone()[0]
+        expected.update({("", "missing"): None, ("missing", "t"): None, ("public", "t"): None})
+        cursor.execute("SET ROLE found_role")
+        for (schema, name), oid in expected.items():
+            cursor.execute("SELECT " + relation_oid("%s", "%s"), (schema, name, schema, name, schema, name))
+            assert cursor.fetchone()[0] == oid, (schema, name)
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cursor.execute("SELECT to_regclass('found_closed.t')")
+    db.rollback()

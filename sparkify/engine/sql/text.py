@@ -150,9 +150,12 @@ def relation_oid(schema: str, name: str) -> str:
     session may not use the schema, ``to_regclass('s.t')`` raises (permission denied for schema s), and a
     lookup the endpoint asks on the client's session must not fail for it — the client's own statement then
     meets PostgreSQL's refusal in its own words.  The search_path leaves out the schemas the session may
-    not use, so an unqualified name is ``to_regclass``'s."""
+    not use, so an unqualified name is ``to_regclass``'s, and so is one in ``pg_temp``, the name of the
+    session's own temporary schema (always its to use)."""
     return (
         f"CASE WHEN {schema} = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident({name}))"
+        f" WHEN {schema} = 'pg_temp'"
+        f" THEN pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident({name}))"
         " ELSE (SELECT c.oid FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         f" WHERE n.nspname = {schema} AND c.relname = {name}) END"
