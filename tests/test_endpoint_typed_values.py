@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sparkify.engine.server import embedded
-from sparkify.engine.sql.text import relation_oid
+from sparkify.engine.sql.text import named_relation_oid, relation_oid
 from sparkify.engine.sql.typed_values import SMALLEST, _column_kinds, column_types_in_session, typed_insert
 from tests.endpoint_process import PASSWORD, USER, RunningEndpoint, running_endpoint
 
@@ -348,9 +348,10 @@ def test_a_lookup_that_fails_is_the_statements_failure_and_the_connection_goes_o
 
 
 def test_a_relation_is_found_as_the_session_finds_it_and_never_raises(db: Any) -> None:
-    """:func:`relation_oid`: an unqualified name by the search_path, ``pg_temp`` as the session's own
-    temporary schema, a schema by its name; NULL for a missing table or a missing schema, and for a schema
-    the role may not use a name lookup instead of ``to_regclass``'s refusal."""
+    """:func:`relation_oid` and :func:`named_relation_oid`: an unqualified name by the search_path,
+    ``pg_temp`` as the session's own temporary schema, a schema by its name; NULL for a missing table or a
+    missing schema, and for a schema the role may not use a name lookup instead of ``to_regclass``'s
+    refusal."""
     with db.cursor() as cursor:
         cursor.execute("CREATE SCHEMA found_closed")
         cursor.execute("CREATE TABLE found_closed.t (n BIGINT)")
@@ -368,6 +369,8 @@ def test_a_relation_is_found_as_the_session_finds_it_and_never_raises(db: Any) -
         cursor.execute("SET ROLE found_role")
         for (schema, name), oid in expected.items():
             cursor.execute("SELECT " + relation_oid("%s", "%s"), (schema, name, schema, name, schema, name))
+            assert cursor.fetchone()[0] == oid, (schema, name)
+            cursor.execute("SELECT " + named_relation_oid(schema, name))
             assert cursor.fetchone()[0] == oid, (schema, name)
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             cursor.execute("SELECT to_regclass('found_closed.t')")

@@ -153,10 +153,32 @@ def relation_oid(schema: str, name: str) -> str:
     not use, so an unqualified name is ``to_regclass``'s, and so is one in ``pg_temp``, the name of the
     session's own temporary schema (always its to use)."""
     return (
-        f"CASE WHEN {schema} = '' THEN pg_catalog.to_regclass(pg_catalog.quote_ident({name}))"
-        f" WHEN {schema} = 'pg_temp'"
-        f" THEN pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident({name}))"
-        " ELSE (SELECT c.oid FROM pg_catalog.pg_class c"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        f" WHERE n.nspname = {schema} AND c.relname = {name}) END"
+        f"CASE WHEN {schema} = '' THEN {_by_search_path(name)}"
+        f" WHEN {schema} = 'pg_temp' THEN {_in_temporary_schema(name)}"
+        f" ELSE {_by_names(schema, name)} END"
+    )
+
+
+def named_relation_oid(schema: str, name: str) -> str:
+    """:func:`relation_oid` for names known here (``schema`` empty: by the search_path), with only the
+    lookup they need: PostgreSQL plans it in less time than the three."""
+    if not schema:
+        return _by_search_path(quote_literal(name))
+    if schema == "pg_temp":
+        return _in_temporary_schema(quote_literal(name))
+    return _by_names(quote_literal(schema), quote_literal(name))
+
+
+def _by_search_path(name: str) -> str:
+    return f"pg_catalog.to_regclass(pg_catalog.quote_ident({name}))::pg_catalog.oid"
+
+
+def _in_temporary_schema(name: str) -> str:
+    return f"pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident({name}))::pg_catalog.oid"
+
+
+def _by_names(schema: str, name: str) -> str:
+    return (
+        "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        f" WHERE n.nspname = {schema} AND c.relname = {name})"
     )

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparkify.engine.sql import shapes
-from sparkify.engine.sql.text import quote_literal, relation_oid
+from sparkify.engine.sql.text import named_relation_oid, quote_literal
 
 #: Shorter statements go as written: the session's answer about the column types costs a round trip.
 SMALLEST = 16_384
@@ -217,7 +217,7 @@ def column_types_in_session(cursor: Any) -> ColumnTypes:
         # Two tables joined, the third asked once: PostgreSQL plans this in about half the time of a
         # four-way join, and the question is asked before every big INSERT.
         schema, _, name = table.rpartition(".")
-        found_oid = relation_oid(quote_literal(schema), quote_literal(name))
+        found_oid = named_relation_oid(schema, name)
         cursor.execute(
             "SELECT a.attname::text,"
             " pg_catalog.format('%s.%I', t.typnamespace::pg_catalog.regnamespace, t.typname),"
