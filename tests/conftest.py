@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import signal
 import tempfile
 import textwrap
 from collections.abc import Iterator
@@ -20,6 +21,16 @@ from sparkify.engine.server import embedded
 from tests.redshift_session import RedshiftSession, database_names, session_on
 
 _database_numbers = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run ended by SIGTERM (``timeout``, a CI's cancel) stops as after Ctrl-C, tearing its fixtures
+    down: the embedded server it started stops with it instead of running on, orphaned."""
+    signal.signal(signal.SIGTERM, _interrupted)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @pytest.fixture(scope="session")
