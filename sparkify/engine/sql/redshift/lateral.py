@@ -136,7 +136,7 @@ class SessionColumns:
     def types(self, relations: Collection[Relation]) -> Mapping[Relation, Mapping[str, str]]:
         """Each named table's columns, in order, with their types as ``format_type`` spells them."""
         ordered = list(relations)
-        schemas = ", ".join(quote_literal(schema or "") for schema, _ in ordered)
+        schemas = ", ".join(quote_literal(schema) for schema, _ in ordered)
         names = ", ".join(quote_literal(name) for _, name in ordered)
         self.cursor.execute(
             "SELECT r.ordinality, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod)"
